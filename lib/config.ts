@@ -1,0 +1,181 @@
+// The one place that reads environment variables. Everything else receives typed options.
+// A wrong value stops start-up with a message naming the variable and what it expects.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: `an integer between ${min} and ${max}` })
+    .int({ error: `an integer between ${min} and ${max}` })
+    .min(min, { error: `an integer between ${min} and ${max}` })
+    .max(max, { error: `an integer between ${min} and ${max}` });
+
+const brokerList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.string().regex(/^[A-Za-z0-9._-]+:\d{1,5}$/, { error: 'a comma-separated list of host:port' }))
+      .min(1, { error: 'a comma-separated list of host:port' }),
+  );
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/.+/, { error: 'a postgres:// or postgresql:// URL' })
+  .refine((s) => URL.canParse(s), { error: 'a postgres:// or postgresql:// URL' });
+
+/** A name that ends up inside topic names and transactional ids: keep it boring. */
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'letters, digits, ".", "_" or "-" (1-100 characters)' });
+
+export const deliveryModes = ['exactly-once', 'at-least-once', 'read-then-fence'] as const;
+export type DeliveryMode = (typeof deliveryModes)[number];
+
+const schema = z.object({
+  APP_NAME: identifier.default('cv-evaluator'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INSTANCE_ID: identifier.default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100)),
+
+  DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/cv_evaluator'),
+  DATABASE_POOL_SIZE: int(1, 100).default(10),
+
+  KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
+  KAFKA_TOPIC_JOBS: identifier.default('evaluate-jobs'),
+  KAFKA_TOPIC_RESULTS: identifier.default('evaluate-results'),
+  KAFKA_TOPIC_DLQ: identifier.default('evaluate-jobs-dlq'),
+  KAFKA_TOPIC_PARTITIONS: int(1, 1000).default(12),
+  KAFKA_REPLICATION_FACTOR: int(1, 5).default(1),
+  KAFKA_EVALUATE_GROUP: identifier.default('cv-evaluator-evaluate'),
+  /** Only for the verifier's negative controls; anything but exactly-once is loudly logged. */
+  KAFKA_DELIVERY_MODE: z.enum(deliveryModes).default('exactly-once'),
+
+  PORT: int(1, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  SUBMIT_PRODUCER_SLOTS: int(1, 64).default(4),
+  UPLOAD_MAX_BYTES: int(1, 100 * 1024 * 1024).default(10 * 1024 * 1024),
+
+  EVALUATE_MAX_DURATION_MS: int(1000).default(60_000),
+  EVALUATE_MAX_IDLE_MS: int(100).default(3_000),
+  EVALUATE_MAX_RECORDS: int(0).default(0),
+  EVALUATE_SESSION_TIMEOUT_MS: int(1000, 300_000).default(10_000),
+  EVALUATE_MAX_ATTEMPTS: int(1, 100).default(3),
+
+  LLM_PROVIDER: z.enum(['offline', 'openai-compatible']).default('offline'),
+  LLM_BASE_URL: z.url({ error: 'an http(s) URL' }).optional(),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: int(100).default(30_000),
+  LLM_CONCURRENCY: int(1, 256).default(8),
+});
+
+type Env = z.infer<typeof schema>;
+
+export interface Config {
+  appName: string;
+  logLevel: Env['LOG_LEVEL'];
+  instanceId: string;
+  database: { url: string; poolSize: number };
+  kafka: {
+    brokers: string[];
+    topics: { jobs: string; results: string; dlq: string };
+    partitions: number;
+    replicationFactor: number;
+    evaluateGroup: string;
+    deliveryMode: DeliveryMode;
+  };
+  submit: { port: number; host: string; producerSlots: number; uploadMaxBytes: number };
+  evaluate: {
+    maxDurationMs: number;
+    maxIdleMs: number;
+    maxRecords: number;
+    sessionTimeoutMs: number;
+    maxAttempts: number;
+  };
+  llm: {
+    provider: Env['LLM_PROVIDER'];
+    baseUrl: string | undefined;
+    apiKey: string | undefined;
+    model: string;
+    timeoutMs: number;
+    concurrency: number;
+  };
+}
+
+/** Every variable the code reads; deploy manifests and compose files are checked against this. */
+export const configVariables = Object.keys(schema.shape) as (keyof Env)[];
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty string means "unset": shells and compose files produce them easily.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '?');
+        const got = cleaned[name];
+        return `${name} must be ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  if (e.LLM_PROVIDER === 'openai-compatible' && !e.LLM_BASE_URL && !e.LLM_API_KEY) {
+    throw new ConfigError([
+      'LLM_PROVIDER=openai-compatible needs LLM_BASE_URL (a local server) or LLM_API_KEY (OpenAI)',
+    ]);
+  }
+  return {
+    appName: e.APP_NAME,
+    logLevel: e.LOG_LEVEL,
+    instanceId: e.INSTANCE_ID,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      topics: { jobs: e.KAFKA_TOPIC_JOBS, results: e.KAFKA_TOPIC_RESULTS, dlq: e.KAFKA_TOPIC_DLQ },
+      partitions: e.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+      evaluateGroup: e.KAFKA_EVALUATE_GROUP,
+      deliveryMode: e.KAFKA_DELIVERY_MODE,
+    },
+    submit: {
+      port: e.PORT,
+      host: e.HOST,
+      producerSlots: e.SUBMIT_PRODUCER_SLOTS,
+      uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    },
+    evaluate: {
+      maxDurationMs: e.EVALUATE_MAX_DURATION_MS,
+      maxIdleMs: e.EVALUATE_MAX_IDLE_MS,
+      maxRecords: e.EVALUATE_MAX_RECORDS,
+      sessionTimeoutMs: e.EVALUATE_SESSION_TIMEOUT_MS,
+      maxAttempts: e.EVALUATE_MAX_ATTEMPTS,
+    },
+    llm: {
+      provider: e.LLM_PROVIDER,
+      baseUrl: e.LLM_BASE_URL,
+      apiKey: e.LLM_API_KEY,
+      model: e.LLM_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      concurrency: e.LLM_CONCURRENCY,
+    },
+  };
+}
+
+/** For entrypoints: load or print the problems and exit 78 (EX_CONFIG), which job platforms do not retry. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}

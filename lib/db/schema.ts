@@ -1,0 +1,143 @@
+// The durable state of the service. Kafka holds the queue; PostgreSQL holds uploads, jobs and the one
+// result per job (G2: the primary key on results.job_id is what makes a second result impossible).
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const jobStatuses = ['queued', 'processing', 'completed', 'failed'] as const;
+export type JobStatus = (typeof jobStatuses)[number];
+export const uploadKinds = ['cv', 'project'] as const;
+export type UploadKind = (typeof uploadKinds)[number];
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const clients = pgTable(
+  'clients',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    /** sha256 of the API key. Keys are 256-bit random, so a fast hash is enough (no dictionary to guess). */
+    apiKeyHash: text('api_key_hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('clients_api_key_hash_key').on(t.apiKeyHash)],
+);
+
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    kind: text('kind', { enum: uploadKinds }).notNull(),
+    filename: text('filename').notNull(),
+    mediaType: text('media_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    extractedText: text('extracted_text').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('uploads_kind_check', sql`${t.kind} in ('cv', 'project')`),
+    check('uploads_size_check', sql`${t.sizeBytes} >= 0`),
+    index('uploads_client_idx').on(t.clientId, t.createdAt),
+  ],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    idempotencyKey: text('idempotency_key').notNull(),
+    /** sha256 of the canonical request body: same key + different body → 422 (G4). */
+    requestFingerprint: text('request_fingerprint').notNull(),
+    cvId: uuid('cv_id')
+      .notNull()
+      .references(() => uploads.id),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => uploads.id),
+    jobDescription: text('job_description'),
+    studyCaseBrief: text('study_case_brief'),
+    scoringRubric: text('scoring_rubric'),
+    status: text('status', { enum: jobStatuses }).notNull().default('queued'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    /** Processing attempts, counted here and not in memory: the process may die between attempts. */
+    attempts: integer('attempts').notNull().default(0),
+    /** When the request record was committed to Kafka; null = the sweeper must republish it. */
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // The unique constraint, not a look-up, decides idempotency: look-up-then-insert races (G4).
+    uniqueIndex('jobs_client_idempotency_key').on(t.clientId, t.idempotencyKey),
+    check('jobs_status_check', sql`${t.status} in ('queued', 'processing', 'completed', 'failed')`),
+    check(
+      'jobs_failed_has_reason',
+      sql`${t.status} <> 'failed' or (${t.errorCode} is not null and ${t.errorMessage} is not null)`,
+    ),
+    check('jobs_attempts_check', sql`${t.attempts} >= 0`),
+    index('jobs_client_created_idx').on(t.clientId, t.createdAt, t.id),
+    index('jobs_unpublished_idx')
+      .on(t.createdAt)
+      .where(sql`${t.publishedAt} is null`),
+  ],
+);
+
+export const results = pgTable(
+  'results',
+  {
+    jobId: uuid('job_id')
+      .primaryKey()
+      .references(() => jobs.id),
+    /** Terminal outcome: a failed job's terminal record is stored and tagged exactly like a result. */
+    outcome: text('outcome', { enum: ['completed', 'failed'] }).notNull(),
+    cvMatchRate: numeric('cv_match_rate', { precision: 3, scale: 2 }),
+    cvFeedback: text('cv_feedback'),
+    projectScore: numeric('project_score', { precision: 3, scale: 1 }),
+    projectFeedback: text('project_feedback'),
+    overallSummary: text('overall_summary'),
+    cvScores: jsonb('cv_scores').$type<Record<string, number>>(),
+    projectScores: jsonb('project_scores').$type<Record<string, number>>(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    provenance: jsonb('provenance').$type<Record<string, unknown>>().notNull(),
+    /** The request record this outcome came from: tells a replay (same source) from a duplicate. */
+    sourcePartition: integer('source_partition').notNull(),
+    sourceOffset: bigint('source_offset', { mode: 'bigint' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('results_outcome_check', sql`${t.outcome} in ('completed', 'failed')`),
+    check('results_cv_match_rate_range', sql`${t.cvMatchRate} between 0 and 1`),
+    check('results_project_score_range', sql`${t.projectScore} between 1 and 10`),
+    check(
+      'results_completed_fields',
+      sql`${t.outcome} <> 'completed' or (${t.cvMatchRate} is not null and ${t.projectScore} is not null
+        and ${t.cvFeedback} is not null and ${t.projectFeedback} is not null and ${t.overallSummary} is not null
+        and ${t.cvScores} is not null and ${t.projectScores} is not null)`,
+    ),
+    check(
+      'results_failed_fields',
+      sql`${t.outcome} <> 'failed' or (${t.errorCode} is not null and ${t.errorMessage} is not null)`,
+    ),
+    check('results_source_check', sql`${t.sourcePartition} >= 0 and ${t.sourceOffset} >= 0`),
+  ],
+);
