@@ -41,7 +41,11 @@ export type DeliveryMode = (typeof deliveryModes)[number];
 const schema = z.object({
   APP_NAME: identifier.default('cv-evaluator'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  INSTANCE_ID: identifier.default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 100)),
+  INSTANCE_ID: identifier.default(() =>
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 100),
+  ),
 
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/cv_evaluator'),
   DATABASE_POOL_SIZE: int(1, 100).default(10),

@@ -53,7 +53,9 @@ try {
       break;
     }
     default:
-      process.stderr.write('usage: stack.ts up [--brokers 1|3] [--native|--docker] | down | status | restart-broker <n> [--hard]\n');
+      process.stderr.write(
+        'usage: stack.ts up [--brokers 1|3] [--native|--docker] | down | status | restart-broker <n> [--hard]\n',
+      );
       process.exitCode = 2;
   }
 } catch (err) {

@@ -5,7 +5,10 @@ import { projectRoot } from './paths.ts';
 export const composeFile = `${projectRoot}infra/docker-compose.yml`;
 
 export function dockerEngineAnswers(): boolean {
-  const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 5000 });
+  const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
   return r.status === 0 && r.stdout.trim().length > 0;
 }
 

@@ -135,7 +135,15 @@ export function prepareNodes(nodes: BrokerNode[], clusterId: string): void {
     step(`formatting KRaft storage of broker ${node.id}`);
     const format = spawnSync(
       'java',
-      [...jvmBase(node), 'kafka.tools.StorageTool', 'format', '-c', `${node.dir}/server.properties`, '-t', clusterId],
+      [
+        ...jvmBase(node),
+        'kafka.tools.StorageTool',
+        'format',
+        '-c',
+        `${node.dir}/server.properties`,
+        '-t',
+        clusterId,
+      ],
       { encoding: 'utf8' },
     );
     if (format.status !== 0) {
@@ -220,9 +228,11 @@ export function killNode(pid: number): void {
  */
 export async function waitUntilReady(nodes: BrokerNode[], timeoutMs = 120_000): Promise<void> {
   for (const node of nodes) {
-    await waitFor(`broker ${node.id} listener on 127.0.0.1:${node.port}`, async () =>
-      (await portOpen(node.port)) ? true : undefined,
-    { timeoutMs });
+    await waitFor(
+      `broker ${node.id} listener on 127.0.0.1:${node.port}`,
+      async () => ((await portOpen(node.port)) ? true : undefined),
+      { timeoutMs },
+    );
   }
   await committedTransactionalProduce(
     nodes.map((n) => `127.0.0.1:${n.port}`),
@@ -245,7 +255,10 @@ export async function committedTransactionalProduce(
       await admin.connect();
       const existing = await admin.listTopics();
       if (!existing.includes(topic)) {
-        await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor }], waitForLeaders: true });
+        await admin.createTopics({
+          topics: [{ topic, numPartitions: 1, replicationFactor }],
+          waitForLeaders: true,
+        });
       }
       return true;
     },

@@ -47,7 +47,8 @@ function ownForPostgres(dir: string): void {
   if (process.getuid?.() !== 0) return;
   const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-  if (id.status !== 0) throw new Error('running as root and no `postgres` user exists to own the private cluster');
+  if (id.status !== 0)
+    throw new Error('running as root and no `postgres` user exists to own the private cluster');
   chownSync(dir, Number(id.stdout), Number(gid.stdout));
 }
 

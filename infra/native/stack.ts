@@ -60,7 +60,9 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
       done('stack already running');
       return existing;
     }
-    throw new Error(`a ${existing.mode} stack with ${existing.brokers.length} broker(s) is running: stack:down first`);
+    throw new Error(
+      `a ${existing.mode} stack with ${existing.brokers.length} broker(s) is running: stack:down first`,
+    );
   }
 
   if (mode === 'docker') {
@@ -79,7 +81,9 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
     return state;
   }
 
-  step(`no Docker engine: starting the native stack (${count} Apache Kafka broker${count > 1 ? 's' : ''}, KRaft)`);
+  step(
+    `no Docker engine: starting the native stack (${count} Apache Kafka broker${count > 1 ? 's' : ''}, KRaft)`,
+  );
   let databaseUrl = options.databaseUrl ?? defaultDatabaseUrl;
   let privatePostgres = false;
   if (await postgresAnswers(databaseUrl)) {
@@ -159,7 +163,8 @@ export async function stackStatus(): Promise<StatusLine[]> {
     pid: b.pid,
     log: `${b.dir}/logs/server.log`,
   }));
-  if (state.mode === 'docker') lines.push({ component: 'redpanda', address: state.kafkaBrokers.join(','), state: 'up' });
+  if (state.mode === 'docker')
+    lines.push({ component: 'redpanda', address: state.kafkaBrokers.join(','), state: 'up' });
   lines.push({
     component: state.privatePostgres ? 'postgresql (private)' : 'postgresql',
     address: redact(state.databaseUrl),
@@ -171,7 +176,7 @@ export async function stackStatus(): Promise<StatusLine[]> {
 /** Restarts one broker; hard = SIGKILL then start (the chaos verifier's broker bounce). */
 export async function restartBroker(id: number, hard: boolean): Promise<void> {
   const state = readState();
-  if (!state || state.mode !== 'native') throw new Error('no native stack running');
+  if (state?.mode !== 'native') throw new Error('no native stack running');
   const node = state.brokers.find((b) => b.id === id);
   if (!node) throw new Error(`no broker ${id}: brokers are ${state.brokers.map((b) => b.id).join(', ')}`);
   if (node.pid) {

@@ -95,9 +95,7 @@ export const jobs = pgTable(
     ),
     check('jobs_attempts_check', sql`${t.attempts} >= 0`),
     index('jobs_client_created_idx').on(t.clientId, t.createdAt, t.id),
-    index('jobs_unpublished_idx')
-      .on(t.createdAt)
-      .where(sql`${t.publishedAt} is null`),
+    index('jobs_unpublished_idx').on(t.createdAt).where(sql`${t.publishedAt} is null`),
   ],
 );
 

@@ -1,5 +1,5 @@
 // Structured JSON logs (pino). Never log secrets or document text: redact the usual suspects.
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -10,7 +10,14 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['*.apiKey', '*.password', '*.authorization', 'headers.authorization', '*.text', '*.extractedText'],
+      paths: [
+        '*.apiKey',
+        '*.password',
+        '*.authorization',
+        'headers.authorization',
+        '*.text',
+        '*.extractedText',
+      ],
       censor: '[redacted]',
     },
   });

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config.ts';
+import { ConfigError } from '../../lib/errors.ts';
+
+describe('config', () => {
+  it('has defaults that work locally', () => {
+    const c = loadConfig({});
+    expect(c.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(c.database.url).toBe('postgres://postgres@127.0.0.1:5432/cv_evaluator');
+    expect(c.kafka.deliveryMode).toBe('exactly-once');
+    expect(c.llm.provider).toBe('offline');
+  });
+
+  it('parses lists and numbers', () => {
+    const c = loadConfig({ KAFKA_BROKERS: 'a:1, b:2', PORT: '9000', KAFKA_TOPIC_PARTITIONS: '3' });
+    expect(c.kafka.brokers).toEqual(['a:1', 'b:2']);
+    expect(c.submit.port).toBe(9000);
+    expect(c.kafka.partitions).toBe(3);
+  });
+
+  it('names every bad variable and what it expects', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', KAFKA_DELIVERY_MODE: 'maybe' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('PORT must be an integer between 1 and 65535 (got "eighty")');
+    expect(message).toContain('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    expect(message).toContain('KAFKA_DELIVERY_MODE');
+    expect((error as ConfigError).problems).toHaveLength(3);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ PORT: '' }).submit.port).toBe(8080);
+  });
+
+  it('refuses an openai-compatible provider with nowhere to call', () => {
+    expect(() => loadConfig({ LLM_PROVIDER: 'openai-compatible' })).toThrow(/LLM_BASE_URL/);
+  });
+});
