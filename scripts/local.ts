@@ -5,7 +5,10 @@ import { parseArgs } from 'node:util';
 import { redact, stackUp } from '../infra/native/stack.ts';
 
 const { values } = parseArgs({ options: { brokers: { type: 'string', default: '1' } } });
-const state = await stackUp({ brokers: Number(values.brokers), databaseUrl: process.env.DATABASE_URL || undefined });
+const state = await stackUp({
+  brokers: Number(values.brokers),
+  databaseUrl: process.env.DATABASE_URL || undefined,
+});
 process.stdout.write(
   `\nlocal stack up (${state.mode})\n  KAFKA_BROKERS=${state.kafkaBrokers.join(',')}\n  DATABASE_URL=${redact(state.databaseUrl)}\n` +
     '  stop it with: npm run stack:down\n',
