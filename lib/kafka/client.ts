@@ -1,0 +1,53 @@
+// A kafkajs client whose logs go through our logger, not kafkajs' console logger.
+import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
+import type { Logger } from '../telemetry/logger.ts';
+
+const toPino: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+let warningFilterInstalled = false;
+/**
+ * kafkajs 2.2.4 passes negative delays to setTimeout on Node ≥ 24 (its request-queue scheduling), which
+ * prints a TimeoutNegativeWarning per client; Node then uses 1 ms, which is what kafkajs meant. Keep every
+ * other warning.
+ */
+function filterKafkajsTimeoutWarning(): void {
+  if (warningFilterInstalled) return;
+  warningFilterInstalled = true;
+  const listeners = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name === 'TimeoutNegativeWarning') return;
+    if (listeners.length === 0) process.stderr.write(`${warning.name}: ${warning.message}\n`);
+    for (const l of listeners) l.call(process, warning);
+  });
+}
+
+export function createKafka(options: {
+  brokers: string[];
+  clientId: string;
+  logger?: Logger;
+  config?: Partial<KafkaConfig>;
+}): Kafka {
+  filterKafkajsTimeoutWarning();
+  const logger = options.logger;
+  const creator: logCreator =
+    () =>
+    ({ level, log }) => {
+      if (!logger) return;
+      const { message, ...extra } = log;
+      logger[toPino[level] ?? 'debug']({ kafkajs: extra }, String(message));
+    };
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logger ? KafkaLogLevel.WARN : KafkaLogLevel.NOTHING,
+    logCreator: creator,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    ...options.config,
+  });
+}

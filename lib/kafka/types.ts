@@ -1,0 +1,74 @@
+// The engine's vocabulary. Nothing here knows about CVs or databases: a handler gets one partition's
+// records and returns output records and DLQ decisions.
+import type { IHeaders } from 'kafkajs';
+
+export type DeliveryMode = 'exactly-once' | 'at-least-once' | 'read-then-fence';
+
+export interface InputRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  timestamp: string;
+}
+
+export interface OutputRecord {
+  topic: string;
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string | Buffer>;
+}
+
+/** The handler's verdict that a record can never be processed: it goes to the DLQ with this reason. */
+export interface DlqDecision {
+  offset: string;
+  code: string;
+  message: string;
+  attempts?: number;
+}
+
+export interface HandlerResult {
+  outputs: OutputRecord[];
+  dlq?: DlqDecision[];
+}
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  records: InputRecord[];
+  /** 1 on the first try of these records in this session, then 2, 3, … */
+  attempt: number;
+}
+
+export type BatchHandler = (batch: PartitionBatch) => Promise<HandlerResult>;
+
+export interface SessionReport {
+  records: number;
+  outputs: number;
+  transactions: number;
+  commits: number;
+  aborts: number;
+  fenced: number;
+  dlq: number;
+  handlerErrors: number;
+  rebalances: number;
+  durationMs: number;
+  /** ms from session start to its first committed transaction (cold start), if any */
+  firstCommitMs: number | null;
+  stopReason: StopReason;
+  mode: DeliveryMode;
+}
+
+export type StopReason = 'caught-up' | 'max-duration' | 'max-records' | 'signal' | 'stopped' | 'error';
+
+/** Test seams at the protocol's critical points (crash, zombie and race tests). */
+export interface SessionHooks {
+  /** after partition p's committed offset was read (DESIGN.md §5.1 step 1) */
+  afterOffsetRead?(info: { partition: number; offset: string }): Promise<void> | void;
+  /** after outputs and offsets were sent in p's transaction, before it commits */
+  beforeCommit?(info: { partition: number; nextOffset: string; outputs: number }): Promise<void> | void;
+  /** after p's transaction committed */
+  afterCommit?(info: { partition: number; nextOffset: string }): Promise<void> | void;
+}
