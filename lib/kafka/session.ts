@@ -457,7 +457,9 @@ export class ConsumeTransformProduceSession {
       // The producer is unusable after any transactional error: never reuse it. Whatever it left open is
       // aborted by the next InitProducerId for p's id (ours after re-establishing, or the new owner's).
       this.report.aborts += 1;
-      if (isFencedError(err)) return this.markFenced(p, state, err);
+      const fenced = isFencedError(err);
+      await this.o.hooks?.afterTransactionError?.({ partition: p, fenced, error: err });
+      if (fenced) return this.markFenced(p, state, err);
       this.o.logger?.warn({ partition: p, err }, 'transaction failed; re-establishing the partition');
       this.dropProducer(state);
       state.generation = -1;

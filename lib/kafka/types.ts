@@ -69,6 +69,8 @@ export interface SessionHooks {
   afterOffsetRead?(info: { partition: number; offset: string }): Promise<void> | void;
   /** after outputs and offsets were sent in p's transaction, before it commits */
   beforeCommit?(info: { partition: number; nextOffset: string; outputs: number }): Promise<void> | void;
+  /** after p's transaction failed (and was abandoned); fenced = another instance owns p now */
+  afterTransactionError?(info: { partition: number; fenced: boolean; error: unknown }): Promise<void> | void;
   /** after p's transaction committed */
   afterCommit?(info: { partition: number; nextOffset: string }): Promise<void> | void;
 }

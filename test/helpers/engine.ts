@@ -1,13 +1,19 @@
 // Shared pieces for the engine's tests: inputs, an echo handler, and the exactly-once checks.
 import type { Kafka } from 'kafkajs';
-import { createLogger } from '../../lib/telemetry/logger.ts';
 import type { BatchHandler } from '../../lib/kafka/types.ts';
+import { createLogger } from '../../lib/telemetry/logger.ts';
 import type { ReadRecord } from './kafka.ts';
 
 export const testLogger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'test' });
 
 /** Writes n keyed records (key = value = `${prefix}-${i}`), committed, spread over the partitions. */
-export async function produceInputs(kafka: Kafka, topic: string, n: number, prefix = 'in', from = 0): Promise<string[]> {
+export async function produceInputs(
+  kafka: Kafka,
+  topic: string,
+  n: number,
+  prefix = 'in',
+  from = 0,
+): Promise<string[]> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const keys: string[] = [];
@@ -61,7 +67,11 @@ export function checkExactlyOnce(expected: string[], outputs: ReadRecord[]): Exa
   };
 }
 
-export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, string>> {
+export async function committedOffsets(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, string>> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -1,7 +1,7 @@
 // lib/kafka session on the real broker: N in → exactly N out, offsets committed, poison → DLQ, budget.
 import { describe, expect, it } from 'vitest';
-import { DLQ_HEADERS, runSession } from '../../lib/kafka/session.ts';
 import { RecordError } from '../../lib/kafka/errors.ts';
+import { DLQ_HEADERS, runSession } from '../../lib/kafka/session.ts';
 import {
   checkExactlyOnce,
   committedOffsets,
@@ -16,7 +16,11 @@ import { drainTopic } from '../helpers/kafka.ts';
 const stack = await isolatedStack('engine');
 
 function topics(name: string) {
-  return { input: stack.topic(`${name}-in`), output: stack.topic(`${name}-out`), dlq: stack.topic(`${name}-dlq`) };
+  return {
+    input: stack.topic(`${name}-in`),
+    output: stack.topic(`${name}-out`),
+    dlq: stack.topic(`${name}-dlq`),
+  };
 }
 
 const sessionDefaults = {
@@ -85,7 +89,12 @@ describe('consume-transform-produce session', () => {
     expect(attemptsSeen).toEqual([1, 2, 3]);
 
     const outputs = await drainTopic(stack.kafka, t.output, { expected: 49 });
-    expect(checkExactlyOnce(keys.filter((k) => k !== poison), outputs)).toEqual({
+    expect(
+      checkExactlyOnce(
+        keys.filter((k) => k !== poison),
+        outputs,
+      ),
+    ).toEqual({
       missing: [],
       duplicates: [],
       unexpected: [],
