@@ -191,13 +191,7 @@ describe('engine under faults', () => {
     });
     const exit = await child.exited;
     expect(exit.code).toBe(0);
-    const report = JSON.parse(
-      (
-        await child
-          .waitForLine(/^report /)
-          .catch(() => child.lines.find((l) => l.startsWith('report ')) ?? '')
-      ).slice(7) || child.lines.find((l) => l.startsWith('report '))!.slice(7),
-    );
+    const report = JSON.parse(child.lines.find((l) => l.startsWith('report '))!.slice(7));
     expect(report.stopReason).toBe('caught-up');
     expect(report.records).toBe(50);
   });
@@ -233,6 +227,6 @@ describe('engine under faults', () => {
     expect(total).toBe(report.records);
     const outputs = await drainTopic(stack.kafka, t.output, { expected: total });
     expect(outputs).toHaveLength(total);
-    expect(checkExactlyOnce(t.keys.slice(0, 0), outputs).duplicates).toEqual([]);
+    expect(new Set(outputs.map((o) => o.key)).size).toBe(total);
   });
 });
