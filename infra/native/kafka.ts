@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '../../lib/kafka/client.ts';
 import { cacheDir, projectRoot, stackDir } from './paths.ts';
 import { done, step, waitFor } from './progress.ts';
 
@@ -246,7 +246,7 @@ export async function committedTransactionalProduce(
   replicationFactor: number,
   timeoutMs: number,
 ): Promise<void> {
-  const kafka = new Kafka({ clientId: 'stack-readiness', brokers, logLevel: logLevel.NOTHING });
+  const kafka = createKafka({ clientId: 'stack-readiness', brokers });
   const topic = '__stack-readiness';
   const admin = kafka.admin();
   await waitFor(

@@ -1,9 +1,10 @@
 // Per-file isolation for integration tests: each file gets its own database (a clone of the migrated
 // template), its own topic names and group ids, so files run in parallel without seeing each other.
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import postgres from 'postgres';
 import { afterAll, inject } from 'vitest';
+import { createKafka } from '../../lib/kafka/client.ts';
 
 export const TEST_PARTITIONS = 12;
 
@@ -30,7 +31,7 @@ export async function isolatedStack(name: string): Promise<IsolatedStack> {
   const dbUrl = new URL(stack.databaseUrl);
   dbUrl.pathname = `/${database}`;
 
-  const kafka = new Kafka({ clientId: prefix, brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = createKafka({ clientId: prefix, brokers: stack.kafkaBrokers });
   const created: string[] = [];
 
   afterAll(async () => {
