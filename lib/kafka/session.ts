@@ -15,6 +15,7 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, Transaction } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { isFencedError, RecordError } from './errors.ts';
+import { byTopic } from './records.ts';
 import { partitionTransactionalId } from './transactional-id.ts';
 import type {
   BatchHandler,
@@ -556,26 +557,6 @@ function toInput(topic: string, partition: number, m: KafkaMessage): InputRecord
     headers: m.headers ?? {},
     timestamp: m.timestamp,
   };
-}
-
-function byTopic(messages: OutputRecord[]) {
-  const grouped = new Map<
-    string,
-    {
-      key?: string | Buffer | null;
-      value: string | Buffer | null;
-      headers?: Record<string, string | Buffer>;
-    }[]
-  >();
-  for (const m of messages) {
-    let list = grouped.get(m.topic);
-    if (!list) {
-      list = [];
-      grouped.set(m.topic, list);
-    }
-    list.push({ key: m.key, value: m.value, headers: m.headers });
-  }
-  return [...grouped].map(([topic, msgs]) => ({ topic, messages: msgs }));
 }
 
 function isNonRetriable(err: unknown): boolean {

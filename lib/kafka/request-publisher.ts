@@ -1,0 +1,179 @@
+// The request side of the engine (DESIGN.md §5.2 step 3): short-lived transactional producers for
+// request handlers. Each instance owns a bounded set of transactional ids (instance identity + slot).
+// Requests for the same key always use the same slot, and the requests that arrive while a slot's
+// transaction is in flight are published together in its next transaction (group commit). A caller's
+// promise resolves only after the transaction holding its record committed.
+//
+// After any transactional error the slot's producer is thrown away (kafkajs leaves it stuck in
+// COMMITTING/ABORTING) and a new one is made lazily; its InitProducerId aborts whatever the old one left.
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../telemetry/logger.ts';
+import { byTopic } from './records.ts';
+import { requestTransactionalId } from './transactional-id.ts';
+import type { OutputRecord } from './types.ts';
+
+export interface RequestPublisherOptions {
+  kafka: Kafka;
+  app: string;
+  /** stable identity of this instance (a container's hostname); two live instances must differ */
+  instanceId: string;
+  slots?: number;
+  /** close a slot's producer after this long without a publish */
+  idleCloseMs?: number;
+  /** most records in one transaction */
+  maxBatch?: number;
+  transactionTimeoutMs?: number;
+  logger?: Logger;
+  /** NEGATIVE CONTROL / benchmark baseline: a plain idempotent producer, no transaction */
+  transactional?: boolean;
+}
+
+interface Pending {
+  record: OutputRecord;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Slot {
+  index: number;
+  id: string;
+  producer?: Producer;
+  connecting?: Promise<Producer>;
+  queue: Pending[];
+  flushing: boolean;
+  idleTimer?: NodeJS.Timeout;
+}
+
+export interface PublisherStats {
+  transactions: number;
+  commits: number;
+  failures: number;
+  records: number;
+}
+
+export class RequestPublisher {
+  private readonly slots: Slot[];
+  private readonly o: Required<Omit<RequestPublisherOptions, 'logger'>> & { logger?: Logger };
+  private closed = false;
+  readonly stats: PublisherStats = { transactions: 0, commits: 0, failures: 0, records: 0 };
+
+  constructor(options: RequestPublisherOptions) {
+    this.o = {
+      slots: 4,
+      idleCloseMs: 60_000,
+      maxBatch: 500,
+      transactionTimeoutMs: 10_000,
+      transactional: true,
+      ...options,
+    };
+    this.slots = Array.from({ length: this.o.slots }, (_, index) => ({
+      index,
+      id: requestTransactionalId(this.o.app, this.o.instanceId, index, this.o.slots),
+      queue: [],
+      flushing: false,
+    }));
+  }
+
+  /** Publishes one record; resolves once the transaction that holds it has committed. */
+  publish(record: OutputRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('publisher is closed'));
+    const slot = this.slots[slotFor(record.key, this.slots.length)]!;
+    return new Promise<void>((resolve, reject) => {
+      slot.queue.push({ record, resolve, reject });
+      if (!slot.flushing) void this.flush(slot);
+    });
+  }
+
+  private async flush(slot: Slot): Promise<void> {
+    slot.flushing = true;
+    clearTimeout(slot.idleTimer);
+    try {
+      while (slot.queue.length > 0) {
+        const batch = slot.queue.splice(0, this.o.maxBatch);
+        try {
+          const producer = await this.producerFor(slot);
+          await this.send(producer, batch);
+          this.stats.records += batch.length;
+          for (const p of batch) p.resolve();
+        } catch (err) {
+          this.stats.failures += 1;
+          this.o.logger?.warn({ slot: slot.id, records: batch.length, err: String(err) }, 'publish failed');
+          this.discard(slot);
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      slot.flushing = false;
+      if (!this.closed) {
+        slot.idleTimer = setTimeout(() => this.discard(slot), this.o.idleCloseMs);
+        slot.idleTimer.unref();
+      }
+    }
+  }
+
+  private async send(producer: Producer, batch: Pending[]): Promise<void> {
+    const topicMessages = byTopic(batch.map((p) => p.record));
+    if (!this.o.transactional) {
+      await producer.sendBatch({ topicMessages, acks: -1 });
+      return;
+    }
+    this.stats.transactions += 1;
+    const tx = await producer.transaction();
+    await tx.sendBatch({ topicMessages, acks: -1 });
+    await tx.commit();
+    this.stats.commits += 1;
+  }
+
+  private producerFor(slot: Slot): Promise<Producer> {
+    if (slot.producer) return Promise.resolve(slot.producer);
+    slot.connecting ??= (async () => {
+      const producer = this.o.kafka.producer(
+        this.o.transactional
+          ? {
+              transactionalId: slot.id,
+              idempotent: true,
+              maxInFlightRequests: 1,
+              transactionTimeout: this.o.transactionTimeoutMs,
+              retry: { retries: 3 },
+            }
+          : { idempotent: true, maxInFlightRequests: 1, retry: { retries: 3 } },
+      );
+      try {
+        await producer.connect();
+      } finally {
+        slot.connecting = undefined;
+      }
+      slot.producer = producer;
+      return producer;
+    })();
+    return slot.connecting;
+  }
+
+  private discard(slot: Slot): void {
+    const producer = slot.producer;
+    slot.producer = undefined;
+    producer?.disconnect().catch(() => {});
+  }
+
+  /** Waits for in-flight transactions, then closes every producer. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.slots.some((s) => s.flushing || s.queue.length > 0))
+      await new Promise((r) => setTimeout(r, 10));
+    for (const s of this.slots) clearTimeout(s.idleTimer);
+    await Promise.all(this.slots.map((s) => s.producer?.disconnect().catch(() => {})));
+    for (const s of this.slots) s.producer = undefined;
+  }
+}
+
+/** FNV-1a over the key: the same key always lands on the same slot (and so in order). */
+export function slotFor(key: OutputRecord['key'], slots: number): number {
+  if (key === null || key === undefined) return Math.floor(Math.random() * slots);
+  const bytes = typeof key === 'string' ? Buffer.from(key) : key;
+  let h = 0x811c9dc5;
+  for (const b of bytes) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % slots;
+}
