@@ -437,6 +437,8 @@ export class ConsumeTransformProduceSession {
         outputs: messages.length,
       });
       await this.consumer.commitOffsets([{ ...offsets.partitions[0]!, topic: this.o.topic }]);
+      this.report.commits += 1;
+      this.report.firstCommitMs ??= Date.now() - this.startedAt;
       this.afterCommitted(state, chunk, result, next);
       payload.resolveOffset(lastOffset);
       await this.o.hooks?.afterCommit?.({ partition: p, nextOffset: next.toString() });
