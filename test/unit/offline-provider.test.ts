@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
+import { evaluate } from '../../lib/evaluation/pipeline.ts';
+import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
+
+const sample = (name: string) => readFileSync(new URL(`../../samples/${name}`, import.meta.url), 'utf8');
+const input = (cv: string) => ({
+  cvText: sample(cv),
+  projectText: sample('project-report.txt'),
+  ...defaultDocuments,
+});
+
+describe('offline provider on the shipped samples', () => {
+  it('is deterministic: identical results across runs', async () => {
+    const a = await evaluate(input('cv-strong.txt'), new OfflineProvider());
+    const b = await evaluate(input('cv-strong.txt'), new OfflineProvider());
+    const strip = (r: typeof a) => ({ ...r, provenance: { ...r.provenance, latencyMs: null } });
+    expect(strip(a)).toEqual(strip(b));
+  });
+
+  it('scores move the right way: a CV that matches the job better scores higher', async () => {
+    const strong = await evaluate(input('cv-strong.txt'), new OfflineProvider());
+    const weak = await evaluate(input('cv-weak.txt'), new OfflineProvider());
+    expect(strong.cvMatchRate).toBeGreaterThan(weak.cvMatchRate);
+    expect(strong.cvScores.technical_skills).toBeGreaterThan(weak.cvScores.technical_skills);
+    expect(strong.cvMatchRate).toBeGreaterThanOrEqual(0.7);
+    expect(weak.cvMatchRate).toBeLessThanOrEqual(0.4);
+  });
+
+  it('a report with less evidence scores lower', async () => {
+    const full = await evaluate(input('cv-strong.txt'), new OfflineProvider());
+    const thin = await evaluate(
+      { ...input('cv-strong.txt'), projectText: 'I made a website with a form.' },
+      new OfflineProvider(),
+    );
+    expect(full.projectScore).toBeGreaterThan(thin.projectScore);
+  });
+
+  it('feedback cites what it found, and the provenance says offline', async () => {
+    const r = await evaluate(input('cv-strong.txt'), new OfflineProvider());
+    expect(r.cvFeedback).toMatch(/kafka/);
+    expect(r.projectFeedback).toMatch(/backoff|retries/);
+    expect(r.overallSummary).toMatch(/not from a language model/);
+    expect(r.provenance).toMatchObject({ provider: 'offline', kind: 'offline', rubricVersion: 'rubric-v1' });
+    expect(r.provenance.attempts).toEqual({ cv: 1, project: 1, summary: 1 });
+  });
+});
