@@ -124,11 +124,12 @@ const PROJECT_EVIDENCE: Record<ProjectParameter, string[]> = {
   creativity: ['dashboard', 'cache', 'extra', 'bonus', 'additionally', 'novel', 'beyond', 'added'],
 };
 
-export function findTerms(text: string, terms: string[]): string[] {
+/** Terms found in the text: whole words, or word starts when `stems` (e.g. "collaborat"). */
+export function findTerms(text: string, terms: string[], stems = false): string[] {
   const lower = ` ${text.toLowerCase()} `;
   return terms.filter((t) => {
     const escaped = t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    return new RegExp(`(^|[^a-z0-9])${escaped}`, 'i').test(lower);
+    return new RegExp(`(^|[^a-z0-9])${escaped}${stems ? '' : '(?![a-z0-9])'}`, 'i').test(lower);
   });
 }
 
@@ -142,7 +143,7 @@ function band(fraction: number): number {
 }
 
 function years(text: string): number {
-  const stated = [...text.matchAll(/(\d{1,2})\+?\s*(?:years|yrs)/gi)].map((m) => Number(m[1]));
+  const stated = [...text.matchAll(/(\d{1,2})\+?\s*(?:years?|yrs?)/gi)].map((m) => Number(m[1]));
   return stated.length ? Math.max(...stated) : 0;
 }
 
@@ -153,7 +154,7 @@ export function analyseCv(ctx: StepContext): { scores: Scores<CvParameter>; feed
   const y = years(ctx.cvText);
   const senior = findTerms(ctx.cvText, SENIORITY);
   const achievements = ctx.cvText.match(ACHIEVEMENT) ?? [];
-  const collaboration = findTerms(ctx.cvText, COLLABORATION);
+  const collaboration = findTerms(ctx.cvText, COLLABORATION, true);
   const scores: Scores<CvParameter> = {
     technical_skills: band(wanted.length ? have.length / wanted.length : 0),
     experience_level: Math.min(
@@ -176,11 +177,11 @@ export function analyseProject(ctx: StepContext): { scores: Scores<ProjectParame
   const found = {} as Record<ProjectParameter, string[]>;
   const scores = {} as Scores<ProjectParameter>;
   for (const p of Object.keys(PROJECT_WEIGHTS) as ProjectParameter[]) {
-    found[p] = findTerms(ctx.projectText, PROJECT_EVIDENCE[p]);
+    found[p] = findTerms(ctx.projectText, PROJECT_EVIDENCE[p], true);
     scores[p] = band(found[p].length / Math.min(PROJECT_EVIDENCE[p].length, 6));
   }
-  const briefTerms = findTerms(ctx.studyCaseBrief, PROJECT_EVIDENCE.correctness);
-  const covered = findTerms(ctx.projectText, briefTerms);
+  const briefTerms = findTerms(ctx.studyCaseBrief, PROJECT_EVIDENCE.correctness, true);
+  const covered = findTerms(ctx.projectText, briefTerms, true);
   scores.correctness = band(briefTerms.length ? covered.length / briefTerms.length : 0);
   const feedback = [
     `The report covers ${covered.length} of ${briefTerms.length} requirements named in the brief${covered.length ? ` (${covered.join(', ')})` : ''}.`,
