@@ -82,6 +82,8 @@ export const jobs = pgTable(
     attempts: integer('attempts').notNull().default(0),
     /** When the request record was committed to Kafka; null = the sweeper must republish it. */
     publishedAt: timestamp('published_at', { withTimezone: true }),
+    /** A request publishing this job holds the lease until then: a same-key retry meanwhile gets 409. */
+    publishLeaseUntil: timestamp('publish_lease_until', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "publish_lease_until" timestamp with time zone;

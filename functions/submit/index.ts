@@ -1,0 +1,72 @@
+// The submit function: a Node HTTP server around the Hono app. Thin: config, wiring, start, stop.
+// The app is also exported as a fetch handler for other runtimes.
+import { serve } from '@hono/node-server';
+import { createApp } from '../../lib/api/app.ts';
+import { loadConfigOrExit } from '../../lib/config.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { createKafka } from '../../lib/kafka/client.ts';
+import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
+import { ensureTopics } from '../../lib/kafka/topics.ts';
+import { createLogger } from '../../lib/telemetry/logger.ts';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.logLevel, name: 'submit' });
+const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-submit`, logger });
+const t = config.kafka.topics;
+await ensureTopics(kafka, [t.jobs, t.results, t.dlq], {
+  partitions: config.kafka.partitions,
+  replicationFactor: config.kafka.replicationFactor,
+}).catch((err) =>
+  logger.warn({ err: String(err) }, 'could not ensure topics; continuing (the broker may be down)'),
+);
+
+const publisher = new RequestPublisher({
+  kafka,
+  app: config.appName,
+  instanceId: config.instanceId,
+  slots: config.submit.producerSlots,
+  logger,
+});
+const admin = kafka.admin();
+let adminConnected = false;
+
+export const app = createApp({
+  db,
+  publish: (record) => publisher.publish(record),
+  jobsTopic: t.jobs,
+  uploadMaxBytes: config.submit.uploadMaxBytes,
+  logger,
+  readiness: async () => {
+    const database = await db.$client`select 1`.then(() => true).catch(() => false);
+    const broker = await (async () => {
+      if (!adminConnected) {
+        await admin.connect();
+        adminConnected = true;
+      }
+      await admin.describeCluster();
+      return true;
+    })().catch(() => false);
+    return { database, broker };
+  },
+});
+
+const server = serve({ fetch: app.fetch, port: config.submit.port, hostname: config.submit.host }, (info) =>
+  logger.info({ port: info.port, host: config.submit.host, instance: config.instanceId }, 'submit listening'),
+);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+  // close() stops accepting and resolves once in-flight requests have finished.
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await publisher.close();
+  if (adminConnected) await admin.disconnect().catch(() => {});
+  await closeDatabase(db);
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,81 @@
+// The evaluator's effects in PostgreSQL (DESIGN.md §5.1 steps 3 and 5). Each terminal outcome is stored
+// once per job (results.job_id is the primary key), tagged with the request record it came from, so a
+// replay of the same record (its Kafka transaction never committed) is told from a duplicate record.
+import { inArray, sql } from 'drizzle-orm';
+import type { Database } from './client.ts';
+import { jobs, results, uploads } from './schema.ts';
+
+export type ResultRow = typeof results.$inferSelect;
+
+export interface JobForEvaluation {
+  id: string;
+  status: string;
+  attempts: number;
+  cvText: string;
+  projectText: string;
+  jobDescription: string | null;
+  studyCaseBrief: string | null;
+  scoringRubric: string | null;
+}
+
+export async function loadJobs(db: Database, ids: string[]): Promise<Map<string, JobForEvaluation>> {
+  if (ids.length === 0) return new Map();
+  const cv = sql`(select extracted_text from ${uploads} where ${uploads.id} = ${jobs.cvId})`;
+  const project = sql`(select extracted_text from ${uploads} where ${uploads.id} = ${jobs.projectId})`;
+  const rows = await db
+    .select({
+      id: jobs.id,
+      status: jobs.status,
+      attempts: jobs.attempts,
+      cvText: sql<string>`${cv}`,
+      projectText: sql<string>`${project}`,
+      jobDescription: jobs.jobDescription,
+      studyCaseBrief: jobs.studyCaseBrief,
+      scoringRubric: jobs.scoringRubric,
+    })
+    .from(jobs)
+    .where(inArray(jobs.id, ids));
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export async function loadResults(db: Database, ids: string[]): Promise<Map<string, ResultRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select().from(results).where(inArray(results.jobId, ids));
+  return new Map(rows.map((r) => [r.jobId, r]));
+}
+
+/** Counts one more processing attempt (in the database: the process may die between attempts). */
+export async function startAttempts(db: Database, ids: string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .update(jobs)
+    .set({
+      attempts: sql`${jobs.attempts} + 1`,
+      // guarded: a status never moves backwards
+      status: sql`case when ${jobs.status} = 'queued' then 'processing' else ${jobs.status} end`,
+      updatedAt: sql`now()`,
+    })
+    .where(inArray(jobs.id, ids))
+    .returning({ id: jobs.id, attempts: jobs.attempts });
+  return new Map(rows.map((r) => [r.id, r.attempts]));
+}
+
+export type NewOutcome = typeof results.$inferInsert;
+
+/**
+ * Stores outcomes in one transaction: insert-if-absent, read back the row that won, then move each job
+ * to its terminal status (guarded, idempotent). Returns the winning rows.
+ */
+export async function recordOutcomes(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
+  if (outcomes.length === 0) return new Map();
+  return db.transaction(async (tx) => {
+    await tx.insert(results).values(outcomes).onConflictDoNothing({ target: results.jobId });
+    const ids = outcomes.map((o) => o.jobId);
+    const rows = await tx.select().from(results).where(inArray(results.jobId, ids));
+    await tx.execute(sql`
+      update ${jobs} set status = r.outcome, error_code = r.error_code, error_message = r.error_message, updated_at = now()
+      from ${results} r
+      where r.job_id = ${jobs.id} and ${inArray(jobs.id, ids)} and ${jobs.status} in ('queued', 'processing')`);
+    return new Map(rows.map((r) => [r.jobId, r]));
+  });
+}

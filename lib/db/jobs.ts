@@ -1,0 +1,136 @@
+// Jobs: idempotent creation (the unique (client, key) index decides, not a look-up), the publish lease
+// that tells an in-flight first request from a failed one, reads for the API, and the sweeper's query.
+import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Database } from './client.ts';
+import { type JobStatus, jobs, results } from './schema.ts';
+
+export interface NewJob {
+  clientId: string;
+  idempotencyKey: string;
+  requestFingerprint: string;
+  cvId: string;
+  projectId: string;
+  jobDescription: string | null;
+  studyCaseBrief: string | null;
+  scoringRubric: string | null;
+}
+
+export type JobRow = typeof jobs.$inferSelect;
+
+/**
+ * Inserts the job with a publish lease, or returns the job already holding this (client, key).
+ * `created` tells which; the caller compares fingerprints.
+ */
+export async function createOrGetJob(
+  db: Database,
+  job: NewJob,
+  leaseMs: number,
+): Promise<{ job: JobRow; created: boolean }> {
+  const [inserted] = await db
+    .insert(jobs)
+    .values({ ...job, publishLeaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+    .onConflictDoNothing({ target: [jobs.clientId, jobs.idempotencyKey] })
+    .returning();
+  if (inserted) return { job: inserted, created: true };
+  const [existing] = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.clientId, job.clientId), eq(jobs.idempotencyKey, job.idempotencyKey)));
+  if (!existing) throw new Error('job vanished between insert and select');
+  return { job: existing, created: false };
+}
+
+/** Takes the publish lease of an unpublished job whose lease is free or expired. */
+export async function takePublishLease(db: Database, jobId: string, leaseMs: number): Promise<boolean> {
+  const rows = await db
+    .update(jobs)
+    .set({ publishLeaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+    .where(
+      and(
+        eq(jobs.id, jobId),
+        isNull(jobs.publishedAt),
+        or(isNull(jobs.publishLeaseUntil), lt(jobs.publishLeaseUntil, sql`now()`)),
+      ),
+    )
+    .returning({ id: jobs.id });
+  return rows.length === 1;
+}
+
+export async function markPublished(db: Database, jobIds: string[]): Promise<void> {
+  if (jobIds.length === 0) return;
+  await db
+    .update(jobs)
+    .set({
+      publishedAt: sql`coalesce(${jobs.publishedAt}, now())`,
+      publishLeaseUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(inArray(jobs.id, jobIds));
+}
+
+export async function releasePublishLease(db: Database, jobId: string): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ publishLeaseUntil: null })
+    .where(and(eq(jobs.id, jobId), isNull(jobs.publishedAt)));
+}
+
+export function leaseHeld(job: JobRow): boolean {
+  return (
+    job.publishedAt === null && job.publishLeaseUntil !== null && job.publishLeaseUntil.getTime() > Date.now()
+  );
+}
+
+export async function getClientJob(db: Database, clientId: string, jobId: string) {
+  const [row] = await db
+    .select({ job: jobs, result: results })
+    .from(jobs)
+    .leftJoin(results, eq(results.jobId, jobs.id))
+    .where(and(eq(jobs.clientId, clientId), eq(jobs.id, jobId)));
+  return row;
+}
+
+export interface ListOptions {
+  status?: JobStatus;
+  limit: number;
+  /** created_at and id of the last job of the previous page */
+  after?: { createdAt: string; id: string };
+}
+
+export async function listClientJobs(db: Database, clientId: string, o: ListOptions) {
+  const conditions = [eq(jobs.clientId, clientId)];
+  if (o.status) conditions.push(eq(jobs.status, o.status));
+  if (o.after) {
+    conditions.push(
+      sql`(${jobs.createdAt}, ${jobs.id}) < (${o.after.createdAt}::timestamptz, ${o.after.id}::uuid)`,
+    );
+  }
+  return db
+    .select({
+      id: jobs.id,
+      status: jobs.status,
+      createdAt: jobs.createdAt,
+      updatedAt: jobs.updatedAt,
+      // microsecond precision for the cursor: a JS Date would lose it and skip rows
+      cursorTime: sql<string>`to_char(${jobs.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
+    .from(jobs)
+    .where(and(...conditions))
+    .orderBy(desc(jobs.createdAt), desc(jobs.id))
+    .limit(o.limit);
+}
+
+/** Jobs accepted but never published, older than `olderThanMs`, whose lease is free: the sweeper's work. */
+export async function takeUnpublishedJobs(db: Database, olderThanMs: number, limit: number, leaseMs: number) {
+  return db.execute<{ id: string }>(sql`
+    update jobs set publish_lease_until = now() + ${`${leaseMs} milliseconds`}::interval
+    where id in (
+      select id from jobs
+      where published_at is null
+        and created_at < now() - ${`${olderThanMs} milliseconds`}::interval
+        and (publish_lease_until is null or publish_lease_until < now())
+      order by created_at
+      limit ${limit}
+      for update skip locked)
+    returning id`);
+}

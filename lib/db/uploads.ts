@@ -1,0 +1,34 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Database } from './client.ts';
+import { type UploadKind, uploads } from './schema.ts';
+
+export interface NewUpload {
+  clientId: string;
+  kind: UploadKind;
+  filename: string;
+  mediaType: string;
+  sizeBytes: number;
+  sha256: string;
+  extractedText: string;
+}
+
+export async function insertUploads(db: Database, rows: NewUpload[]) {
+  return db.insert(uploads).values(rows).returning({
+    id: uploads.id,
+    kind: uploads.kind,
+    filename: uploads.filename,
+    mediaType: uploads.mediaType,
+    sizeBytes: uploads.sizeBytes,
+    sha256: uploads.sha256,
+    createdAt: uploads.createdAt,
+  });
+}
+
+/** The caller's uploads among `ids`; another client's uploads are simply not found. */
+export async function findClientUploads(db: Database, clientId: string, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: uploads.id, kind: uploads.kind })
+    .from(uploads)
+    .where(and(eq(uploads.clientId, clientId), inArray(uploads.id, ids)));
+}
