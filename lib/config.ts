@@ -70,6 +70,10 @@ const schema = z.object({
   EVALUATE_MAX_RECORDS: int(0).default(0),
   EVALUATE_SESSION_TIMEOUT_MS: int(1000, 300_000).default(10_000),
   EVALUATE_MAX_ATTEMPTS: int(1, 100).default(3),
+  EVALUATE_CONCURRENCY: int(1, 1000).default(32),
+  EVALUATE_LOOP_PAUSE_MS: int(0).default(1_000),
+  /** the sweeper republishes jobs accepted but still unpublished after this long */
+  SWEEP_UNPUBLISHED_AFTER_MS: int(0).default(30_000),
 
   LLM_PROVIDER: z.enum(['offline', 'openai-compatible']).default('offline'),
   LLM_BASE_URL: z.url({ error: 'an http(s) URL' }).optional(),
@@ -101,6 +105,9 @@ export interface Config {
     maxRecords: number;
     sessionTimeoutMs: number;
     maxAttempts: number;
+    concurrency: number;
+    loopPauseMs: number;
+    sweepUnpublishedAfterMs: number;
   };
   llm: {
     provider: Env['LLM_PROVIDER'];
@@ -159,6 +166,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRecords: e.EVALUATE_MAX_RECORDS,
       sessionTimeoutMs: e.EVALUATE_SESSION_TIMEOUT_MS,
       maxAttempts: e.EVALUATE_MAX_ATTEMPTS,
+      concurrency: e.EVALUATE_CONCURRENCY,
+      loopPauseMs: e.EVALUATE_LOOP_PAUSE_MS,
+      sweepUnpublishedAfterMs: e.SWEEP_UNPUBLISHED_AFTER_MS,
     },
     llm: {
       provider: e.LLM_PROVIDER,

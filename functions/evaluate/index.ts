@@ -1,0 +1,112 @@
+// The evaluate function: one invocation drains its share of evaluate-jobs within a budget, commits and
+// exits with a report (exit 0; non-zero tells a job platform to retry). `--loop` runs invocations back
+// to back with a pause: the scheduler for compose and local use.
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '../../lib/config.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { createProvider } from '../../lib/evaluation/providers/index.ts';
+import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
+import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
+import { createKafka } from '../../lib/kafka/client.ts';
+import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
+import { runSession } from '../../lib/kafka/session.ts';
+import { ensureTopics } from '../../lib/kafka/topics.ts';
+import { createLogger } from '../../lib/telemetry/logger.ts';
+
+const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.logLevel, name: 'evaluate' });
+const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
+const provider = createProvider(config.llm);
+const t = config.kafka.topics;
+
+const controller = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    logger.info({ signal }, 'stopping: finishing the transaction in hand, then leaving the group');
+    controller.abort();
+  });
+}
+
+let exitCode = 0;
+try {
+  await ensureTopics(kafka, [t.jobs, t.results, t.dlq], {
+    partitions: config.kafka.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+  });
+  let invocation = 0;
+  do {
+    invocation += 1;
+    const started = Date.now();
+    const publisher = new RequestPublisher({
+      kafka,
+      app: config.appName,
+      instanceId: `${config.instanceId}-sweeper`,
+      slots: 1,
+      logger,
+    });
+    const swept = await sweepUnpublished({
+      db,
+      publish: (r) => publisher.publish(r),
+      jobsTopic: t.jobs,
+      olderThanMs: config.evaluate.sweepUnpublishedAfterMs,
+      logger,
+    }).catch((err) => {
+      logger.warn({ err: String(err) }, 'sweeper failed; the next invocation tries again');
+      return 0;
+    });
+    await publisher.close();
+    if (controller.signal.aborted) break;
+    const handler = createEvaluateHandler({
+      db,
+      provider,
+      resultsTopic: t.results,
+      maxAttempts: config.evaluate.maxAttempts,
+      concurrency: config.evaluate.concurrency,
+      logger,
+    });
+    const report = await runSession({
+      kafka,
+      app: config.appName,
+      groupId: config.kafka.evaluateGroup,
+      topic: t.jobs,
+      dlqTopic: t.dlq,
+      handler,
+      mode: config.kafka.deliveryMode,
+      logger,
+      maxDurationMs: config.evaluate.maxDurationMs,
+      maxIdleMs: config.evaluate.maxIdleMs,
+      maxRecords: config.evaluate.maxRecords,
+      sessionTimeoutMs: config.evaluate.sessionTimeoutMs,
+      // the engine's in-memory retries outlast the database-counted attempts, so the job is marked
+      // failed (with its reason) before the engine would DLQ the record on its own
+      maxAttempts: config.evaluate.maxAttempts + 1,
+      signal: controller.signal,
+    });
+    logger.info(
+      {
+        invocation: {
+          n: invocation,
+          ...report,
+          swept,
+          jobs: handler.stats,
+          provider: provider.name,
+          totalMs: Date.now() - started,
+        },
+      },
+      'invocation finished',
+    );
+    if (!values.loop || controller.signal.aborted) break;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, config.evaluate.loopPauseMs);
+      controller.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  } while (!controller.signal.aborted);
+} catch (err) {
+  logger.error({ err }, 'invocation failed');
+  exitCode = 1;
+} finally {
+  await closeDatabase(db).catch(() => {});
+}
+process.exit(exitCode);

@@ -1,0 +1,215 @@
+// The evaluator's batch handler (DESIGN.md §5.1 steps 2, 3 and 5): runs on one partition's request
+// records, outside any Kafka transaction; returns the result events and DLQ decisions the engine then
+// commits in one transaction with the offset.
+//
+// For each request record (key = job id):
+//   - a stored outcome whose source is this very record → a replay (its Kafka transaction never
+//     committed): emit the stored outcome again, do not call the provider;
+//   - a stored outcome from another record → a duplicate request: emit nothing;
+//   - malformed record or unknown job → DLQ;
+//   - otherwise evaluate, store the outcome tagged with (partition, offset), emit it.
+// Attempts are counted in PostgreSQL. A transient failure is retried (the engine re-runs the record)
+// until EVALUATE_MAX_ATTEMPTS, then the job fails with the reason and the record goes to the DLQ.
+import pLimit from 'p-limit';
+import type { Database } from '../db/client.ts';
+import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
+import { AppError } from '../errors.ts';
+import { defaultDocuments } from '../evaluation/documents/index.ts';
+import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import type { EvaluationResult, Provider } from '../evaluation/types.ts';
+import { RecordError } from '../kafka/errors.ts';
+import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { jobRequestSchema, resultEventRecord } from './records.ts';
+
+export interface EvaluateHandlerOptions {
+  db: Database;
+  provider: Provider;
+  resultsTopic: string;
+  maxAttempts: number;
+  concurrency?: number;
+  logger?: Logger;
+  /** test seam: observe each provider evaluation */
+  onEvaluate?: (jobId: string) => void;
+}
+
+export interface HandlerStats {
+  evaluated: number;
+  replayed: number;
+  duplicates: number;
+  failed: number;
+  poison: number;
+}
+
+export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler & { stats: HandlerStats } {
+  const limit = pLimit(o.concurrency ?? 16);
+  const stats: HandlerStats = { evaluated: 0, replayed: 0, duplicates: 0, failed: 0, poison: 0 };
+
+  const handler = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
+    const outputs: OutputRecord[] = [];
+    const dlq: DlqDecision[] = [];
+    const requests: { record: InputRecord; jobId: string }[] = [];
+    for (const record of records) {
+      const parsed = parseRequest(record);
+      if ('error' in parsed) {
+        stats.poison += 1;
+        dlq.push({ offset: record.offset, code: 'MALFORMED_RECORD', message: parsed.error });
+      } else {
+        requests.push({ record, jobId: parsed.jobId });
+      }
+    }
+    const ids = [...new Set(requests.map((r) => r.jobId))];
+    const [jobs, stored] = await Promise.all([loadJobs(o.db, ids), loadResults(o.db, ids)]);
+
+    const todo: { record: InputRecord; jobId: string }[] = [];
+    const claimed = new Set<string>();
+    for (const req of requests) {
+      const existing = stored.get(req.jobId);
+      if (existing) {
+        if (existing.sourcePartition === partition && existing.sourceOffset === BigInt(req.record.offset)) {
+          stats.replayed += 1;
+          outputs.push(resultEventRecord(o.resultsTopic, existing));
+        } else {
+          stats.duplicates += 1;
+        }
+        continue;
+      }
+      if (!jobs.has(req.jobId)) {
+        stats.poison += 1;
+        dlq.push({ offset: req.record.offset, code: 'UNKNOWN_JOB', message: `no job ${req.jobId}` });
+        continue;
+      }
+      // The same job twice in one batch: the first record handles it, the later one is a duplicate.
+      if (claimed.has(req.jobId)) {
+        stats.duplicates += 1;
+        continue;
+      }
+      claimed.add(req.jobId);
+      todo.push(req);
+    }
+
+    const attempts = await startAttempts(
+      o.db,
+      todo.map((t) => t.jobId),
+    );
+    const outcomes: NewOutcome[] = [];
+    const transient: { offset: string; err: unknown }[] = [];
+    await Promise.all(
+      todo.map((t) =>
+        limit(async () => {
+          const job = jobs.get(t.jobId)!;
+          const attempt = attempts.get(t.jobId) ?? 1;
+          const source = { sourcePartition: partition, sourceOffset: BigInt(t.record.offset) };
+          try {
+            o.onEvaluate?.(t.jobId);
+            const result = await evaluate(
+              {
+                cvText: job.cvText,
+                projectText: job.projectText,
+                jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
+                studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
+                scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
+              },
+              o.provider,
+            );
+            stats.evaluated += 1;
+            outcomes.push(completed(t.jobId, result, attempt, source));
+          } catch (err) {
+            const code = err instanceof AppError ? err.code : 'EVALUATION_FAILED';
+            const message = err instanceof Error ? err.message : String(err);
+            if (err instanceof InvalidAnswerError) {
+              stats.failed += 1;
+              outcomes.push(failed(t.jobId, code, message, attempt, o.provider, source));
+            } else if (attempt >= o.maxAttempts) {
+              stats.failed += 1;
+              outcomes.push(
+                failed(
+                  t.jobId,
+                  code,
+                  `${message} (gave up after ${attempt} attempts)`,
+                  attempt,
+                  o.provider,
+                  source,
+                ),
+              );
+              dlq.push({ offset: t.record.offset, code, message, attempts: attempt });
+            } else {
+              o.logger?.warn({ job_id: t.jobId, attempt, err: message }, 'evaluation failed; will retry');
+              transient.push({ offset: t.record.offset, err });
+            }
+          }
+        }),
+      ),
+    );
+
+    // Store first, even when some records must be retried: their siblings are then replays, not
+    // re-evaluations, when the engine runs the records again.
+    const winners = await recordOutcomes(o.db, outcomes);
+    for (const outcome of outcomes) {
+      const row = winners.get(outcome.jobId);
+      if (row && row.sourcePartition === partition && row.sourceOffset === outcome.sourceOffset) {
+        outputs.push(resultEventRecord(o.resultsTopic, row));
+      }
+    }
+    if (transient.length > 0) {
+      const first = transient[0]!;
+      throw new RecordError(
+        first.offset,
+        (first.err as AppError).code ?? 'EVALUATION_FAILED',
+        String((first.err as Error).message ?? first.err),
+      );
+    }
+    return { outputs, dlq };
+  };
+  return Object.assign(handler, { stats });
+}
+
+function parseRequest(record: InputRecord): { jobId: string } | { error: string } {
+  try {
+    const value = jobRequestSchema.parse(JSON.parse(record.value?.toString() ?? ''));
+    if (record.key && record.key.toString() !== value.job_id)
+      return { error: 'record key and job_id differ' };
+    return { jobId: value.job_id };
+  } catch (err) {
+    return { error: `not a job request: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}` };
+  }
+}
+
+function completed(
+  jobId: string,
+  r: EvaluationResult,
+  attempt: number,
+  source: { sourcePartition: number; sourceOffset: bigint },
+): NewOutcome {
+  return {
+    jobId,
+    outcome: 'completed',
+    cvMatchRate: r.cvMatchRate.toFixed(2),
+    cvFeedback: r.cvFeedback,
+    projectScore: r.projectScore.toFixed(1),
+    projectFeedback: r.projectFeedback,
+    overallSummary: r.overallSummary,
+    cvScores: r.cvScores,
+    projectScores: r.projectScores,
+    provenance: { ...r.provenance, jobAttempts: attempt },
+    ...source,
+  };
+}
+
+function failed(
+  jobId: string,
+  code: string,
+  message: string,
+  attempt: number,
+  provider: Provider,
+  source: { sourcePartition: number; sourceOffset: bigint },
+): NewOutcome {
+  return {
+    jobId,
+    outcome: 'failed',
+    errorCode: code,
+    errorMessage: message.slice(0, 2000),
+    provenance: { provider: provider.name, model: provider.model, kind: provider.kind, jobAttempts: attempt },
+    ...source,
+  };
+}
