@@ -1,0 +1,80 @@
+// Builds the submit app against the test file's own database and topics, with real Kafka publishing.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createApp } from '../../lib/api/app.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
+import { createClient } from '../../lib/db/clients.ts';
+import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
+import type { OutputRecord } from '../../lib/kafka/types.ts';
+import { testLogger } from './engine.ts';
+import type { IsolatedStack } from './isolation.ts';
+
+export interface ApiHarness {
+  app: OpenAPIHono<never>;
+  db: Database;
+  publisher: RequestPublisher;
+  topics: { jobs: string; results: string; dlq: string };
+  keyA: string;
+  keyB: string;
+  /** replaces how the app publishes (e.g. a broker that does not answer) */
+  setPublish(fn: ((r: OutputRecord) => Promise<void>) | undefined): void;
+  close(): Promise<void>;
+}
+
+export async function apiHarness(
+  stack: IsolatedStack,
+  options: { uploadMaxBytes?: number } = {},
+): Promise<ApiHarness> {
+  const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
+  await stack.createTopics(Object.values(topics));
+  const db = createDatabase(stack.databaseUrl, { poolSize: 10 });
+  const publisher = new RequestPublisher({
+    kafka: stack.kafka,
+    app: stack.prefix,
+    instanceId: 'api-test',
+    slots: 2,
+    logger: testLogger,
+  });
+  let override: ((r: OutputRecord) => Promise<void>) | undefined;
+  const app = createApp({
+    db,
+    publish: (r) => (override ? override(r) : publisher.publish(r)),
+    jobsTopic: topics.jobs,
+    uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
+    publishTimeoutMs: 3000,
+    logger: testLogger,
+    readiness: async () => ({ database: true, broker: true }),
+  });
+  const keyA = (await createClient(db, 'client-a')).apiKey;
+  const keyB = (await createClient(db, 'client-b')).apiKey;
+  return {
+    app: app as unknown as OpenAPIHono<never>,
+    db,
+    publisher,
+    topics,
+    keyA,
+    keyB,
+    setPublish: (fn) => {
+      override = fn;
+    },
+    close: async () => {
+      await publisher.close();
+      await closeDatabase(db);
+    },
+  };
+}
+
+export function uploadForm(
+  files: Record<string, { bytes: Uint8Array | string; name: string; type?: string }>,
+  extra: Record<string, string> = {},
+) {
+  const form = new FormData();
+  for (const [field, f] of Object.entries(files)) {
+    form.append(
+      field,
+      new Blob([f.bytes as BlobPart], { type: f.type ?? 'application/octet-stream' }),
+      f.name,
+    );
+  }
+  for (const [k, v] of Object.entries(extra)) form.append(k, v);
+  return form;
+}
