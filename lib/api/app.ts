@@ -320,7 +320,10 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
       },
     }),
   );
-  app.openapi(uploadRoute, async (c) => {
+  // Documented from its route schema but parsed by hand: the handler answers each multipart problem
+  // with its own code (MISSING_FILE, UNEXPECTED_FIELD, …) rather than one generic validation error.
+  app.openAPIRegistry.registerPath(uploadRoute);
+  app.post('/v1/upload', async (c) => {
     const form = await c.req.parseBody({ all: true }).catch((err) => {
       throw new Problem(400, 'MALFORMED_MULTIPART', 'the multipart body cannot be parsed', { cause: err });
     });
