@@ -100,7 +100,14 @@ try {
     if (!values.loop || controller.signal.aborted) break;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, config.evaluate.loopPauseMs);
-      controller.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      controller.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
   } while (!controller.signal.aborted);
 } catch (err) {

@@ -134,6 +134,7 @@ function isPlainText(bytes: Uint8Array): boolean {
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, 64 * 1024));
     // Control characters other than tab, newline, carriage return, form feed: not text.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     return !/[\u0000-\u0008\u000B\u000E-\u001F\u007F]/.test(text);
   } catch {
     // A multi-byte character cut at the 64 KiB boundary is fine; anything else is not UTF-8.
