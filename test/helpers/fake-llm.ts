@@ -54,13 +54,17 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return data;
 }
 
-export async function startFakeLlm(script: Behaviour[]): Promise<FakeLlm> {
+/** `router` picks a behaviour from the request itself (e.g. by CV text); the script is the fallback. */
+export async function startFakeLlm(
+  script: Behaviour[],
+  router?: (body: ChatBody) => Behaviour | undefined,
+): Promise<FakeLlm> {
   const requests: ChatBody[] = [];
   const fake: FakeLlm = { url: '', requests, script, close: async () => {} };
   const server: Server = createServer(async (req, res) => {
     const body = JSON.parse(await readBody(req)) as ChatBody;
     requests.push(body);
-    const behaviour = fake.script.length > 1 ? fake.script.shift()! : fake.script[0]!;
+    const behaviour = router?.(body) ?? (fake.script.length > 1 ? fake.script.shift()! : fake.script[0]!);
     if (behaviour.kind === 'hang') return; // never answers: the client's timeout must fire
     if (behaviour.kind === 'status') {
       res.writeHead(behaviour.status, {

@@ -1,0 +1,251 @@
+// The evaluator end to end on the real broker and PostgreSQL: submit → evaluate → result; a crash
+// between the database commit and the Kafka commit; a duplicate request record; a poison record.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
+import { loadResults } from '../../lib/db/effects.ts';
+import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
+import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
+import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
+import { jobRequestRecord, resultEvent } from '../../lib/jobs/records.ts';
+import { DLQ_HEADERS, runSession } from '../../lib/kafka/session.ts';
+import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
+import { runChild } from '../helpers/child.ts';
+import { testLogger } from '../helpers/engine.ts';
+import { type FakeLlm, goodAnswer, startFakeLlm } from '../helpers/fake-llm.ts';
+import { isolatedStack } from '../helpers/isolation.ts';
+import { seedClient, seedJob } from '../helpers/jobs.ts';
+import { drainTopic } from '../helpers/kafka.ts';
+
+const stack = await isolatedStack('evaluate');
+let h: ApiHarness;
+let db: Database;
+let fake: FakeLlm;
+/** provider calls per job, counted by the fake LLM from the CV text (each test job's CV names its job) */
+const cvCalls = new Map<string, number>();
+
+beforeAll(async () => {
+  h = await apiHarness(stack);
+  db = createDatabase(stack.databaseUrl);
+  fake = await startFakeLlm([{ kind: 'answer', content: goodAnswer }], (body) => {
+    const user = body.messages.find((m) => m.role === 'user')?.content ?? '';
+    const marker = /CANDIDATE-([\w-]+)/.exec(user)?.[1];
+    if (marker && user.includes('## Candidate CV')) cvCalls.set(marker, (cvCalls.get(marker) ?? 0) + 1);
+    if (user.includes('POISON')) return { kind: 'status', status: 500 };
+    return undefined;
+  });
+});
+afterAll(async () => {
+  await fake.close();
+  await closeDatabase(db);
+  await h.close();
+});
+
+const session = (o: {
+  group: string;
+  jobs: string;
+  results: string;
+  dlq: string;
+  provider?: 'offline' | 'fake';
+  maxAttempts?: number;
+}) => {
+  const handler = createEvaluateHandler({
+    db,
+    provider:
+      o.provider === 'fake'
+        ? new OpenAICompatibleProvider({
+            baseUrl: fake.url,
+            model: 'fake',
+            timeoutMs: 5000,
+            concurrency: 4,
+            maxRetries: 0,
+          })
+        : new OfflineProvider(),
+    resultsTopic: o.results,
+    maxAttempts: o.maxAttempts ?? 3,
+    logger: testLogger,
+  });
+  return runSession({
+    kafka: stack.kafka,
+    app: 'test',
+    groupId: o.group,
+    topic: o.jobs,
+    dlqTopic: o.dlq,
+    handler,
+    logger: testLogger,
+    maxIdleMs: 1500,
+    sessionTimeoutMs: 6000,
+    maxAttempts: (o.maxAttempts ?? 3) + 1,
+    retryBackoffMs: 20,
+  }).then((report) => ({ report, stats: handler.stats }));
+};
+
+async function publishRaw(topic: string, records: { key: string | null; value: string }[]) {
+  const producer = stack.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.send({ topic, messages: records, acks: -1 });
+  await producer.disconnect();
+}
+
+describe('evaluate function', () => {
+  it('end to end: submit → evaluate → GET /v1/result completed, and exactly one result event equal to the stored result', async () => {
+    const up = (await (
+      await h.app.request('/v1/upload', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.keyA}` },
+        body: uploadForm({
+          cv: {
+            bytes: 'Senior engineer, 7 years of TypeScript, Kafka, PostgreSQL, Docker; led a team.',
+            name: 'cv.txt',
+          },
+          project: {
+            bytes: 'Report: endpoints, asynchronous queue, retries with backoff, README with setup.',
+            name: 'r.txt',
+          },
+        }),
+      })
+    ).json()) as { cv_id: string; project_id: string };
+    const accepted = await h.app.request('/v1/evaluate', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${h.keyA}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'e2e-1',
+      },
+      body: JSON.stringify({ cv_id: up.cv_id, project_id: up.project_id }),
+    });
+    expect(accepted.status).toBe(202);
+    const { id } = (await accepted.json()) as { id: string };
+
+    const { report, stats } = await session({ group: `${stack.prefix}-e2e`, ...h.topics });
+    expect(report.records).toBeGreaterThanOrEqual(1);
+    expect(stats.evaluated).toBeGreaterThanOrEqual(1);
+
+    const res = await h.app.request(`/v1/result/${id}`, { headers: { authorization: `Bearer ${h.keyA}` } });
+    const body = (await res.json()) as {
+      status: string;
+      result: { cv_match_rate: number; project_score: number };
+      provenance: { provider: string };
+    };
+    expect(body.status).toBe('completed');
+    expect(body.result.cv_match_rate).toBeGreaterThan(0);
+    expect(body.result.project_score).toBeGreaterThanOrEqual(2);
+    expect(body.provenance.provider).toBe('offline');
+
+    const events = (await drainTopic(stack.kafka, h.topics.results, { expected: 1 })).filter(
+      (e) => e.key === id,
+    );
+    expect(events).toHaveLength(1);
+    const stored = (await loadResults(db, [id])).get(id)!;
+    expect(JSON.parse(events[0]!.value!)).toEqual(JSON.parse(JSON.stringify(resultEvent(stored))));
+  });
+
+  it('SIGKILL between the database commit and the Kafka commit → the next invocation emits the result exactly once; the provider was called once per job', async () => {
+    const t = {
+      jobs: stack.topic('crash-jobs'),
+      results: stack.topic('crash-results'),
+      dlq: stack.topic('crash-dlq'),
+    };
+    await stack.createTopics(Object.values(t), 1);
+    const client = await seedClient(db);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push(await seedJob(db, client, `CV of CANDIDATE-crash-${i}: TypeScript and Kafka.`));
+    await publishRaw(
+      t.jobs,
+      ids.map((id) => jobRequestRecord(t.jobs, id)),
+    );
+    const group = `${stack.prefix}-crash`;
+
+    const child = runChild('fixtures/evaluate-child.ts', {
+      BROKERS: stack.brokers.join(','),
+      DATABASE_URL: stack.databaseUrl,
+      GROUP: group,
+      JOBS: t.jobs,
+      RESULTS: t.results,
+      DLQ: t.dlq,
+      LLM_URL: fake.url,
+      CRASH_AT_COMMIT: '1',
+    });
+    await child.waitForLine(/^crashing$/);
+    expect((await child.exited).signal).toBe('SIGKILL');
+    // The outcomes were committed in PostgreSQL before the crash; the Kafka transaction was not.
+    expect((await loadResults(db, ids)).size).toBe(5);
+    expect(await drainTopic(stack.kafka, t.results, { settleMs: 1000 })).toHaveLength(0);
+
+    const { stats } = await session({ group, ...t, provider: 'fake' });
+    expect(stats.replayed).toBe(5);
+    expect(stats.evaluated).toBe(0);
+    const events = await drainTopic(stack.kafka, t.results, { expected: 5 });
+    expect(events.map((e) => e.key).sort()).toEqual([...ids].sort());
+    for (let i = 0; i < 5; i++) expect(cvCalls.get(`crash-${i}`)).toBe(1);
+  });
+
+  it('a duplicate request record for a completed job → no second event, no second provider call', async () => {
+    const t = {
+      jobs: stack.topic('dup-jobs'),
+      results: stack.topic('dup-results'),
+      dlq: stack.topic('dup-dlq'),
+    };
+    await stack.createTopics(Object.values(t), 1);
+    const client = await seedClient(db);
+    const id = await seedJob(db, client, 'CV of CANDIDATE-dup-0: Kafka.');
+    const group = `${stack.prefix}-dup`;
+    await publishRaw(t.jobs, [jobRequestRecord(t.jobs, id)]);
+    const first = await session({ group, ...t, provider: 'fake' });
+    expect(first.stats.evaluated).toBe(1);
+    await publishRaw(t.jobs, [jobRequestRecord(t.jobs, id)]);
+    const second = await session({ group, ...t, provider: 'fake' });
+    expect(second.stats.duplicates).toBe(1);
+    expect(second.stats.evaluated).toBe(0);
+    expect(cvCalls.get('dup-0')).toBe(1);
+    expect(await drainTopic(stack.kafka, t.results, { expected: 1 })).toHaveLength(1);
+  });
+
+  it('poison: a malformed record and a job that always fails go to the DLQ, the job is failed with a reason, later records still flow', async () => {
+    const t = {
+      jobs: stack.topic('poison-jobs'),
+      results: stack.topic('poison-results'),
+      dlq: stack.topic('poison-dlq'),
+    };
+    await stack.createTopics(Object.values(t), 1);
+    const client = await seedClient(db);
+    const poisonJob = await seedJob(db, client, 'CV of CANDIDATE-poison POISON');
+    const later = [
+      await seedJob(db, client, 'CV of CANDIDATE-later-0'),
+      await seedJob(db, client, 'CV of CANDIDATE-later-1'),
+    ];
+    await publishRaw(t.jobs, [
+      { key: null, value: 'this is not a job request' },
+      jobRequestRecord(t.jobs, poisonJob),
+      ...later.map((id) => jobRequestRecord(t.jobs, id)),
+    ]);
+    const { report, stats } = await session({
+      group: `${stack.prefix}-poison`,
+      ...t,
+      provider: 'fake',
+      maxAttempts: 2,
+    });
+    expect(report.dlq).toBe(2);
+    expect(stats.failed).toBe(1);
+
+    const dlq = await drainTopic(stack.kafka, t.dlq, { expected: 2 });
+    expect(dlq.map((r) => r.headers[DLQ_HEADERS.code]).sort()).toEqual([
+      'MALFORMED_RECORD',
+      'PROVIDER_UNAVAILABLE',
+    ]);
+    expect(dlq.find((r) => r.key === poisonJob)?.headers[DLQ_HEADERS.attempts]).toBe('2');
+
+    const [job] = await db.execute<{ status: string; error_code: string; error_message: string }>(
+      sql`select status, error_code, error_message from jobs where id = ${poisonJob}`,
+    );
+    expect(job).toMatchObject({ status: 'failed', error_code: 'PROVIDER_UNAVAILABLE' });
+    expect(job?.error_message).toMatch(/gave up after 2 attempts/);
+
+    const events = await drainTopic(stack.kafka, t.results, { expected: 3 });
+    const byKey = new Map(events.map((e) => [e.key, JSON.parse(e.value!)]));
+    expect(byKey.get(poisonJob)).toMatchObject({ status: 'failed', error: { code: 'PROVIDER_UNAVAILABLE' } });
+    for (const id of later) expect(byKey.get(id)).toMatchObject({ status: 'completed' });
+    expect(events).toHaveLength(3);
+  });
+});
