@@ -1,18 +1,22 @@
-# One image, two entrypoints (submit, evaluate). Node 24 runs the TypeScript sources directly
-# (type stripping), so there is no build output to drift from the code.
+# One image, two entrypoints: submit (the default) and evaluate (`node functions/evaluate/index.ts`).
+# Node 24 runs the TypeScript sources directly (type stripping): no build output to drift from the code.
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim
-ENV NODE_ENV=production
+ENV NODE_ENV=production PORT=8080
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY lib ./lib
 COPY functions ./functions
-COPY scripts ./scripts
+COPY scripts/db-migrate.ts scripts/create-client.ts ./scripts/
 COPY drizzle ./drizzle
 USER node
-CMD ["node", "scripts/db-migrate.ts"]
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+STOPSIGNAL SIGTERM
+CMD ["node", "functions/submit/index.ts"]
