@@ -27,7 +27,15 @@ const publisher = new RequestPublisher({
   instanceId: config.instanceId,
   slots: config.submit.producerSlots,
   logger,
+  // at-least-once is the verifier's negative control and the benchmark's baseline: no transactions
+  transactional: config.kafka.deliveryMode !== 'at-least-once',
 });
+if (config.kafka.deliveryMode !== 'exactly-once') {
+  logger.warn(
+    { mode: config.kafka.deliveryMode },
+    'UNSAFE DELIVERY MODE: request records are published without transactions',
+  );
+}
 const admin = kafka.admin();
 let adminConnected = false;
 
@@ -51,8 +59,27 @@ export const app = createApp({
   },
 });
 
-const server = serve({ fetch: app.fetch, port: config.submit.port, hostname: config.submit.host }, (info) =>
-  logger.info({ port: info.port, host: config.submit.host, instance: config.instanceId }, 'submit listening'),
+// Requests whose client went away still run to completion; shutdown waits for them before closing the
+// publisher and the pool.
+let inFlight = 0;
+const server = serve(
+  {
+    fetch: async (req, env) => {
+      inFlight += 1;
+      try {
+        return await app.fetch(req, env);
+      } finally {
+        inFlight -= 1;
+      }
+    },
+    port: config.submit.port,
+    hostname: config.submit.host,
+  },
+  (info) =>
+    logger.info(
+      { port: info.port, host: config.submit.host, instance: config.instanceId },
+      'submit listening',
+    ),
 );
 
 let stopping = false;
@@ -62,6 +89,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
   // close() stops accepting and resolves once in-flight requests have finished.
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
   await publisher.close();
   if (adminConnected) await admin.disconnect().catch(() => {});
   await closeDatabase(db);

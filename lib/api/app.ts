@@ -23,6 +23,7 @@ import { defaultLimits, extractDocument } from '../evaluation/extract.ts';
 import { jobRequestRecord, resultEvent } from '../jobs/records.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { batched, ttlCache } from './batcher.ts';
 import { Problem, problemResponse, toProblem } from './problem.ts';
 
 export interface ApiDeps {
@@ -262,6 +263,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
   );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const clientsByKey = ttlCache<{ id: string }>(30_000);
+  const markPublishedSoon = batched<string>((ids) => markPublished(deps.db, ids));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -287,7 +290,9 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
       throw new Problem(401, 'UNAUTHENTICATED', 'an Authorization: Bearer <api key> header is required', {
         headers: { 'www-authenticate': 'Bearer' },
       });
-    const client = await findClientByKey(deps.db, match[1]!);
+    const key = match[1]!;
+    const client = clientsByKey.get(key) ?? (await findClientByKey(deps.db, key));
+    if (client) clientsByKey.set(key, client);
     if (!client)
       throw new Problem(401, 'INVALID_API_KEY', 'the API key is not valid', {
         headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
@@ -465,7 +470,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
         },
       );
     }
-    await markPublished(deps.db, [job.id]);
+    await markPublishedSoon(job.id);
     return c.json(accepted, 202);
   });
 

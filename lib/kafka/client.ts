@@ -9,6 +9,14 @@ const toPino: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Retries for transactional producers. Right after a commit the coordinator is still writing the
+ * transaction markers and answers the next transaction's first request with CONCURRENT_TRANSACTIONS;
+ * kafkajs' default first back-off (300 ms) turns every back-to-back transaction into a 300 ms stall.
+ * The Java client retries these within milliseconds; so do we.
+ */
+export const FAST_RETRY = { retries: 12, initialRetryTime: 5, maxRetryTime: 500, factor: 0.2, multiplier: 2 };
+
 let warningFilterInstalled = false;
 /**
  * kafkajs 2.2.4 passes negative delays to setTimeout on Node ≥ 24 (its request-queue scheduling), which

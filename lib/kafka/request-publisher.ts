@@ -8,6 +8,7 @@
 // COMMITTING/ABORTING) and a new one is made lazily; its InitProducerId aborts whatever the old one left.
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import { FAST_RETRY } from './client.ts';
 import { byTopic } from './records.ts';
 import { requestTransactionalId } from './transactional-id.ts';
 import type { OutputRecord } from './types.ts';
@@ -134,9 +135,9 @@ export class RequestPublisher {
               idempotent: true,
               maxInFlightRequests: 1,
               transactionTimeout: this.o.transactionTimeoutMs,
-              retry: { retries: 3 },
+              retry: FAST_RETRY,
             }
-          : { idempotent: true, maxInFlightRequests: 1, retry: { retries: 3 } },
+          : { idempotent: true, maxInFlightRequests: 1, retry: FAST_RETRY },
       );
       try {
         await producer.connect();

@@ -14,6 +14,7 @@
 //      open transaction commits or is abandoned (never half-written), the member leaves the group.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, Transaction } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import { FAST_RETRY } from './client.ts';
 import { isFencedError, RecordError } from './errors.ts';
 import { byTopic } from './records.ts';
 import { partitionTransactionalId } from './transactional-id.ts';
@@ -314,6 +315,7 @@ export class ConsumeTransformProduceSession {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: this.o.transactionTimeoutMs,
+      retry: FAST_RETRY,
     });
     state.producer = producer;
     await producer.connect();
