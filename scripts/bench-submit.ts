@@ -120,7 +120,8 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   }
 }
 await stack.stop();
-const best = <T extends { reqPerSec: number }>(xs: T[]): T => xs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
+const best = <T extends { reqPerSec: number }>(xs: T[]): T =>
+  xs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
 const tx = best(figures.transactional!);
 const idem = best(figures.idempotent!);
 const summary = {

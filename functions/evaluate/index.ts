@@ -93,6 +93,7 @@ try {
           jobs: handler.stats,
           provider: provider.name,
           totalMs: Date.now() - started,
+          maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
         },
       },
       'invocation finished',

@@ -1,0 +1,167 @@
+// npm run bench:pipeline — the whole evaluate path, PostgreSQL included: 20,000 queued jobs drained by
+// several concurrent evaluate invocations (offline provider), then submit-to-result latency in --loop
+// mode under a steady load. Prints jobs/s, p50/p99 latency and peak RSS per invocation; the last line
+// is one JSON object.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { migrateDatabase } from '../lib/db/migrate.ts';
+import { createKafka } from '../lib/kafka/client.ts';
+import { RequestPublisher } from '../lib/kafka/request-publisher.ts';
+import { benchStack, progress } from './bench/stack.ts';
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '20000' },
+    invocations: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '20' },
+  },
+});
+const JOBS = Number(values.jobs);
+const stack = await benchStack();
+const run = `pipe-${randomUUID().slice(0, 6)}`;
+const dbUrl = new URL(stack.databaseUrl);
+dbUrl.pathname = `/cv_bench_${run.replace(/-/g, '_')}`;
+await migrateDatabase(dbUrl.toString());
+const sql = postgres(dbUrl.toString(), { max: 4, onnotice: () => {} });
+const kafka = createKafka({ brokers: stack.brokers, clientId: run });
+const topics = { jobs: `${run}-jobs`, results: `${run}-results`, dlq: `${run}-dlq` };
+const admin = kafka.admin();
+await admin.connect();
+await admin.createTopics({
+  topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 12 })),
+  waitForLeaders: true,
+});
+
+const [client] =
+  await sql`insert into clients (name, api_key_hash) values ('bench', ${randomUUID()}) returning id`;
+const text = (f: string) => readFileSync(new URL(`../samples/${f}`, import.meta.url), 'utf8');
+const [cv] =
+  await sql`insert into uploads (client_id, kind, filename, media_type, size_bytes, sha256, extracted_text)
+  values (${client!.id}, 'cv', 'cv.txt', 'text/plain', 1, 'x', ${text('cv-strong.txt')}) returning id`;
+const [project] =
+  await sql`insert into uploads (client_id, kind, filename, media_type, size_bytes, sha256, extracted_text)
+  values (${client!.id}, 'project', 'p.txt', 'text/plain', 1, 'x', ${text('project-report.txt')}) returning id`;
+const publisher = new RequestPublisher({ kafka, app: run, instanceId: 'bench', slots: 4 });
+
+async function enqueue(n: number): Promise<void> {
+  const rows =
+    await sql`insert into jobs (client_id, idempotency_key, request_fingerprint, cv_id, project_id, published_at)
+    select ${client!.id}, gen_random_uuid()::text, 'bench', ${cv!.id}, ${project!.id}, now() from generate_series(1, ${n}) returning id`;
+  await Promise.all(
+    rows.map((r) =>
+      publisher.publish({ topic: topics.jobs, key: r.id, value: JSON.stringify({ v: 1, job_id: r.id }) }),
+    ),
+  );
+}
+
+function evaluator(loop: boolean): {
+  child: ChildProcess;
+  done: Promise<{ maxRssMb: number; records: number }[]>;
+} {
+  const child = spawn(process.execPath, ['functions/evaluate/index.ts', ...(loop ? ['--loop'] : [])], {
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl.toString(),
+      KAFKA_BROKERS: stack.brokers.join(','),
+      KAFKA_TOPIC_JOBS: topics.jobs,
+      KAFKA_TOPIC_RESULTS: topics.results,
+      KAFKA_TOPIC_DLQ: topics.dlq,
+      KAFKA_EVALUATE_GROUP: `${run}-evaluate`,
+      APP_NAME: run,
+      EVALUATE_MAX_IDLE_MS: '3000',
+      EVALUATE_LOOP_PAUSE_MS: '200',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const invocations: { maxRssMb: number; records: number }[] = [];
+  let buffer = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    buffer += c.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const l of lines)
+      if (l.includes('"invocation finished"')) invocations.push(JSON.parse(l).invocation);
+  });
+  return { child, done: new Promise((resolve) => child.on('exit', () => resolve(invocations))) };
+}
+
+async function count(table: 'results' | 'jobs'): Promise<number> {
+  const [r] = await sql`select count(*)::int as n from ${sql(table)}`;
+  return r!.n as number;
+}
+
+// Phase 1: drain a backlog with several concurrent invocations.
+progress(`queueing ${JOBS} jobs`);
+await enqueue(JOBS);
+progress(`draining with ${values.invocations} concurrent evaluate invocations`);
+const started = performance.now();
+const workers = Array.from({ length: Number(values.invocations) }, () => evaluator(false));
+let last = -1;
+for (;;) {
+  const n = await count('results');
+  if (n !== last && (n === JOBS || Math.floor(n / 2000) !== Math.floor(last / 2000)))
+    progress(`${n} / ${JOBS} results stored`);
+  last = n;
+  if (n >= JOBS) break;
+  if (performance.now() - started > 600_000) throw new Error(`drain stalled at ${n}`);
+  await new Promise((r) => setTimeout(r, 250));
+}
+const drainSeconds = (performance.now() - started) / 1000;
+const jobsPerSec = Math.round(JOBS / drainSeconds);
+const drained = (await Promise.all(workers.map((w) => w.done))).flat();
+const peakRssMb = Math.max(...drained.map((i) => i.maxRssMb));
+progress(
+  `drained ${JOBS} jobs in ${drainSeconds.toFixed(1)} s: ${jobsPerSec} jobs/s; peak RSS per invocation ${peakRssMb} MB`,
+);
+
+// Phase 2: steady load against one evaluator in --loop mode; latency = job accepted → result stored.
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+progress(`steady load: ${rate} jobs/s for ${seconds} s against evaluate --loop`);
+const loop = evaluator(true);
+await new Promise((r) => setTimeout(r, 2000));
+const phase2From = new Date();
+for (let s = 0; s < seconds * 10; s++) {
+  const tick = performance.now();
+  await enqueue(Math.round(rate / 10));
+  await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - tick))));
+}
+const expected = JOBS + Math.round(rate / 10) * seconds * 10;
+while ((await count('results')) < expected) await new Promise((r) => setTimeout(r, 250));
+loop.child.kill('SIGTERM');
+const loopInvocations = await loop.done;
+const [lat] = await sql`
+  select percentile_cont(0.5) within group (order by extract(epoch from r.created_at - j.created_at)) * 1000 as p50,
+         percentile_cont(0.99) within group (order by extract(epoch from r.created_at - j.created_at)) * 1000 as p99
+  from results r join jobs j on j.id = r.job_id where j.created_at >= ${phase2From}`;
+const p50Ms = Math.round(Number(lat!.p50));
+const p99Ms = Math.round(Number(lat!.p99));
+progress(`latency under steady load: p50 ${p50Ms} ms, p99 ${p99Ms} ms`);
+
+await publisher.close();
+await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => {});
+await admin.disconnect();
+await sql.end();
+await stack.stop();
+const figures = {
+  benchmark: 'pipeline',
+  jobs: JOBS,
+  invocations: Number(values.invocations),
+  jobsPerSec,
+  drainSeconds: Number(drainSeconds.toFixed(1)),
+  steadyRate: rate,
+  latencyP50Ms: p50Ms,
+  latencyP99Ms: p99Ms,
+  peakRssMbPerInvocation: Math.max(peakRssMb, ...loopInvocations.map((i) => i.maxRssMb)),
+  goals: { jobsPerSec: 2000, latencyP99Ms: 1000, rssMb: 200 },
+};
+process.stdout.write(
+  `\n${jobsPerSec} jobs/s · p50 ${p50Ms} ms · p99 ${p99Ms} ms · peak RSS ${figures.peakRssMbPerInvocation} MB\n`,
+);
+process.stdout.write(`${JSON.stringify(figures)}\n`);
+process.exit(0);
