@@ -9,6 +9,7 @@ import {
   ensureKafkaJars,
   isAlive,
   killNode,
+  portOpen,
   newClusterId,
   prepareNodes,
   startNode,
@@ -103,6 +104,12 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
   rmSync(`${stackDir}/kafka-3`, { recursive: true, force: true });
   const clusterId = newClusterId();
   const nodes = brokerNodes(count);
+  // Another broker on our ports would answer our readiness probe and pass for ours: refuse instead.
+  for (const node of nodes) {
+    for (const port of [node.port, node.controllerPort]) {
+      if (await portOpen(port)) throw new Error(`port ${port} is already in use (another Kafka, or a stack started from another checkout?)`);
+    }
+  }
   prepareNodes(nodes, clusterId);
   for (const node of nodes) {
     node.pid = startNode(node, heapFor(count));
