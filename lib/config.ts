@@ -81,6 +81,8 @@ const schema = z.object({
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: int(100).default(30_000),
   LLM_CONCURRENCY: int(1, 256).default(8),
+  /** simulated latency per step of the offline provider (load tests, the chaos verifier) */
+  OFFLINE_PROVIDER_DELAY_MS: int(0, 60_000).default(0),
 });
 
 type Env = z.infer<typeof schema>;
@@ -116,6 +118,7 @@ export interface Config {
     model: string;
     timeoutMs: number;
     concurrency: number;
+    offlineDelayMs: number;
   };
 }
 
@@ -177,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       model: e.LLM_MODEL,
       timeoutMs: e.LLM_TIMEOUT_MS,
       concurrency: e.LLM_CONCURRENCY,
+      offlineDelayMs: e.OFFLINE_PROVIDER_DELAY_MS,
     },
   };
 }

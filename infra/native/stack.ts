@@ -9,8 +9,8 @@ import {
   ensureKafkaJars,
   isAlive,
   killNode,
-  portOpen,
   newClusterId,
+  portOpen,
   prepareNodes,
   startNode,
   stopNodes,
@@ -107,7 +107,10 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
   // Another broker on our ports would answer our readiness probe and pass for ours: refuse instead.
   for (const node of nodes) {
     for (const port of [node.port, node.controllerPort]) {
-      if (await portOpen(port)) throw new Error(`port ${port} is already in use (another Kafka, or a stack started from another checkout?)`);
+      if (await portOpen(port))
+        throw new Error(
+          `port ${port} is already in use (another Kafka, or a stack started from another checkout?)`,
+        );
     }
   }
   prepareNodes(nodes, clusterId);

@@ -280,9 +280,10 @@ export class ConsumeTransformProduceSession {
     let committed: bigint;
     try {
       if (this.o.mode === 'read-then-fence') {
-        // NEGATIVE CONTROL ONLY: the wrong order. A zombie's commit can land between read and fence.
+        // NEGATIVE CONTROL ONLY: the naive order — take the offset at assignment, initialise the
+        // transactional producer lazily at the first commit, after the work. A zombie's commit that
+        // lands in between is not fenced, and its records are processed again.
         committed = await this.readCommitted(p);
-        await this.fence(p, state);
       } else if (this.o.mode === 'at-least-once') {
         committed = await this.readCommitted(p);
       } else {
@@ -448,6 +449,7 @@ export class ConsumeTransformProduceSession {
     }
     this.report.transactions += 1;
     try {
+      if (!state.producer) await this.fence(p, state); // read-then-fence: the late fence
       const tx = state.openTx ?? (await state.producer!.transaction());
       state.openTx = undefined;
       if (messages.length) await tx.sendBatch({ topicMessages: byTopic(messages) });

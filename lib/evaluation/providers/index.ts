@@ -13,5 +13,5 @@ export function createProvider(llm: Config['llm']): Provider {
       concurrency: llm.concurrency,
     });
   }
-  return new OfflineProvider();
+  return new OfflineProvider({ delayMs: llm.offlineDelayMs });
 }

@@ -219,7 +219,14 @@ export class OfflineProvider implements Provider {
   readonly model = 'keyword-rubric-v1';
   readonly kind = 'offline' as const;
 
+  /** `delayMs` per step simulates an LLM's latency (load tests, the chaos verifier); 0 by default. */
+  private readonly delayMs: number;
+  constructor(options: { delayMs?: number } = {}) {
+    this.delayMs = options.delayMs ?? 0;
+  }
+
   async complete(request: StepRequest): Promise<ProviderAnswer> {
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     const ctx = request.context;
     const answer =
       request.step === 'cv'

@@ -1,0 +1,130 @@
+// The verifier's checks of G1–G6, over data read independently at the end of a run: the HTTP answers
+// the driver saw, the jobs and results in PostgreSQL, and what a fresh read_committed consumer reads
+// from the results and DLQ topics. Pure functions, so they are unit-tested with violations planted.
+
+export interface Accepted {
+  key: string;
+  /** every job id a 2xx answer gave for this key (all must be the same) */
+  ids: string[];
+}
+
+export interface JobRow {
+  id: string;
+  idempotencyKey: string;
+  status: string;
+}
+
+export interface Evidence {
+  accepted: Accepted[];
+  jobs: JobRow[];
+  /** job id → the result event JSON that the stored row implies */
+  storedEvents: Map<string, string>;
+  /** job ids whose results table holds more than one row (impossible with the primary key; checked anyway) */
+  duplicateResultRows: string[];
+  /** result events read under read_committed: key (job id) and value */
+  events: { key: string | null; value: string | null }[];
+  /** poison records the run injected (their markers) and the DLQ records' markers */
+  poisonInjected: string[];
+  poisonInDlq: string[];
+}
+
+export type ViolationKind =
+  | 'accepted-without-job'
+  | 'idempotency-key-gave-two-ids'
+  | 'job-not-terminal'
+  | 'missing-result-row'
+  | 'duplicate-result-rows'
+  | 'missing-event'
+  | 'duplicate-event'
+  | 'event-differs-from-stored'
+  | 'event-for-unknown-job'
+  | 'poison-not-in-dlq';
+
+export interface Violation {
+  kind: ViolationKind;
+  guarantee: 'G1' | 'G2' | 'G3' | 'G4' | 'G5';
+  id: string;
+  detail?: string;
+}
+
+export function checkGuarantees(e: Evidence): Violation[] {
+  const v: Violation[] = [];
+  const jobsById = new Map(e.jobs.map((j) => [j.id, j]));
+  const eventsByJob = new Map<string, string[]>();
+  for (const ev of e.events) {
+    const list = eventsByJob.get(ev.key ?? '') ?? [];
+    list.push(ev.value ?? '');
+    eventsByJob.set(ev.key ?? '', list);
+  }
+  const acceptedIds = new Set<string>();
+  for (const a of e.accepted) {
+    const distinct = [...new Set(a.ids)];
+    if (distinct.length > 1)
+      v.push({
+        kind: 'idempotency-key-gave-two-ids',
+        guarantee: 'G4',
+        id: a.key,
+        detail: distinct.join(','),
+      });
+    for (const id of distinct) {
+      acceptedIds.add(id);
+      const job = jobsById.get(id);
+      if (!job || job.idempotencyKey !== a.key)
+        v.push({ kind: 'accepted-without-job', guarantee: 'G4', id, detail: a.key });
+    }
+  }
+  for (const id of acceptedIds) {
+    const job = jobsById.get(id);
+    if (!job) continue;
+    if (job.status !== 'completed' && job.status !== 'failed') {
+      v.push({ kind: 'job-not-terminal', guarantee: 'G1', id, detail: job.status });
+      continue;
+    }
+    const stored = e.storedEvents.get(id);
+    if (!stored) {
+      v.push({ kind: 'missing-result-row', guarantee: 'G2', id });
+      continue;
+    }
+    const events = eventsByJob.get(id) ?? [];
+    if (events.length === 0) v.push({ kind: 'missing-event', guarantee: 'G3', id });
+    if (events.length > 1)
+      v.push({ kind: 'duplicate-event', guarantee: 'G3', id, detail: `${events.length} events` });
+    for (const ev of events) {
+      if (!sameJson(ev, stored)) v.push({ kind: 'event-differs-from-stored', guarantee: 'G3', id });
+    }
+  }
+  for (const id of e.duplicateResultRows) v.push({ kind: 'duplicate-result-rows', guarantee: 'G2', id });
+  for (const key of eventsByJob.keys()) {
+    if (!jobsById.has(key)) v.push({ kind: 'event-for-unknown-job', guarantee: 'G3', id: key });
+  }
+  const dlq = new Set(e.poisonInDlq);
+  for (const p of e.poisonInjected)
+    if (!dlq.has(p)) v.push({ kind: 'poison-not-in-dlq', guarantee: 'G5', id: p });
+  return v;
+}
+
+function sameJson(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(canonical(JSON.parse(a))) === JSON.stringify(canonical(JSON.parse(b)));
+  } catch {
+    return false;
+  }
+}
+
+function canonical(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(canonical);
+  if (x && typeof x === 'object') {
+    return Object.fromEntries(
+      Object.keys(x)
+        .sort()
+        .map((k) => [k, canonical((x as Record<string, unknown>)[k])]),
+    );
+  }
+  return x;
+}
+
+export function countByKind(violations: Violation[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of violations) out[x.kind] = (out[x.kind] ?? 0) + 1;
+  return out;
+}
