@@ -58,7 +58,8 @@ for (const [k, v] of Object.entries(report)) if (k !== 'examples') line(k, v);
 for (const v of violations.slice(0, 10))
   process.stdout.write(`  VIOLATION ${v.guarantee} ${v.kind} ${v.id}${v.detail ? ` (${v.detail})` : ''}\n`);
 const expectViolations = values['expect-violations'];
-const ok = expectViolations ? violations.length > 0 : violations.length === 0;
+const ok = report.sane && (expectViolations ? violations.length > 0 : violations.length === 0);
+if (!report.sane) process.stdout.write('\nINSUFFICIENT RUN: fewer than 95% of the jobs were accepted or faults were skipped\n');
 process.stdout.write(
   expectViolations
     ? ok
