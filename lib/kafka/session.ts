@@ -342,6 +342,10 @@ export class ConsumeTransformProduceSession {
     records: InputRecord[],
   ): Promise<void> {
     const p = records[0]!.partition;
+    this.o.logger?.debug(
+      { partition: p, records: records.length, from: records[0]!.offset },
+      'handling batch',
+    );
     // Chunks are handled one after another; after a handler error the chunk is split into single records
     // so that exactly the failing record is retried and, after maxAttempts, sent to the DLQ.
     const queue: InputRecord[][] = [records];

@@ -119,13 +119,15 @@ export async function verify(o: VerifyOptions) {
     EVALUATE_MAX_IDLE_MS: '4000',
     SWEEP_UNPUBLISHED_AFTER_MS: '5000',
     OFFLINE_PROVIDER_DELAY_MS: String(o.offlineDelayMs),
-    LOG_LEVEL: 'info',
+    // debug: the engine's "handling batch" lines tell the verifier when an evaluator is mid-work
+    LOG_LEVEL: 'debug',
   };
 
   // --- processes -------------------------------------------------------------------------------
   let stopping = false;
   const counters = { fenced: 0, joins: 0, invocations: 0, swept: 0, evaluatorExits: 0 };
   const joinWaiters: (() => void)[] = [];
+  const busyWaiters = new Map<ChildProcess, () => void>();
   const evaluators: Managed[] = Array.from({ length: o.evaluators }, (_, i) => ({
     name: `evaluate-${i}`,
     restarts: 0,
@@ -138,11 +140,13 @@ export async function verify(o: VerifyOptions) {
 
   const watch = (child: ChildProcess) => {
     let buffer = '';
+    child.on('exit', () => busyWaiters.get(child)?.());
     child.stdout!.on('data', (c: Buffer) => {
       buffer += c.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
+        if (line.includes('"msg":"handling batch"')) busyWaiters.get(child)?.();
         if (line.includes('"msg":"joined group"')) {
           counters.joins += 1;
           for (const w of joinWaiters.splice(0)) w();
@@ -267,6 +271,10 @@ export async function verify(o: VerifyOptions) {
       case 'pause-evaluator': {
         const child = e.child;
         if (!child) break;
+        // Freeze it mid-work: right when it starts handling a batch (or after 10 s, whatever it does).
+        await Promise.race([new Promise<void>((r) => busyWaiters.set(child, r)), sleep(10_000)]);
+        busyWaiters.delete(child);
+        if (child.exitCode !== null) break;
         // A zombie: frozen until the group has moved its partitions to others, then resumed just as the
         // new owners start on them — the moment a wrong protocol lets its late commit through.
         log(`SIGSTOP ${e.name} (zombie)`);
