@@ -274,6 +274,8 @@ export async function verify(o: VerifyOptions) {
         // Freeze it mid-work: right when it starts handling a batch (or after 10 s, whatever it does).
         await Promise.race([new Promise<void>((r) => busyWaiters.set(child, r)), sleep(10_000)]);
         busyWaiters.delete(child);
+        // Half-way through its work (three provider steps), so that once resumed it commits quickly.
+        await sleep(Math.round(1.5 * o.offlineDelayMs));
         if (child.exitCode !== null) break;
         // A zombie: frozen until the group has moved its partitions to others, then resumed just as the
         // new owners start on them — the moment a wrong protocol lets its late commit through.
@@ -281,7 +283,7 @@ export async function verify(o: VerifyOptions) {
         child.kill('SIGSTOP');
         const joined = new Promise<void>((r) => joinWaiters.push(r));
         await Promise.race([sleep(6500).then(() => joined), sleep(20_000)]);
-        await sleep(f.resumeDelayMs);
+        await sleep(Math.round(f.resumeDelayMs / 2));
         log(`SIGCONT ${e.name}`);
         child.kill('SIGCONT');
         break;
