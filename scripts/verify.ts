@@ -23,6 +23,7 @@ const { values } = parseArgs({
     'offline-delay-ms': { type: 'string', default: '20' },
     'drain-timeout-s': { type: 'string', default: '300' },
     'expect-violations': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
   },
 });
 if (values.unsafe && values.unsafe !== 'at-least-once' && values.unsafe !== 'read-then-fence') {
@@ -50,6 +51,7 @@ const { report, violations } = await verify({
   concurrency: Number(values.concurrency),
   offlineDelayMs: Number(values['offline-delay-ms']),
   drainTimeoutMs: Number(values['drain-timeout-s']) * 1000,
+  keep: values.keep,
 });
 const line = (k: string, v: unknown) =>
   process.stdout.write(`  ${k.padEnd(26)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
@@ -59,7 +61,10 @@ for (const v of violations.slice(0, 10))
   process.stdout.write(`  VIOLATION ${v.guarantee} ${v.kind} ${v.id}${v.detail ? ` (${v.detail})` : ''}\n`);
 const expectViolations = values['expect-violations'];
 const ok = report.sane && (expectViolations ? violations.length > 0 : violations.length === 0);
-if (!report.sane) process.stdout.write('\nINSUFFICIENT RUN: fewer than 95% of the jobs were accepted or faults were skipped\n');
+if (!report.sane)
+  process.stdout.write(
+    '\nINSUFFICIENT RUN: fewer than 95% of the jobs were accepted or faults were skipped\n',
+  );
 process.stdout.write(
   expectViolations
     ? ok

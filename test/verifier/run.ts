@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { isAlive } from '../../infra/native/kafka.ts';
-import { readState, restartBroker, stackUp } from '../../infra/native/stack.ts';
+import { readState, restartBroker, stackDown, stackUp } from '../../infra/native/stack.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
 import { createClient } from '../../lib/db/clients.ts';
 import type { ResultRow } from '../../lib/db/effects.ts';
@@ -36,6 +36,8 @@ export interface VerifyOptions {
   concurrency: number;
   offlineDelayMs: number;
   drainTimeoutMs: number;
+  /** keep the run's database and topics for inspection */
+  keep?: boolean;
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,6 +72,7 @@ export async function verify(o: VerifyOptions) {
   );
 
   // The stack: the running native stack when it has the right size, else one started here.
+  let startedStack = false;
   let state = readState();
   const usable =
     state?.mode === 'native' &&
@@ -82,6 +85,7 @@ export async function verify(o: VerifyOptions) {
       );
     }
     state = await stackUp({ brokers: o.brokers, mode: 'native' });
+    startedStack = true;
   }
   const stack = state!;
   const dbUrl = new URL(stack.databaseUrl);
@@ -125,7 +129,15 @@ export async function verify(o: VerifyOptions) {
 
   // --- processes -------------------------------------------------------------------------------
   let stopping = false;
-  const counters = { fenced: 0, joins: 0, invocations: 0, swept: 0, evaluatorExits: 0 };
+  const counters = {
+    fenced: 0,
+    fencedLines: 0,
+    txErrors: 0,
+    joins: 0,
+    invocations: 0,
+    swept: 0,
+    evaluatorExits: 0,
+  };
   const joinWaiters: (() => void)[] = [];
   const busyWaiters = new Map<ChildProcess, () => void>();
   const evaluators: Managed[] = Array.from({ length: o.evaluators }, (_, i) => ({
@@ -147,6 +159,12 @@ export async function verify(o: VerifyOptions) {
       buffer = lines.pop() ?? '';
       for (const line of lines) {
         if (line.includes('"msg":"handling batch"')) busyWaiters.get(child)?.();
+        if (line.includes('"msg":"fenced: another instance owns this partition now"'))
+          counters.fencedLines += 1;
+        if (line.includes('"msg":"transaction failed; re-establishing the partition"')) {
+          counters.txErrors += 1;
+          if (counters.txErrors <= 3) log(`transaction error: ${line.slice(0, 400)}`);
+        }
         if (line.includes('"msg":"joined group"')) {
           counters.joins += 1;
           for (const w of joinWaiters.splice(0)) w();
@@ -411,6 +429,18 @@ export async function verify(o: VerifyOptions) {
   });
   await sql.end();
   await closeDatabase(db);
+  if (!o.keep) {
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteTopics({ topics: Object.values(topics) }).catch(() => {});
+    await cleanup.disconnect();
+    const adminUrl = new URL(dbUrl.toString());
+    adminUrl.pathname = '/postgres';
+    const a = postgres(adminUrl.toString(), { max: 1, onnotice: () => {} });
+    await a.unsafe(`drop database if exists "${dbUrl.pathname.slice(1)}" with (force)`).catch(() => {});
+    await a.end();
+  }
+  if (startedStack) await stackDown();
 
   const durationS = (Date.now() - started) / 1000;
   const perJob = new Map<string, number>();
@@ -432,7 +462,8 @@ export async function verify(o: VerifyOptions) {
     duplicateRequestRecords: [...perJob.values()].filter((n) => n > 1).length,
     faults: countKinds(applied.map((a) => a.kind)),
     invocations: counters.invocations,
-    fencedTransactions: counters.fenced,
+    fencedTransactions: counters.fencedLines,
+    transactionErrors: counters.txErrors,
     sweptJobs: counters.swept,
     violations: violations.length,
     violationsByKind: countByKind(violations),
