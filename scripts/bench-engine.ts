@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { libsDir } from '../infra/native/kafka.ts';
 import { createKafka } from '../lib/kafka/client.ts';
 import { runSession } from '../lib/kafka/session.ts';
+import { createTopicsAndWait } from '../lib/kafka/topics.ts';
 import type { DeliveryMode } from '../lib/kafka/types.ts';
 import { benchStack, progress } from './bench/stack.ts';
 
@@ -31,7 +32,7 @@ const run = `bench-${randomBytes(3).toString('hex')}`;
 const input = `${run}-in`;
 const admin = kafka.admin();
 await admin.connect();
-await admin.createTopics({ topics: [{ topic: input, numPartitions: PARTITIONS }], waitForLeaders: true });
+await createTopicsAndWait(admin, [input], { partitions: PARTITIONS });
 
 progress(`producing ${RECORDS} records of ${SIZE} B into ${input} (${PARTITIONS} partitions)`);
 {
@@ -53,7 +54,7 @@ async function engineRun(
   round: number,
 ): Promise<{ recordsPerSec: number; transactions: number }> {
   const output = `${run}-out-${mode}-${round}`;
-  await admin.createTopics({ topics: [{ topic: output, numPartitions: PARTITIONS }], waitForLeaders: true });
+  await createTopicsAndWait(admin, [output], { partitions: PARTITIONS });
   const positions = new Map<number, number>();
   let doneAt = 0;
   const started = performance.now();
@@ -106,7 +107,7 @@ progress('cold start: a fresh process until its first committed transaction');
 const coldStarts: number[] = [];
 for (let i = 0; i < 3; i++) {
   const out = `${run}-cold-${i}`;
-  await admin.createTopics({ topics: [{ topic: out, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicsAndWait(admin, [out], { partitions: 1 });
   const child = spawnSync(
     process.execPath,
     [
@@ -126,7 +127,7 @@ let java: { recordsPerSec: number; seconds: number } | null = null;
 if (values.java) {
   progress('Apache Kafka TransactionalMessageCopier (Java) over the same input');
   const output = `${run}-out-java`;
-  await admin.createTopics({ topics: [{ topic: output, numPartitions: PARTITIONS }], waitForLeaders: true });
+  await createTopicsAndWait(admin, [output], { partitions: PARTITIONS });
   const started = performance.now();
   const copied = await new Promise<number>((resolve, reject) => {
     const p = spawn(

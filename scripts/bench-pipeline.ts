@@ -10,6 +10,7 @@ import postgres from 'postgres';
 import { migrateDatabase } from '../lib/db/migrate.ts';
 import { createKafka } from '../lib/kafka/client.ts';
 import { RequestPublisher } from '../lib/kafka/request-publisher.ts';
+import { createTopicsAndWait } from '../lib/kafka/topics.ts';
 import { benchStack, progress } from './bench/stack.ts';
 
 const { values } = parseArgs({
@@ -31,10 +32,7 @@ const kafka = createKafka({ brokers: stack.brokers, clientId: run });
 const topics = { jobs: `${run}-jobs`, results: `${run}-results`, dlq: `${run}-dlq` };
 const admin = kafka.admin();
 await admin.connect();
-await admin.createTopics({
-  topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 12 })),
-  waitForLeaders: true,
-});
+await createTopicsAndWait(admin, Object.values(topics), { partitions: 12 });
 
 const [client] =
   await sql`insert into clients (name, api_key_hash) values ('bench', ${randomUUID()}) returning id`;

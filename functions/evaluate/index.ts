@@ -12,9 +12,12 @@ import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import { runSession } from '../../lib/kafka/session.ts';
 import { ensureTopics } from '../../lib/kafka/topics.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
+import { telemetryMetrics } from '../../lib/telemetry/metrics.ts';
+import { startTelemetry } from '../../lib/telemetry/otel.ts';
 
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
+const telemetry = startTelemetry({ serviceName: `${config.appName}-evaluate` });
 const logger = createLogger({ level: config.logLevel, name: 'evaluate' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
@@ -98,6 +101,7 @@ try {
       },
       'invocation finished',
     );
+    telemetryMetrics().invocationDuration.record(Date.now() - started, { stop_reason: report.stopReason });
     if (!values.loop || controller.signal.aborted) break;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, config.evaluate.loopPauseMs);
@@ -116,5 +120,7 @@ try {
   exitCode = 1;
 } finally {
   await closeDatabase(db).catch(() => {});
+  // flushes spans and metrics: a job platform's container ends right after this
+  await telemetry.shutdown().catch(() => {});
 }
 process.exit(exitCode);

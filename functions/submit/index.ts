@@ -5,11 +5,15 @@ import { createApp } from '../../lib/api/app.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
+import { consumerLag } from '../../lib/kafka/lag.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import { ensureTopics } from '../../lib/kafka/topics.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
+import { meter } from '../../lib/telemetry/metrics.ts';
+import { startTelemetry } from '../../lib/telemetry/otel.ts';
 
 const config = loadConfigOrExit();
+const telemetry = startTelemetry({ serviceName: `${config.appName}-submit` });
 const logger = createLogger({ level: config.logLevel, name: 'submit' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-submit`, logger });
@@ -38,6 +42,29 @@ if (config.kafka.deliveryMode !== 'exactly-once') {
 }
 const admin = kafka.admin();
 let adminConnected = false;
+const connectAdmin = async () => {
+  if (!adminConnected) {
+    await admin.connect();
+    adminConnected = true;
+  }
+};
+// The evaluate group's lag, read from the brokers: right even when no evaluator is running (between
+// invocations), which is when a scheduler (KEDA, Cloud Scheduler) needs it.
+meter()
+  .createObservableGauge('kafka.consumer.lag', {
+    description: 'end offset - committed offset of the evaluate group',
+  })
+  .addCallback(async (result) => {
+    if (!telemetry.enabled) return;
+    await connectAdmin();
+    for (const p of await consumerLag(admin, config.kafka.evaluateGroup, t.jobs).catch(() => [])) {
+      result.observe(p.lag, {
+        topic: t.jobs,
+        partition: String(p.partition),
+        group: config.kafka.evaluateGroup,
+      });
+    }
+  });
 
 export const app = createApp({
   db,
@@ -48,10 +75,7 @@ export const app = createApp({
   readiness: async () => {
     const database = await db.$client`select 1`.then(() => true).catch(() => false);
     const broker = await (async () => {
-      if (!adminConnected) {
-        await admin.connect();
-        adminConnected = true;
-      }
+      await connectAdmin();
       await admin.describeCluster();
       return true;
     })().catch(() => false);
@@ -93,6 +117,7 @@ async function shutdown(signal: string) {
   await publisher.close();
   if (adminConnected) await admin.disconnect().catch(() => {});
   await closeDatabase(db);
+  await telemetry.shutdown().catch(() => {});
   logger.info('stopped');
   process.exit(0);
 }

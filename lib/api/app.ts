@@ -23,6 +23,8 @@ import { defaultLimits, extractDocument } from '../evaluation/extract.ts';
 import { jobRequestRecord, resultEvent } from '../jobs/records.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { telemetryMetrics } from '../telemetry/metrics.ts';
+import { SpanKind, withSpan } from '../telemetry/tracing.ts';
 import { batched, ttlCache } from './batcher.ts';
 import { Problem, problemResponse, toProblem } from './problem.ts';
 

@@ -4,6 +4,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { jobs, results, uploads } from './schema.ts';
+import { traced } from './trace.ts';
 
 export type ResultRow = typeof results.$inferSelect;
 
@@ -18,7 +19,7 @@ export interface JobForEvaluation {
   scoringRubric: string | null;
 }
 
-export async function loadJobs(db: Database, ids: string[]): Promise<Map<string, JobForEvaluation>> {
+async function loadJobsUntraced(db: Database, ids: string[]): Promise<Map<string, JobForEvaluation>> {
   if (ids.length === 0) return new Map();
   const cv = sql`(select extracted_text from ${uploads} where ${uploads.id} = ${jobs.cvId})`;
   const project = sql`(select extracted_text from ${uploads} where ${uploads.id} = ${jobs.projectId})`;
@@ -38,14 +39,14 @@ export async function loadJobs(db: Database, ids: string[]): Promise<Map<string,
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-export async function loadResults(db: Database, ids: string[]): Promise<Map<string, ResultRow>> {
+async function loadResultsUntraced(db: Database, ids: string[]): Promise<Map<string, ResultRow>> {
   if (ids.length === 0) return new Map();
   const rows = await db.select().from(results).where(inArray(results.jobId, ids));
   return new Map(rows.map((r) => [r.jobId, r]));
 }
 
 /** Counts one more processing attempt (in the database: the process may die between attempts). */
-export async function startAttempts(db: Database, ids: string[]): Promise<Map<string, number>> {
+async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<string, number>> {
   if (ids.length === 0) return new Map();
   const rows = await db
     .update(jobs)
@@ -66,7 +67,7 @@ export type NewOutcome = typeof results.$inferInsert;
  * Stores outcomes in one transaction: insert-if-absent, read back the row that won, then move each job
  * to its terminal status (guarded, idempotent). Returns the winning rows.
  */
-export async function recordOutcomes(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
+async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
   if (outcomes.length === 0) return new Map();
   return db.transaction(async (tx) => {
     await tx.insert(results).values(outcomes).onConflictDoNothing({ target: results.jobId });
@@ -79,3 +80,11 @@ export async function recordOutcomes(db: Database, outcomes: NewOutcome[]): Prom
     return new Map(rows.map((r) => [r.jobId, r]));
   });
 }
+
+export const loadJobs = traced('loadJobs', loadJobsUntraced);
+
+export const loadResults = traced('loadResults', loadResultsUntraced);
+
+export const startAttempts = traced('startAttempts', startAttemptsUntraced);
+
+export const recordOutcomes = traced('recordOutcomes', recordOutcomesUntraced);

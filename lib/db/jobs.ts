@@ -3,6 +3,7 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { type JobStatus, jobs, results } from './schema.ts';
+import { traced } from './trace.ts';
 
 export interface NewJob {
   clientId: string;
@@ -21,7 +22,7 @@ export type JobRow = typeof jobs.$inferSelect;
  * Inserts the job with a publish lease, or returns the job already holding this (client, key).
  * `created` tells which; the caller compares fingerprints.
  */
-export async function createOrGetJob(
+async function createOrGetJobUntraced(
   db: Database,
   job: NewJob,
   leaseMs: number,
@@ -41,7 +42,7 @@ export async function createOrGetJob(
 }
 
 /** Takes the publish lease of an unpublished job whose lease is free or expired. */
-export async function takePublishLease(db: Database, jobId: string, leaseMs: number): Promise<boolean> {
+async function takePublishLeaseUntraced(db: Database, jobId: string, leaseMs: number): Promise<boolean> {
   const rows = await db
     .update(jobs)
     .set({ publishLeaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
@@ -56,7 +57,7 @@ export async function takePublishLease(db: Database, jobId: string, leaseMs: num
   return rows.length === 1;
 }
 
-export async function markPublished(db: Database, jobIds: string[]): Promise<void> {
+async function markPublishedUntraced(db: Database, jobIds: string[]): Promise<void> {
   if (jobIds.length === 0) return;
   await db
     .update(jobs)
@@ -68,7 +69,7 @@ export async function markPublished(db: Database, jobIds: string[]): Promise<voi
     .where(inArray(jobs.id, jobIds));
 }
 
-export async function releasePublishLease(db: Database, jobId: string): Promise<void> {
+async function releasePublishLeaseUntraced(db: Database, jobId: string): Promise<void> {
   await db
     .update(jobs)
     .set({ publishLeaseUntil: null })
@@ -81,7 +82,7 @@ export function leaseHeld(job: JobRow): boolean {
   );
 }
 
-export async function getClientJob(db: Database, clientId: string, jobId: string) {
+async function getClientJobUntraced(db: Database, clientId: string, jobId: string) {
   const [row] = await db
     .select({ job: jobs, result: results })
     .from(jobs)
@@ -97,7 +98,7 @@ export interface ListOptions {
   after?: { createdAt: string; id: string };
 }
 
-export async function listClientJobs(db: Database, clientId: string, o: ListOptions) {
+async function listClientJobsUntraced(db: Database, clientId: string, o: ListOptions) {
   const conditions = [eq(jobs.clientId, clientId)];
   if (o.status) conditions.push(eq(jobs.status, o.status));
   if (o.after) {
@@ -121,7 +122,12 @@ export async function listClientJobs(db: Database, clientId: string, o: ListOpti
 }
 
 /** Jobs accepted but never published, older than `olderThanMs`, whose lease is free: the sweeper's work. */
-export async function takeUnpublishedJobs(db: Database, olderThanMs: number, limit: number, leaseMs: number) {
+async function takeUnpublishedJobsUntraced(
+  db: Database,
+  olderThanMs: number,
+  limit: number,
+  leaseMs: number,
+) {
   return db.execute<{ id: string }>(sql`
     update jobs set publish_lease_until = now() + ${`${leaseMs} milliseconds`}::interval
     where id in (
@@ -134,3 +140,17 @@ export async function takeUnpublishedJobs(db: Database, olderThanMs: number, lim
       for update skip locked)
     returning id`);
 }
+
+export const createOrGetJob = traced('createOrGetJob', createOrGetJobUntraced);
+
+export const takePublishLease = traced('takePublishLease', takePublishLeaseUntraced);
+
+export const markPublished = traced('markPublished', markPublishedUntraced);
+
+export const releasePublishLease = traced('releasePublishLease', releasePublishLeaseUntraced);
+
+export const getClientJob = traced('getClientJob', getClientJobUntraced);
+
+export const listClientJobs = traced('listClientJobs', listClientJobsUntraced);
+
+export const takeUnpublishedJobs = traced('takeUnpublishedJobs', takeUnpublishedJobsUntraced);

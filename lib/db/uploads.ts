@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from './client.ts';
 import { type UploadKind, uploads } from './schema.ts';
+import { traced } from './trace.ts';
 
 export interface NewUpload {
   clientId: string;
@@ -12,7 +13,7 @@ export interface NewUpload {
   extractedText: string;
 }
 
-export async function insertUploads(db: Database, rows: NewUpload[]) {
+async function insertUploadsUntraced(db: Database, rows: NewUpload[]) {
   return db.insert(uploads).values(rows).returning({
     id: uploads.id,
     kind: uploads.kind,
@@ -25,10 +26,14 @@ export async function insertUploads(db: Database, rows: NewUpload[]) {
 }
 
 /** The caller's uploads among `ids`; another client's uploads are simply not found. */
-export async function findClientUploads(db: Database, clientId: string, ids: string[]) {
+async function findClientUploadsUntraced(db: Database, clientId: string, ids: string[]) {
   if (ids.length === 0) return [];
   return db
     .select({ id: uploads.id, kind: uploads.kind })
     .from(uploads)
     .where(and(eq(uploads.clientId, clientId), inArray(uploads.id, ids)));
 }
+
+export const insertUploads = traced('insertUploads', insertUploadsUntraced);
+
+export const findClientUploads = traced('findClientUploads', findClientUploadsUntraced);

@@ -4,6 +4,7 @@
 // reason. A score is never invented or clamped.
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { SpanKind, withSpan } from '../telemetry/tracing.ts';
 import {
   CV_WEIGHTS,
   cvMatchRate,

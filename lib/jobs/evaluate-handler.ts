@@ -20,6 +20,8 @@ import type { EvaluationResult, Provider } from '../evaluation/types.ts';
 import { RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { telemetryMetrics } from '../telemetry/metrics.ts';
+import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
 import { jobRequestSchema, resultEventRecord } from './records.ts';
 
 export interface EvaluateHandlerOptions {
@@ -100,18 +102,31 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           const job = jobs.get(t.jobId)!;
           const attempt = attempts.get(t.jobId) ?? 1;
           const source = { sourcePartition: partition, sourceOffset: BigInt(t.record.offset) };
+          const evalStarted = performance.now();
           try {
             o.onEvaluate?.(t.jobId);
-            const result = await evaluate(
+            // The job's evaluation continues the trace its HTTP request started (context from the headers).
+            const result = await withSpan(
+              'evaluate job',
               {
-                cvText: job.cvText,
-                projectText: job.projectText,
-                jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
-                studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
-                scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
+                parent: contextFromHeaders(t.record.headers),
+                attributes: { 'cv.job_id': t.jobId, 'cv.attempt': attempt },
               },
-              o.provider,
+              () =>
+                evaluate(
+                  {
+                    cvText: job.cvText,
+                    projectText: job.projectText,
+                    jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
+                    studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
+                    scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
+                  },
+                  o.provider,
+                ),
             );
+            telemetryMetrics().evaluationDuration.record(performance.now() - evalStarted, {
+              provider: o.provider.name,
+            });
             stats.evaluated += 1;
             outcomes.push(completed(t.jobId, result, attempt, source));
           } catch (err) {
@@ -151,6 +166,8 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
         outputs.push(resultEventRecord(o.resultsTopic, row));
       }
     }
+    const jobsMetric = telemetryMetrics().jobs;
+    for (const outcome of outcomes) jobsMetric.add(1, { outcome: outcome.outcome ?? 'completed' });
     if (transient.length > 0) {
       const first = transient[0]!;
       throw new RecordError(

@@ -8,7 +8,10 @@
 // COMMITTING/ABORTING) and a new one is made lazily; its InitProducerId aborts whatever the old one left.
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import { telemetryMetrics } from '../telemetry/metrics.ts';
+import { SpanKind, traceHeaders, withSpan } from '../telemetry/tracing.ts';
 import { FAST_RETRY } from './client.ts';
+import { isFencedError } from './errors.ts';
 import { byTopic } from './records.ts';
 import { requestTransactionalId } from './transactional-id.ts';
 import type { OutputRecord } from './types.ts';
@@ -79,10 +82,23 @@ export class RequestPublisher {
   publish(record: OutputRecord): Promise<void> {
     if (this.closed) return Promise.reject(new Error('publisher is closed'));
     const slot = this.slots[slotFor(record.key, this.slots.length)]!;
-    return new Promise<void>((resolve, reject) => {
-      slot.queue.push({ record, resolve, reject });
-      if (!slot.flushing) void this.flush(slot);
-    });
+    // A producer span per record; its context travels in the record's headers to the consumer.
+    return withSpan(
+      `publish ${record.topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': record.topic },
+      },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          slot.queue.push({
+            record: { ...record, headers: { ...record.headers, ...traceHeaders() } },
+            resolve,
+            reject,
+          });
+          if (!slot.flushing) void this.flush(slot);
+        }),
+    );
   }
 
   private async flush(slot: Slot): Promise<void> {
@@ -119,9 +135,20 @@ export class RequestPublisher {
       return;
     }
     this.stats.transactions += 1;
-    const tx = await producer.transaction();
-    await tx.sendBatch({ topicMessages, acks: -1 });
-    await tx.commit();
+    const m = telemetryMetrics();
+    const started = performance.now();
+    try {
+      const tx = await producer.transaction();
+      await tx.sendBatch({ topicMessages, acks: -1 });
+      await tx.commit();
+    } catch (err) {
+      const outcome = isFencedError(err) ? 'fenced' : 'abort';
+      m.transactions.add(1, { role: 'request', outcome });
+      m.transactionDuration.record(performance.now() - started, { role: 'request', outcome });
+      throw err;
+    }
+    m.transactions.add(1, { role: 'request', outcome: 'commit' });
+    m.transactionDuration.record(performance.now() - started, { role: 'request', outcome: 'commit' });
     this.stats.commits += 1;
   }
 

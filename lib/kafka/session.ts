@@ -14,6 +14,8 @@
 //      open transaction commits or is abandoned (never half-written), the member leaves the group.
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, Transaction } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import { telemetryMetrics } from '../telemetry/metrics.ts';
+import { linkFromHeaders, SpanKind, withSpan } from '../telemetry/tracing.ts';
 import { FAST_RETRY } from './client.ts';
 import { isFencedError, RecordError } from './errors.ts';
 import { byTopic } from './records.ts';
@@ -452,6 +454,8 @@ export class ConsumeTransformProduceSession {
       return true;
     }
     this.report.transactions += 1;
+    const txStarted = performance.now();
+    const m = telemetryMetrics();
     try {
       if (!state.producer) await this.fence(p, state); // read-then-fence: the late fence
       const tx = state.openTx ?? (await state.producer!.transaction());
@@ -469,6 +473,11 @@ export class ConsumeTransformProduceSession {
       // aborted by the next InitProducerId for p's id (ours after re-establishing, or the new owner's).
       this.report.aborts += 1;
       const fenced = isFencedError(err);
+      m.transactions.add(1, { role: 'consume', outcome: fenced ? 'fenced' : 'abort' });
+      m.transactionDuration.record(performance.now() - txStarted, {
+        role: 'consume',
+        outcome: fenced ? 'fenced' : 'abort',
+      });
       await this.o.hooks?.afterTransactionError?.({ partition: p, fenced, error: err });
       if (fenced) return this.markFenced(p, state, err);
       this.o.logger?.warn({ partition: p, err }, 'transaction failed; re-establishing the partition');
@@ -479,6 +488,8 @@ export class ConsumeTransformProduceSession {
       return false;
     }
     this.report.commits += 1;
+    m.transactions.add(1, { role: 'consume', outcome: 'commit' });
+    m.transactionDuration.record(performance.now() - txStarted, { role: 'consume', outcome: 'commit' });
     this.report.firstCommitMs ??= Date.now() - this.startedAt;
     this.afterCommitted(state, chunk, result, next);
     payload.resolveOffset(lastOffset);
@@ -496,6 +507,12 @@ export class ConsumeTransformProduceSession {
     this.report.records += chunk.length;
     this.report.outputs += result.outputs.length;
     this.report.dlq += result.dlq?.length ?? 0;
+    const m = telemetryMetrics();
+    m.records.add(chunk.length - (result.dlq?.length ?? 0), { topic: this.o.topic, outcome: 'committed' });
+    if (result.dlq?.length) {
+      m.records.add(result.dlq.length, { topic: this.o.topic, outcome: 'dlq' });
+      m.dlq.add(result.dlq.length, { topic: this.o.topic });
+    }
     this.lastActivity = Date.now();
   }
 

@@ -5,6 +5,7 @@ import type { Kafka } from 'kafkajs';
 import postgres from 'postgres';
 import { afterAll, inject } from 'vitest';
 import { createKafka } from '../../lib/kafka/client.ts';
+import { createTopicsAndWait } from '../../lib/kafka/topics.ts';
 
 export const TEST_PARTITIONS = 12;
 
@@ -57,10 +58,7 @@ export async function isolatedStack(name: string): Promise<IsolatedStack> {
       const a = kafka.admin();
       await a.connect();
       try {
-        await a.createTopics({
-          topics: names.map((topic) => ({ topic, numPartitions: partitions })),
-          waitForLeaders: true,
-        });
+        await createTopicsAndWait(a, names, { partitions });
         created.push(...names);
       } finally {
         await a.disconnect();

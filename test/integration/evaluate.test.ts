@@ -36,9 +36,9 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await fake.close();
-  await closeDatabase(db);
-  await h.close();
+  await fake?.close();
+  if (db) await closeDatabase(db);
+  await h?.close();
 });
 
 const session = (o: {

@@ -15,6 +15,7 @@ import type { ResultRow } from '../../lib/db/effects.ts';
 import { migrateDatabase } from '../../lib/db/migrate.ts';
 import { resultEvent } from '../../lib/jobs/records.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
+import { createTopicsAndWait } from '../../lib/kafka/topics.ts';
 import type { DeliveryMode } from '../../lib/kafka/types.ts';
 import { drainTopic } from '../helpers/kafka.ts';
 import { type Accepted, checkGuarantees, countByKind, type Violation } from './checks.ts';
@@ -97,14 +98,7 @@ export async function verify(o: VerifyOptions) {
   const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: run });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    topics: Object.values(topics).map((topic) => ({
-      topic,
-      numPartitions: 12,
-      replicationFactor: o.brokers,
-    })),
-    waitForLeaders: true,
-  });
+  await createTopicsAndWait(admin, Object.values(topics), { partitions: 12, replicationFactor: o.brokers });
   await admin.disconnect();
 
   const env = {

@@ -1,0 +1,48 @@
+// The service's metrics (OpenTelemetry; exportable to Prometheus through the collector).
+import { metrics } from '@opentelemetry/api';
+
+const meter = () => metrics.getMeter('cv-evaluator');
+
+let instruments: ReturnType<typeof create> | undefined;
+function create() {
+  const m = meter();
+  return {
+    transactions: m.createCounter('kafka.transactions', {
+      description: 'Kafka transactions by role (consume|request) and outcome (commit|abort|fenced)',
+    }),
+    transactionDuration: m.createHistogram('kafka.transaction.duration', {
+      unit: 'ms',
+      description: 'time to commit or fail',
+    }),
+    records: m.createCounter('kafka.records', { description: 'input records by outcome (committed|dlq)' }),
+    jobs: m.createCounter('jobs.outcomes', {
+      description: 'jobs by outcome (completed|failed|replayed|duplicate|poison)',
+    }),
+    dlq: m.createCounter('dlq.records', { description: 'records sent to the DLQ' }),
+    evaluationDuration: m.createHistogram('evaluation.duration', {
+      unit: 'ms',
+      description: 'one job, all steps',
+    }),
+    invocationDuration: m.createHistogram('invocation.duration', {
+      unit: 'ms',
+      description: 'one evaluate invocation',
+    }),
+    httpDuration: m.createHistogram('http.server.duration', {
+      unit: 'ms',
+      description: 'HTTP requests by route and status',
+    }),
+  };
+}
+
+/** Instruments, created on first use so that a test's meter provider (set before) is the one used. */
+export function telemetryMetrics(): ReturnType<typeof create> {
+  instruments ??= create();
+  return instruments;
+}
+
+/** For tests that install a fresh meter provider. */
+export function resetTelemetryMetrics(): void {
+  instruments = undefined;
+}
+
+export { meter };
