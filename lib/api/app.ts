@@ -241,18 +241,28 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
   app.use('*', requestId({ headerName: 'x-request-id', limitLength: 128 }));
   app.use('*', async (c, next) => {
     const started = performance.now();
-    const log = deps.logger.child({ request_id: c.get('requestId') });
-    c.set('log', log);
-    await next();
-    c.header('x-request-id', c.get('requestId'));
-    log.info(
-      {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(performance.now() - started),
+    await withSpan(
+      `${c.req.method} ${c.req.path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': c.req.method } },
+      async (span) => {
+        const log = deps.logger.child({ request_id: c.get('requestId') });
+        c.set('log', log);
+        await next();
+        c.header('x-request-id', c.get('requestId'));
+        const route = c.req.routePath || 'unmatched';
+        span.updateName(`${c.req.method} ${route}`);
+        span.setAttributes({ 'http.route': route, 'http.response.status_code': c.res.status });
+        const ms = performance.now() - started;
+        telemetryMetrics().httpDuration.record(ms, {
+          method: c.req.method,
+          route,
+          status: String(c.res.status),
+        });
+        log.info(
+          { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) },
+          'request',
+        );
       },
-      'request',
     );
   });
   app.onError((err, c) => {

@@ -87,7 +87,31 @@ interface StepOutcome<T> {
   tokens: { input: number; output: number };
 }
 
-async function runStep<T>(
+function runStep<T>(
+  provider: Provider,
+  step: StepName,
+  ctx: StepContext,
+  signal?: AbortSignal,
+): Promise<StepOutcome<T>> {
+  return withSpan(
+    `llm ${step}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: { 'gen_ai.system': provider.name, 'gen_ai.request.model': provider.model, 'cv.step': step },
+    },
+    async (span) => {
+      const outcome = await runStepUntraced<T>(provider, step, ctx, signal);
+      span.setAttributes({
+        'cv.attempts': outcome.attempts,
+        'gen_ai.usage.input_tokens': outcome.tokens.input,
+        'gen_ai.usage.output_tokens': outcome.tokens.output,
+      });
+      return outcome;
+    },
+  );
+}
+
+async function runStepUntraced<T>(
   provider: Provider,
   step: StepName,
   ctx: StepContext,

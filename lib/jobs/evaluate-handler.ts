@@ -55,6 +55,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       const parsed = parseRequest(record);
       if ('error' in parsed) {
         stats.poison += 1;
+        telemetryMetrics().jobs.add(1, { outcome: 'poison' });
         dlq.push({ offset: record.offset, code: 'MALFORMED_RECORD', message: parsed.error });
       } else {
         requests.push({ record, jobId: parsed.jobId });
@@ -70,20 +71,24 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       if (existing) {
         if (existing.sourcePartition === partition && existing.sourceOffset === BigInt(req.record.offset)) {
           stats.replayed += 1;
+          telemetryMetrics().jobs.add(1, { outcome: 'replayed' });
           outputs.push(resultEventRecord(o.resultsTopic, existing));
         } else {
           stats.duplicates += 1;
+          telemetryMetrics().jobs.add(1, { outcome: 'duplicate' });
         }
         continue;
       }
       if (!jobs.has(req.jobId)) {
         stats.poison += 1;
+        telemetryMetrics().jobs.add(1, { outcome: 'poison' });
         dlq.push({ offset: req.record.offset, code: 'UNKNOWN_JOB', message: `no job ${req.jobId}` });
         continue;
       }
       // The same job twice in one batch: the first record handles it, the later one is a duplicate.
       if (claimed.has(req.jobId)) {
         stats.duplicates += 1;
+        telemetryMetrics().jobs.add(1, { outcome: 'duplicate' });
         continue;
       }
       claimed.add(req.jobId);

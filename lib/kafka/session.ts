@@ -338,7 +338,33 @@ export class ConsumeTransformProduceSession {
     return offset;
   }
 
-  private async processRecords(
+  /** One span per partition batch, linked to the spans that produced its records. */
+  private processRecords(
+    payload: EachBatchPayload,
+    state: PartitionState,
+    records: InputRecord[],
+  ): Promise<void> {
+    const links = records
+      .map((r) => linkFromHeaders(r.headers))
+      .filter((l) => l !== undefined)
+      .slice(0, 128);
+    return withSpan(
+      `process ${this.o.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': this.o.topic,
+          'messaging.destination.partition.id': String(records[0]!.partition),
+          'messaging.batch.message_count': records.length,
+        },
+      },
+      () => this.processRecordsTraced(payload, state, records),
+    );
+  }
+
+  private async processRecordsTraced(
     payload: EachBatchPayload,
     state: PartitionState,
     records: InputRecord[],
