@@ -1,5 +1,6 @@
 // The one place that reads environment variables. Everything else receives typed options.
 // A wrong value stops start-up with a message naming the variable and what it expects.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
@@ -37,6 +38,19 @@ const identifier = z
 
 export const deliveryModes = ['exactly-once', 'at-least-once', 'read-then-fence'] as const;
 export type DeliveryMode = (typeof deliveryModes)[number];
+
+/**
+ * A stable identity for this instance: the hostname (a pod's name, a container's id). Where every
+ * instance has the same hostname (Cloud Run answers "localhost"), a random suffix keeps live instances
+ * apart; the request-side transactional ids then change on restart, which the coordinator tolerates.
+ */
+function defaultInstanceId(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 80) || 'instance';
+  return host === 'localhost' ? `${host}-${randomBytes(4).toString('hex')}` : host;
+}
 
 const schema = z.object({
   APP_NAME: identifier.default('cv-evaluator'),

@@ -1,0 +1,168 @@
+// Kubernetes manifests: submit as a Deployment + Service + HPA; evaluate as a KEDA ScaledJob on the lag
+// of evaluate-jobs (at most one replica per partition with lag) with a CronJob fallback; migrations as
+// a Job; secrets from a Secret. Rendered from deploy/settings.ts.
+import type { DeploySettings } from './settings.ts';
+
+type Manifest = Record<string, unknown>;
+
+const labels = (component: string) => ({
+  'app.kubernetes.io/name': 'cv-evaluator',
+  'app.kubernetes.io/component': component,
+});
+
+function container(s: DeploySettings, name: string, command: string[], extra: Manifest = {}): Manifest {
+  return {
+    name,
+    image: s.image,
+    command,
+    envFrom: [{ configMapRef: { name: 'cv-evaluator-env' } }],
+    env: s.secretEnv.map((key) => ({
+      name: key,
+      valueFrom: { secretKeyRef: { name: 'cv-evaluator-secrets', key, optional: key !== 'DATABASE_URL' } },
+    })),
+    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+    ...extra,
+  };
+}
+
+const evaluatePod = (s: DeploySettings): Manifest => ({
+  metadata: { labels: labels('evaluate') },
+  spec: {
+    restartPolicy: 'Never',
+    // The invocation commits or aborts its open transaction and leaves the group on SIGTERM.
+    terminationGracePeriodSeconds: 30,
+    containers: [
+      container(s, 'evaluate', ['node', 'functions/evaluate/index.ts'], {
+        resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+      }),
+    ],
+  },
+});
+
+export function kubernetesManifests(s: DeploySettings): Manifest[] {
+  const ns = s.namespace;
+  const meta = (name: string, component: string) => ({ name, namespace: ns, labels: labels(component) });
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('cv-evaluator-env', 'config'), data: s.env },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: meta('cv-evaluator-secrets', 'config'),
+      type: 'Opaque',
+      // Filled by the deploy script from the operator's environment; never committed.
+      stringData: Object.fromEntries(s.secretEnv.map((k) => [k, `\${${k}}`])),
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: meta('cv-evaluator-migrate', 'migrate'),
+      spec: {
+        backoffLimit: 3,
+        template: {
+          metadata: { labels: labels('migrate') },
+          spec: {
+            restartPolicy: 'OnFailure',
+            containers: [container(s, 'migrate', ['node', 'scripts/db-migrate.ts'])],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: meta('cv-evaluator-submit', 'submit'),
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels('submit') },
+        template: {
+          metadata: { labels: labels('submit') },
+          spec: {
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              container(s, 'submit', ['node', 'functions/submit/index.ts'], {
+                ports: [{ containerPort: 8080, name: 'http' }],
+                // INSTANCE_ID is the pod name: stable for the pod's life, unique among live pods, so
+                // two replicas never share a request-side transactional id.
+                env: [
+                  { name: 'INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  ...s.secretEnv.map((key) => ({
+                    name: key,
+                    valueFrom: {
+                      secretKeyRef: { name: 'cv-evaluator-secrets', key, optional: key !== 'DATABASE_URL' },
+                    },
+                  })),
+                ],
+                readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
+                livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
+                // Let the endpoints controller take the pod out of the Service before SIGTERM.
+                lifecycle: { preStop: { sleep: { seconds: 5 } } },
+                resources: { requests: { cpu: '250m', memory: '192Mi' }, limits: { memory: '384Mi' } },
+              }),
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta('cv-evaluator-submit', 'submit'),
+      spec: { selector: labels('submit'), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: meta('cv-evaluator-submit', 'submit'),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cv-evaluator-submit' },
+        minReplicas: 2,
+        maxReplicas: 10,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledJob',
+      metadata: meta('cv-evaluator-evaluate', 'evaluate'),
+      spec: {
+        jobTargetRef: { backoffLimit: 2, template: evaluatePod(s) },
+        pollingInterval: 10,
+        // More invocations than partitions with lag would only wait in the group.
+        maxReplicaCount: s.partitions,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 5,
+        scalingStrategy: { strategy: 'accurate' },
+        triggers: [
+          {
+            type: 'kafka',
+            metadata: {
+              bootstrapServers: s.env.KAFKA_BROKERS,
+              consumerGroup: s.env.KAFKA_EVALUATE_GROUP,
+              topic: s.env.KAFKA_TOPIC_JOBS,
+              lagThreshold: '50',
+              offsetResetPolicy: 'earliest',
+              limitToPartitionsWithLag: 'true',
+            },
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: meta('cv-evaluator-evaluate-fallback', 'evaluate'),
+      spec: {
+        // Fallback when KEDA is absent or down: one invocation every 5 minutes (it also runs the sweeper).
+        schedule: '*/5 * * * *',
+        concurrencyPolicy: 'Forbid',
+        jobTemplate: { spec: { backoffLimit: 2, template: evaluatePod(s) } },
+      },
+    },
+  ];
+}
