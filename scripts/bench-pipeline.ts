@@ -63,6 +63,7 @@ function evaluator(loop: boolean): {
   const child = spawn(process.execPath, ['functions/evaluate/index.ts', ...(loop ? ['--loop'] : [])], {
     env: {
       ...process.env,
+      NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=4',
       DATABASE_URL: dbUrl.toString(),
       KAFKA_BROKERS: stack.brokers.join(','),
       KAFKA_TOPIC_JOBS: topics.jobs,

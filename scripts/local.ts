@@ -37,6 +37,7 @@ await closeDatabase(db);
 
 const env = {
   ...process.env,
+  NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=4',
   DATABASE_URL: state.databaseUrl,
   KAFKA_BROKERS: state.kafkaBrokers.join(','),
   KAFKA_REPLICATION_FACTOR: state.brokers.length >= 3 ? '3' : '1',

@@ -82,6 +82,9 @@ try {
       maxIdleMs: config.evaluate.maxIdleMs,
       maxRecords: config.evaluate.maxRecords,
       sessionTimeoutMs: config.evaluate.sessionTimeoutMs,
+      // Request records are ~60 bytes: 256 KiB per partition is thousands of them, at a quarter of the
+      // default's memory.
+      maxBytesPerPartition: 256 * 1024,
       // the engine's in-memory retries outlast the database-counted attempts, so the job is marked
       // failed (with its reason) before the engine would DLQ the record on its own
       maxAttempts: config.evaluate.maxAttempts + 1,

@@ -91,3 +91,11 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<numbe
     await admin.disconnect();
   }
 }
+
+/** Initialises `transactionalId` elsewhere: whoever held it before is fenced from now on. */
+export async function fenceTransactionalId(kafka: Kafka, transactionalId: string): Promise<void> {
+  const intruder = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+  await intruder.connect();
+  await (await intruder.transaction()).abort();
+  await intruder.disconnect();
+}

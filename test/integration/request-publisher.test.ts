@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import { requestTransactionalId } from '../../lib/kafka/transactional-id.ts';
-import { testLogger } from '../helpers/engine.ts';
+import { fenceTransactionalId, testLogger } from '../helpers/engine.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { drainTopic } from '../helpers/kafka.ts';
 
@@ -60,15 +60,7 @@ describe('request publisher', () => {
     });
     await publisher.publish({ topic, key: 'a', value: 'before' });
     // Someone else initialises the same transactional id: the publisher's producer is now a zombie.
-    const intruder = stack.kafka.producer({
-      transactionalId: requestTransactionalId(stack.prefix, 'i3', 0, 1),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await intruder.connect();
-    const tx = await intruder.transaction();
-    await tx.abort();
-    await intruder.disconnect();
+    await fenceTransactionalId(stack.kafka, requestTransactionalId(stack.prefix, 'i3', 0, 1));
 
     await expect(publisher.publish({ topic, key: 'a', value: 'rejected' })).rejects.toThrow();
     expect(publisher.stats.failures).toBe(1);

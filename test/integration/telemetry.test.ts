@@ -17,7 +17,7 @@ import { runSession } from '../../lib/kafka/session.ts';
 import { partitionTransactionalId, requestTransactionalId } from '../../lib/kafka/transactional-id.ts';
 import { startTelemetry, type TelemetryHandle } from '../../lib/telemetry/otel.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
-import { echoHandler, produceInputs, testLogger } from '../helpers/engine.ts';
+import { echoHandler, fenceTransactionalId, produceInputs, testLogger } from '../helpers/engine.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 
 const spans = new InMemorySpanExporter();
@@ -177,14 +177,7 @@ describe('telemetry', () => {
         beforeCommit: async () => {
           if (!intrude) return;
           intrude = false;
-          const intruder = stack.kafka.producer({
-            transactionalId: partitionTransactionalId('test', group, input, 0),
-            idempotent: true,
-            maxInFlightRequests: 1,
-          });
-          await intruder.connect();
-          await (await intruder.transaction()).abort();
-          await intruder.disconnect();
+          await fenceTransactionalId(stack.kafka, partitionTransactionalId('test', group, input, 0));
         },
       },
     });
@@ -200,14 +193,7 @@ describe('telemetry', () => {
       slots: 1,
     });
     await publisher.publish({ topic: output, key: 'a', value: '1' });
-    const intruder = stack.kafka.producer({
-      transactionalId: requestTransactionalId(stack.prefix, 'metrics', 0, 1),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await intruder.connect();
-    await (await intruder.transaction()).abort();
-    await intruder.disconnect();
+    await fenceTransactionalId(stack.kafka, requestTransactionalId(stack.prefix, 'metrics', 0, 1));
     await publisher.publish({ topic: output, key: 'a', value: '2' }).catch(() => {});
     await publisher.close();
     expect(await counter('kafka.transactions', { role: 'request', outcome: 'fenced' })).toBe(1);

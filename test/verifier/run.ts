@@ -103,6 +103,7 @@ export async function verify(o: VerifyOptions) {
 
   const env = {
     ...process.env,
+    NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=4',
     APP_NAME: run,
     DATABASE_URL: dbUrl.toString(),
     DATABASE_POOL_SIZE: '8',
