@@ -76,7 +76,11 @@ async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Pro
     await tx.execute(sql`
       update ${jobs} set status = r.outcome, error_code = r.error_code, error_message = r.error_message, updated_at = now()
       from ${results} r
-      where r.job_id = ${jobs.id} and ${inArray(jobs.id, ids)} and ${jobs.status} in ('queued', 'processing')`);
+      where r.job_id = ${jobs.id} and ${inArray(jobs.id, ids)} and r.job_id in (${sql.join(
+        ids.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})
+        and ${jobs.status} in ('queued', 'processing')`);
     return new Map(rows.map((r) => [r.jobId, r]));
   });
 }

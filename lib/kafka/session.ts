@@ -55,6 +55,8 @@ export interface SessionOptions {
   maxAttempts?: number;
   retryBackoffMs?: number;
   partitionsConsumedConcurrently?: number;
+  /** most records handed to the handler (and committed) at once; a large fetch is split */
+  maxBatchRecords?: number;
   maxBytesPerPartition?: number;
   transactionTimeoutMs?: number;
   signal?: AbortSignal;
@@ -113,6 +115,7 @@ export class ConsumeTransformProduceSession {
       maxAttempts: 3,
       retryBackoffMs: 200,
       partitionsConsumedConcurrently: 16,
+      maxBatchRecords: 1000,
       maxBytesPerPartition: 1024 * 1024,
       transactionTimeoutMs: 30_000,
       ...options,
@@ -376,7 +379,9 @@ export class ConsumeTransformProduceSession {
     );
     // Chunks are handled one after another; after a handler error the chunk is split into single records
     // so that exactly the failing record is retried and, after maxAttempts, sent to the DLQ.
-    const queue: InputRecord[][] = [records];
+    const queue: InputRecord[][] = [];
+    for (let i = 0; i < records.length; i += this.o.maxBatchRecords)
+      queue.push(records.slice(i, i + this.o.maxBatchRecords));
     const last = BigInt(payload.batch.lastOffset());
     while (queue.length > 0) {
       if (this.stopping || state.fenced || state.generation !== this.generation) return;
