@@ -269,6 +269,7 @@ export async function verify(o: VerifyOptions) {
   const applied: { kind: string; target: number; at: string }[] = [];
   const pending = [...schedule];
   const faultsInFlight: Promise<void>[] = [];
+  let bounces: Promise<void> = Promise.resolve();
   const apply = async (f: Fault) => {
     applied.push({ kind: f.kind, target: f.target, at: `${Math.round(f.at * 100)}%` });
     const e = evaluators[f.target % evaluators.length]!;
@@ -308,9 +309,13 @@ export async function verify(o: VerifyOptions) {
         break;
       }
       case 'bounce-broker': {
+        // One broker at a time: the next bounce waits until the previous broker is back and serving.
         const id = (f.target % o.brokers) + 1;
-        log(`hard bounce of broker ${id}`);
-        await restartBroker(id, true).catch((err) => log(`broker bounce failed: ${err.message}`));
+        bounces = bounces.then(async () => {
+          log(`hard bounce of broker ${id}`);
+          await restartBroker(id, true).catch((err) => log(`broker bounce failed: ${err.message}`));
+        });
+        await bounces;
         break;
       }
     }
