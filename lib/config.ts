@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { type DeliveryMode, deliveryModes } from './kafka/types.ts';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -35,9 +36,6 @@ const postgresUrl = z
 const identifier = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'letters, digits, ".", "_" or "-" (1-100 characters)' });
-
-export const deliveryModes = ['exactly-once', 'at-least-once', 'read-then-fence'] as const;
-export type DeliveryMode = (typeof deliveryModes)[number];
 
 /**
  * A stable identity for this instance: the hostname (a pod's name, a container's id). Where every

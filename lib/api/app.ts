@@ -25,6 +25,8 @@ import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { SpanKind, withSpan } from '../telemetry/tracing.ts';
+import { canonicalJson } from '../util/canonical-json.ts';
+import { withTimeout } from '../util/timeout.ts';
 import { batched, ttlCache } from './batcher.ts';
 import { Problem, problemResponse, toProblem } from './problem.ts';
 
@@ -195,27 +197,7 @@ const jobsRoute = createRoute({
 });
 
 export function fingerprint(body: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v as object)
-            .sort()
-            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-        )
-      : v;
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(body)))
-    .digest('hex');
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`publish took longer than ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(t));
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
 export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
@@ -467,7 +449,11 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
       }
     }
     try {
-      await withTimeout(deps.publish(jobRequestRecord(deps.jobsTopic, job.id)), publishTimeoutMs);
+      await withTimeout(
+        deps.publish(jobRequestRecord(deps.jobsTopic, job.id)),
+        publishTimeoutMs,
+        () => new Error(`publish took longer than ${publishTimeoutMs} ms`),
+      );
     } catch (err) {
       // The job row stays; a retry with the same key, or the evaluator's sweeper, publishes it later.
       c.get('log').warn({ err: String(err), job_id: job.id }, 'publish failed');

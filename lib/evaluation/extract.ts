@@ -6,6 +6,7 @@ import mammoth from 'mammoth';
 import { getDocumentProxy, extractText as pdfText } from 'unpdf';
 import yauzl from 'yauzl';
 import { AppError } from '../errors.ts';
+import { withTimeout } from '../util/timeout.ts';
 
 export type DocumentType = 'pdf' | 'docx' | 'text';
 export const MEDIA_TYPES: Record<DocumentType, string> = {
@@ -73,7 +74,12 @@ export async function extractDocument(
   const type = await detectType(bytes);
   const work: Promise<{ text: string; pages?: number }> | { text: string; pages?: number } =
     type === 'pdf' ? fromPdf(bytes, limits) : type === 'docx' ? fromDocx(bytes, limits) : fromText(bytes);
-  const { text, pages } = await withTimeout(work, limits.timeoutMs);
+  const { text, pages } = await withTimeout(
+    work,
+    limits.timeoutMs,
+    () =>
+      new ExtractionError('EXTRACTION_TIMEOUT', `text extraction took longer than ${limits.timeoutMs} ms`),
+  );
   const clean = normalise(text).slice(0, limits.maxChars);
   if (clean.replace(/\s/g, '').length === 0) {
     throw new ExtractionError('NO_TEXT', `the ${type.toUpperCase()} holds no extractable text (a scan?)`);
@@ -228,15 +234,4 @@ async function checkInflatedSize(bytes: Uint8Array, limit: number): Promise<void
     );
     zip.readEntry();
   });
-}
-
-function withTimeout<T>(work: Promise<T> | T, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ExtractionError('EXTRACTION_TIMEOUT', `text extraction took longer than ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([Promise.resolve(work), timeout]).finally(() => clearTimeout(timer));
 }

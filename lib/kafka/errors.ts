@@ -29,11 +29,6 @@ export function isFencedError(err: unknown): boolean {
   );
 }
 
-/** A rebalance is under way; kafkajs rejoins on its own. */
-export function isRebalanceError(err: unknown): boolean {
-  return chain(err).some((e) => e.type === 'REBALANCE_IN_PROGRESS' || e.type === 'ILLEGAL_GENERATION');
-}
-
 /** Thrown by a handler to name the record that failed, so the engine retries and DLQs exactly that one. */
 export class RecordError extends Error {
   readonly offset: string;

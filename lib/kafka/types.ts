@@ -2,7 +2,9 @@
 // records and returns output records and DLQ decisions.
 import type { IHeaders } from 'kafkajs';
 
-export type DeliveryMode = 'exactly-once' | 'at-least-once' | 'read-then-fence';
+/** exactly-once, or one of the verifier's negative controls */
+export const deliveryModes = ['exactly-once', 'at-least-once', 'read-then-fence'] as const;
+export type DeliveryMode = (typeof deliveryModes)[number];
 
 export interface InputRecord {
   topic: string;

@@ -40,9 +40,4 @@ export function telemetryMetrics(): ReturnType<typeof create> {
   return instruments;
 }
 
-/** For tests that install a fresh meter provider. */
-export function resetTelemetryMetrics(): void {
-  instruments = undefined;
-}
-
 export { meter };

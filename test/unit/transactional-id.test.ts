@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFencedError, isRebalanceError } from '../../lib/kafka/errors.ts';
+import { isFencedError } from '../../lib/kafka/errors.ts';
 import { partitionTransactionalId, requestTransactionalId } from '../../lib/kafka/transactional-id.ts';
 
 describe('transactional ids', () => {
@@ -62,10 +62,5 @@ describe('fencing classification', () => {
     );
     expect(isFencedError(new Error('ECONNREFUSED'))).toBe(false);
     expect(isFencedError(undefined)).toBe(false);
-  });
-
-  it('recognises rebalances', () => {
-    expect(isRebalanceError({ type: 'REBALANCE_IN_PROGRESS' })).toBe(true);
-    expect(isRebalanceError({ type: 'NOT_COORDINATOR' })).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // The verifier's checks of G1–G6, over data read independently at the end of a run: the HTTP answers
 // the driver saw, the jobs and results in PostgreSQL, and what a fresh read_committed consumer reads
 // from the results and DLQ topics. Pure functions, so they are unit-tested with violations planted.
+import { canonicalJson } from '../../lib/util/canonical-json.ts';
 
 export interface Accepted {
   key: string;
@@ -105,22 +106,10 @@ export function checkGuarantees(e: Evidence): Violation[] {
 
 function sameJson(a: string, b: string): boolean {
   try {
-    return JSON.stringify(canonical(JSON.parse(a))) === JSON.stringify(canonical(JSON.parse(b)));
+    return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
   } catch {
     return false;
   }
-}
-
-function canonical(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(canonical);
-  if (x && typeof x === 'object') {
-    return Object.fromEntries(
-      Object.keys(x)
-        .sort()
-        .map((k) => [k, canonical((x as Record<string, unknown>)[k])]),
-    );
-  }
-  return x;
 }
 
 export function countByKind(violations: Violation[]): Record<string, number> {
