@@ -37,6 +37,21 @@ const base = {
   maxIdleMs: 1500,
 };
 
+/** A session in its own process (test/fixtures/session-child.ts) over the topics of `t`. */
+function sessionChild(
+  t: { group: string; input: string; output: string; dlq: string },
+  env: Record<string, string> = {},
+) {
+  return runChild('fixtures/session-child.ts', {
+    BROKERS: stack.brokers.join(','),
+    GROUP: t.group,
+    INPUT: t.input,
+    OUTPUT: t.output,
+    DLQ: t.dlq,
+    ...env,
+  });
+}
+
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => {
@@ -48,12 +63,7 @@ function deferred<T = void>() {
 describe('engine under faults', () => {
   it('crash: a session SIGKILLed after producing and before committing; a new session finishes; outputs exactly once', async () => {
     const t = await setup('crash', 4, 400);
-    const child = runChild('fixtures/session-child.ts', {
-      BROKERS: stack.brokers.join(','),
-      GROUP: t.group,
-      INPUT: t.input,
-      OUTPUT: t.output,
-      DLQ: t.dlq,
+    const child = sessionChild(t, {
       CRASH_AT_COMMIT: '1',
     });
     await child.waitForLine(/^crashing$/);
@@ -181,12 +191,7 @@ describe('engine under faults', () => {
 
   it('budget: a session exits by itself once caught up', async () => {
     const t = await setup('idle', 2, 50);
-    const child = runChild('fixtures/session-child.ts', {
-      BROKERS: stack.brokers.join(','),
-      GROUP: t.group,
-      INPUT: t.input,
-      OUTPUT: t.output,
-      DLQ: t.dlq,
+    const child = sessionChild(t, {
       MAX_IDLE_MS: '1000',
     });
     const exit = await child.exited;
@@ -198,12 +203,7 @@ describe('engine under faults', () => {
 
   it('budget: on SIGTERM a session commits the batch in hand, leaves the group and exits 0', async () => {
     const t = await setup('sigterm', 2, 2000);
-    const child = runChild('fixtures/session-child.ts', {
-      BROKERS: stack.brokers.join(','),
-      GROUP: t.group,
-      INPUT: t.input,
-      OUTPUT: t.output,
-      DLQ: t.dlq,
+    const child = sessionChild(t, {
       SLOW_HANDLER_MS: '1500',
       MAX_IDLE_MS: '30000',
     });
