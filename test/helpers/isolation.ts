@@ -23,7 +23,8 @@ export interface IsolatedStack {
 export async function isolatedStack(name: string): Promise<IsolatedStack> {
   const stack = inject('stack');
   const prefix = `t-${name}-${randomBytes(4).toString('hex')}`;
-  const database = `cvtest_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const runPid = /(\d+)$/.exec(stack.templateDatabase)?.[1] ?? '0';
+  const database = `cvtest_${runPid}_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const admin = new URL(stack.databaseUrl);
   admin.pathname = '/postgres';
   const sql = postgres(admin.toString(), { max: 1, onnotice: () => {} });

@@ -69,7 +69,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const templateDatabase = `cvtest_template_${process.pid}`;
   await prepareTemplate(databaseUrl, templateDatabase);
-  teardowns.push(() => dropDatabases(databaseUrl, `cvtest_template_${process.pid}`));
+  teardowns.push(
+    () => dropDatabases(databaseUrl, `cvtest_${process.pid}\\_%`),
+    () => dropDatabases(databaseUrl, templateDatabase),
+  );
   const pgVersion = await serverVersion(databaseUrl);
   description += ` + PostgreSQL ${pgVersion}`;
   log(
@@ -108,9 +111,33 @@ async function dropDatabases(url: string, likePattern: string): Promise<void> {
   }
 }
 
+async function dropAbandonedDatabases(url: string): Promise<void> {
+  const sql = postgres(adminUrl(url), { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select datname from pg_database where datname like 'cvtest_%'`;
+    for (const r of rows) {
+      const pid = Number(/^cvtest_(?:template_)?(\d+)(?:_|$)/.exec(String(r.datname))?.[1]);
+      if (pid && pidAlive(pid)) continue;
+      await sql.unsafe(`drop database if exists "${r.datname}" with (force)`);
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function prepareTemplate(url: string, name: string): Promise<void> {
-  // Databases left by earlier runs that were killed before their teardown.
-  await dropDatabases(url, 'cvtest_%');
+  // Databases left by earlier runs that were killed before their teardown: every test database carries
+  // the pid of the run that made it, so runs of other checkouts sharing this server are left alone.
+  await dropAbandonedDatabases(url);
   const template = new URL(url);
   template.pathname = `/${name}`;
   await migrateDatabase(template.toString());
