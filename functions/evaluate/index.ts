@@ -53,6 +53,7 @@ try {
       db,
       publish: (r) => publisher.publish(r),
       jobsTopic: t.jobs,
+      publishing: config.publish,
       olderThanMs: config.evaluate.sweepUnpublishedAfterMs,
       logger,
     }).catch((err) => {

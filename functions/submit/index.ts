@@ -70,6 +70,7 @@ export const app = createApp({
   db,
   publish: (record) => publisher.publish(record),
   jobsTopic: t.jobs,
+  publishing: config.publish,
   uploadMaxBytes: config.submit.uploadMaxBytes,
   logger,
   readiness: async () => {

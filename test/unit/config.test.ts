@@ -40,4 +40,12 @@ describe('config', () => {
   it('refuses an openai-compatible provider with nowhere to call', () => {
     expect(() => loadConfig({ LLM_PROVIDER: 'openai-compatible' })).toThrow(/LLM_BASE_URL/);
   });
+
+  it('refuses a publish lease that could expire under a publish in progress', () => {
+    expect(loadConfig({}).publish).toEqual({ leaseMs: 15_000, timeoutMs: 5_000 });
+    expect(() => loadConfig({ PUBLISH_LEASE_MS: '5000', PUBLISH_TIMEOUT_MS: '5000' })).toThrow(
+      /PUBLISH_LEASE_MS must be above PUBLISH_TIMEOUT_MS/,
+    );
+    expect(loadConfig({ PUBLISH_LEASE_MS: '5001', PUBLISH_TIMEOUT_MS: '5000' }).publish.leaseMs).toBe(5001);
+  });
 });

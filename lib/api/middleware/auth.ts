@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Database } from '../../db/client.ts';
 import { findClientByKey } from '../../db/clients.ts';
 import { codes } from '../../errors.ts';
-import { ttlCache } from '../batcher.ts';
+import { ttlCache } from '../../util/ttl-cache.ts';
 import type { Env } from '../context.ts';
 import { Problem } from './problem.ts';
 
