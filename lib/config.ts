@@ -4,7 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { type DeliveryMode, deliveryModes } from './kafka/types.ts';
+
+/**
+ * How the engine delivers: exactly-once, or one of the verifier's negative controls. The engine has
+ * the same list (lib/kafka/types.ts); config keeps its own so it depends on no layer it configures,
+ * and a unit test holds the two lists equal.
+ */
+export const deliveryModes = ['exactly-once', 'at-least-once', 'read-then-fence'] as const;
+export type DeliveryMode = (typeof deliveryModes)[number];
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce

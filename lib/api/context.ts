@@ -1,7 +1,7 @@
 // What every part of the HTTP app shares: its dependencies, the per-request variables, and a router
 // factory so each sub-app answers validation failures the same way.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import type { PublishLeaseConfig } from '../jobs/publish-lease.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';

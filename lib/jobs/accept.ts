@@ -8,7 +8,7 @@
 //   key-reused  the key belongs to a different request body: refuse.
 //   in-flight   another request with this key holds the lease right now: ask the caller to retry.
 import { createHash } from 'node:crypto';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { createOrGetJob, type JobRow, leaseHeld, takePublishLease } from '../db/jobs.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 

@@ -4,13 +4,13 @@
 // lease keeps a second publisher away while this one works, and it outlives the publish timeout, so
 // a lease never expires under a publish still in progress. On failure the lease is released at once:
 // a retry with the same key, or the next sweep, publishes the job later (no job is lost, G1).
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { markPublished, releasePublishLease } from '../db/jobs.ts';
 import { AppError, codes } from '../errors.ts';
 import type { OutputRecord } from '../kafka/types.ts';
+import { jobRequestRecord } from '../records/job-request.ts';
 import { batched } from '../util/batched.ts';
 import { withTimeout } from '../util/timeout.ts';
-import { jobRequestRecord } from './records.ts';
 
 export interface PublishLeaseConfig {
   /** how long a publisher owns a job's publish; must exceed timeoutMs */

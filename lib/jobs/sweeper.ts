@@ -2,7 +2,7 @@
 // answered 503, or submit died before publishing — are published again through the same lease-publish
 // routine the evaluate route uses. The rare duplicate request record this can create is absorbed by
 // the evaluator (a duplicate emits nothing).
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { takeUnpublishedJobs } from '../db/jobs.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';

@@ -2,8 +2,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from '../../lib/api/app.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
-import { createClient } from '../../lib/db/clients.ts';
+import { createClient } from '../../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import type { OutputRecord } from '../../lib/kafka/types.ts';
 import { testLogger } from './engine.ts';

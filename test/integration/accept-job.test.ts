@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { insertUploads } from '../../lib/db/uploads.ts';
 import { acceptJob, type EvaluateRequest } from '../../lib/jobs/accept.ts';
 import { createLeasePublisher, PublishFailedError } from '../../lib/jobs/publish-lease.ts';

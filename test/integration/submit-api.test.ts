@@ -132,7 +132,7 @@ describe('submit API: happy paths', () => {
   });
 
   it('jobs: newest first, cursor-paginated, filtered by status', async () => {
-    const key = (await import('../../lib/db/clients.ts')).createClient;
+    const key = (await import('../../lib/db/api-clients.ts')).createClient;
     const { apiKey } = await key(h.db, 'lister');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
