@@ -3,7 +3,7 @@
 // to back with a pause: the scheduler for compose and local use.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createProvider } from '../../lib/evaluation/providers/index.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
@@ -53,6 +53,7 @@ try {
       db,
       publish: (r) => publisher.publish(r),
       jobsTopic: t.jobs,
+      publishing: config.publish,
       olderThanMs: config.evaluate.sweepUnpublishedAfterMs,
       logger,
     }).catch((err) => {

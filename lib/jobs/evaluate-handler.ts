@@ -11,7 +11,7 @@
 // Attempts are counted in PostgreSQL. A transient failure is retried (the engine re-runs the record)
 // until EVALUATE_MAX_ATTEMPTS, then the job fails with the reason and the record goes to the DLQ.
 import pLimit from 'p-limit';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
@@ -19,10 +19,11 @@ import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
 import { RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
+import { jobRequestSchema } from '../records/job-request.ts';
+import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
-import { jobRequestSchema, resultEventRecord } from './records.ts';
 
 export interface EvaluateHandlerOptions {
   db: Database;
