@@ -95,6 +95,7 @@ const schema = z.object({
   EVALUATE_MAX_ATTEMPTS: int(1, 100).default(3),
   EVALUATE_CONCURRENCY: int(1, 1000).default(32),
   EVALUATE_LOOP_PAUSE_MS: int(0).default(1_000),
+  EVALUATE_OUTAGE_BUDGET_MS: int(0).default(30_000),
   /** the sweeper republishes jobs accepted but still unpublished after this long */
   SWEEP_UNPUBLISHED_AFTER_MS: int(0).default(30_000),
 
@@ -134,6 +135,8 @@ export interface Config {
     maxAttempts: number;
     concurrency: number;
     loopPauseMs: number;
+    /** how long a database outage is waited out before the invocation ends non-zero */
+    outageBudgetMs: number;
     sweepUnpublishedAfterMs: number;
   };
   llm: {
@@ -203,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.EVALUATE_MAX_ATTEMPTS,
       concurrency: e.EVALUATE_CONCURRENCY,
       loopPauseMs: e.EVALUATE_LOOP_PAUSE_MS,
+      outageBudgetMs: e.EVALUATE_OUTAGE_BUDGET_MS,
       sweepUnpublishedAfterMs: e.SWEEP_UNPUBLISHED_AFTER_MS,
     },
     llm: {

@@ -13,11 +13,12 @@
 import pLimit from 'p-limit';
 import type { Database } from '../db/database.ts';
 import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
 import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
-import { RecordError } from '../kafka/errors.ts';
+import { DependencyUnavailableError, RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
 import { jobRequestSchema } from '../records/job-request.ts';
 import { resultEventRecord } from '../records/result-event.ts';
@@ -48,7 +49,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
   const limit = pLimit(o.concurrency ?? 16);
   const stats: HandlerStats = { evaluated: 0, replayed: 0, duplicates: 0, failed: 0, poison: 0 };
 
-  const handler = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
+  const handle = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
     const outputs: OutputRecord[] = [];
     const dlq: DlqDecision[] = [];
     const requests: { record: InputRecord; jobId: string }[] = [];
@@ -184,6 +185,13 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     }
     return { outputs, dlq };
   };
+  // A database that is down or restarting says nothing about the records: the engine must wait it
+  // out, not send the records to the DLQ.
+  const handler: BatchHandler = (batch) =>
+    handle(batch).catch((err: unknown) => {
+      if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', { cause: err });
+      throw err;
+    });
   return Object.assign(handler, { stats });
 }
 
