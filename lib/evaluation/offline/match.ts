@@ -65,7 +65,7 @@ export function deriveRequirements(doc: ReadDocument): Requirement[] {
   const byFamily = new Map<string, Requirement>();
   for (const m of findMatches(doc)) {
     const family = FAMILIES.find((f) => f.id === m.family)!;
-    const weight = OPTIONAL.test(doc.sentences[m.sentence]!.text) ? 0.5 : 1;
+    const weight = (OPTIONAL.test(doc.sentences[m.sentence]!.text) ? 0.5 : 1) * (family.generic ? 0.4 : 1);
     const r = byFamily.get(m.family) ?? { family: m.family, label: family.label, weight, named: new Set() };
     r.weight = Math.max(r.weight, weight);
     r.named.add(m.term);

@@ -1,7 +1,7 @@
 // The offline project-report analysis: correctness is the share of the brief's own requirements the
 // report shows as done (a negated mention — "no tests, no queue" — counts against); quality,
 // resilience, documentation and extras count affirmative evidence, and none can exceed correctness by
-// more than one point, so an off-topic report full of good words stays low.
+// more than one point (nor rise above 1 when the report covers nothing of the brief), so an off-topic report full of good words stays low.
 import {
   band,
   CannotScreenError,
@@ -80,7 +80,7 @@ export function analyseReportText(brief: string, reportText: string, exclude: [n
       }
     });
     const n = Math.max(0, found.size - against.size);
-    const score = Math.max(1, Math.min(correctness + 1, Math.min(5, 1 + Math.ceil(n * 0.75))));
+    const score = Math.max(1, Math.min(correctness === 1 ? 1 : correctness + 1, Math.min(5, 1 + Math.ceil(n * 0.75))));
     parameters[key] = {
       score,
       sentences: top(where),

@@ -34,7 +34,7 @@ const SECTION_WORDS: [RegExp, Section][] = [
 const NEGATION_CUE = /\b(no|not|never|without|nothing|none|neither|nor|cannot|didn't|don't|doesn't|wasn't|isn't|haven't|hasn't)\b/i;
 
 /** "Skills: a, b, c" — a labelled line whose value is a list. */
-const LABELLED = /^\s*[-•*]?\s*([A-Za-zÄÖÜäöüéè ]{3,40}):\s+(.*)$/;
+const LABELLED = /^\s*[-•*]?\s*([A-Za-zÄÖÜäöüéè]{2,20}(?: [A-Za-zÄÖÜäöüéè]{2,20}){0,2}):\s+(.*)$/;
 
 function sectionOf(line: string): Section | undefined {
   const t = line.trim().replace(/^#+\s*/, '');

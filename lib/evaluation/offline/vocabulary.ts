@@ -11,6 +11,8 @@ export interface Family {
   exact?: string[];
   /** requirement families that credentials prove on their own (a licence line is evidence) */
   credential?: boolean;
+  /** common to many fields (tests, docs, dashboards): a requirement, but not what defines the role */
+  generic?: boolean;
 }
 
 export const FAMILIES: Family[] = [
@@ -33,15 +35,15 @@ export const FAMILIES: Family[] = [
   { id: 'distributed', label: 'distributed systems', terms: ['distributed systems', 'distributed system', 'microservices', 'event-driven', 'at-least-once', 'exactly-once', 'multi-tenant'] },
   { id: 'resilience', label: 'resilience patterns', terms: ['retry', 'retries', 'retried', 'backoff', 'exponential backoff', 'circuit breaker', 'circuit breakers', 'idempotency', 'idempotent', 'idempotency keys', 'timeout', 'timeouts', 'dead-letter', 'dead-letter queues', 'dead letter', 'rate limiting', 'jitter', 'fallback', 'repair pass'] },
   { id: 'containers', label: 'containers', terms: ['docker', 'kubernetes', 'k8s', 'helm', 'ecs', 'containerised', 'containerized', 'docker compose', 'cloud run', 'aks', 'eks', 'gke'] },
-  { id: 'cloud', label: 'a cloud platform', terms: ['aws', 'gcp', 'google cloud', 'azure', 'cloud', 'lambda', 'heroku', 'cloud run'] },
+  { id: 'cloud', generic: true, label: 'a cloud platform', terms: ['aws', 'gcp', 'google cloud', 'azure', 'cloud', 'lambda', 'heroku', 'cloud run'] },
   { id: 'cicd', label: 'CI/CD', terms: ['ci/cd', 'ci', 'github actions', 'gitlab ci', 'jenkins', 'azure devops', 'continuous integration', 'ci pipeline'] },
   { id: 'observability', label: 'monitoring and observability', terms: ['opentelemetry', 'prometheus', 'grafana', 'datadog', 'observability', 'monitoring', 'tracing', 'cloudwatch', 'alerting', 'alerts', 'slos', 'new relic'] },
   { id: 'llm', label: 'LLM integration', terms: ['llm', 'llms', 'large language models', 'large language model', 'openai', 'gpt', 'prompt', 'prompts', 'prompt engineering', 'prompt design', 'prompt chains', 'chaining', 'retrieval-augmented generation', 'embeddings', 'anthropic', 'langchain'], exact: ['LLM'] },
   { id: 'rag', label: 'retrieval (RAG) and vector databases', terms: ['rag', 'retrieval', 'retrieval-augmented generation', 'vector database', 'vector databases', 'pgvector', 'qdrant', 'pinecone', 'weaviate', 'embeddings', 'chroma'] },
-  { id: 'testing', label: 'automated testing', terms: ['tests', 'testing', 'unit tests', 'unit test', 'integration tests', 'integration test', 'jest', 'vitest', 'pytest', 'junit', 'xunit', 'rspec', 'testcontainers', 'tdd', 'test coverage', 'coverage', 'end-to-end tests'] },
-  { id: 'docs', label: 'documentation', terms: ['documentation', 'readme', 'docs', 'documented', 'data dictionary', 'architecture diagram', 'design choices', 'trade-offs', 'setup instructions', 'explains how to run', 'explain'] },
-  { id: 'schema', label: 'structured output and validation', terms: ['json schema', 'json-schema', 'schema', 'schema validation', 'pydantic', 'zod', 'validated', 'validation', 'structured output'] },
-  { id: 'upload', label: 'document upload and parsing', terms: ['upload', 'uploads', 'pdf', 'docx', 'documents'] },
+  { id: 'testing', generic: true, label: 'automated testing', terms: ['tests', 'testing', 'unit tests', 'unit test', 'integration tests', 'integration test', 'jest', 'vitest', 'pytest', 'junit', 'xunit', 'rspec', 'testcontainers', 'tdd', 'test coverage', 'coverage', 'end-to-end tests'] },
+  { id: 'docs', generic: true, label: 'documentation', terms: ['documentation', 'readme', 'docs', 'documented', 'data dictionary', 'architecture diagram', 'design choices', 'trade-offs', 'setup instructions', 'explains how to run', 'explain'] },
+  { id: 'schema', generic: true, label: 'structured output and validation', terms: ['json schema', 'json-schema', 'schema', 'schema validation', 'pydantic', 'zod', 'validated', 'validation', 'structured output'] },
+  { id: 'upload', generic: true, label: 'document upload and parsing', terms: ['upload', 'uploads', 'pdf', 'docx', 'documents'] },
   // clinical
   { id: 'rn', label: 'a registered nurse licence', terms: ['registered nurse', 'rn', 'rn licence', 'rn license', 'nclex', 'nclex-rn', 'bsn', 'msn'], credential: true },
   { id: 'bls', label: 'BLS/ACLS certification', terms: ['bls', 'acls', 'pals', 'tncc', 'basic life support', 'advanced cardiac life support'], credential: true },
@@ -68,12 +70,12 @@ export const FAMILIES: Family[] = [
   { id: 'experiments', label: 'A/B testing and experiments', terms: ['a/b tests', 'a/b test', 'a/b testing', 'a/b-tested', 'experiments', 'experimentation', 'experiment design', 'experiment analyses', 'sample sizes', 'power analysis'] },
   { id: 'statistics', label: 'statistics', terms: ['statistics', 'statistical', 'significance', 'hypothesis testing', 'hypothesis tests', 'confidence intervals', 'regression', 'logistic regression', 'econometrics', 'chi-square', 'p <', 'power'] },
   { id: 'bi', label: 'dashboards and BI tools', terms: ['dashboard', 'dashboards', 'looker', 'looker studio', 'tableau', 'power bi', 'data visualisation', 'data visualization', 'visualisations', 'visualizations', 'charts'] },
-  { id: 'metrics', label: 'metrics and KPI definition', terms: ['kpis', 'kpi', 'metrics', 'metric definitions', 'metric', 'activation metric'] },
+  { id: 'metrics', generic: true, label: 'metrics and KPI definition', terms: ['kpis', 'kpi', 'metrics', 'metric definitions', 'metric', 'activation metric'] },
   { id: 'data_quality', label: 'data quality and pipelines', terms: ['data quality', 'etl', 'dbt', 'data cleaning', 'validate', 'validated', 'data engineers', 'airflow'] },
-  { id: 'stakeholders', label: 'presenting insights to stakeholders', terms: ['stakeholders', 'presented findings', 'present findings', 'recommendations', 'presented', 'leadership team', 'product managers'] },
+  { id: 'stakeholders', generic: true, label: 'presenting insights to stakeholders', terms: ['stakeholders', 'presented findings', 'present findings', 'recommendations', 'presented', 'leadership team', 'product managers'] },
   { id: 'cleaning', label: 'data cleaning', terms: ['data cleaning', 'missing values', 'duplicates', 'duplicate rows', 'outliers', 'imputed', 'cleaned'] },
   { id: 'model', label: 'a statistical test or model', terms: ['logistic regression', 'regression', 'model', 'decision tree', 'statistical test', 'chi-square', 'auc', 'hold-out', 'accuracy', 'predicts'] },
-  { id: 'reproducible', label: 'reproducible notebook or scripts', terms: ['notebook', 'sql scripts', 'readme', 'reproducible', 'repository'] },
+  { id: 'reproducible', generic: true, label: 'reproducible notebook or scripts', terms: ['notebook', 'sql scripts', 'readme', 'reproducible', 'repository'] },
 ];
 
 /** Evidence of working with others, as actions; adjectives ("team player") are not evidence. */
