@@ -18,7 +18,9 @@ const corpus = loadCorpus(values.corpus);
 const started = Date.now();
 const r = await runCalibration(corpus, pipelineScorer(provider), Number(values.runs));
 const pct = (x: number) => x.toFixed(3);
-console.log(`provider ${provider.name} (${provider.model}); ${Object.keys(corpus.cvs).length} CVs, ${Object.keys(corpus.reports).length} reports, ${Object.keys(r.cv).length} jobs, ${r.runs} runs`);
+console.log(
+  `provider ${provider.name} (${provider.model}); ${Object.keys(corpus.cvs).length} CVs, ${Object.keys(corpus.reports).length} reports, ${Object.keys(r.cv).length} jobs, ${r.runs} runs`,
+);
 for (const kind of ['cv', 'reports'] as const) {
   for (const [job, m] of Object.entries(r[kind])) {
     console.log(
@@ -27,13 +29,25 @@ for (const kind of ['cv', 'reports'] as const) {
     for (const w of m.misordered.slice(0, 3)) console.log(`          misordered: ${w}`);
   }
 }
-console.log(`pairwise accuracy: CVs ${pct(r.pairwise.cv)}, reports ${pct(r.pairwise.reports)} (goal ≥ ${GOALS.pairwise})`);
-for (const s of r.stuffing) console.log(`stuffing  ${s.job}: ${s.cv} ${s.score} vs lowest qualified ${s.lowestQualified} → ${s.below ? 'below' : 'NOT below'}`);
-for (const i of r.injection) console.log(`injection ${i.job}: ${i.doc} Δ ${i.delta} (goal ≤ ${GOALS.injectionMaxDelta}), ${i.flagged ? 'flagged' : 'NOT flagged'}`);
+console.log(
+  `pairwise accuracy: CVs ${pct(r.pairwise.cv)}, reports ${pct(r.pairwise.reports)} (goal ≥ ${GOALS.pairwise})`,
+);
+for (const s of r.stuffing)
+  console.log(
+    `stuffing  ${s.job}: ${s.cv} ${s.score} vs lowest qualified ${s.lowestQualified} → ${s.below ? 'below' : 'NOT below'}`,
+  );
+for (const i of r.injection)
+  console.log(
+    `injection ${i.job}: ${i.doc} Δ ${i.delta} (goal ≤ ${GOALS.injectionMaxDelta}), ${i.flagged ? 'flagged' : 'NOT flagged'}`,
+  );
 for (const n of r.negated) console.log(`negated   ${n.job}: ${n.report} ${n.score}/10 (goal ≤ ${n.max})`);
-for (const s of r.softSkillsOnly) console.log(`soft skills only ${s.job}: ${s.cv} ${s.score} (rank ${s.rank} of ${s.of})`);
-for (const c of r.cannotScreen) console.log(`vague job ${c.job}: ${c.refused ? 'refused (cannot screen)' : 'SCREENED'}`);
-console.log(`run-to-run variance: max |Δ| ${r.variance.maxDelta} over ${r.runs} runs; ${Date.now() - started} ms`);
+for (const s of r.softSkillsOnly)
+  console.log(`soft skills only ${s.job}: ${s.cv} ${s.score} (rank ${s.rank} of ${s.of})`);
+for (const c of r.cannotScreen)
+  console.log(`vague job ${c.job}: ${c.refused ? 'refused (cannot screen)' : 'SCREENED'}`);
+console.log(
+  `run-to-run variance: max |Δ| ${r.variance.maxDelta} over ${r.runs} runs; ${Date.now() - started} ms`,
+);
 for (const f of r.failures) console.log(`✗ ${f}`);
 console.log(
   JSON.stringify({

@@ -34,7 +34,11 @@ export function detectInjection(text: string): InjectionFinding[] {
     const sentences = [...line.matchAll(/[^.!?]+[.!?]*/g)];
     const first = sentences.find((s) => PATTERNS.some((p) => p.test(s[0]))) ?? sentences[0]!;
     const begin = lineStart + (first.index ?? 0) + (first[0].length - first[0].trimStart().length);
-    out.push({ quote: text.slice(begin, lineStart + line.length).trim(), start: begin, end: lineStart + line.length });
+    out.push({
+      quote: text.slice(begin, lineStart + line.length).trim(),
+      start: begin,
+      end: lineStart + line.length,
+    });
   }
   return out;
 }

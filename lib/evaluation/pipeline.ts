@@ -13,7 +13,14 @@ import { offlineCvAnswer, offlineProjectAnswer } from './offline/index.ts';
 import { plainText } from './plain-text.ts';
 import { documentTag, stepSchema, summarySchema, systemPrompt, userPrompt } from './prompts.ts';
 import { redact } from './redact.ts';
-import { cvMatchRate, PROMPT_VERSION, parseRubric, projectScore, RUBRIC_VERSION, type Scores } from './rubric.ts';
+import {
+  cvMatchRate,
+  PROMPT_VERSION,
+  parseRubric,
+  projectScore,
+  RUBRIC_VERSION,
+  type Scores,
+} from './rubric.ts';
 import type {
   Analysis,
   EvaluationInput,
@@ -89,7 +96,11 @@ async function runStepUntraced<T>(
   signal?: AbortSignal,
 ): Promise<StepOutcome<T>> {
   const schema =
-    step === 'cv' ? stepSchema(ctx.rubric.cv) : step === 'project' ? stepSchema(ctx.rubric.project) : summarySchema;
+    step === 'cv'
+      ? stepSchema(ctx.rubric.cv)
+      : step === 'project'
+        ? stepSchema(ctx.rubric.project)
+        : summarySchema;
   const base: StepRequest = {
     step,
     system: systemPrompt(tag),
@@ -129,7 +140,10 @@ async function runStepUntraced<T>(
   throw new InvalidAnswerError(step, lastError);
 }
 
-function parseAnswer(content: string, schema: z.ZodType): { ok: true; value: unknown } | { ok: false; error: string } {
+function parseAnswer(
+  content: string,
+  schema: z.ZodType,
+): { ok: true; value: unknown } | { ok: false; error: string } {
   let json: unknown;
   try {
     // Servers without structured output sometimes wrap JSON in a code fence.
@@ -150,7 +164,14 @@ interface Stats {
 }
 
 /** Verifies every quote of a step's answer against its document; flags what is left unsupported. */
-function verified(answer: StepAnswer, document: 'cv' | 'project', seen: string, original: string, flags: Flag[], stats: Stats): Analysis {
+function verified(
+  answer: StepAnswer,
+  document: 'cv' | 'project',
+  seen: string,
+  original: string,
+  flags: Flag[],
+  stats: Stats,
+): Analysis {
   const scores: Scores = {};
   const evidence: Record<string, Evidence[]> = {};
   let dropped = 0;
@@ -173,7 +194,11 @@ function verified(answer: StepAnswer, document: 'cv' | 'project', seen: string, 
   }
   stats.dropped += dropped;
   if (dropped > 0) {
-    flags.push({ code: 'quotes_dropped', document, detail: `${dropped} quote${dropped === 1 ? '' : 's'} not found in the document were dropped` });
+    flags.push({
+      code: 'quotes_dropped',
+      document,
+      detail: `${dropped} quote${dropped === 1 ? '' : 's'} not found in the document were dropped`,
+    });
   }
   return { scores, evidence, feedback: plainText(answer.feedback) };
 }
@@ -206,7 +231,10 @@ export async function evaluate(
   const ctx: StepContext = {
     ...input,
     rubric,
-    seen: { cvText: redactedCv?.text ?? input.cvText, projectText: redactedProject?.text ?? input.projectText },
+    seen: {
+      cvText: redactedCv?.text ?? input.cvText,
+      projectText: redactedProject?.text ?? input.projectText,
+    },
     injections: {
       cv: injections.cv.map((f) => [f.start, f.end]),
       project: injections.project.map((f) => [f.start, f.end]),
@@ -226,8 +254,14 @@ export async function evaluate(
   if (provider.kind === 'llm') {
     try {
       const offCv = offlineCvAnswer(input.jobDescription, input.cvText, rubric.cv, ctx.injections.cv);
-      const offProject = offlineProjectAnswer(input.studyCaseBrief, input.projectText, rubric.project, ctx.injections.project);
-      const score = (a: StepAnswer) => Object.fromEntries(Object.entries(a.parameters).map(([k, v]) => [k, v.score]));
+      const offProject = offlineProjectAnswer(
+        input.studyCaseBrief,
+        input.projectText,
+        rubric.project,
+        ctx.injections.project,
+      );
+      const score = (a: StepAnswer) =>
+        Object.fromEntries(Object.entries(a.parameters).map(([k, v]) => [k, v.score]));
       const offlineCvMatchRate = cvMatchRate(score(offCv), rubric.cv);
       const offlineProjectScore = projectScore(score(offProject), rubric.project);
       crossCheck = {
@@ -236,7 +270,10 @@ export async function evaluate(
         cvGap: Math.round(Math.abs(cvRate - offlineCvMatchRate) * 100) / 100,
         projectGap: Math.round(Math.abs(project - offlineProjectScore) * 10) / 10,
       };
-      if (crossCheck.cvGap > CROSS_CHECK_GAP.cvMatchRate || crossCheck.projectGap > CROSS_CHECK_GAP.projectScore) {
+      if (
+        crossCheck.cvGap > CROSS_CHECK_GAP.cvMatchRate ||
+        crossCheck.projectGap > CROSS_CHECK_GAP.projectScore
+      ) {
         flags.push({
           code: 'needs_review',
           detail: `the model's scores differ from the offline evaluator's by ${crossCheck.cvGap} (CV match rate) and ${crossCheck.projectGap} (project score); limits ${CROSS_CHECK_GAP.cvMatchRate} and ${CROSS_CHECK_GAP.projectScore}`,
@@ -247,7 +284,10 @@ export async function evaluate(
     }
   }
   if (injections.cv.length + injections.project.length > 0 && provider.kind === 'llm') {
-    flags.push({ code: 'needs_review', detail: 'a document contains instruction-like text; confirm the scores by hand' });
+    flags.push({
+      code: 'needs_review',
+      detail: 'a document contains instruction-like text; confirm the scores by hand',
+    });
   }
   const finishedAt = new Date();
   const overridden = Object.entries(input.overridden ?? {})
@@ -271,7 +311,9 @@ export async function evaluate(
       outputMode: summary.outputMode ?? projectStep.outputMode ?? cvStep.outputMode ?? null,
       kind: provider.kind,
       promptVersion: PROMPT_VERSION,
-      rubricVersion: overridden.includes('scoringRubric') ? `request-${sha256(input.scoringRubric).slice(0, 12)}` : RUBRIC_VERSION,
+      rubricVersion: overridden.includes('scoringRubric')
+        ? `request-${sha256(input.scoringRubric).slice(0, 12)}`
+        : RUBRIC_VERSION,
       rubric,
       inputs: {
         cv: sha256(input.cvText),
@@ -287,7 +329,12 @@ export async function evaluate(
       redactions,
       crossCheck,
       attempts: { cv: cvStep.attempts, project: projectStep.attempts, summary: summary.attempts },
-      latencyMs: { cv: cvStep.latencyMs, project: projectStep.latencyMs, summary: summary.latencyMs, total: Date.now() - started },
+      latencyMs: {
+        cv: cvStep.latencyMs,
+        project: projectStep.latencyMs,
+        summary: summary.latencyMs,
+        total: Date.now() - started,
+      },
       tokens: {
         input: cvStep.tokens.input + projectStep.tokens.input + summary.tokens.input,
         output: cvStep.tokens.output + projectStep.tokens.output + summary.tokens.output,

@@ -37,7 +37,9 @@ const quotes = z.array(z.string().max(600)).max(5);
 export function stepSchema(params: RubricParameter[]) {
   return z.strictObject({
     parameters: z.strictObject(
-      Object.fromEntries(params.map((p) => [p.key, z.strictObject({ score: parameterScore, evidence: quotes })])),
+      Object.fromEntries(
+        params.map((p) => [p.key, z.strictObject({ score: parameterScore, evidence: quotes })]),
+      ),
     ),
     feedback,
   });

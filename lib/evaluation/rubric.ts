@@ -75,7 +75,8 @@ export class InvalidRubricError extends AppError {
   }
 }
 
-const LINE = /^\s*[-*•]\s*\*{0,2}([A-Za-z][\w -]{1,40}?)\*{0,2}\s*\(\s*(\d{1,3}(?:\.\d+)?)\s*%\s*\)\s*:?\s*(.*)$/;
+const LINE =
+  /^\s*[-*•]\s*\*{0,2}([A-Za-z][\w -]{1,40}?)\*{0,2}\s*\(\s*(\d{1,3}(?:\.\d+)?)\s*%\s*\)\s*:?\s*(.*)$/;
 
 /** Parses a rubric; throws InvalidRubricError with every problem found. */
 export function parseRubric(text: string): Rubric {
@@ -94,24 +95,33 @@ export function parseRubric(text: string): Rubric {
     }
     const m = LINE.exec(line);
     if (!m) continue;
-    const raw = m[1]!.trim().toLowerCase().replace(/[\s-]+/g, '_');
+    const raw = m[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_');
     const key = raw in CV_WEIGHTS || raw in PROJECT_WEIGHTS ? raw : ALIASES[raw];
     if (!key) {
-      problems.push(`unknown parameter "${m[1]!.trim()}" (known: ${[...Object.keys(CV_WEIGHTS), ...Object.keys(PROJECT_WEIGHTS)].join(', ')})`);
+      problems.push(
+        `unknown parameter "${m[1]!.trim()}" (known: ${[...Object.keys(CV_WEIGHTS), ...Object.keys(PROJECT_WEIGHTS)].join(', ')})`,
+      );
       continue;
     }
     const section = key in CV_WEIGHTS ? 'cv' : 'project';
-    if (current && current !== section) problems.push(`"${key}" is a ${section} parameter, listed under ${current}`);
+    if (current && current !== section)
+      problems.push(`"${key}" is a ${section} parameter, listed under ${current}`);
     if (sections[section].some((p) => p.key === key)) problems.push(`"${key}" is listed twice`);
     sections[section].push({ key, weight: Number(m[2]) / 100, description: m[3]!.trim().slice(0, 300) });
   }
   for (const s of ['cv', 'project'] as const) {
     if (sections[s].length === 0) {
-      problems.push(`no ${s} parameters found (expected lines like "- technical_skills (40%): …" under "## ${s === 'cv' ? 'CV' : 'Project'}")`);
+      problems.push(
+        `no ${s} parameters found (expected lines like "- technical_skills (40%): …" under "## ${s === 'cv' ? 'CV' : 'Project'}")`,
+      );
       continue;
     }
     const sum = sections[s].reduce((a, p) => a + p.weight, 0);
-    if (Math.abs(sum - 1) > 0.011) problems.push(`${s} weights add up to ${Math.round(sum * 100)}%, not 100%`);
+    if (Math.abs(sum - 1) > 0.011)
+      problems.push(`${s} weights add up to ${Math.round(sum * 100)}%, not 100%`);
     if (sections[s].some((p) => p.weight <= 0)) problems.push(`${s} weights must be above 0%`);
   }
   if (problems.length) throw new InvalidRubricError(problems);

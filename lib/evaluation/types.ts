@@ -113,7 +113,12 @@ export interface Provenance {
   projectScores: Scores;
   evidence: { quotes: number; verified: number; dropped: number; parametersWithoutEvidence: number };
   redactions: Partial<Record<RedactionKind, number>> | null;
-  crossCheck: { offlineCvMatchRate: number; offlineProjectScore: number; cvGap: number; projectGap: number } | null;
+  crossCheck: {
+    offlineCvMatchRate: number;
+    offlineProjectScore: number;
+    cvGap: number;
+    projectGap: number;
+  } | null;
   attempts: Record<StepName, number>;
   latencyMs: Record<StepName | 'total', number>;
   tokens: { input: number; output: number };

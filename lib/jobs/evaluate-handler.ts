@@ -15,7 +15,8 @@ import type { Database } from '../db/client.ts';
 import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
 import { AppError } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
-import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { CannotScreenError, evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { InvalidRubricError } from '../evaluation/rubric.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
 import { RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
@@ -125,6 +126,11 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                     jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
                     studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
                     scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
+                    overridden: {
+                      jobDescription: job.jobDescription != null,
+                      studyCaseBrief: job.studyCaseBrief != null,
+                      scoringRubric: job.scoringRubric != null,
+                    },
                   },
                   o.provider,
                 ),
@@ -137,7 +143,12 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           } catch (err) {
             const code = err instanceof AppError ? err.code : 'EVALUATION_FAILED';
             const message = err instanceof Error ? err.message : String(err);
-            if (err instanceof InvalidAnswerError) {
+            // no retry can change these: the answers stayed invalid, or the inputs cannot be screened
+            if (
+              err instanceof InvalidAnswerError ||
+              err instanceof CannotScreenError ||
+              err instanceof InvalidRubricError
+            ) {
               stats.failed += 1;
               outcomes.push(failed(t.jobId, code, message, attempt, o.provider, source));
             } else if (attempt >= o.maxAttempts) {
@@ -213,7 +224,8 @@ function completed(
     overallSummary: r.overallSummary,
     cvScores: r.cvScores,
     projectScores: r.projectScores,
-    provenance: { ...r.provenance, jobAttempts: attempt },
+    // the verified quotes and the flags travel with the provenance (the result API returns them)
+    provenance: { ...r.provenance, jobAttempts: attempt, evidenceQuotes: r.evidence, flags: r.flags },
     ...source,
   };
 }

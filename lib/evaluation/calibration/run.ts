@@ -102,7 +102,8 @@ export async function runCalibration(corpus: Corpus, scorer: Scorer, runs = 2): 
         .map(([id, s]) => ({ id, label: graded[id] ?? 0, score: scoreOf(s) }));
       if (items.length === 0) continue;
       const unscored = items.filter((i) => Number.isNaN(i.score));
-      if (unscored.length) failures.push(`${job}/${kind}: no score for ${unscored.map((u) => u.id).join(', ')}`);
+      if (unscored.length)
+        failures.push(`${job}/${kind}: no score for ${unscored.map((u) => u.id).join(', ')}`);
       const m = jobMetrics(items.filter((i) => !Number.isNaN(i.score)));
       report[kind][job] = m;
       pooled[kind].right += m.pairwise * m.pairs;
@@ -117,7 +118,10 @@ export async function runCalibration(corpus: Corpus, scorer: Scorer, runs = 2): 
       const lowestQualified = Math.min(...qualified);
       const below = score < lowestQualified;
       report.stuffing.push({ job, cv: id, score, lowestQualified, below });
-      if (!below) failures.push(`${job}: stuffed CV ${id} (${score}) not below every qualified CV (${lowestQualified})`);
+      if (!below)
+        failures.push(
+          `${job}: stuffed CV ${id} (${score}) not below every qualified CV (${lowestQualified})`,
+        );
     }
     for (const id of L.softSkillsOnly) {
       const scores = Object.values(first.cv[job]!).map(scoreOf);
@@ -135,7 +139,8 @@ export async function runCalibration(corpus: Corpus, scorer: Scorer, runs = 2): 
     cv: round(pooled.cv.pairs ? pooled.cv.right / pooled.cv.pairs : 1),
     reports: round(pooled.reports.pairs ? pooled.reports.right / pooled.reports.pairs : 1),
   };
-  if (report.pairwise.cv < GOALS.pairwise) failures.push(`CV pairwise ${report.pairwise.cv} < ${GOALS.pairwise}`);
+  if (report.pairwise.cv < GOALS.pairwise)
+    failures.push(`CV pairwise ${report.pairwise.cv} < ${GOALS.pairwise}`);
   if (report.pairwise.reports < GOALS.pairwise)
     failures.push(`report pairwise ${report.pairwise.reports} < ${GOALS.pairwise}`);
 

@@ -30,7 +30,11 @@ export interface CvFindings {
 
 const SIBLING = 0.8;
 
-export function analyseCvText(jobDescription: string, cvText: string, exclude: [number, number][] = []): CvFindings {
+export function analyseCvText(
+  jobDescription: string,
+  cvText: string,
+  exclude: [number, number][] = [],
+): CvFindings {
   const jd = readDocument(jobDescription);
   const requirements = deriveRequirements(jd);
   if (requirements.length < MIN_REQUIREMENTS)
@@ -50,7 +54,8 @@ export function analyseCvText(jobDescription: string, cvText: string, exclude: [
       continue;
     }
     const req = requirements.find((r) => r.family === m.family)!;
-    const c = sentenceWeight(doc.sentences[m.sentence]!, counts[m.sentence]!) * (req.named.has(m.term) ? 1 : SIBLING);
+    const c =
+      sentenceWeight(doc.sentences[m.sentence]!, counts[m.sentence]!) * (req.named.has(m.term) ? 1 : SIBLING);
     credit.set(m.family, Math.max(credit.get(m.family) ?? 0, c));
     techEvidence.set(m.sentence, (techEvidence.get(m.sentence) ?? 0) + c);
   }

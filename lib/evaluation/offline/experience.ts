@@ -4,7 +4,8 @@
 import type { Match } from './match.ts';
 import type { ReadDocument } from './text.ts';
 
-const MONTHS = 'jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|januar|februar|märz|mai|juni|juli|okt|dez';
+const MONTHS =
+  'jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|januar|februar|märz|mai|juni|juli|okt|dez';
 const RANGE = new RegExp(
   `(?:\\b(${MONTHS})[a-zä]*\\.?\\s+)?\\b((?:19|20)\\d{2})\\s*(?:[–—-]|to|bis)\\s*(?:(?:${MONTHS})[a-zä]*\\.?\\s+)?((?:19|20)\\d{2}|present|now|current|today|heute|date)\\b`,
   'i',
@@ -17,7 +18,12 @@ export interface Experience {
   quotes: number[];
 }
 
-export function relevantYears(doc: ReadDocument, matches: Match[], required: Set<string>, now = new Date()): Experience {
+export function relevantYears(
+  doc: ReadDocument,
+  matches: Match[],
+  required: Set<string>,
+  now = new Date(),
+): Experience {
   const positive = matches.filter((m) => !m.negated && required.has(m.family));
   const familiesIn = (from: number, to: number) =>
     new Set(positive.filter((m) => m.sentence >= from && m.sentence < to).map((m) => m.family));
@@ -30,7 +36,9 @@ export function relevantYears(doc: ReadDocument, matches: Match[], required: Set
     if (!m) return;
     const month = m[1] ? monthIndex(m[1]) : 0;
     const from = Number(m[2]) + month / 12;
-    const to = /^\d/.test(m[3]!) ? Number(m[3]) + (m[1] ? monthIndex(m[1]) / 12 : 0) : now.getFullYear() + now.getMonth() / 12;
+    const to = /^\d/.test(m[3]!)
+      ? Number(m[3]) + (m[1] ? monthIndex(m[1]) / 12 : 0)
+      : now.getFullYear() + now.getMonth() / 12;
     if (to > from && to - from < 50) starts.push({ i, from, to });
   });
   starts.forEach((entry, k) => {

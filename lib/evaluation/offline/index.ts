@@ -9,7 +9,12 @@ import type { ReadDocument } from './text.ts';
 
 export { CannotScreenError } from './analysis.ts';
 
-function answer(doc: ReadDocument, found: Record<string, OfflineParameter>, params: RubricParameter[], feedback: string): StepAnswer {
+function answer(
+  doc: ReadDocument,
+  found: Record<string, OfflineParameter>,
+  params: RubricParameter[],
+  feedback: string,
+): StepAnswer {
   const parameters: StepAnswer['parameters'] = {};
   for (const p of params) {
     const f = found[p.key]!;
@@ -29,7 +34,9 @@ export function offlineCvAnswer(
   const feedback = [
     `The job description names ${f.requirements.length} requirements; the CV shows ${f.met.length - missing.length} of them in its text.`,
     missing.length ? `Not shown: ${missing.slice(0, 8).join(', ')}.` : 'Every requirement is shown.',
-    ...params.map((p) => `${p.key.replace(/_/g, ' ')}: ${f.parameters[p.key as keyof typeof f.parameters].note}.`),
+    ...params.map(
+      (p) => `${p.key.replace(/_/g, ' ')}: ${f.parameters[p.key as keyof typeof f.parameters].note}.`,
+    ),
   ].join(' ');
   return { ...answer(f.doc, f.parameters, params, feedback), englishShare: f.doc.englishShare };
 }
@@ -44,7 +51,9 @@ export function offlineProjectAnswer(
   const feedback = [
     `The report covers ${f.covered.length} of the ${f.requirements.length} requirements of the brief${f.covered.length ? ` (${f.covered.slice(0, 6).join(', ')})` : ''}.`,
     f.missing.length ? `Missing or stated as not done: ${f.missing.slice(0, 8).join(', ')}.` : '',
-    ...params.map((p) => `${p.key.replace(/_/g, ' ')}: ${f.parameters[p.key as keyof typeof f.parameters].note}.`),
+    ...params.map(
+      (p) => `${p.key.replace(/_/g, ' ')}: ${f.parameters[p.key as keyof typeof f.parameters].note}.`,
+    ),
   ]
     .filter(Boolean)
     .join(' ');

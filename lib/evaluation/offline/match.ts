@@ -11,10 +11,13 @@ export interface Match {
   sentence: number;
 }
 
-const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const bounded = (terms: string[], flags: string) =>
   new RegExp(
-    `(?<![\\p{L}\\p{N}_])(?:${[...terms].sort((a, b) => b.length - a.length).map(escape).join('|')})(?![\\p{L}\\p{N}_]|\\.[\\p{L}])`,
+    `(?<![\\p{L}\\p{N}_])(?:${[...terms]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRe)
+      .join('|')})(?![\\p{L}\\p{N}_]|\\.[\\p{L}])`,
     flags,
   );
 

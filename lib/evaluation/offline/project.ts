@@ -17,10 +17,99 @@ import { type ReadDocument, readDocument } from './text.ts';
 export type ProjectKey = 'correctness' | 'code_quality' | 'resilience' | 'documentation' | 'creativity';
 
 const EVIDENCE: Record<Exclude<ProjectKey, 'correctness'>, string[]> = {
-  code_quality: ['tests', 'unit tests', 'integration tests', 'pytest', 'jest', 'vitest', 'modular', 'typed', 'types', 'linted', 'lint', 'ci', 'schema', 'json schema', 'pydantic', 'zod', 'validated', 'validation', 'code review', 'peer review', 'reproducible', 'hold-out', 'test set', 'evaluated', 'checklist', 'compliance', 'root cause analysis', 'fishbone'],
-  resilience: ['timeout', 'timeouts', 'retry', 'retries', 'retried', 'backoff', 'idempotent', 'idempotency', 'circuit breaker', 'error', 'errors', 'error handling', 'failing', 'failures', 'failed', 'fallback', 'repair pass', 'dead-letter', 'risks', 'patient safety', 'no harm', 'limited them', 'limitations', 'outliers', 'missing values', 'duplicates', 'imputed', 'capped'],
-  documentation: ['readme', 'documentation', 'setup instructions', 'architecture diagram', 'diagram', 'trade-offs', 'explains', 'explained', 'explain', 'how to run', 'method', 'report', 'ward policy', 'data dictionary', 'charts'],
-  creativity: ['extras', 'extra', 'bonus', 'beyond', 'additionally', 'i added', 'dashboard', 'cache', 'champion', 'refreshed daily', 'discount', 'audits', 'bed alarms', 'pharmacist review'],
+  code_quality: [
+    'tests',
+    'unit tests',
+    'integration tests',
+    'pytest',
+    'jest',
+    'vitest',
+    'modular',
+    'typed',
+    'types',
+    'linted',
+    'lint',
+    'ci',
+    'schema',
+    'json schema',
+    'pydantic',
+    'zod',
+    'validated',
+    'validation',
+    'code review',
+    'peer review',
+    'reproducible',
+    'hold-out',
+    'test set',
+    'evaluated',
+    'checklist',
+    'compliance',
+    'root cause analysis',
+    'fishbone',
+  ],
+  resilience: [
+    'timeout',
+    'timeouts',
+    'retry',
+    'retries',
+    'retried',
+    'backoff',
+    'idempotent',
+    'idempotency',
+    'circuit breaker',
+    'error',
+    'errors',
+    'error handling',
+    'failing',
+    'failures',
+    'failed',
+    'fallback',
+    'repair pass',
+    'dead-letter',
+    'risks',
+    'patient safety',
+    'no harm',
+    'limited them',
+    'limitations',
+    'outliers',
+    'missing values',
+    'duplicates',
+    'imputed',
+    'capped',
+  ],
+  documentation: [
+    'readme',
+    'documentation',
+    'setup instructions',
+    'architecture diagram',
+    'diagram',
+    'trade-offs',
+    'explains',
+    'explained',
+    'explain',
+    'how to run',
+    'method',
+    'report',
+    'ward policy',
+    'data dictionary',
+    'charts',
+  ],
+  creativity: [
+    'extras',
+    'extra',
+    'bonus',
+    'beyond',
+    'additionally',
+    'i added',
+    'dashboard',
+    'cache',
+    'champion',
+    'refreshed daily',
+    'discount',
+    'audits',
+    'bed alarms',
+    'pharmacist review',
+  ],
 };
 
 export interface ProjectFindings {
@@ -31,7 +120,11 @@ export interface ProjectFindings {
   missing: string[];
 }
 
-export function analyseReportText(brief: string, reportText: string, exclude: [number, number][] = []): ProjectFindings {
+export function analyseReportText(
+  brief: string,
+  reportText: string,
+  exclude: [number, number][] = [],
+): ProjectFindings {
   const requirements = deriveRequirements(readDocument(brief));
   if (requirements.length < MIN_REQUIREMENTS)
     throw new CannotScreenError('case-study brief', requirements.length, MIN_REQUIREMENTS);
@@ -63,7 +156,11 @@ export function analyseReportText(brief: string, reportText: string, exclude: [n
   }
   const correctness = band(total ? got / total : 0, [0.7, 0.5, 0.32, 0.15]);
   const parameters = {
-    correctness: { score: correctness, sentences: top(evidence), note: `covers ${covered.length} of ${requirements.length} requirements of the brief` },
+    correctness: {
+      score: correctness,
+      sentences: top(evidence),
+      note: `covers ${covered.length} of ${requirements.length} requirements of the brief`,
+    },
   } as Record<ProjectKey, OfflineParameter>;
   for (const [key, terms] of Object.entries(EVIDENCE) as [Exclude<ProjectKey, 'correctness'>, string[]][]) {
     const found = new Set<string>();
@@ -80,7 +177,10 @@ export function analyseReportText(brief: string, reportText: string, exclude: [n
       }
     });
     const n = Math.max(0, found.size - against.size);
-    const score = Math.max(1, Math.min(correctness === 1 ? 1 : correctness + 1, Math.min(5, 1 + Math.ceil(n * 0.75))));
+    const score = Math.max(
+      1,
+      Math.min(correctness === 1 ? 1 : correctness + 1, Math.min(5, 1 + Math.ceil(n * 0.75))),
+    );
     parameters[key] = {
       score,
       sentences: top(where),

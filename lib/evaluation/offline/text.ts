@@ -2,8 +2,9 @@
 // education…), splitting lines into sentences with wink-nlp, and marking which words sit under a
 // negation ("no tests", "did not use Docker"). Every sentence keeps its character offsets into the
 // original text, so evidence quotes are verbatim.
-import winkNLP from 'wink-nlp';
+
 import model from 'wink-eng-lite-web-model';
+import winkNLP from 'wink-nlp';
 
 const nlp = winkNLP(model);
 const its = nlp.its;
@@ -24,14 +25,21 @@ export interface Sentence {
 }
 
 const SECTION_WORDS: [RegExp, Section][] = [
-  [/^(skills|technical skills|technologies|tools|kenntnisse|compétences|habilidades|core skills)\b/i, 'skills'],
-  [/^(experience|work|work experience|professional experience|employment|career|projects|clinical rotations|berufserfahrung|expérience|experiencia)\b/i, 'experience'],
+  [
+    /^(skills|technical skills|technologies|tools|kenntnisse|compétences|habilidades|core skills)\b/i,
+    'skills',
+  ],
+  [
+    /^(experience|work|work experience|professional experience|employment|career|projects|clinical rotations|berufserfahrung|expérience|experiencia)\b/i,
+    'experience',
+  ],
   [/^(education|ausbildung|formation|educación|studies)\b/i, 'education'],
   [/^(summary|profile|about|objective|profil)\b/i, 'summary'],
   [/^(licences|licenses|certifications|certificates|licences and certifications)\b/i, 'certifications'],
 ];
 
-const NEGATION_CUE = /\b(no|not|never|without|nothing|none|neither|nor|cannot|didn't|don't|doesn't|wasn't|isn't|haven't|hasn't)\b/i;
+const NEGATION_CUE =
+  /\b(no|not|never|without|nothing|none|neither|nor|cannot|didn't|don't|doesn't|wasn't|isn't|haven't|hasn't)\b/i;
 
 /** "Skills: a, b, c" — a labelled line whose value is a list. */
 const LABELLED = /^\s*[-•*]?\s*([A-Za-zÄÖÜäöüéè]{2,20}(?: [A-Za-zÄÖÜäöüéè]{2,20}){0,2}):\s+(.*)$/;
@@ -86,7 +94,7 @@ export function readDocument(text: string, exclude: [number, number][] = []): Re
     }
     // wink splits "Node.js" after the dot; sentences with no space between them are one sentence
     const spans: [number, number][] = [];
-    doc.sentences().each((s) => {
+    doc.sentences().each((s: { out: (f: unknown) => unknown }) => {
       const [first, last] = s.out(its.span) as unknown as [number, number];
       const prev = spans.at(-1);
       if (prev && starts[first] === starts[prev[1]]! + values[prev[1]]!.length) prev[1] = last;
@@ -112,7 +120,8 @@ export function readDocument(text: string, exclude: [number, number][] = []): Re
       // a negation cue covers its whole clause: "Documentation was not written", "The LLM is not called"
       let clauseStart = 0;
       for (const clause of sText.split(/(?<=[,;:])|(?=\bbut\b)/)) {
-        if (NEGATION_CUE.test(clause)) negated.push([start + clauseStart, start + clauseStart + clause.length]);
+        if (NEGATION_CUE.test(clause))
+          negated.push([start + clauseStart, start + clauseStart + clause.length]);
         clauseStart += clause.length;
       }
       const commas = (sText.match(/[,;·|]/g) ?? []).length;

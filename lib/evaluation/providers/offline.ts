@@ -20,7 +20,9 @@ export class OfflineProvider implements Provider {
     const c = request.context;
     const answer =
       request.step === 'cv'
-        ? (({ englishShare: _, ...a }) => a)(offlineCvAnswer(c.jobDescription, c.cvText, c.rubric.cv, c.injections.cv))
+        ? (({ englishShare: _, ...a }) => a)(
+            offlineCvAnswer(c.jobDescription, c.cvText, c.rubric.cv, c.injections.cv),
+          )
         : request.step === 'project'
           ? offlineProjectAnswer(c.studyCaseBrief, c.projectText, c.rubric.project, c.injections.project)
           : { overall_summary: offlineSummary(c.cv!, c.project!) };
