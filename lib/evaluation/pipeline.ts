@@ -5,7 +5,7 @@
 // ones are dropped and counted, and a score left without evidence is flagged.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, codes } from '../errors.ts';
 import { SpanKind, withSpan } from '../telemetry/tracing.ts';
 import { type Evidence, verifyQuotes } from './evidence.ts';
 import { detectInjection } from './injection.ts';
@@ -42,7 +42,7 @@ export { sentences, summarySchema } from './prompts.ts';
 export class InvalidAnswerError extends AppError {
   constructor(step: StepName, detail: string) {
     super(
-      'INVALID_PROVIDER_ANSWER',
+      codes.INVALID_PROVIDER_ANSWER,
       `the ${step} step's answer stayed invalid after a repair pass and a retry: ${detail}`,
     );
   }

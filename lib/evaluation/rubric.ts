@@ -3,7 +3,7 @@
 // "- parameter (NN%): description" lines); it is parsed into parameters and weights and used, or
 // refused with the reason — never ignored.
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, codes } from '../errors.ts';
 
 export const RUBRIC_VERSION = 'rubric-v2';
 export const PROMPT_VERSION = 'prompts-v2';
@@ -71,7 +71,7 @@ const ALIASES: Record<string, CvParameter | ProjectParameter> = {
 
 export class InvalidRubricError extends AppError {
   constructor(problems: string[]) {
-    super('INVALID_RUBRIC', `the scoring rubric cannot be used: ${problems.join('; ')}`);
+    super(codes.INVALID_RUBRIC, `the scoring rubric cannot be used: ${problems.join('; ')}`);
   }
 }
 

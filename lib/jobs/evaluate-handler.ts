@@ -13,7 +13,7 @@
 import pLimit from 'p-limit';
 import type { Database } from '../db/client.ts';
 import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
-import { AppError } from '../errors.ts';
+import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
 import { CannotScreenError, evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
 import { InvalidRubricError } from '../evaluation/rubric.ts';
@@ -57,7 +57,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       if ('error' in parsed) {
         stats.poison += 1;
         telemetryMetrics().jobs.add(1, { outcome: 'poison' });
-        dlq.push({ offset: record.offset, code: 'MALFORMED_RECORD', message: parsed.error });
+        dlq.push({ offset: record.offset, code: codes.MALFORMED_RECORD, message: parsed.error });
       } else {
         requests.push({ record, jobId: parsed.jobId });
       }
@@ -83,7 +83,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       if (!jobs.has(req.jobId)) {
         stats.poison += 1;
         telemetryMetrics().jobs.add(1, { outcome: 'poison' });
-        dlq.push({ offset: req.record.offset, code: 'UNKNOWN_JOB', message: `no job ${req.jobId}` });
+        dlq.push({ offset: req.record.offset, code: codes.UNKNOWN_JOB, message: `no job ${req.jobId}` });
         continue;
       }
       // The same job twice in one batch: the first record handles it, the later one is a duplicate.
@@ -141,7 +141,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
             stats.evaluated += 1;
             outcomes.push(completed(t.jobId, result, attempt, source));
           } catch (err) {
-            const code = err instanceof AppError ? err.code : 'EVALUATION_FAILED';
+            const code = err instanceof AppError ? err.code : codes.EVALUATION_FAILED;
             const message = err instanceof Error ? err.message : String(err);
             // no retry can change these: the answers stayed invalid, or the inputs cannot be screened
             if (
@@ -188,7 +188,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       const first = transient[0]!;
       throw new RecordError(
         first.offset,
-        (first.err as AppError).code ?? 'EVALUATION_FAILED',
+        (first.err as AppError).code ?? codes.EVALUATION_FAILED,
         String((first.err as Error).message ?? first.err),
       );
     }

@@ -1,6 +1,6 @@
 // Shared pieces of the offline analyses: what a parameter result looks like, the "cannot screen"
 // refusal, how much a sentence's kind is worth as evidence, and bands from fractions to 1..5.
-import { AppError } from '../../errors.ts';
+import { AppError, codes } from '../../errors.ts';
 import type { Match } from './match.ts';
 import type { ReadDocument, Sentence } from './text.ts';
 
@@ -15,7 +15,7 @@ export interface OfflineParameter {
 export class CannotScreenError extends AppError {
   constructor(what: 'job description' | 'case-study brief', found: number, needed: number) {
     super(
-      'CANNOT_SCREEN',
+      codes.CANNOT_SCREEN,
       `cannot screen: the ${what} names ${found} concrete requirement${found === 1 ? '' : 's'} (at least ${needed} needed); add the skills, tools or duties the role needs`,
     );
   }
