@@ -11,6 +11,7 @@ import {
 } from '../../db/jobs.ts';
 import { findClientUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
+import { InvalidRubricError, parseRubric } from '../../evaluation/rubric.ts';
 import { jobRequestRecord } from '../../jobs/records.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
 import { withTimeout } from '../../util/timeout.ts';
@@ -58,6 +59,15 @@ export function evaluateRoutes(deps: ApiDeps) {
     const clientId = c.get('clientId');
     const print = fingerprint(body);
 
+    // A rubric override is used, never ignored: one that cannot be parsed is refused here, stored nowhere.
+    if (body.scoring_rubric !== undefined) {
+      try {
+        parseRubric(body.scoring_rubric);
+      } catch (err) {
+        if (err instanceof InvalidRubricError) throw new Problem(codes.INVALID_RUBRIC, err.message);
+        throw err;
+      }
+    }
     const found = await findClientUploads(deps.db, clientId, [body.cv_id, body.project_id]);
     for (const [field, id, kind] of [
       ['cv_id', body.cv_id, 'cv'],
