@@ -16,7 +16,8 @@ export interface Redacted {
 }
 
 const PHONE =
-  /(?<![\w/.-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4}(?![\w/-])/g;
+  /(?<![\w/.-])(?:(?:\+\d{1,3}[\s.-]?)?\(\d{1,4}\)[\s.-]?\d{2,4}(?:[\s.-]\d{2,4}){1,3}|(?:\+\d{1,3}[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4})(?![\w/-])/g;
+/(?<![\w/.-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){2,4}(?![\w/-])/g;
 const ADDRESS =
   /\b\d{1,5}\s+(?:[A-Z][a-zäöüß]+\s){1,3}(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Ln\.|Boulevard|Blvd\.|Drive|Dr\.|Way|Court|Place|Square|Straße|Strasse|Weg|Platz|rue)\b[^\n,]*/g;
 const POSTCODE = /\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b/g;
