@@ -16,7 +16,8 @@ import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts }
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
-import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { CannotScreenError, evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { InvalidRubricError } from '../evaluation/rubric.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
 import { DependencyUnavailableError, RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
@@ -127,6 +128,11 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                     jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
                     studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
                     scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
+                    overridden: {
+                      jobDescription: job.jobDescription != null,
+                      studyCaseBrief: job.studyCaseBrief != null,
+                      scoringRubric: job.scoringRubric != null,
+                    },
                   },
                   o.provider,
                 ),
@@ -139,7 +145,12 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           } catch (err) {
             const code = err instanceof AppError ? err.code : codes.EVALUATION_FAILED;
             const message = err instanceof Error ? err.message : String(err);
-            if (err instanceof InvalidAnswerError) {
+            // no retry can change these: the answers stayed invalid, or the inputs cannot be screened
+            if (
+              err instanceof InvalidAnswerError ||
+              err instanceof CannotScreenError ||
+              err instanceof InvalidRubricError
+            ) {
               stats.failed += 1;
               outcomes.push(failed(t.jobId, code, message, attempt, o.provider, source));
             } else if (attempt >= o.maxAttempts) {
@@ -222,7 +233,8 @@ function completed(
     overallSummary: r.overallSummary,
     cvScores: r.cvScores,
     projectScores: r.projectScores,
-    provenance: { ...r.provenance, jobAttempts: attempt },
+    // the verified quotes and the flags travel with the provenance (the result API returns them)
+    provenance: { ...r.provenance, jobAttempts: attempt, evidenceQuotes: r.evidence, flags: r.flags },
     ...source,
   };
 }
