@@ -2,10 +2,12 @@
 // validate with, and /openapi.json is generated from them.
 import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { etag } from 'hono/etag';
 import { requestId } from 'hono/request-id';
+import { consoleClientOf, consoleEnv } from '../console/api.ts';
+import { createConsole } from '../console/index.ts';
+import type { QueueStats } from '../console/pages/dashboard.ts';
 import type { Database } from '../db/client.ts';
 import { findClientByKey } from '../db/clients.ts';
 import {
@@ -39,6 +41,8 @@ export interface ApiDeps {
   leaseMs?: number;
   logger: Logger;
   readiness: () => Promise<Record<string, boolean>>;
+  /** system-wide queue figures for the console's dashboard */
+  queueStats?: () => Promise<QueueStats>;
 }
 
 type Env = { Variables: { requestId: string; clientId: string; log: Logger } };
@@ -274,10 +278,27 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
       description: 'Evaluate CVs and project reports with exactly-once effects.',
     },
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'cv-evaluator API' }));
+  // The web console (/, /app/…, /assets/…) and the offline API reference (/docs).
+  app.route(
+    '/',
+    createConsole({
+      db: deps.db,
+      api: async (path, init, clientId) =>
+        app.fetch(new Request(new URL(path, 'http://console.internal'), init), consoleEnv(clientId)),
+      uploadMaxBytes: deps.uploadMaxBytes,
+      hasRoute: (method, path) => app.routes.some((r) => r.method === method && r.path === path),
+      queueStats: deps.queueStats,
+    }),
+  );
 
   // Auth: Authorization: Bearer <key>; a client sees only its own uploads, jobs and results.
   app.use('/v1/*', async (c, next) => {
+    // The console calls in-process for its signed-in client (lib/console/api.ts); no HTTP request can.
+    const internal = consoleClientOf(c.env);
+    if (internal) {
+      c.set('clientId', internal);
+      return next();
+    }
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match)
