@@ -2,6 +2,7 @@
 // The app is also exported as a fetch handler for other runtimes.
 import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
+import { queueStatsReader } from '../../lib/console/queue-stats.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
@@ -72,6 +73,15 @@ export const app = createApp({
   jobsTopic: t.jobs,
   uploadMaxBytes: config.submit.uploadMaxBytes,
   logger,
+  queueStats: queueStatsReader({
+    admin: async () => {
+      await connectAdmin();
+      return admin;
+    },
+    group: config.kafka.evaluateGroup,
+    jobsTopic: t.jobs,
+    dlqTopic: t.dlq,
+  }),
   readiness: async () => {
     const database = await db.$client`select 1`.then(() => true).catch(() => false);
     const broker = await (async () => {

@@ -1,6 +1,6 @@
 // Builds the submit app against the test file's own database and topics, with real Kafka publishing.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { createApp } from '../../lib/api/app.ts';
+import { type ApiDeps, createApp } from '../../lib/api/app.ts';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
 import { createClient } from '../../lib/db/clients.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -22,7 +22,7 @@ export interface ApiHarness {
 
 export async function apiHarness(
   stack: IsolatedStack,
-  options: { uploadMaxBytes?: number } = {},
+  options: { uploadMaxBytes?: number; queueStats?: ApiDeps['queueStats'] } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
@@ -43,6 +43,7 @@ export async function apiHarness(
     publishTimeoutMs: 3000,
     logger: testLogger,
     readiness: async () => ({ database: true, broker: true }),
+    queueStats: options.queueStats,
   });
   const keyA = (await createClient(db, 'client-a')).apiKey;
   const keyB = (await createClient(db, 'client-b')).apiKey;

@@ -4,6 +4,9 @@ import type { Html } from '../layout.ts';
 const accept =
   '.pdf,.docx,.txt,.md,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/plain';
 
+const size = (b: number) =>
+  b >= 1024 * 1024 ? `${Math.floor(b / (1024 * 1024))} MiB` : `${Math.floor(b / 1024)} KiB`;
+
 export function pairFieldset(n: number | string): Html {
   return html`<fieldset class="pair" data-pair="${n}">
   <legend>Candidate ${n}</legend>
@@ -30,7 +33,7 @@ export function candidatesPage(o: {
 }): Html {
   return html`<form id="candidates" class="card" data-csrf="${o.csrfToken}" novalidate>
   <p>Add each candidate's CV and project report (PDF, Word .docx or plain text, at most
-  ${Math.floor(o.maxBytes / (1024 * 1024))} MiB each). Drop several files at once: files whose name
+  ${size(o.maxBytes)} each). Drop several files at once: files whose name
   mentions “CV” or “resume” become CVs, the others project reports, paired in name order. You can correct
   any pair with its file fields.</p>
   <div id="dropzone" class="dropzone" aria-describedby="drop-help">
