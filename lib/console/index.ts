@@ -17,10 +17,10 @@ import { type ApiCall, plainWords, readProblem } from './api.ts';
 import { mountAssets } from './assets.ts';
 import { type ConsoleEnv, clearSessionCookie, requireSession, sameOrigin, setSessionCookie } from './auth.ts';
 import { mountDocs } from './docs.ts';
-import { type Nav, page } from './layout.ts';
+import { digest, type Nav, page } from './layout.ts';
 import { candidatesPage } from './pages/candidates.ts';
 import { dashboardFigures, type QueueStats } from './pages/dashboard.ts';
-import { type Filters, type JobItem, jobRows, jobsPage } from './pages/jobs.ts';
+import { type Filters, type JobItem, jobsPage, jobTable } from './pages/jobs.ts';
 import { outcome, resultPage } from './pages/result.ts';
 import { signInPage } from './pages/sign-in.ts';
 
@@ -109,9 +109,11 @@ export function createConsole(deps: ConsoleDeps): Hono {
     const stats = await dashboardStats(deps.db, c.get('session').clientId);
     return c.html(page('Dashboard', dashboardFigures(stats, await queue()), nav(c, '/app')));
   });
-  signedIn.get('/dashboard/figures', async (c) =>
-    c.html(dashboardFigures(await dashboardStats(deps.db, c.get('session').clientId), await queue())),
-  );
+  signedIn.get('/dashboard/figures', async (c) => {
+    const [stats, q] = await Promise.all([dashboardStats(deps.db, c.get('session').clientId), queue()]);
+    if (c.req.query('seen') === digest({ stats, queue: q })) return c.body(null, 204);
+    return c.html(dashboardFigures(stats, q));
+  });
 
   const filters = (q: Record<string, string>): Filters => ({
     status: (jobStatuses as readonly string[]).includes(q.status ?? '') ? q.status : undefined,
@@ -141,7 +143,9 @@ export function createConsole(deps: ConsoleDeps): Hono {
   });
   signedIn.get('/jobs/rows', async (c) => {
     const f = filters(c.req.query());
-    return c.html(jobRows(await listJobs(c.get('session').clientId, f), f));
+    const items = await listJobs(c.get('session').clientId, f);
+    if (c.req.query('seen') === digest(items)) return c.body(null, 204);
+    return c.html(jobTable(items, f));
   });
 
   const loadJob = async (clientId: string, id: string) =>

@@ -1,5 +1,6 @@
 // The page shell: skip link, header, navigation, main landmark. Pages are hono/html tagged templates
 // (interpolations are escaped), so no JSX transform and no build step: Node's type stripping runs them.
+import { createHash } from 'node:crypto';
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
@@ -67,3 +68,11 @@ export const when = (iso: Date | string) => {
 
 export const statusBadge = (status: string) =>
   html`<span class="badge badge-${status}" data-status="${status}">${status}</span>`;
+
+/**
+ * A short digest of what a polled fragment shows. The fragment asks again with `seen=<digest>`; when
+ * nothing changed the answer is 204 and htmx leaves the DOM alone, so keyboard focus and screen-reader
+ * position inside the fragment survive the polling.
+ */
+export const digest = (data: unknown) =>
+  createHash('sha256').update(JSON.stringify(data)).digest('base64url').slice(0, 16);

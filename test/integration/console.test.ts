@@ -97,6 +97,10 @@ function offOrigin(context: BrowserContext): string[] {
   return seen;
 }
 
+/** A shared 2-core machine can be slow: wait up to 15 s (or longer) for what the page should show. */
+const eventually = <T>(fn: () => Promise<T> | T, o: { timeout?: number } = {}) =>
+  expect.poll(fn, { timeout: 15_000, ...o });
+
 async function check(page: Page, name: string) {
   expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
   const { overflow } = await screenshots(page, name);
@@ -130,11 +134,11 @@ describe('console in Chromium', () => {
     blocked = offOrigin(context);
     page = await context.newPage();
     await page.goto(`${base}/`);
-    await expect.poll(() => page.url()).toContain('/app/sign-in');
+    await eventually(() => page.url()).toContain('/app/sign-in');
     await check(page, 'sign-in');
     await page.getByLabel('API key').fill('cve_not-a-real-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+    await eventually(() => page.getByRole('alert').textContent()).toContain('not valid');
     expect(await context.cookies()).toEqual([]);
     await check(page, 'sign-in-wrong-key');
 
@@ -151,9 +155,9 @@ describe('console in Chromium', () => {
   });
 
   it('dashboard: jobs by status, throughput, queue lag, DLQ count', async () => {
-    await expect.poll(() => page.locator('[data-count=queued]').textContent()).toBe('0');
-    await expect.poll(() => page.locator('[data-dlq]').textContent()).toContain('0 records');
-    await expect.poll(() => page.getByText('evaluations finished in the last hour').count()).toBe(1);
+    await eventually(() => page.locator('[data-count=queued]').textContent()).toBe('0');
+    await eventually(() => page.locator('[data-dlq]').textContent()).toContain('0 records');
+    await eventually(() => page.getByText('evaluations finished in the last hour').count()).toBe(1);
     await check(page, 'dashboard');
   });
 
@@ -179,7 +183,7 @@ describe('console in Chromium', () => {
         ],
       },
     );
-    await expect.poll(() => page.locator('fieldset.pair').count()).toBe(2);
+    await eventually(() => page.locator('fieldset.pair').count()).toBe(2);
     // A third candidate whose "CV" is an image: refused, in words, nothing stored for it.
     await page.getByRole('button', { name: 'Add another candidate' }).click();
     await page
@@ -199,13 +203,13 @@ describe('console in Chromium', () => {
         buffer: Buffer.from(REPORT),
       });
     await page.getByRole('button', { name: 'Upload and evaluate' }).click();
-    await expect
-      .poll(() => page.locator('#form-status').textContent(), { timeout: 20_000 })
-      .toContain('2 evaluation(s) started, 1 candidate(s) refused');
+    await eventually(() => page.locator('#form-status').textContent(), { timeout: 30_000 }).toContain(
+      '2 evaluation(s) started, 1 candidate(s) refused',
+    );
     const pairs = page.locator('fieldset.pair');
-    await expect
-      .poll(() => pairs.nth(2).locator('.pair-status').textContent())
-      .toBe('Refused: CV: This is not a PDF, Word (.docx) or plain-text document.');
+    await eventually(() => pairs.nth(2).locator('.pair-status').textContent()).toBe(
+      'Refused: CV: This is not a PDF, Word (.docx) or plain-text document.',
+    );
     for (const i of [0, 1]) {
       expect(
         await pairs
@@ -226,7 +230,7 @@ describe('console in Chromium', () => {
   it('jobs list and result page update live; the result shows within 2 s of being stored', async () => {
     const jobsPage = await context.newPage();
     await jobsPage.goto(`${base}/app/jobs`);
-    await expect.poll(() => jobsPage.locator('tr[data-job] [data-status=queued]').count()).toBe(2);
+    await eventually(() => jobsPage.locator('tr[data-job] [data-status=queued]').count()).toBe(2);
     await check(jobsPage, 'jobs');
 
     await page.goto(`${base}/app/jobs/${jobIds[0]}`);
@@ -253,15 +257,16 @@ describe('console in Chromium', () => {
     );
     expect(latencyMs).toBeLessThan(2000);
     await run;
-    await expect.poll(() => jobsPage.locator('tr[data-job] [data-status=completed]').count()).toBe(2);
+    await eventually(() => jobsPage.locator('tr[data-job] [data-status=completed]').count()).toBe(2);
     await jobsPage.getByLabel('Status').selectOption('completed');
     await jobsPage.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => jobsPage.locator('tr[data-job]').count()).toBe(2);
+    await jobsPage.waitForURL(/status=completed/);
+    await eventually(() => jobsPage.locator('tr[data-job]').count()).toBe(2);
     await jobsPage.close();
   });
 
   it('result: overall scores, a chart per rubric, provenance', async () => {
-    await expect.poll(() => page.locator('[data-score=cv_match_rate]').textContent()).toMatch(/^\d+%$/);
+    await eventually(() => page.locator('[data-score=cv_match_rate]').textContent()).toMatch(/^\d+%$/);
     expect(await page.locator('#cv-chart-caption').count()).toBe(1);
     expect(await page.locator('figure svg [data-criterion]').count()).toBe(9);
     expect(await page.locator('[data-criterion=technical_skills] .chart-value').textContent()).toMatch(
@@ -321,7 +326,7 @@ describe('console in Chromium', () => {
   it('the API reference at /docs renders from our origin only', async () => {
     const docs = await context.newPage();
     await docs.goto(`${base}/docs`);
-    await expect.poll(() => docs.getByText('/v1/evaluate').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await eventually(() => docs.getByText('/v1/evaluate').count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await screenshots(docs, 'docs');
     await docs.close();
     expect(blocked).toEqual([]);

@@ -2,7 +2,7 @@ import { html } from 'hono/html';
 import type { DashboardStats } from '../../db/console-stats.ts';
 import { jobStatuses } from '../../db/schema.ts';
 import { columnChart } from '../chart.ts';
-import { type Html, statusBadge, when } from '../layout.ts';
+import { digest, type Html, statusBadge, when } from '../layout.ts';
 
 export interface QueueStats {
   /** messages not yet consumed by the evaluator group, all clients */
@@ -16,7 +16,7 @@ const seconds = (s: number) =>
 
 export function dashboardFigures(stats: DashboardStats, queue: QueueStats | undefined): Html {
   const lastHour = stats.throughput.reduce((s, b) => s + b.count, 0);
-  return html`<div id="figures" hx-get="/app/dashboard/figures" hx-trigger="every 5s" hx-swap="outerHTML">
+  return html`<div id="figures" hx-get="/app/dashboard/figures?seen=${digest({ stats, queue })}" hx-trigger="every 5s" hx-swap="outerHTML">
 <section aria-labelledby="by-status"><h2 id="by-status">Jobs by status</h2>
 <ul class="tiles">${jobStatuses.map(
     (s) =>

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import { jobStatuses } from '../../db/schema.ts';
-import { type Html, statusBadge, when } from '../layout.ts';
+import { digest, type Html, statusBadge, when } from '../layout.ts';
 
 export interface JobItem {
   id: string;
@@ -23,9 +23,15 @@ const query = (f: Filters) => {
   return s ? `?${s}` : '';
 };
 
-/** The table body, re-fetched every second by htmx: the list updates without a reload. */
-export function jobRows(items: JobItem[], f: Filters): Html {
-  return html`<tbody id="job-rows" hx-get="/app/jobs/rows${query(f)}" hx-trigger="every 1s" hx-swap="outerHTML">
+/** The table, re-fetched every second by htmx: the list updates without a reload. (The whole table, not
+ * its body: a bare <tbody> fragment does not survive HTML parsing outside a table.) */
+export function jobTable(items: JobItem[], f: Filters): Html {
+  const q = new URLSearchParams(query(f).slice(1));
+  q.set('seen', digest(items));
+  return html`<div id="job-table" class="scroll" tabindex="0" role="region" aria-label="Jobs" aria-describedby="live-hint"
+  hx-get="/app/jobs/rows?${q.toString()}" hx-trigger="every 1s" hx-swap="outerHTML"><table>
+<thead><tr><th scope="col">Job</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Updated</th></tr></thead>
+<tbody>
 ${
   items.length
     ? items.map(
@@ -38,7 +44,7 @@ ${
       )
     : html`<tr><td colspan="4">No jobs${f.status ? html` with status ${f.status}` : ''}.</td></tr>`
 }
-</tbody>`;
+</tbody></table></div>`;
 }
 
 export function jobsPage(
@@ -64,8 +70,5 @@ export function jobsPage(
   <button type="submit">Filter</button>
 </form>
 <p class="hint" id="live-hint">This list updates by itself every second.</p>
-<div class="scroll" tabindex="0" role="region" aria-label="Jobs" aria-describedby="live-hint"><table>
-<thead><tr><th scope="col">Job</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Updated</th></tr></thead>
-${jobRows(items, f)}
-</table></div>`;
+${jobTable(items, f)}`;
 }
