@@ -2,8 +2,8 @@
 // The app is also exported as a fetch handler for other runtimes.
 import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
-import { queueStatsReader } from '../../lib/console/queue-stats.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
+import { queueStatsReader } from '../../lib/console/queue-stats.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
