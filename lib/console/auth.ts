@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import type { Database } from '../db/client.ts';
 import { type ConsoleSession, findConsoleSession } from '../db/console-sessions.ts';
 
@@ -42,12 +43,23 @@ function publicOrigin(c: Context): string {
   return `${isHttps(c) ? 'https' : 'http'}://${host}`;
 }
 
-/** Rejects cross-site form posts before any handler runs (hono/csrf: Origin or Sec-Fetch-Site). */
-export const sameOrigin = (): MiddlewareHandler =>
-  csrf({
-    origin: (origin, c) => origin === publicOrigin(c),
-    secFetchSite: 'same-origin',
-  });
+/**
+ * Rejects cross-site form posts before any handler runs (hono/csrf: Origin or Sec-Fetch-Site), with a
+ * 403 page in words rather than the API's problem document.
+ */
+export function sameOrigin(): MiddlewareHandler {
+  const check = csrf({ origin: (origin, c) => origin === publicOrigin(c), secFetchSite: 'same-origin' });
+  return async (c, next) => {
+    try {
+      return await check(c, next);
+    } catch (err) {
+      if (err instanceof HTTPException && err.status === 403) {
+        return c.text('This form did not come from this console, so it was not accepted.', 403);
+      }
+      throw err;
+    }
+  };
+}
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
