@@ -13,7 +13,10 @@ const flat = (v: unknown): string =>
 
 function provenance(p: Record<string, unknown>): Html {
   return html`<section aria-labelledby="prov"><h2 id="prov">Provenance</h2>
-<dl class="facts">${Object.entries(p).map(([k, v]) => html`<dt>${k.replace(/_/g, ' ')}</dt><dd><code>${flat(v)}</code></dd>`)}</dl>
+<dl class="facts">${Object.entries(p)
+    // the per-criterion scores are charted above
+    .filter(([k]) => k !== 'cvScores' && k !== 'projectScores')
+    .map(([k, v]) => html`<dt>${k.replace(/_/g, ' ')}</dt><dd><code>${flat(v)}</code></dd>`)}</dl>
 </section>`;
 }
 
