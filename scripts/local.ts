@@ -72,6 +72,7 @@ start('notify', ['functions/notify/index.ts', '--loop']);
 process.stdout.write(
   `\nlocal system up (${state.mode} stack)\n` +
     `  API          http://127.0.0.1:${values.port}  (docs: http://127.0.0.1:${values.port}/docs)\n` +
+    `  Console      http://127.0.0.1:${values.port}/app  (sign in with the API key below)\n` +
     `  API key      ${apiKey}   (also in ${keyFile})\n` +
     `  Kafka        ${state.kafkaBrokers.join(',')}\n` +
     `  PostgreSQL   ${redact(state.databaseUrl)}\n` +
