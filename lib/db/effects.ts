@@ -64,24 +64,36 @@ async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<s
 export type NewOutcome = typeof results.$inferInsert;
 
 /**
- * Stores outcomes in one transaction: insert-if-absent, read back the row that won, then move each job
- * to its terminal status (guarded, idempotent). Returns the winning rows.
+ * Stores outcomes in one transaction: insert-if-absent returning the rows it wrote (as stored, so a
+ * later replay emits the same bytes), read back only the rows another record already wrote (rare), then
+ * move each job to its terminal status (guarded, idempotent). Returns the winning rows.
  */
 async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
   if (outcomes.length === 0) return new Map();
   return db.transaction(async (tx) => {
-    await tx.insert(results).values(outcomes).onConflictDoNothing({ target: results.jobId });
-    const ids = outcomes.map((o) => o.jobId);
-    const rows = await tx.select().from(results).where(inArray(results.jobId, ids));
-    await tx.execute(sql`
-      update ${jobs} set status = r.outcome, error_code = r.error_code, error_message = r.error_message, updated_at = now()
-      from ${results} r
-      where r.job_id = ${jobs.id} and ${inArray(jobs.id, ids)} and r.job_id in (${sql.join(
-        ids.map((id) => sql`${id}::uuid`),
+    const won = await tx
+      .insert(results)
+      .values(outcomes)
+      .onConflictDoNothing({ target: results.jobId })
+      .returning();
+    const winners = new Map(won.map((r) => [r.jobId, r]));
+    const lost = outcomes.map((o) => o.jobId).filter((id) => !winners.has(id));
+    if (lost.length > 0) {
+      for (const r of await tx.select().from(results).where(inArray(results.jobId, lost)))
+        winners.set(r.jobId, r);
+    }
+    if (won.length > 0) {
+      // the outcomes just written, as (id, outcome, code, message) rows: no join back to results needed
+      const rows = sql.join(
+        won.map((r) => sql`(${r.jobId}::uuid, ${r.outcome}, ${r.errorCode}, ${r.errorMessage})`),
         sql`, `,
-      )})
-        and ${jobs.status} in ('queued', 'processing')`);
-    return new Map(rows.map((r) => [r.jobId, r]));
+      );
+      await tx.execute(sql`
+        update ${jobs} set status = v.outcome, error_code = v.error_code, error_message = v.error_message, updated_at = now()
+        from (values ${rows}) as v(job_id, outcome, error_code, error_message)
+        where ${jobs.id} = v.job_id and ${jobs.status} in ('queued', 'processing')`);
+    }
+    return winners;
   });
 }
 
