@@ -6,6 +6,8 @@
 // each submit process into DIR.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { closeDatabase, createDatabase } from '../lib/db/client.ts';
@@ -21,6 +23,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     pool: { type: 'string', default: '20' },
     'cpu-prof': { type: 'string' },
+    // count round trips per request (socket writes to PostgreSQL and Kafka) and event-loop delay
+    diagnostics: { type: 'boolean', default: false },
   },
 });
 const stack = await benchStack();
@@ -42,11 +46,23 @@ const [cv, project] = await insertUploads(db, [upload('cv'), upload('project')])
 await closeDatabase(db);
 const run = `bench-${randomUUID().slice(0, 6)}`;
 
+const diagnose = () =>
+  values.diagnostics ? ['--import', new URL('./bench/diagnostics.ts', import.meta.url).pathname] : [];
+const diagnosticsFile = (port: number) => `${tmpdir()}/bench-submit-${process.pid}-${port}.json`;
+function readDiagnostics(port: number): Record<string, number> | undefined {
+  try {
+    return JSON.parse(readFileSync(diagnosticsFile(port), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 async function startSubmit(mode: 'exactly-once' | 'at-least-once', port: number): Promise<ChildProcess> {
   const profile = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
-  const child = spawn(process.execPath, [...profile, 'functions/submit/index.ts'], {
+  const child = spawn(process.execPath, [...profile, ...diagnose(), 'functions/submit/index.ts'], {
     env: {
       ...process.env,
+      BENCH_DIAGNOSTICS_FILE: diagnosticsFile(port),
       DATABASE_URL: dbUrl.toString(),
       DATABASE_POOL_SIZE: values.pool,
       KAFKA_BROKERS: stack.brokers.join(','),
@@ -68,13 +84,17 @@ function startBare(port: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
+      ...diagnose(),
       new URL('./bench/bare-submit.ts', import.meta.url).pathname,
       String(port),
       dbUrl.toString(),
       values.pool,
       client.id,
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, BENCH_DIAGNOSTICS_FILE: diagnosticsFile(port) },
+    },
   );
   return started(child, port);
 }
@@ -124,7 +144,14 @@ async function load(port: number) {
 }
 
 type Kind = 'transactional' | 'idempotent' | 'bare';
-const figures: Record<Kind, { reqPerSec: number; p50Ms: number; p99Ms: number; non2xx: number }[]> = {
+type Figures = {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  diagnostics?: Record<string, number>;
+};
+const figures: Record<Kind, Figures[]> = {
   transactional: [],
   idempotent: [],
   bare: [],
@@ -149,6 +176,11 @@ for (let round = 1; round <= Number(values.rounds); round++) {
     figures[kind]!.push(r);
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
+    const d = readDiagnostics(port);
+    if (d) {
+      progress(`${kind} round ${round}: ${JSON.stringify(d)}`);
+      figures[kind]![figures[kind]!.length - 1]!.diagnostics = d;
+    }
   }
 }
 await stack.stop();
