@@ -4,12 +4,12 @@ import { createHash } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import {
   createOrGetJob,
+  insertJobIfUploadsMatch,
   leaseHeld,
   markPublished,
   releasePublishLease,
   takePublishLease,
 } from '../../db/jobs.ts';
-import { findClientUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
 import { jobRequestRecord } from '../../jobs/records.ts';
 import { canonicalJson } from '../../util/canonical-json.ts';
@@ -58,68 +58,67 @@ export function evaluateRoutes(deps: ApiDeps) {
     const clientId = c.get('clientId');
     const print = fingerprint(body);
 
-    const found = await findClientUploads(deps.db, clientId, [body.cv_id, body.project_id]);
-    for (const [field, id, kind] of [
-      ['cv_id', body.cv_id, 'cv'],
-      ['project_id', body.project_id, 'project'],
+    const newJob = {
+      clientId,
+      idempotencyKey: key,
+      requestFingerprint: print,
+      cvId: body.cv_id,
+      projectId: body.project_id,
+      jobDescription: body.job_description ?? null,
+      studyCaseBrief: body.study_case_brief ?? null,
+      scoringRubric: body.scoring_rubric ?? null,
+    };
+    // One round trip: the upload check and the insert in one statement. Only a reused key costs a second.
+    const checked = await insertJobIfUploadsMatch(deps.db, newJob, leaseMs);
+    for (const [field, id, kind, found] of [
+      ['cv_id', body.cv_id, 'cv', checked.cvKind],
+      ['project_id', body.project_id, 'project', checked.projectKind],
     ] as const) {
-      const upload = found.find((u) => u.id === id);
-      if (!upload) throw new Problem(codes.UPLOAD_NOT_FOUND, `${field} ${id} is not one of your uploads`);
-      if (upload.kind !== kind)
-        throw new Problem(codes.WRONG_UPLOAD_KIND, `${field} refers to a ${upload.kind} upload`);
+      if (!found) throw new Problem(codes.UPLOAD_NOT_FOUND, `${field} ${id} is not one of your uploads`);
+      if (found !== kind) throw new Problem(codes.WRONG_UPLOAD_KIND, `${field} refers to a ${found} upload`);
     }
-
-    const { job, created } = await createOrGetJob(
-      deps.db,
-      {
-        clientId,
-        idempotencyKey: key,
-        requestFingerprint: print,
-        cvId: body.cv_id,
-        projectId: body.project_id,
-        jobDescription: body.job_description ?? null,
-        studyCaseBrief: body.study_case_brief ?? null,
-        scoringRubric: body.scoring_rubric ?? null,
-      },
-      leaseMs,
-    );
-    const accepted = { id: job.id, status: 'queued' as const };
-    if (!created) {
-      if (job.requestFingerprint !== print) {
-        throw new Problem(
-          codes.IDEMPOTENCY_KEY_REUSED,
-          'this Idempotency-Key was used with a different request body',
-        );
-      }
-      if (job.publishedAt) {
-        c.header('idempotent-replayed', 'true');
-        return c.json(accepted, 202);
-      }
-      if (leaseHeld(job) || !(await takePublishLease(deps.db, job.id, leaseMs))) {
-        throw new Problem(
-          codes.IDEMPOTENCY_KEY_IN_FLIGHT,
-          'a request with this Idempotency-Key is still being processed',
-          { headers: { 'retry-after': '1' } },
-        );
+    let jobId = checked.jobId;
+    if (!jobId) {
+      const { job, created } = await createOrGetJob(deps.db, newJob, leaseMs);
+      jobId = job.id;
+      if (!created) {
+        if (job.requestFingerprint !== print) {
+          throw new Problem(
+            codes.IDEMPOTENCY_KEY_REUSED,
+            'this Idempotency-Key was used with a different request body',
+          );
+        }
+        if (job.publishedAt) {
+          c.header('idempotent-replayed', 'true');
+          return c.json({ id: job.id, status: 'queued' as const }, 202);
+        }
+        if (leaseHeld(job) || !(await takePublishLease(deps.db, job.id, leaseMs))) {
+          throw new Problem(
+            codes.IDEMPOTENCY_KEY_IN_FLIGHT,
+            'a request with this Idempotency-Key is still being processed',
+            { headers: { 'retry-after': '1' } },
+          );
+        }
       }
     }
+    const accepted = { id: jobId, status: 'queued' as const };
     try {
       await withTimeout(
-        deps.publish(jobRequestRecord(deps.jobsTopic, job.id)),
+        deps.publish(jobRequestRecord(deps.jobsTopic, jobId)),
         publishTimeoutMs,
         () => new Error(`publish took longer than ${publishTimeoutMs} ms`),
       );
     } catch (err) {
       // The job row stays; a retry with the same key, or the evaluator's sweeper, publishes it later.
-      c.get('log').warn({ err: String(err), job_id: job.id }, 'publish failed');
-      await releasePublishLease(deps.db, job.id).catch(() => {});
+      c.get('log').warn({ err: String(err), job_id: jobId }, 'publish failed');
+      await releasePublishLease(deps.db, jobId).catch(() => {});
       throw new Problem(
         codes.QUEUE_UNAVAILABLE,
         'the job queue is unavailable; retry with the same Idempotency-Key',
-        { headers: { 'retry-after': '5' }, extra: { id: job.id } },
+        { headers: { 'retry-after': '5' }, extra: { id: jobId } },
       );
     }
-    await markPublishedSoon(job.id);
+    await markPublishedSoon(jobId);
     return c.json(accepted, 202);
   });
   return app;
