@@ -14,6 +14,7 @@ import type { DeliveryMode } from '../lib/kafka/types.ts';
 import { benchStack, progress } from './bench/stack.ts';
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     records: { type: 'string', default: '100000' },
     partitions: { type: 'string', default: '12' },

@@ -1,8 +1,9 @@
 // The evaluator's effects in PostgreSQL (DESIGN.md §5.1 steps 3 and 5). Each terminal outcome is stored
 // once per job (results.job_id is the primary key), tagged with the request record it came from, so a
 // replay of the same record (its Kafka transaction never committed) is told from a duplicate record.
-import { inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
+import { idIn } from './id-list.ts';
 import { jobs, results, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 
@@ -35,13 +36,13 @@ async function loadJobsUntraced(db: Database, ids: string[]): Promise<Map<string
       scoringRubric: jobs.scoringRubric,
     })
     .from(jobs)
-    .where(inArray(jobs.id, ids));
+    .where(idIn(jobs.id, ids));
   return new Map(rows.map((r) => [r.id, r]));
 }
 
 async function loadResultsUntraced(db: Database, ids: string[]): Promise<Map<string, ResultRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select().from(results).where(inArray(results.jobId, ids));
+  const rows = await db.select().from(results).where(idIn(results.jobId, ids));
   return new Map(rows.map((r) => [r.jobId, r]));
 }
 
@@ -56,7 +57,7 @@ async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<s
       status: sql`case when ${jobs.status} = 'queued' then 'processing' else ${jobs.status} end`,
       updatedAt: sql`now()`,
     })
-    .where(inArray(jobs.id, ids))
+    .where(idIn(jobs.id, ids))
     .returning({ id: jobs.id, attempts: jobs.attempts });
   return new Map(rows.map((r) => [r.id, r.attempts]));
 }
@@ -79,18 +80,17 @@ async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Pro
     const winners = new Map(won.map((r) => [r.jobId, r]));
     const lost = outcomes.map((o) => o.jobId).filter((id) => !winners.has(id));
     if (lost.length > 0) {
-      for (const r of await tx.select().from(results).where(inArray(results.jobId, lost)))
+      for (const r of await tx.select().from(results).where(idIn(results.jobId, lost)))
         winners.set(r.jobId, r);
     }
     if (won.length > 0) {
-      // the outcomes just written, as (id, outcome, code, message) rows: no join back to results needed
-      const rows = sql.join(
-        won.map((r) => sql`(${r.jobId}::uuid, ${r.outcome}, ${r.errorCode}, ${r.errorMessage})`),
-        sql`, `,
-      );
+      // the outcomes just written, as arrays (one statement shape whatever the batch size)
+      const col = <K extends 'jobId' | 'outcome' | 'errorCode' | 'errorMessage'>(k: K) =>
+        sql.param(won.map((r) => r[k]));
       await tx.execute(sql`
         update ${jobs} set status = v.outcome, error_code = v.error_code, error_message = v.error_message, updated_at = now()
-        from (values ${rows}) as v(job_id, outcome, error_code, error_message)
+        from unnest(${col('jobId')}::uuid[], ${col('outcome')}::text[], ${col('errorCode')}::text[], ${col('errorMessage')}::text[])
+          as v(job_id, outcome, error_code, error_message)
         where ${jobs.id} = v.job_id and ${jobs.status} in ('queued', 'processing')`);
     }
     return winners;

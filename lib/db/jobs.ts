@@ -2,6 +2,7 @@
 // that tells an in-flight first request from a failed one, reads for the API, and the sweeper's query.
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './client.ts';
+import { idIn } from './id-list.ts';
 import { type JobStatus, jobs, results } from './schema.ts';
 import { traced } from './trace.ts';
 
@@ -107,7 +108,7 @@ async function markPublishedUntraced(db: Database, jobIds: string[]): Promise<vo
       publishLeaseUntil: null,
       updatedAt: sql`now()`,
     })
-    .where(inArray(jobs.id, jobIds));
+    .where(idIn(jobs.id, jobIds));
 }
 
 async function releasePublishLeaseUntraced(db: Database, jobId: string): Promise<void> {
