@@ -70,13 +70,25 @@ try {
       concurrency: config.evaluate.concurrency,
       logger,
     });
+    // The commit stage's time (outputs + offsets sent, transaction committed), for the report and bench.
+    const handedBack = new Map<number, number>();
+    let commitMs = 0;
     const report = await runSession({
       kafka,
       app: config.appName,
       groupId: config.kafka.evaluateGroup,
       topic: t.jobs,
       dlqTopic: t.dlq,
-      handler,
+      handler: async (input) => {
+        const result = await handler(input);
+        handedBack.set(input.partition, performance.now());
+        return result;
+      },
+      hooks: {
+        afterCommit: ({ partition }) => {
+          commitMs += performance.now() - (handedBack.get(partition) ?? performance.now());
+        },
+      },
       mode: config.kafka.deliveryMode,
       logger,
       maxDurationMs: config.evaluate.maxDurationMs,
@@ -101,6 +113,7 @@ try {
           ...report,
           swept,
           jobs: handler.stats,
+          commitMs: Math.round(commitMs),
           provider: provider.name,
           totalMs: Date.now() - started,
           maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -44,11 +44,20 @@ export interface HandlerStats {
   duplicates: number;
   failed: number;
   poison: number;
+  /** wall time per stage, summed over batches (provider: summed over jobs, which overlap) */
+  stageMs: { load: number; provider: number; store: number };
 }
 
 export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler & { stats: HandlerStats } {
   const limit = pLimit(o.concurrency ?? 16);
-  const stats: HandlerStats = { evaluated: 0, replayed: 0, duplicates: 0, failed: 0, poison: 0 };
+  const stats: HandlerStats = {
+    evaluated: 0,
+    replayed: 0,
+    duplicates: 0,
+    failed: 0,
+    poison: 0,
+    stageMs: { load: 0, provider: 0, store: 0 },
+  };
 
   const handle = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
     const outputs: OutputRecord[] = [];
@@ -65,6 +74,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       }
     }
     const ids = [...new Set(requests.map((r) => r.jobId))];
+    const loadStarted = performance.now();
     const [jobs, stored] = await Promise.all([loadJobs(o.db, ids), loadResults(o.db, ids)]);
 
     const todo: { record: InputRecord; jobId: string }[] = [];
@@ -102,6 +112,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       o.db,
       todo.map((t) => t.jobId),
     );
+    stats.stageMs.load += performance.now() - loadStarted;
     const outcomes: NewOutcome[] = [];
     const transient: { offset: string; err: unknown }[] = [];
     await Promise.all(
@@ -137,9 +148,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                   o.provider,
                 ),
             );
-            telemetryMetrics().evaluationDuration.record(performance.now() - evalStarted, {
-              provider: o.provider.name,
-            });
+            const evalMs = performance.now() - evalStarted;
+            stats.stageMs.provider += evalMs;
+            telemetryMetrics().evaluationDuration.record(evalMs, { provider: o.provider.name });
             stats.evaluated += 1;
             outcomes.push(completed(t.jobId, result, attempt, source));
           } catch (err) {
@@ -177,7 +188,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
 
     // Store first, even when some records must be retried: their siblings are then replays, not
     // re-evaluations, when the engine runs the records again.
+    const storeStarted = performance.now();
     const winners = await recordOutcomes(o.db, outcomes);
+    stats.stageMs.store += performance.now() - storeStarted;
     for (const outcome of outcomes) {
       const row = winners.get(outcome.jobId);
       if (row && row.sourcePartition === partition && row.sourceOffset === outcome.sourceOffset) {
