@@ -112,7 +112,11 @@ export class ConsumeTransformProduceSession {
     const report = this.counters.report;
     report.stopReason = this.stopping ?? 'stopped';
     report.durationMs = this.counters.elapsedMs();
-    this.log?.info({ event: ENGINE_EVENTS.finished, report }, 'session finished');
+    // An idle invocation (a scheduler polling an empty topic) is routine: visible at debug only.
+    this.log?.[report.records > 0 ? 'info' : 'debug'](
+      { event: ENGINE_EVENTS.finished, report },
+      'session finished',
+    );
     if (failure && report.stopReason === 'error') throw failure;
     return { ...report };
   }
@@ -150,7 +154,8 @@ export class ConsumeTransformProduceSession {
       }
       if (!mine.has(p)) void state.drop();
     }
-    this.log?.info(
+    // Every invocation joins: routine, so debug; the session's report counts rebalances.
+    this.log?.debug(
       { event: ENGINE_EVENTS.joined, generation: this.generation, partitions: [...mine] },
       'joined group',
     );
