@@ -1,7 +1,8 @@
 // npm start — brings up the whole system locally: the stack (docker compose when a Docker engine answers,
 // otherwise native Apache Kafka + PostgreSQL), migrations, the topics, an API key for local use, then the
-// submit function on :8080 and the evaluate function in --loop mode, in the foreground. Ctrl-C stops the
-// functions (SIGTERM, as a platform would); `npm run stack:down` stops the stack.
+// submit function on :8080 (the API and the console) and the evaluate and notify functions in --loop mode,
+// in the foreground. Ctrl-C stops the functions (SIGTERM, as a platform would); `npm run stack:down`
+// stops the stack.
 //
 // With KAFKA_BROKERS and DATABASE_URL both set, the stack they name is used as it is (nothing is started
 // or stopped): a second checkout beside a running one, or a shared development stack.
@@ -60,6 +61,9 @@ const env: NodeJS.ProcessEnv = {
   KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR || (state.brokers.length >= 3 ? '3' : '1'),
   PORT: values.port,
   HOST: process.env.HOST || '127.0.0.1',
+  PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${values.port}`,
+  // a local receiver (on this machine) is the usual webhook target during development
+  WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE || 'true',
   // the functions write JSON to our pipes; this script decides how it is shown
   LOG_FORMAT: 'json',
 };
@@ -111,6 +115,7 @@ function start(name: string, args: string[]): void {
 
 start('submit', ['functions/submit/index.ts']);
 start('evaluate', ['functions/evaluate/index.ts', '--loop']);
+start('notify', ['functions/notify/index.ts', '--loop']);
 
 // The banner comes once submit answers, so the first thing tried with it works.
 const api = `http://127.0.0.1:${values.port}`;
@@ -130,6 +135,7 @@ if (!stopping) {
     `\ncv-evaluator is running (${state.mode} stack)\n` +
       `  API        ${api}\n` +
       `  API docs   ${api}/docs   (OpenAPI: ${api}/openapi.json)\n` +
+      `  Console    ${api}/app   (sign in with the API key below)\n` +
       `  API key    ${apiKey}   (kept in ${keyFile})\n` +
       `  Kafka      ${state.kafkaBrokers.join(',')}\n` +
       `  PostgreSQL ${redact(state.databaseUrl)}\n\n` +

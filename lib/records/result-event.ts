@@ -12,6 +12,8 @@ export interface ResultEvent {
     project_score: number;
     project_feedback: string;
     overall_summary: string;
+    evidence?: unknown;
+    flags?: unknown;
   };
   error?: { code: string; message: string };
   provenance: Record<string, unknown>;
@@ -32,6 +34,8 @@ export interface StoredOutcome {
 }
 
 export function resultEvent(row: StoredOutcome): ResultEvent {
+  // The evaluator stores the verified quotes and flags with the provenance; clients read them in the result.
+  const { evidenceQuotes, flags, ...provenance } = row.provenance as Record<string, unknown>;
   return {
     v: 1,
     job_id: row.jobId,
@@ -44,10 +48,12 @@ export function resultEvent(row: StoredOutcome): ResultEvent {
             project_score: Number(row.projectScore),
             project_feedback: row.projectFeedback!,
             overall_summary: row.overallSummary!,
+            ...(evidenceQuotes ? { evidence: evidenceQuotes } : {}),
+            ...(flags ? { flags } : {}),
           },
         }
       : { error: { code: row.errorCode!, message: row.errorMessage! } }),
-    provenance: row.provenance,
+    provenance,
   };
 }
 

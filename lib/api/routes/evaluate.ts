@@ -3,6 +3,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { findClientUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
+import { InvalidRubricError, parseRubric } from '../../evaluation/rubric.ts';
 import { acceptJob } from '../../jobs/accept.ts';
 import { createLeasePublisher } from '../../jobs/publish-lease.ts';
 import type { ApiDeps } from '../context.ts';
@@ -44,6 +45,16 @@ export function evaluateRoutes(deps: ApiDeps) {
   app.openapi(evaluateRoute, async (c) => {
     const body = c.req.valid('json');
     const clientId = c.get('clientId');
+
+    // A rubric override is used, never ignored: one that cannot be parsed is refused here, stored nowhere.
+    if (body.scoring_rubric !== undefined) {
+      try {
+        parseRubric(body.scoring_rubric);
+      } catch (err) {
+        if (err instanceof InvalidRubricError) throw new Problem(codes.INVALID_RUBRIC, err.message);
+        throw err;
+      }
+    }
     const found = await findClientUploads(deps.db, clientId, [body.cv_id, body.project_id]);
     for (const [field, id, kind] of [
       ['cv_id', body.cv_id, 'cv'],
