@@ -61,6 +61,8 @@ function defaultInstanceId(): string {
 const schema = z.object({
   APP_NAME: identifier.default('cv-evaluator'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines on a terminal, JSON otherwise */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   INSTANCE_ID: identifier.default(() =>
     hostname()
       .replace(/[^A-Za-z0-9._-]/g, '-')
@@ -145,6 +147,7 @@ type Env = z.infer<typeof schema>;
 export interface Config {
   appName: string;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: Env['LOG_FORMAT'];
   instanceId: string;
   database: { url: string; poolSize: number };
   kafka: {
@@ -228,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     appName: e.APP_NAME,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     instanceId: e.INSTANCE_ID,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kafka: {

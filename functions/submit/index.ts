@@ -15,7 +15,7 @@ import { startTelemetry } from '../../lib/telemetry/otel.ts';
 
 const config = loadConfigOrExit();
 const telemetry = startTelemetry({ serviceName: `${config.appName}-submit` });
-const logger = createLogger({ level: config.logLevel, name: 'submit' });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'submit' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-submit`, logger });
 const t = config.kafka.topics;
