@@ -26,7 +26,10 @@ function clean(): Evidence {
       { key: 'j2', value: event('j2', 0.5) },
     ],
     poisonInjected: ['p1'],
-    poisonInDlq: ['p1'],
+    dlqKeys: ['p1'],
+    doomedJobIds: [],
+    offsetCommits: [],
+    jobsTopic: 'jobs',
   };
 }
 
