@@ -1,7 +1,15 @@
 // Kubernetes manifests: submit as a Deployment + Service + HPA; evaluate as a KEDA ScaledJob on the lag
 // of evaluate-jobs (at most one replica per partition with lag) with a CronJob fallback; migrations as
 // a Job; secrets from a Secret. Rendered from deploy/settings.ts.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import type { DeploySettings } from './settings.ts';
+
+/** The alerting rules of infra/telemetry/alerts.yml (one source for compose and Kubernetes). */
+export function alertRuleGroups(): unknown[] {
+  const file = new URL('../infra/telemetry/alerts.yml', import.meta.url);
+  return (parse(readFileSync(file, 'utf8')) as { groups: unknown[] }).groups;
+}
 
 type Manifest = Record<string, unknown>;
 
@@ -152,6 +160,17 @@ export function kubernetesManifests(s: DeploySettings): Manifest[] {
           },
         ],
       },
+    },
+    {
+      // For the Prometheus Operator (kube-prometheus-stack): the same rules as the compose Prometheus.
+      // Its default ruleSelector matches the Helm release label; set it to your release's name.
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: {
+        ...meta('cv-evaluator-alerts', 'alerts'),
+        labels: { ...labels('alerts'), release: 'prometheus' },
+      },
+      spec: { groups: alertRuleGroups() },
     },
     {
       apiVersion: 'batch/v1',

@@ -129,6 +129,7 @@ describe('deploy --dry-run', () => {
       'Service',
       'HorizontalPodAutoscaler',
       'ScaledJob',
+      'PrometheusRule',
       'CronJob',
     ]);
     expect(JSON.stringify(docs)).toContain('registry.example/cv:1.2.3');

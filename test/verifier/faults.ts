@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigResourceTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { restartBroker } from '../../infra/native/stack.ts';
 import type { Database } from '../../lib/db/client.ts';
 import type { ResultRow } from '../../lib/db/effects.ts';
@@ -202,7 +202,7 @@ export class FaultInjector {
         validateOnly: false,
         resources: [
           {
-            type: ConfigResourceTypes.TOPIC,
+            type: kafkajs.ConfigResourceTypes.TOPIC,
             name: this.rs.topics.results,
             configEntries: [{ name: 'max.message.bytes', value: String(limit) }],
           },
