@@ -1,7 +1,7 @@
 // How far behind the pipeline is, as the alerts see it: the age of the oldest job accepted but neither
 // completed nor failed. 0 when every job is terminal.
 import { sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 
 export async function oldestUnfinishedJobAgeSeconds(db: Database): Promise<number> {
   const rows = await db.execute<{ age: number | string | null }>(

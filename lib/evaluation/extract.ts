@@ -5,7 +5,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import mammoth from 'mammoth';
 import { getDocumentProxy, extractText as pdfText } from 'unpdf';
 import yauzl from 'yauzl';
-import { AppError } from '../errors.ts';
+import { AppError, codes } from '../errors.ts';
 import { withTimeout } from '../util/timeout.ts';
 
 export type DocumentType = 'pdf' | 'docx' | 'text';
@@ -15,19 +15,8 @@ export const MEDIA_TYPES: Record<DocumentType, string> = {
   text: 'text/plain',
 };
 
-export type ExtractionCode =
-  | 'EMPTY_FILE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'CORRUPT_FILE'
-  | 'ENCRYPTED_FILE'
-  | 'NO_TEXT'
-  | 'ZIP_BOMB'
-  | 'TOO_MANY_PAGES'
-  | 'EXTRACTION_TIMEOUT';
-
-export class ExtractionError extends AppError {
-  declare readonly code: ExtractionCode;
-}
+/** A document refused; its code's status and retriability are in the catalog (lib/errors.ts). */
+export class ExtractionError extends AppError {}
 
 export interface ExtractionLimits {
   maxPages: number;
@@ -53,7 +42,7 @@ export interface Extracted {
 }
 
 export async function detectType(bytes: Uint8Array): Promise<DocumentType> {
-  if (bytes.length === 0) throw new ExtractionError('EMPTY_FILE', 'the file is empty');
+  if (bytes.length === 0) throw new ExtractionError(codes.EMPTY_FILE, 'the file is empty');
   const detected = await fileTypeFromBuffer(bytes);
   if (detected?.mime === 'application/pdf') return 'pdf';
   if (detected?.ext === 'docx') return 'docx';
@@ -62,7 +51,7 @@ export async function detectType(bytes: Uint8Array): Promise<DocumentType> {
   // A PDF with garbage before its header, or a truncated one, is still meant as a PDF: call it corrupt.
   if (!detected && startsWithAscii(bytes, '%PDF')) return 'pdf';
   throw new ExtractionError(
-    'UNSUPPORTED_MEDIA_TYPE',
+    codes.UNSUPPORTED_MEDIA_TYPE,
     `the content is ${detected ? `${detected.mime}` : 'binary data of no known type'}; PDF, DOCX or plain text expected`,
   );
 }
@@ -78,11 +67,14 @@ export async function extractDocument(
     work,
     limits.timeoutMs,
     () =>
-      new ExtractionError('EXTRACTION_TIMEOUT', `text extraction took longer than ${limits.timeoutMs} ms`),
+      new ExtractionError(
+        codes.EXTRACTION_TIMEOUT,
+        `text extraction took longer than ${limits.timeoutMs} ms`,
+      ),
   );
   const clean = normalise(text).slice(0, limits.maxChars);
   if (clean.replace(/\s/g, '').length === 0) {
-    throw new ExtractionError('NO_TEXT', `the ${type.toUpperCase()} holds no extractable text (a scan?)`);
+    throw new ExtractionError(codes.NO_TEXT, `the ${type.toUpperCase()} holds no extractable text (a scan?)`);
   }
   return { type, mediaType: MEDIA_TYPES[type], text: clean, ...(pages !== undefined ? { pages } : {}) };
 }
@@ -94,7 +86,7 @@ async function fromPdf(
   // pdf.js opens PDFs encrypted with an empty user password without complaint; we refuse every
   // encrypted PDF, so look for the trailer's /Encrypt entry (it is never inside a compressed stream).
   if (/\/Encrypt\b/.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'))) {
-    throw new ExtractionError('ENCRYPTED_FILE', 'the PDF is encrypted');
+    throw new ExtractionError(codes.ENCRYPTED_FILE, 'the PDF is encrypted');
   }
   let doc: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
@@ -102,13 +94,13 @@ async function fromPdf(
     doc = await getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: true, verbosity: 0 });
   } catch (err) {
     const name = (err as { name?: string }).name;
-    if (name === 'PasswordException') throw new ExtractionError('ENCRYPTED_FILE', 'the PDF is encrypted');
-    throw new ExtractionError('CORRUPT_FILE', `the PDF cannot be read: ${(err as Error).message}`);
+    if (name === 'PasswordException') throw new ExtractionError(codes.ENCRYPTED_FILE, 'the PDF is encrypted');
+    throw new ExtractionError(codes.CORRUPT_FILE, `the PDF cannot be read: ${(err as Error).message}`);
   }
   try {
     if (doc.numPages > limits.maxPages) {
       throw new ExtractionError(
-        'TOO_MANY_PAGES',
+        codes.TOO_MANY_PAGES,
         `the PDF has ${doc.numPages} pages; at most ${limits.maxPages} are accepted`,
       );
     }
@@ -116,7 +108,7 @@ async function fromPdf(
     return { text, pages: doc.numPages };
   } catch (err) {
     if (err instanceof ExtractionError) throw err;
-    throw new ExtractionError('CORRUPT_FILE', `the PDF cannot be read: ${(err as Error).message}`);
+    throw new ExtractionError(codes.CORRUPT_FILE, `the PDF cannot be read: ${(err as Error).message}`);
   } finally {
     await (doc as unknown as { destroy?: () => Promise<void> }).destroy?.().catch(() => {});
   }
@@ -128,7 +120,7 @@ async function fromDocx(bytes: Uint8Array, limits: ExtractionLimits): Promise<{ 
     const { value } = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
     return { text: value };
   } catch (err) {
-    throw new ExtractionError('CORRUPT_FILE', `the DOCX cannot be read: ${(err as Error).message}`);
+    throw new ExtractionError(codes.CORRUPT_FILE, `the DOCX cannot be read: ${(err as Error).message}`);
   }
 }
 
@@ -196,7 +188,7 @@ async function checkInflatedSize(bytes: Uint8Array, limit: number): Promise<void
   try {
     zip = await openZip(bytes);
   } catch (err) {
-    throw new ExtractionError('CORRUPT_FILE', `the DOCX is not a valid zip: ${(err as Error).message}`);
+    throw new ExtractionError(codes.CORRUPT_FILE, `the DOCX is not a valid zip: ${(err as Error).message}`);
   }
   let total = 0;
   let entries = 0;
@@ -207,30 +199,30 @@ async function checkInflatedSize(bytes: Uint8Array, limit: number): Promise<void
     };
     zip.on('entry', (entry: yauzl.Entry) => {
       entries += 1;
-      if (entries > 5000) return fail(new ExtractionError('ZIP_BOMB', 'the DOCX holds too many entries'));
+      if (entries > 5000) return fail(new ExtractionError(codes.ZIP_BOMB, 'the DOCX holds too many entries'));
       if (total + entry.uncompressedSize > limit) {
-        return fail(new ExtractionError('ZIP_BOMB', `the DOCX would inflate beyond ${limit} bytes`));
+        return fail(new ExtractionError(codes.ZIP_BOMB, `the DOCX would inflate beyond ${limit} bytes`));
       }
       if (entry.fileName.endsWith('/')) return zip.readEntry();
       zip.openReadStream(entry, (err, stream) => {
         if (err || !stream)
-          return fail(new ExtractionError('CORRUPT_FILE', `the DOCX cannot be read: ${err?.message}`));
+          return fail(new ExtractionError(codes.CORRUPT_FILE, `the DOCX cannot be read: ${err?.message}`));
         stream.on('data', (chunk: Buffer) => {
           total += chunk.length;
           if (total > limit) {
             stream.destroy();
-            fail(new ExtractionError('ZIP_BOMB', `the DOCX would inflate beyond ${limit} bytes`));
+            fail(new ExtractionError(codes.ZIP_BOMB, `the DOCX would inflate beyond ${limit} bytes`));
           }
         });
         stream.on('error', (e) =>
-          fail(new ExtractionError('CORRUPT_FILE', `the DOCX cannot be read: ${e.message}`)),
+          fail(new ExtractionError(codes.CORRUPT_FILE, `the DOCX cannot be read: ${e.message}`)),
         );
         stream.on('end', () => zip.readEntry());
       });
     });
     zip.on('end', () => resolve());
     zip.on('error', (e) =>
-      fail(new ExtractionError('CORRUPT_FILE', `the DOCX cannot be read: ${e.message}`)),
+      fail(new ExtractionError(codes.CORRUPT_FILE, `the DOCX cannot be read: ${e.message}`)),
     );
     zip.readEntry();
   });

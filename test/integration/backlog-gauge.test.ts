@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { oldestUnfinishedJobAgeSeconds } from '../../lib/db/backlog.ts';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { seedClient, seedJob } from '../helpers/jobs.ts';
 

@@ -3,9 +3,9 @@
 // __consumer_offsets. Every read retries: the stack has just been through the faults.
 import type { Kafka } from 'kafkajs';
 import postgres from 'postgres';
-import type { Database } from '../../lib/db/client.ts';
+import type { Database } from '../../lib/db/database.ts';
 import type { ResultRow } from '../../lib/db/effects.ts';
-import { resultEvent } from '../../lib/jobs/records.ts';
+import { resultEvent } from '../../lib/records/result-event.ts';
 import { drainTopic } from '../helpers/kafka.ts';
 import type { Evidence, JobRow } from './checks.ts';
 import type { DriveResult } from './driver.ts';

@@ -4,8 +4,9 @@
 //   stack.ts (stack, database, topics, outage proxy, metered provider) → processes.ts (the fleet and
 //   the engine events it logs) → driver.ts (the client) with faults.ts firing on its progress →
 //   drain.ts → evidence.ts + checks.ts.
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
-import { createClient } from '../../lib/db/clients.ts';
+
+import { createClient } from '../../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { checkGuarantees, countByKind } from './checks.ts';
 import { drain } from './drain.ts';
 import { Driver } from './driver.ts';

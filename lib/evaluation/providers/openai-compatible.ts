@@ -4,8 +4,8 @@
 // for a JSON object, then for plain JSON text (the pipeline validates every answer either way).
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
-import { RetriableError } from '../../errors.ts';
-import type { Provider, ProviderAnswer, StepRequest } from '../types.ts';
+import { codes, RetriableError } from '../../errors.ts';
+import type { OutputMode, Provider, ProviderAnswer, StepRequest } from '../types.ts';
 
 export interface OpenAICompatibleOptions {
   baseUrl?: string;
@@ -15,8 +15,6 @@ export interface OpenAICompatibleOptions {
   concurrency: number;
   maxRetries?: number;
 }
-
-type OutputMode = 'json_schema' | 'json_object' | 'prompt';
 
 export class OpenAICompatibleProvider implements Provider {
   readonly name = 'openai-compatible';
@@ -83,6 +81,8 @@ export class OpenAICompatibleProvider implements Provider {
       );
       return {
         content: res.choices[0]?.message?.content ?? '',
+        ...(res.model ? { model: res.model } : {}),
+        outputMode: this.mode,
         usage: {
           inputTokens: res.usage?.prompt_tokens ?? 0,
           outputTokens: res.usage?.completion_tokens ?? 0,
@@ -105,7 +105,7 @@ export class OpenAICompatibleProvider implements Provider {
 
 function classify(err: unknown): unknown {
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
-    return new RetriableError('PROVIDER_TIMEOUT', 'the LLM did not answer in time', { cause: err });
+    return new RetriableError(codes.PROVIDER_TIMEOUT, 'the LLM did not answer in time', { cause: err });
   }
   if (err instanceof OpenAI.APIUserAbortError) return err;
   if (
@@ -114,15 +114,19 @@ function classify(err: unknown): unknown {
     err instanceof OpenAI.APIConnectionError
   ) {
     const retryAfter = Number((err as { headers?: Headers }).headers?.get?.('retry-after'));
-    return new RetriableError('PROVIDER_UNAVAILABLE', `the LLM is unavailable: ${(err as Error).message}`, {
-      cause: err,
-      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
-    });
+    return new RetriableError(
+      codes.PROVIDER_UNAVAILABLE,
+      `the LLM is unavailable: ${(err as Error).message}`,
+      {
+        cause: err,
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      },
+    );
   }
   if (err instanceof OpenAI.APIError) {
     // 401/403/404 (a wrong key or model) are configuration problems: retrying later may succeed once fixed.
     return new RetriableError(
-      'PROVIDER_REJECTED',
+      codes.PROVIDER_REJECTED,
       `the LLM refused the request (${err.status}): ${err.message}`,
       { cause: err },
     );

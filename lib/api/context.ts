@@ -1,0 +1,26 @@
+// What every part of the HTTP app shares: its dependencies, the per-request variables, and a router
+// factory so each sub-app answers validation failures the same way.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Database } from '../db/database.ts';
+import type { PublishLeaseConfig } from '../jobs/publish-lease.ts';
+import type { OutputRecord } from '../kafka/types.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { validationHook } from './middleware/problem.ts';
+
+export interface ApiDeps {
+  db: Database;
+  publish: (record: OutputRecord) => Promise<void>;
+  jobsTopic: string;
+  uploadMaxBytes: number;
+  /** the publish lease and timeout, shared with the sweeper (config: PUBLISH_LEASE_MS, PUBLISH_TIMEOUT_MS) */
+  publishing: PublishLeaseConfig;
+  logger: Logger;
+  readiness: () => Promise<Record<string, boolean>>;
+}
+
+export type Env = { Variables: { requestId: string; clientId: string; log: Logger } };
+
+/** A sub-app; mounted with `app.route()`, its OpenAPI paths join the parent's document. */
+export function router(): OpenAPIHono<Env> {
+  return new OpenAPIHono<Env>({ defaultHook: validationHook });
+}

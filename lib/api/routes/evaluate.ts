@@ -1,0 +1,105 @@
+// POST /v1/evaluate: accept a job once per Idempotency-Key and publish its request record. The answer
+// is 202 only after the record is on the jobs topic; a retry with the same key replays that answer.
+import { createRoute } from '@hono/zod-openapi';
+import { findClientUploads } from '../../db/uploads.ts';
+import { codes } from '../../errors.ts';
+import { InvalidRubricError, parseRubric } from '../../evaluation/rubric.ts';
+import { acceptJob } from '../../jobs/accept.ts';
+import { createLeasePublisher } from '../../jobs/publish-lease.ts';
+import type { ApiDeps } from '../context.ts';
+import { router } from '../context.ts';
+import { limitBody, requireMediaType } from '../middleware/body.ts';
+import { Problem } from '../middleware/problem.ts';
+import { Accepted, EvaluateBody, IdempotencyHeaders, problems, security } from '../schemas.ts';
+
+const evaluateRoute = createRoute({
+  method: 'post',
+  path: '/v1/evaluate',
+  security,
+  request: {
+    headers: IdempotencyHeaders,
+    body: { content: { 'application/json': { schema: EvaluateBody } }, required: true },
+  },
+  responses: {
+    202: {
+      description: 'accepted (or the original answer replayed)',
+      content: { 'application/json': { schema: Accepted } },
+    },
+    ...problems(400, 401, 404, 409, 413, 415, 422, 503),
+  },
+});
+
+export function evaluateRoutes(deps: ApiDeps) {
+  const publishLeased = createLeasePublisher({
+    ...deps.publishing,
+    db: deps.db,
+    publish: deps.publish,
+    jobsTopic: deps.jobsTopic,
+  });
+  const app = router();
+  app.use('/v1/evaluate', requireMediaType('application/json'));
+  app.use(
+    '/v1/evaluate',
+    limitBody(4 * 1024 * 1024, codes.PAYLOAD_TOO_LARGE, 'the request body may be at most 4 MiB'),
+  );
+  app.openapi(evaluateRoute, async (c) => {
+    const body = c.req.valid('json');
+    const clientId = c.get('clientId');
+
+    // A rubric override is used, never ignored: one that cannot be parsed is refused here, stored nowhere.
+    if (body.scoring_rubric !== undefined) {
+      try {
+        parseRubric(body.scoring_rubric);
+      } catch (err) {
+        if (err instanceof InvalidRubricError) throw new Problem(codes.INVALID_RUBRIC, err.message);
+        throw err;
+      }
+    }
+    const found = await findClientUploads(deps.db, clientId, [body.cv_id, body.project_id]);
+    for (const [field, id, kind] of [
+      ['cv_id', body.cv_id, 'cv'],
+      ['project_id', body.project_id, 'project'],
+    ] as const) {
+      const upload = found.find((u) => u.id === id);
+      if (!upload) throw new Problem(codes.UPLOAD_NOT_FOUND, `${field} ${id} is not one of your uploads`);
+      if (upload.kind !== kind)
+        throw new Problem(codes.WRONG_UPLOAD_KIND, `${field} refers to a ${upload.kind} upload`);
+    }
+
+    const accepted = await acceptJob(
+      deps.db,
+      { clientId, idempotencyKey: c.req.valid('header')['idempotency-key'], request: body },
+      deps.publishing,
+    );
+    const answer = { id: accepted.job.id, status: 'queued' as const };
+    switch (accepted.outcome) {
+      case 'key-reused':
+        throw new Problem(
+          codes.IDEMPOTENCY_KEY_REUSED,
+          'this Idempotency-Key was used with a different request body',
+        );
+      case 'in-flight':
+        throw new Problem(
+          codes.IDEMPOTENCY_KEY_IN_FLIGHT,
+          'a request with this Idempotency-Key is still being processed',
+          { headers: { 'retry-after': '1' } },
+        );
+      case 'replayed':
+        c.header('idempotent-replayed', 'true');
+        return c.json(answer, 202);
+      case 'created':
+        try {
+          await publishLeased(accepted.job.id);
+        } catch (err) {
+          c.get('log').warn({ err: String(err), job_id: accepted.job.id }, 'publish failed');
+          throw new Problem(
+            codes.QUEUE_UNAVAILABLE,
+            'the job queue is unavailable; retry with the same Idempotency-Key',
+            { headers: { 'retry-after': '5' }, extra: { id: accepted.job.id } },
+          );
+        }
+        return c.json(answer, 202);
+    }
+  });
+  return app;
+}
