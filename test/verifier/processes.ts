@@ -3,6 +3,7 @@
 // logs say: the engine's events are counted here, read from the structured log lines.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_EVENTS } from '../../lib/kafka/events.ts';
 import { log, sleep } from './options.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,7 +15,7 @@ export interface Managed {
   instanceId: string;
 }
 
-/** Engine events the verifier counts, recognised in one place. */
+/** Engine events the verifier counts, by the `event` field the engine logs (lib/kafka/events.ts). */
 export type EngineSignal =
   | 'joined'
   | 'batch-started'
@@ -22,17 +23,22 @@ export type EngineSignal =
   | 'aborted'
   | 'partition-refused'
   | 'dependency-unavailable'
-  | 'finished';
+  | 'invocation-finished';
 
-/** Which engine event a log line is, if any (cheap substring tests before any JSON parse). */
+const SIGNALS: [needle: string, signal: EngineSignal][] = [
+  [ENGINE_EVENTS.batchStarted, 'batch-started'],
+  [ENGINE_EVENTS.joined, 'joined'],
+  [ENGINE_EVENTS.fenced, 'fenced'],
+  [ENGINE_EVENTS.aborted, 'aborted'],
+  [ENGINE_EVENTS.partitionRefused, 'partition-refused'],
+  [ENGINE_EVENTS.dependencyUnavailable, 'dependency-unavailable'],
+].map(([event, signal]) => [`"event":"${event}"`, signal as EngineSignal]);
+
+/** Which counted event a log line is, if any (substring tests: most lines are not parsed at all). */
 export function engineSignal(line: string): EngineSignal | undefined {
-  if (line.includes('"msg":"handling batch"')) return 'batch-started';
-  if (line.includes('"msg":"joined group"')) return 'joined';
-  if (line.includes('"msg":"fenced: another instance owns this partition now"')) return 'fenced';
-  if (line.includes('"msg":"transaction failed; re-establishing the partition"')) return 'aborted';
-  if (line.includes('"engine.partition-refused"')) return 'partition-refused';
-  if (line.includes('"engine.dependency-unavailable"')) return 'dependency-unavailable';
-  if (line.includes('"invocation finished"')) return 'finished';
+  for (const [needle, signal] of SIGNALS) if (line.includes(needle)) return signal;
+  // the evaluate function's own last line of an invocation, with its report
+  if (line.includes('"msg":"invocation finished"')) return 'invocation-finished';
   return undefined;
 }
 
@@ -227,7 +233,7 @@ export class Fleet {
       case 'dependency-unavailable':
         c.dependencyUnavailable += 1;
         break;
-      case 'finished': {
+      case 'invocation-finished': {
         c.invocations += 1;
         const inv = JSON.parse(line).invocation as { fenced?: number; swept?: number };
         c.fenced += inv.fenced ?? 0;
