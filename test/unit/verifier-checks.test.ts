@@ -1,7 +1,9 @@
 // The verifier's own checks must be able to fail: each violation kind is planted and must be reported.
 import { describe, expect, it } from 'vitest';
+import { ENGINE_EVENTS } from '../../lib/kafka/events.ts';
 import { checkGuarantees, type Evidence } from '../verifier/checks.ts';
 import { decodeOffsetCommit } from '../verifier/offsets-log.ts';
+import { engineSignal } from '../verifier/processes.ts';
 import { chaosSchedule } from '../verifier/schedule.ts';
 
 const event = (id: string, score = 0.8) =>
@@ -165,6 +167,24 @@ describe('verifier checks: dead letters (G5) and zombie safety (G6)', () => {
     });
     expect(decodeOffsetCommit(key, null)).toEqual({ group: 'g', topic: 'jobs', partition: 7, offset: null });
     expect(decodeOffsetCommit(Buffer.concat([int16(2), str('g')]), value)).toBeUndefined();
+  });
+});
+
+describe('engine events the verifier counts', () => {
+  it('are recognised by the event field the engine logs, not by message text', () => {
+    const line = (event: string, msg = 'reworded') =>
+      JSON.stringify({ level: 30, time: 1, event, partition: 3, msg });
+    expect(engineSignal(line(ENGINE_EVENTS.fenced))).toBe('fenced');
+    expect(engineSignal(line(ENGINE_EVENTS.aborted))).toBe('aborted');
+    expect(engineSignal(line(ENGINE_EVENTS.joined))).toBe('joined');
+    expect(engineSignal(line(ENGINE_EVENTS.batchStarted))).toBe('batch-started');
+    expect(engineSignal(line(ENGINE_EVENTS.partitionRefused))).toBe('partition-refused');
+    expect(engineSignal(line(ENGINE_EVENTS.dependencyUnavailable))).toBe('dependency-unavailable');
+    expect(engineSignal(line(ENGINE_EVENTS.committed))).toBeUndefined();
+    expect(engineSignal('{"msg":"fenced: another instance owns this partition now"}')).toBeUndefined();
+    expect(engineSignal('{"invocation":{"fenced":1},"msg":"invocation finished"}')).toBe(
+      'invocation-finished',
+    );
   });
 });
 
