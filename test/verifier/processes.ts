@@ -2,6 +2,7 @@
 // own scheduler (an invocation that exits is started again, like a job platform would), and what their
 // logs say: the engine's events are counted here, read from the structured log lines.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ENGINE_EVENTS } from '../../lib/kafka/events.ts';
 import { log, sleep } from './options.ts';
@@ -64,6 +65,7 @@ export class Fleet {
   private busyWaiters = new Map<ChildProcess, () => void>();
 
   private env: Record<string, string | undefined>;
+  private run: string;
   private random: () => number;
   private submitPortBase: number;
 
@@ -75,6 +77,7 @@ export class Fleet {
     submitPortBase = 18200,
   ) {
     this.env = env;
+    this.run = run;
     this.random = random;
     this.submitPortBase = submitPortBase;
     this.evaluators = Array.from({ length: counts.evaluators }, (_, i) => ({
@@ -163,7 +166,7 @@ export class Fleet {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     slot.child = child;
-    this.watch(child);
+    this.watch(child, slot.name);
     child.on('exit', (code) => {
       this.counters.evaluatorExits += 1;
       if (code !== 0 && code !== null) this.counters.evaluatorFailures += 1;
@@ -198,8 +201,14 @@ export class Fleet {
     log(`${s.name} did not answer /healthz within 30 s`);
   }
 
-  private watch(child: ChildProcess): void {
+  private watch(child: ChildProcess, name: string): void {
     let buffer = '';
+    // VERIFY_LOG_DIR keeps every invocation's log, one file per process, for a post-mortem
+    const dir = process.env.VERIFY_LOG_DIR;
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      child.stdout!.pipe(createWriteStream(`${dir}/${this.run}-${name}-${child.pid}.log`));
+    }
     child.on('exit', () => this.busyWaiters.get(child)?.());
     child.stdout!.on('data', (c: Buffer) => {
       buffer += c.toString();
