@@ -138,3 +138,31 @@ export function readDocument(text: string, exclude: [number, number][] = []): Re
   }
   return { text, sentences, englishShare: words ? stop / words : 1 };
 }
+
+/** Common function words of other languages the offline reader may meet (German, French, Spanish, Dutch…). */
+const FOREIGN = new Set(
+  'der die das und mit von für den dem des ein eine einer im zur zum bei auf aus ist sind wir ich le la les et avec pour dans une sur du au aux est el los las y con para por una del al es en het een van voor op zijn'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Share of the function words that are English: near 1 for English prose, near 0 for German or French.
+ * Keyword lists and short texts have few function words and count as English (nothing to tell).
+ */
+export function englishShare(text: string): number {
+  const doc = nlp.readDoc(text.slice(0, 20_000));
+  const types = doc.tokens().out(its.type) as string[];
+  const stops = doc.tokens().out(its.stopWordFlag) as boolean[];
+  const normal = doc.tokens().out(its.normal) as string[];
+  let english = 0;
+  let foreign = 0;
+  types.forEach((t, i) => {
+    if (t !== 'word') return;
+    if (FOREIGN.has(normal[i]!)) foreign += 1;
+    else if (stops[i]) english += 1;
+  });
+  return foreign < 5 ? 1 : english / (english + foreign);
+}
+
+export const ENGLISH_MIN_SHARE = 0.5;

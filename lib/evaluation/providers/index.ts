@@ -11,6 +11,7 @@ export function createProvider(llm: Config['llm']): Provider {
       model: llm.model,
       timeoutMs: llm.timeoutMs,
       concurrency: llm.concurrency,
+      redact: llm.redact === 'auto' ? undefined : llm.redact === 'on',
     });
   }
   return new OfflineProvider({ delayMs: llm.offlineDelayMs });
