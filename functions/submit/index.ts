@@ -3,7 +3,7 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -70,6 +70,7 @@ export const app = createApp({
   db,
   publish: (record) => publisher.publish(record),
   jobsTopic: t.jobs,
+  publishing: config.publish,
   uploadMaxBytes: config.submit.uploadMaxBytes,
   logger,
   readiness: async () => {

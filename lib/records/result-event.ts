@@ -1,14 +1,6 @@
-// The records this service puts on its topics. A result event is built only from the stored row, so
-// every emission of a job's outcome (first time or replay) carries the same content (G3).
-import { z } from 'zod';
-import type { ResultRow } from '../db/effects.ts';
-
-export const jobRequestSchema = z.strictObject({ v: z.literal(1), job_id: z.uuid() });
-export type JobRequest = z.infer<typeof jobRequestSchema>;
-
-export function jobRequestRecord(topic: string, jobId: string) {
-  return { topic, key: jobId, value: JSON.stringify({ v: 1, job_id: jobId } satisfies JobRequest) };
-}
+// The result event on the results topic (key = job id), also the body of GET /v1/result/{id}. It is
+// built only from the stored outcome, so every emission of a job's outcome (first time or replay)
+// carries the same content (G3).
 
 export interface ResultEvent {
   v: 1;
@@ -27,7 +19,21 @@ export interface ResultEvent {
   provenance: Record<string, unknown>;
 }
 
-export function resultEvent(row: ResultRow): ResultEvent {
+/** A stored outcome, as the results table holds it (numerics arrive as strings). */
+export interface StoredOutcome {
+  jobId: string;
+  outcome: 'completed' | 'failed';
+  cvMatchRate: string | null;
+  cvFeedback: string | null;
+  projectScore: string | null;
+  projectFeedback: string | null;
+  overallSummary: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  provenance: Record<string, unknown>;
+}
+
+export function resultEvent(row: StoredOutcome): ResultEvent {
   // The evaluator stores the verified quotes and flags with the provenance; clients read them in the result.
   const { evidenceQuotes, flags, ...provenance } = row.provenance as Record<string, unknown>;
   return {
@@ -51,6 +57,6 @@ export function resultEvent(row: ResultRow): ResultEvent {
   };
 }
 
-export function resultEventRecord(topic: string, row: ResultRow) {
+export function resultEventRecord(topic: string, row: StoredOutcome) {
   return { topic, key: row.jobId, value: JSON.stringify(resultEvent(row)) };
 }
