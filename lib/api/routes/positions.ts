@@ -311,17 +311,21 @@ export function positionRoutes(deps: ApiDeps) {
     const q = c.req.valid('query');
     const clientId = c.get('clientId');
     if (!uuid(id) || !(await getPosition(deps.db, clientId, id))) throw notFound(id);
-    const after = cursor<{ s: string; t: string; id: string; r: number }>(
+    const after = cursor<{ s: string; t: string; b: number; id: string; r: number }>(
       q.cursor,
       (v) =>
-        /^-?\d+(\.\d+)?$/.test(String(v.s)) && isTime(v.t) && uuid(String(v.id)) && Number.isInteger(v.r),
+        /^-?\d+(\.\d+)?$/.test(String(v.s)) &&
+        isTime(v.t) &&
+        Number.isInteger(v.b) &&
+        uuid(String(v.id)) &&
+        Number.isInteger(v.r),
     );
     const rows = await positionRanking(deps.db, clientId, id, {
       status: q.status,
       minScore: q.min_score,
       version: q.version,
       limit: q.limit + 1,
-      after: after && { score: after.s, createdAt: after.t, id: after.id },
+      after: after && { score: after.s, createdAt: after.t, batchIndex: after.b, id: after.id },
     });
     const page = rows.slice(0, q.limit);
     const firstRank = (after?.r ?? 0) + 1;
@@ -331,6 +335,7 @@ export function positionRoutes(deps: ApiDeps) {
         ? encode({
             s: String(last.sortScore),
             t: last.cursorTime,
+            b: Number(last.batchIndex),
             id: last.jobId,
             r: firstRank + page.length - 1,
           })
