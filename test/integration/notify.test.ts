@@ -17,6 +17,7 @@ import { runSession } from '../../lib/kafka/session.ts';
 import type { SessionHooks } from '../../lib/kafka/types.ts';
 import { type DispatchOptions, sweepDueDeliveries } from '../../lib/webhooks/dispatcher.ts';
 import { type ApiHarness, apiHarness } from '../helpers/api.ts';
+import { runChild } from '../helpers/child.ts';
 import { testLogger } from '../helpers/engine.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { seedJob } from '../helpers/jobs.ts';
@@ -338,5 +339,31 @@ describe('notify', () => {
     await sweepDueDeliveries(dispatch(), { maxMs: 5_000 });
     expect(at('/lost-answer')).toHaveLength(3);
     expect(at('/lost-answer')[2]!.headers['webhook-id']).toBe(got[0]!.headers['webhook-id']);
+  });
+
+  it('functions/notify runs to drain: sweeps, consumes the results, delivers, reports and exits 0', async () => {
+    const sub = await subscriber('/function');
+    const ids = await results_(sub.clientId, ['completed', 'failed']);
+    const child = runChild('../functions/notify/index.ts', {
+      DATABASE_URL: stack.databaseUrl,
+      KAFKA_BROKERS: stack.brokers.join(','),
+      KAFKA_TOPIC_RESULTS: results,
+      KAFKA_TOPIC_NOTIFY_DLQ: dlq,
+      KAFKA_TOPIC_PARTITIONS: '12',
+      KAFKA_NOTIFY_GROUP: `${stack.prefix}-notify-fn`,
+      APP_NAME: stack.prefix,
+      NOTIFY_MAX_IDLE_MS: '1500',
+      NOTIFY_SESSION_TIMEOUT_MS: '6000',
+      WEBHOOKS_ALLOW_PRIVATE: 'true',
+      OTEL_SDK_DISABLED: 'true',
+      LOG_LEVEL: 'info',
+    });
+    const { code } = await child.exited;
+    expect(code).toBe(0);
+    expect(child.lines.some((l) => l.includes('invocation finished'))).toBe(true);
+    const got = at('/function').map(
+      (r) => (new Webhook(sub.secret).verify(r.body, r.headers) as { data: { job_id: string } }).data.job_id,
+    );
+    expect(got.sort()).toEqual([...ids].sort());
   });
 });
