@@ -50,6 +50,11 @@ export const errorCatalog = {
   TOO_MANY_PAGES: { status: 422, retriable: false, api: true },
   EXTRACTION_TIMEOUT: { status: 422, retriable: false, api: true },
 
+  // Evaluation inputs: a scoring_rubric that cannot be parsed into parameters and weights, and a job
+  // description (or brief) naming too few concrete requirements to screen against.
+  INVALID_RUBRIC: { status: 422, retriable: false, api: true },
+  CANNOT_SCREEN: { status: 422, retriable: false, api: true },
+
   // Positions, batches and webhooks.
   POSITION_NOT_FOUND: { status: 404, retriable: false, api: true },
   POSITION_ARCHIVED: { status: 409, retriable: false, api: true },

@@ -7,8 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stackDir } from '../infra/native/paths.ts';
 import { redact, stackUp } from '../infra/native/stack.ts';
-import { closeDatabase, createDatabase } from '../lib/db/client.ts';
-import { createClient, findClientByKey } from '../lib/db/clients.ts';
+import { createClient, findClientByKey } from '../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 
 const { values } = parseArgs({
   options: { brokers: { type: 'string', default: '1' }, port: { type: 'string', default: '8080' } },
@@ -72,6 +72,7 @@ start('notify', ['functions/notify/index.ts', '--loop']);
 process.stdout.write(
   `\nlocal system up (${state.mode} stack)\n` +
     `  API          http://127.0.0.1:${values.port}  (docs: http://127.0.0.1:${values.port}/docs)\n` +
+    `  Console      http://127.0.0.1:${values.port}/app  (sign in with the API key below)\n` +
     `  API key      ${apiKey}   (also in ${keyFile})\n` +
     `  Kafka        ${state.kafkaBrokers.join(',')}\n` +
     `  PostgreSQL   ${redact(state.databaseUrl)}\n` +

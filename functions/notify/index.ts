@@ -4,7 +4,7 @@
 // tells a job platform to retry). `--loop` runs invocations back to back with a pause.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { runSession } from '../../lib/kafka/session.ts';

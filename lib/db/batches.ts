@@ -3,7 +3,7 @@
 // decides a replay, exactly like a single job's (G4). Each job also gets a unique key of its own
 // (`batch:<batch id>:<index>`, unguessable before the batch exists) so the jobs table stays as it is.
 import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import type { JobRow } from './jobs.ts';
 import { evaluationBatches, jobs } from './schema.ts';
 import { traced } from './trace.ts';

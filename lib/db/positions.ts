@@ -2,7 +2,7 @@
 // serialises concurrent edits, so versions are 1, 2, 3 … without gaps); archiving only marks the
 // position, so every version stays readable and every job keeps pointing at the one it used.
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { positions, positionVersions } from './schema.ts';
 import { traced } from './trace.ts';
 

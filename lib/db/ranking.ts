@@ -5,7 +5,7 @@
 // job's acceptance time, then its place in its batch, then its id: a stable order that pagination
 // can resume.
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { type JobStatus, jobs, results } from './schema.ts';
 import { traced } from './trace.ts';
 

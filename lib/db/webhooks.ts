@@ -3,7 +3,7 @@
 // a retry due later is its next_attempt_at; an attempt in flight holds a lease (locked_until) so two
 // notify instances do not send it at once, and a crashed instance's lease simply expires.
 import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { webhookDeliveries, webhookEndpoints, webhookSecrets } from './schema.ts';
 import { traced } from './trace.ts';
 

@@ -5,16 +5,16 @@
 // one transaction, whatever a failed first attempt left unpublished (or leaves it to the sweeper).
 import { createHash } from 'node:crypto';
 import { createOrGetBatch, releaseBatchLease, takeBatchLease } from '../db/batches.ts';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { markPublished } from '../db/jobs.ts';
 import { getPosition } from '../db/positions.ts';
 import { findClientUploads } from '../db/uploads.ts';
 import { type ApiErrorCode, codes } from '../errors.ts';
 import type { OutputRecord } from '../kafka/types.ts';
+import { jobRequestRecord } from '../records/job-request.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 import { withTimeout } from '../util/timeout.ts';
-import { jobRequestRecord } from './records.ts';
 
 export const MAX_BATCH = 100;
 

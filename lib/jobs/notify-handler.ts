@@ -6,7 +6,7 @@
 // webhook-id. A failed attempt is scheduled in PostgreSQL; the handler never waits for a retry.
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { jobs } from '../db/schema.ts';
 import { claimFromSource, createDeliveries, type NewDeliveryEvent } from '../db/webhooks.ts';
 import { codes } from '../errors.ts';

@@ -3,7 +3,7 @@
 // exhausted); or 410 Gone, which disables the endpoint and cancels what it still had pending. Nothing
 // waits in memory for a later attempt: whoever sweeps due deliveries next makes it.
 import pLimit from 'p-limit';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { type ClaimedDelivery, claimDue, liveSecrets, recordAttempt, stopEndpoint } from '../db/webhooks.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Resolve } from './address-guard.ts';

@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/api/app.ts';
-import { createClient, findClientByKey } from '../../lib/db/clients.ts';
+import { createClient, findClientByKey } from '../../lib/db/api-clients.ts';
 import { webhookDeliveries, webhookEndpoints } from '../../lib/db/schema.ts';
 import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
 import { runSession } from '../../lib/kafka/session.ts';
@@ -267,6 +267,7 @@ describe('notify', () => {
       publish: async () => {},
       jobsTopic: h.topics.jobs,
       uploadMaxBytes: 1024,
+      publishing: { leaseMs: 15_000, timeoutMs: 5_000 },
       logger: testLogger,
       readiness: async () => ({}),
       webhooks: { allowPrivate: false, secretOverlapMs: 0 },

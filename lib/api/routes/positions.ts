@@ -277,8 +277,8 @@ export function positionRoutes(deps: ApiDeps) {
         db: deps.db,
         publishAll: deps.publishAll,
         jobsTopic: deps.jobsTopic,
-        leaseMs: deps.leaseMs ?? 15_000,
-        publishTimeoutMs: deps.publishTimeoutMs ?? 5_000,
+        leaseMs: deps.publishing.leaseMs,
+        publishTimeoutMs: deps.publishing.timeoutMs,
         logger: c.get('log'),
       },
       {
