@@ -4,7 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { type DeliveryMode, deliveryModes } from './kafka/types.ts';
+
+/**
+ * How the engine delivers: exactly-once, or one of the verifier's negative controls. The engine has
+ * the same list (lib/kafka/types.ts); config keeps its own so it depends on no layer it configures,
+ * and a unit test holds the two lists equal.
+ */
+export const deliveryModes = ['exactly-once', 'at-least-once', 'read-then-fence'] as const;
+export type DeliveryMode = (typeof deliveryModes)[number];
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -76,6 +83,10 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   SUBMIT_PRODUCER_SLOTS: int(1, 64).default(4),
   UPLOAD_MAX_BYTES: int(1, 100 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** how long one publisher (a request, or the sweeper) owns publishing a job; above PUBLISH_TIMEOUT_MS */
+  PUBLISH_LEASE_MS: int(1000, 600_000).default(15_000),
+  /** how long publishing one request record may take before submit answers 503 */
+  PUBLISH_TIMEOUT_MS: int(100, 300_000).default(5_000),
 
   EVALUATE_MAX_DURATION_MS: int(1000).default(60_000),
   EVALUATE_MAX_IDLE_MS: int(100).default(3_000),
@@ -84,6 +95,7 @@ const schema = z.object({
   EVALUATE_MAX_ATTEMPTS: int(1, 100).default(3),
   EVALUATE_CONCURRENCY: int(1, 1000).default(32),
   EVALUATE_LOOP_PAUSE_MS: int(0).default(1_000),
+  EVALUATE_OUTAGE_BUDGET_MS: int(0).default(30_000),
   /** the sweeper republishes jobs accepted but still unpublished after this long */
   SWEEP_UNPUBLISHED_AFTER_MS: int(0).default(30_000),
 
@@ -113,6 +125,8 @@ export interface Config {
     deliveryMode: DeliveryMode;
   };
   submit: { port: number; host: string; producerSlots: number; uploadMaxBytes: number };
+  /** publishing a job's request record, by submit and by the sweeper alike */
+  publish: { leaseMs: number; timeoutMs: number };
   evaluate: {
     maxDurationMs: number;
     maxIdleMs: number;
@@ -121,6 +135,8 @@ export interface Config {
     maxAttempts: number;
     concurrency: number;
     loopPauseMs: number;
+    /** how long a database outage is waited out before the invocation ends non-zero */
+    outageBudgetMs: number;
     sweepUnpublishedAfterMs: number;
   };
   llm: {
@@ -156,6 +172,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'LLM_PROVIDER=openai-compatible needs LLM_BASE_URL (a local server) or LLM_API_KEY (OpenAI)',
     ]);
   }
+  // A lease that could expire under a publish still in progress would let a second publisher in.
+  if (e.PUBLISH_LEASE_MS <= e.PUBLISH_TIMEOUT_MS) {
+    throw new ConfigError([
+      `PUBLISH_LEASE_MS must be above PUBLISH_TIMEOUT_MS (got ${e.PUBLISH_LEASE_MS} and ${e.PUBLISH_TIMEOUT_MS})`,
+    ]);
+  }
   return {
     appName: e.APP_NAME,
     logLevel: e.LOG_LEVEL,
@@ -175,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       producerSlots: e.SUBMIT_PRODUCER_SLOTS,
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     },
+    publish: { leaseMs: e.PUBLISH_LEASE_MS, timeoutMs: e.PUBLISH_TIMEOUT_MS },
     evaluate: {
       maxDurationMs: e.EVALUATE_MAX_DURATION_MS,
       maxIdleMs: e.EVALUATE_MAX_IDLE_MS,
@@ -183,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.EVALUATE_MAX_ATTEMPTS,
       concurrency: e.EVALUATE_CONCURRENCY,
       loopPauseMs: e.EVALUATE_LOOP_PAUSE_MS,
+      outageBudgetMs: e.EVALUATE_OUTAGE_BUDGET_MS,
       sweepUnpublishedAfterMs: e.SWEEP_UNPUBLISHED_AFTER_MS,
     },
     llm: {

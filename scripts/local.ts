@@ -7,8 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stackDir } from '../infra/native/paths.ts';
 import { redact, stackUp } from '../infra/native/stack.ts';
-import { closeDatabase, createDatabase } from '../lib/db/client.ts';
-import { createClient, findClientByKey } from '../lib/db/clients.ts';
+import { createClient, findClientByKey } from '../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 
 const { values } = parseArgs({
   options: { brokers: { type: 'string', default: '1' }, port: { type: 'string', default: '8080' } },

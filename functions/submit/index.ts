@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { queueStatsReader } from '../../lib/console/queue-stats.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -71,6 +71,7 @@ export const app = createApp({
   db,
   publish: (record) => publisher.publish(record),
   jobsTopic: t.jobs,
+  publishing: config.publish,
   uploadMaxBytes: config.submit.uploadMaxBytes,
   logger,
   queueStats: queueStatsReader({

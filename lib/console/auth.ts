@@ -6,8 +6,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
-import type { Database } from '../db/client.ts';
 import { type ConsoleSession, findConsoleSession } from '../db/console-sessions.ts';
+import type { Database } from '../db/database.ts';
 
 export type ConsoleEnv = { Variables: { session: ConsoleSession; sessionToken: string } };
 

@@ -4,7 +4,7 @@
 // copied cookie stops working at once — which a self-contained signed cookie could not do.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, lt, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { clients, consoleSessions } from './schema.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,6 +1,6 @@
 // The console dashboard's figures, each scoped to one client (the same tenant boundary as the API).
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { jobs, results } from './schema.ts';
 
 export interface DashboardStats {

@@ -2,7 +2,7 @@
 // once per job (results.job_id is the primary key), tagged with the request record it came from, so a
 // replay of the same record (its Kafka transaction never committed) is told from a duplicate record.
 import { inArray, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { jobs, results, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 

@@ -1,8 +1,9 @@
 // Builds the submit app against the test file's own database and topics, with real Kafka publishing.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { type ApiDeps, createApp } from '../../lib/api/app.ts';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
-import { createClient } from '../../lib/db/clients.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { createClient } from '../../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import type { OutputRecord } from '../../lib/kafka/types.ts';
 import { testLogger } from './engine.ts';
@@ -40,7 +41,7 @@ export async function apiHarness(
     publish: (r) => (override ? override(r) : publisher.publish(r)),
     jobsTopic: topics.jobs,
     uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
-    publishTimeoutMs: 3000,
+    publishing: { ...loadConfig({}).publish, timeoutMs: 3000 },
     logger: testLogger,
     readiness: async () => ({ database: true, broker: true }),
     queueStats: options.queueStats,

@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueStatsReader } from '../../lib/console/queue-stats.ts';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { results } from '../../lib/db/schema.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';

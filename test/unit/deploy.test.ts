@@ -104,7 +104,7 @@ describe('kubernetes manifests', () => {
   });
 });
 
-describe('deploy --dry-run', () => {
+describe('deploy --dry-run', { timeout: 60_000 }, () => {
   const dryRun = (target: string) =>
     execFileSync(
       process.execPath,

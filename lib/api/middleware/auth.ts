@@ -2,10 +2,10 @@
 // cached briefly, so a revoked key stops working within the cache's lifetime.
 import type { MiddlewareHandler } from 'hono';
 import { consoleClientOf } from '../../console/api.ts';
-import type { Database } from '../../db/client.ts';
-import { findClientByKey } from '../../db/clients.ts';
+import { findClientByKey } from '../../db/api-clients.ts';
+import type { Database } from '../../db/database.ts';
 import { codes } from '../../errors.ts';
-import { ttlCache } from '../batcher.ts';
+import { ttlCache } from '../../util/ttl-cache.ts';
 import type { Env } from '../context.ts';
 import { Problem } from './problem.ts';
 
