@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { defaultRetrySchedule, parseSchedule } from './webhooks/schedule.ts';
 
 /**
  * How the engine delivers: exactly-once, or one of the verifier's negative controls. The engine has
@@ -107,6 +108,36 @@ const schema = z.object({
   LLM_CONCURRENCY: int(1, 256).default(8),
   /** simulated latency per step of the offline provider (load tests, the chaos verifier) */
   OFFLINE_PROVIDER_DELAY_MS: int(0, 60_000).default(0),
+
+  KAFKA_NOTIFY_GROUP: identifier.default('cv-evaluator-notify'),
+  KAFKA_TOPIC_NOTIFY_DLQ: identifier.default('evaluate-results-dlq'),
+  NOTIFY_MAX_DURATION_MS: int(1000).default(60_000),
+  NOTIFY_MAX_IDLE_MS: int(100).default(3_000),
+  NOTIFY_SESSION_TIMEOUT_MS: int(1000, 300_000).default(30_000),
+  NOTIFY_CONCURRENCY: int(1, 1000).default(32),
+  NOTIFY_LOOP_PAUSE_MS: int(0).default(1_000),
+  /** delays before each attempt, Standard Webhooks' by default; compress it for tests */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default(defaultRetrySchedule)
+    .transform((s, ctx) => {
+      try {
+        return parseSchedule(s);
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a comma-separated schedule like "${defaultRetrySchedule}" (${err})`,
+        });
+        return z.NEVER;
+      }
+    }),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
+  /** how long the previous secret keeps signing after a rotation */
+  WEBHOOK_SECRET_OVERLAP_MS: int(0).default(24 * 3_600_000),
+  /** local development and tests only: lets webhooks reach loopback and private addresses */
+  WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
+  /** the service's public URL, for the links in webhook payloads (relative links without it) */
+  PUBLIC_BASE_URL: z.url({ error: 'an http(s) URL' }).optional(),
 });
 
 type Env = z.infer<typeof schema>;
@@ -138,6 +169,22 @@ export interface Config {
     /** how long a database outage is waited out before the invocation ends non-zero */
     outageBudgetMs: number;
     sweepUnpublishedAfterMs: number;
+  };
+  notify: {
+    group: string;
+    dlqTopic: string;
+    maxDurationMs: number;
+    maxIdleMs: number;
+    sessionTimeoutMs: number;
+    concurrency: number;
+    loopPauseMs: number;
+  };
+  webhooks: {
+    retrySchedule: number[];
+    timeoutMs: number;
+    secretOverlapMs: number;
+    allowPrivate: boolean;
+    publicBaseUrl: string;
   };
   llm: {
     provider: Env['LLM_PROVIDER'];
@@ -208,6 +255,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       loopPauseMs: e.EVALUATE_LOOP_PAUSE_MS,
       outageBudgetMs: e.EVALUATE_OUTAGE_BUDGET_MS,
       sweepUnpublishedAfterMs: e.SWEEP_UNPUBLISHED_AFTER_MS,
+    },
+    notify: {
+      group: e.KAFKA_NOTIFY_GROUP,
+      dlqTopic: e.KAFKA_TOPIC_NOTIFY_DLQ,
+      maxDurationMs: e.NOTIFY_MAX_DURATION_MS,
+      maxIdleMs: e.NOTIFY_MAX_IDLE_MS,
+      sessionTimeoutMs: e.NOTIFY_SESSION_TIMEOUT_MS,
+      concurrency: e.NOTIFY_CONCURRENCY,
+      loopPauseMs: e.NOTIFY_LOOP_PAUSE_MS,
+    },
+    webhooks: {
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_MS,
+      allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === 'true',
+      publicBaseUrl: e.PUBLIC_BASE_URL ?? '',
     },
     llm: {
       provider: e.LLM_PROVIDER,
