@@ -24,6 +24,7 @@ import { dashboardFigures, type QueueStats } from './pages/dashboard.ts';
 import { type Filters, type JobItem, jobsPage, jobTable } from './pages/jobs.ts';
 import { outcome, resultPage } from './pages/result.ts';
 import { signInPage } from './pages/sign-in.ts';
+import { mountPositions } from './positions.ts';
 
 export interface ConsoleDeps {
   db: Database;
@@ -95,7 +96,7 @@ export function createConsole(deps: ConsoleDeps): Hono {
     current,
     csrfToken: c.get('session').csrfToken,
     clientName: c.get('session').clientName,
-    positions: deps.hasRoute('GET', '/v1/positions'),
+    positions: true,
   });
   const call = (clientId: string, path: string, init: RequestInit = {}) => deps.api(path, init, clientId);
   const queue = async () => (deps.queueStats ? await deps.queueStats().catch(() => undefined) : undefined);
@@ -227,6 +228,7 @@ export function createConsole(deps: ConsoleDeps): Hono {
     return c.json(await res.json(), 202);
   });
 
+  mountPositions(signedIn, deps.db, nav);
   app.route('/', signedIn);
   root.route('/app', app);
   return root;

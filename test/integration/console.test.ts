@@ -273,6 +273,12 @@ describe('console in Chromium', () => {
       /^[1-5]$/,
     );
     expect(await page.getByRole('heading', { name: 'Provenance' }).count()).toBe(1);
+    // evidence: quotes per criterion, each highlighted in the document text it was found in
+    const quotes = await page.locator('q[data-evidence=cv]').allTextContents();
+    expect(quotes.length).toBeGreaterThan(0);
+    const marks = await page.locator('.doc mark').allTextContents();
+    expect(marks.length).toBeGreaterThan(0);
+    for (const m of marks) expect(CV('Alice') + CV('Bob') + REPORT).toContain(m);
     await check(page, 'result');
   });
 
