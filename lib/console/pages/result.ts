@@ -51,7 +51,7 @@ ${evidenceSection(p.evidenceQuotes, docs)}`;
 export function outcome(job: Job, result: Result | null, docs: Documents = []): Html {
   const status = result?.outcome ?? job.status;
   const live = !terminal(status);
-  return html`<div id="outcome" data-outcome="${status}" ${live ? html`hx-get="/app/jobs/${job.id}/outcome" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}>
+  return html`<div id="outcome" data-outcome="${status}" ${live ? html`hx-get="/app/jobs/${job.id}/outcome" hx-trigger="every 500ms" hx-swap="outerHTML"` : ''}>
 <p class="status-line" role="status">Status: ${statusBadge(status)}${live ? ' — this page updates by itself.' : ''}</p>
 ${result?.outcome === 'completed' ? completed(result, docs) : ''}
 ${
