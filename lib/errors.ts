@@ -50,6 +50,11 @@ export const errorCatalog = {
   TOO_MANY_PAGES: { status: 422, retriable: false, api: true },
   EXTRACTION_TIMEOUT: { status: 422, retriable: false, api: true },
 
+  // Evaluation inputs: a scoring_rubric that cannot be parsed into parameters and weights, and a job
+  // description (or brief) naming too few concrete requirements to screen against.
+  INVALID_RUBRIC: { status: 422, retriable: false, api: true },
+  CANNOT_SCREEN: { status: 422, retriable: false, api: true },
+
   // Why a job failed (a result's error.code) or why its record went to the DLQ.
   PROVIDER_TIMEOUT: { status: 504, retriable: true, api: false },
   PROVIDER_UNAVAILABLE: { status: 503, retriable: true, api: false },

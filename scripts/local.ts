@@ -1,14 +1,14 @@
 // npm start — brings up the whole system locally: the stack (docker compose when a Docker engine answers,
 // otherwise native Apache Kafka + PostgreSQL), migrations, an API key for local use, then the submit
-// function on :8080 and the evaluate function in --loop mode, in the foreground with prefixed logs.
+// function on :8080 and the evaluate and notify functions in --loop mode, in the foreground with prefixed logs.
 // Ctrl-C stops the functions (SIGTERM, as a platform would); `npm run stack:down` stops the stack.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stackDir } from '../infra/native/paths.ts';
 import { redact, stackUp } from '../infra/native/stack.ts';
-import { closeDatabase, createDatabase } from '../lib/db/client.ts';
-import { createClient, findClientByKey } from '../lib/db/clients.ts';
+import { createClient, findClientByKey } from '../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 
 const { values } = parseArgs({
   options: { brokers: { type: 'string', default: '1' }, port: { type: 'string', default: '8080' } },
@@ -43,6 +43,9 @@ const env = {
   KAFKA_REPLICATION_FACTOR: state.brokers.length >= 3 ? '3' : '1',
   PORT: values.port,
   HOST: '127.0.0.1',
+  PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${values.port}`,
+  // a local receiver (on this machine) is the usual webhook target during development
+  WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE || 'true',
 };
 const children: ChildProcess[] = [];
 function start(name: string, args: string[]): void {
@@ -65,9 +68,11 @@ function start(name: string, args: string[]): void {
 
 start('submit', ['functions/submit/index.ts']);
 start('evaluate', ['functions/evaluate/index.ts', '--loop']);
+start('notify', ['functions/notify/index.ts', '--loop']);
 process.stdout.write(
   `\nlocal system up (${state.mode} stack)\n` +
     `  API          http://127.0.0.1:${values.port}  (docs: http://127.0.0.1:${values.port}/docs)\n` +
+    `  Console      http://127.0.0.1:${values.port}/app  (sign in with the API key below)\n` +
     `  API key      ${apiKey}   (also in ${keyFile})\n` +
     `  Kafka        ${state.kafkaBrokers.join(',')}\n` +
     `  PostgreSQL   ${redact(state.databaseUrl)}\n` +

@@ -3,7 +3,7 @@
 // to back with a pause: the scheduler for compose and local use.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createProvider } from '../../lib/evaluation/providers/index.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
@@ -53,6 +53,7 @@ try {
       db,
       publish: (r) => publisher.publish(r),
       jobsTopic: t.jobs,
+      publishing: config.publish,
       olderThanMs: config.evaluate.sweepUnpublishedAfterMs,
       logger,
     }).catch((err) => {
@@ -102,6 +103,7 @@ try {
       // the engine's in-memory retries outlast the database-counted attempts, so the job is marked
       // failed (with its reason) before the engine would DLQ the record on its own
       maxAttempts: config.evaluate.maxAttempts + 1,
+      dependencyOutageBudgetMs: config.evaluate.outageBudgetMs,
       signal: controller.signal,
     });
     logger.info(
@@ -120,7 +122,11 @@ try {
       'invocation finished',
     );
     telemetryMetrics().invocationDuration.record(Date.now() - started, { stop_reason: report.stopReason });
+    // The database was away for longer than the budget: nothing was committed past the unfinished work.
+    // A job platform runs a failed invocation again; --loop simply tries again after its pause.
+    if (report.stopReason === 'dependency-unavailable') exitCode = 1;
     if (!values.loop || controller.signal.aborted) break;
+    exitCode = 0;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, config.evaluate.loopPauseMs);
       controller.signal.addEventListener(

@@ -3,7 +3,8 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { queueStatsReader } from '../../lib/console/queue-stats.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -70,8 +71,18 @@ export const app = createApp({
   db,
   publish: (record) => publisher.publish(record),
   jobsTopic: t.jobs,
+  publishing: config.publish,
   uploadMaxBytes: config.submit.uploadMaxBytes,
   logger,
+  queueStats: queueStatsReader({
+    admin: async () => {
+      await connectAdmin();
+      return admin;
+    },
+    group: config.kafka.evaluateGroup,
+    jobsTopic: t.jobs,
+    dlqTopic: t.dlq,
+  }),
   readiness: async () => {
     const database = await db.$client`select 1`.then(() => true).catch(() => false);
     const broker = await (async () => {

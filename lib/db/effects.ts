@@ -1,10 +1,10 @@
 // The evaluator's effects in PostgreSQL (DESIGN.md §5.1 steps 3 and 5). Each terminal outcome is stored
 // once per job (results.job_id is the primary key), tagged with the request record it came from, so a
 // replay of the same record (its Kafka transaction never committed) is told from a duplicate record.
-import { sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from './database.ts';
 import { idIn } from './id-list.ts';
-import { jobs, results, uploads } from './schema.ts';
+import { jobs, positionVersions, results, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 
 export type ResultRow = typeof results.$inferSelect;
@@ -31,11 +31,23 @@ async function loadJobsUntraced(db: Database, ids: string[]): Promise<Map<string
       attempts: jobs.attempts,
       cvText: sql<string>`${cv}`,
       projectText: sql<string>`${project}`,
-      jobDescription: jobs.jobDescription,
-      studyCaseBrief: jobs.studyCaseBrief,
-      scoringRubric: jobs.scoringRubric,
+      // a position's job evaluates against the position version it recorded
+      jobDescription: sql<
+        string | null
+      >`coalesce(${jobs.jobDescription}, ${positionVersions.jobDescription})`,
+      studyCaseBrief: sql<
+        string | null
+      >`coalesce(${jobs.studyCaseBrief}, ${positionVersions.studyCaseBrief})`,
+      scoringRubric: sql<string | null>`coalesce(${jobs.scoringRubric}, ${positionVersions.scoringRubric})`,
     })
     .from(jobs)
+    .leftJoin(
+      positionVersions,
+      and(
+        eq(positionVersions.positionId, jobs.positionId),
+        eq(positionVersions.version, jobs.positionVersion),
+      ),
+    )
     .where(idIn(jobs.id, ids));
   return new Map(rows.map((r) => [r.id, r]));
 }

@@ -11,18 +11,21 @@
 // Attempts are counted in PostgreSQL. A transient failure is retried (the engine re-runs the record)
 // until EVALUATE_MAX_ATTEMPTS, then the job fails with the reason and the record goes to the DLQ.
 import pLimit from 'p-limit';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
-import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { CannotScreenError, evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { InvalidRubricError } from '../evaluation/rubric.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
-import { RecordError } from '../kafka/errors.ts';
+import { DependencyUnavailableError, RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
+import { jobRequestSchema } from '../records/job-request.ts';
+import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
-import { jobRequestSchema, resultEventRecord } from './records.ts';
 
 export interface EvaluateHandlerOptions {
   db: Database;
@@ -56,7 +59,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     stageMs: { load: 0, provider: 0, store: 0 },
   };
 
-  const handler = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
+  const handle = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
     const outputs: OutputRecord[] = [];
     const dlq: DlqDecision[] = [];
     const requests: { record: InputRecord; jobId: string }[] = [];
@@ -136,6 +139,11 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                     jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
                     studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
                     scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
+                    overridden: {
+                      jobDescription: job.jobDescription != null,
+                      studyCaseBrief: job.studyCaseBrief != null,
+                      scoringRubric: job.scoringRubric != null,
+                    },
                   },
                   o.provider,
                 ),
@@ -148,7 +156,12 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           } catch (err) {
             const code = err instanceof AppError ? err.code : codes.EVALUATION_FAILED;
             const message = err instanceof Error ? err.message : String(err);
-            if (err instanceof InvalidAnswerError) {
+            // no retry can change these: the answers stayed invalid, or the inputs cannot be screened
+            if (
+              err instanceof InvalidAnswerError ||
+              err instanceof CannotScreenError ||
+              err instanceof InvalidRubricError
+            ) {
               stats.failed += 1;
               outcomes.push(failed(t.jobId, code, message, attempt, o.provider, source));
             } else if (attempt >= o.maxAttempts) {
@@ -196,6 +209,13 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     }
     return { outputs, dlq };
   };
+  // A database that is down or restarting says nothing about the records: the engine must wait it
+  // out, not send the records to the DLQ.
+  const handler: BatchHandler = (batch) =>
+    handle(batch).catch((err: unknown) => {
+      if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', { cause: err });
+      throw err;
+    });
   return Object.assign(handler, { stats });
 }
 
@@ -226,7 +246,8 @@ function completed(
     overallSummary: r.overallSummary,
     cvScores: r.cvScores,
     projectScores: r.projectScores,
-    provenance: { ...r.provenance, jobAttempts: attempt },
+    // the verified quotes and the flags travel with the provenance (the result API returns them)
+    provenance: { ...r.provenance, jobAttempts: attempt, evidenceQuotes: r.evidence, flags: r.flags },
     ...source,
   };
 }

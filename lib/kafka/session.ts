@@ -18,10 +18,11 @@ import type { Logger } from '../telemetry/logger.ts';
 import { withBatchSpan } from './batch-span.ts';
 import type { Delivery } from './delivery.ts';
 import { dlqRecords } from './dlq.ts';
-import { isFencedError } from './errors.ts';
+import { type DependencyUnavailableError, isDependencyUnavailable, isFencedError } from './errors.ts';
 import { ENGINE_EVENTS } from './events.ts';
 import { sleepWithHeartbeat, withHeartbeat } from './heartbeat.ts';
 import { committedOffset, logStartOffset } from './offsets.ts';
+import { DependencyOutage } from './outage.ts';
 import { PartitionState } from './partition.ts';
 import { HandlerRetries } from './retries.ts';
 import {
@@ -45,6 +46,7 @@ export class ConsumeTransformProduceSession {
   private readonly partitions = new Map<number, PartitionState>();
   private readonly retries: HandlerRetries;
   private readonly counters: SessionCounters;
+  private readonly outage: DependencyOutage;
   private generation = 0;
   private joined = false;
   private lastActivity = Date.now();
@@ -57,6 +59,7 @@ export class ConsumeTransformProduceSession {
     this.log = o.logger;
     this.counters = new SessionCounters(o.mode, o.topic);
     this.retries = new HandlerRetries(o.maxAttempts, o.retryBackoffMs);
+    this.outage = new DependencyOutage(o.dependencyOutageBudgetMs);
     this.consumer = o.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs,
@@ -278,7 +281,14 @@ export class ConsumeTransformProduceSession {
         const { topic, handler, heartbeatIntervalMs } = this.options;
         const batch = { topic, partition: state.partition, records: chunk, attempt };
         result = await withHeartbeat(payload, heartbeatIntervalMs, () => handler(batch));
+        this.outage.recovered();
       } catch (err) {
+        if (isDependencyUnavailable(err)) {
+          // Not the records' fault: nothing is committed, the offset stays, the same chunk is tried again.
+          if (!(await this.waitOutOutage(payload, state, err))) return;
+          queue.unshift(chunk);
+          continue;
+        }
         this.counters.report.handlerErrors += 1;
         this.log?.warn(
           {
@@ -306,6 +316,36 @@ export class ConsumeTransformProduceSession {
       if (!(await this.commitChunk(payload, state, chunk, result, next))) return;
       this.retries.committed(chunk);
     }
+  }
+
+  /** Backs off during an outage; false once it outlasted its budget (the session then stops). */
+  private async waitOutOutage(
+    payload: EachBatchPayload,
+    state: PartitionState,
+    err: DependencyUnavailableError,
+  ) {
+    const backoffMs = this.outage.failed();
+    this.counters.report.dependencyWaits += 1;
+    this.log?.warn(
+      {
+        event: ENGINE_EVENTS.dependencyUnavailable,
+        partition: state.partition,
+        dependency: err.dependency,
+        outageMs: this.outage.lastedMs(),
+        backoffMs,
+        err: String(err.cause ?? err),
+      },
+      backoffMs === undefined
+        ? 'dependency unavailable for longer than the budget: stopping, nothing committed'
+        : 'dependency unavailable: nothing committed, trying the same records again',
+    );
+    if (backoffMs === undefined) {
+      this.requestStop('dependency-unavailable');
+      return false;
+    }
+    const { heartbeatIntervalMs } = this.options;
+    await sleepWithHeartbeat(payload, backoffMs, heartbeatIntervalMs, () => !!this.stopping);
+    return !this.stopping;
   }
 
   /** Steps 3–4: one transaction with the outputs, DLQ records and the offset; resolve only after commit. */
