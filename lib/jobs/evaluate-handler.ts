@@ -14,6 +14,7 @@ import pLimit from 'p-limit';
 import type { Database } from '../db/database.ts';
 import {
   loadJobs,
+  loadJobTexts,
   loadResults,
   type NewOutcome,
   type ResultRow,
@@ -33,6 +34,10 @@ import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
+import { batchedLoader, byteBudget } from './text-budget.ts';
+
+/** 32 MiB of documents: ~16 jobs at the extraction limits, thousands of ordinary CVs. */
+const DEFAULT_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
 
 export interface EvaluateHandlerOptions {
   db: Database;
@@ -40,6 +45,8 @@ export interface EvaluateHandlerOptions {
   resultsTopic: string;
   maxAttempts: number;
   concurrency?: number;
+  /** most bytes of documents held at once, over all batches in flight (lib/jobs/text-budget.ts) */
+  textBudgetBytes?: number;
   logger?: Logger;
   /** test seam: observe each provider evaluation */
   onEvaluate?: (jobId: string) => void;
@@ -57,6 +64,8 @@ export interface HandlerStats {
 
 export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler & { stats: HandlerStats } {
   const limit = pLimit(o.concurrency ?? 16);
+  const textBudget = byteBudget(o.textBudgetBytes ?? DEFAULT_TEXT_BUDGET_BYTES);
+  const loadTexts = batchedLoader((ids: string[]) => loadJobTexts(o.db, ids));
   const stats: HandlerStats = {
     evaluated: 0,
     replayed: 0,
@@ -128,7 +137,16 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     await Promise.all(
       todo.map((t) =>
         limit(async () => {
-          const job = jobs.get(t.jobId)!;
+          // the job's documents are in memory only while it is evaluated, within the shared budget
+          const release = await textBudget.take(jobs.get(t.jobId)!.textBytes);
+          const job = await loadTexts(t.jobId).catch((err: unknown) => {
+            release();
+            throw err;
+          });
+          if (!job) {
+            release();
+            throw new Error(`job ${t.jobId} vanished while its batch was handled`);
+          }
           const attempt = attempts.get(t.jobId) ?? 1;
           const source = { sourcePartition: partition, sourceOffset: BigInt(t.record.offset) };
           const evalStarted = performance.now();
@@ -191,6 +209,8 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
               o.logger?.warn({ job_id: t.jobId, attempt, err: message }, 'evaluation failed; will retry');
               transient.push({ offset: t.record.offset, err });
             }
+          } finally {
+            release();
           }
         }),
       ),
