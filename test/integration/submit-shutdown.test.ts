@@ -54,17 +54,19 @@ describe('submit shutdown', () => {
     });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const base = `http://127.0.0.1:${port}`;
-    for (
-      let i = 0;
-      i < 100 &&
-      !(await fetch(`${base}/healthz`).then(
+    // Wait until this child answers (a loaded machine can take tens of seconds to start it): a SIGTERM
+    // sent while it is still loading would kill it before its handlers exist and test nothing.
+    const deadline = Date.now() + 100_000;
+    let healthy = false;
+    while (!healthy && Date.now() < deadline) {
+      healthy = await fetch(`${base}/healthz`).then(
         (r) => r.ok,
         () => false,
-      ));
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 200));
+      );
+      if (!healthy) await new Promise((r) => setTimeout(r, 200));
     }
+    expect(healthy, 'submit answered /healthz').toBe(true);
+    expect(out).toContain('submit listening');
     const body = JSON.stringify({
       cv_id: rows.find((r) => r.kind === 'cv')!.id,
       project_id: rows.find((r) => r.kind === 'project')!.id,
