@@ -13,6 +13,7 @@
 import pLimit from 'p-limit';
 import type { Database } from '../db/client.ts';
 import {
+  claimProviderCall,
   loadJobs,
   loadResults,
   type NewOutcome,
@@ -26,11 +27,13 @@ import { defaultDocuments } from '../evaluation/documents/index.ts';
 import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
 import { DependencyUnavailableError, RecordError } from '../kafka/errors.ts';
-import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
+import type { BatchHandler, DlqDecision, InputRecord, OutputRecord, PartitionBatch } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
 import { jobRequestSchema, resultEventRecord } from './records.ts';
+
+const MAX_UNSTORED = 10_000;
 
 export interface EvaluateHandlerOptions {
   db: Database;
@@ -55,7 +58,16 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
   const limit = pLimit(o.concurrency ?? 16);
   const stats: HandlerStats = { evaluated: 0, replayed: 0, duplicates: 0, failed: 0, poison: 0 };
 
-  const handle = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
+  // Outcomes evaluated but not yet stored (the write failed): a retry stores them instead of paying the
+  // provider again. Bounded: the oldest are forgotten first.
+  const unstored = new Map<string, NewOutcome>();
+  const remember = (outcome: NewOutcome) => {
+    unstored.delete(outcome.jobId);
+    unstored.set(outcome.jobId, outcome);
+    if (unstored.size > MAX_UNSTORED) unstored.delete(unstored.keys().next().value!);
+  };
+
+  const handle = async ({ records, partition, signal }: PartitionBatch) => {
     const outputs: OutputRecord[] = [];
     const dlq: DlqDecision[] = [];
     const requests: { record: InputRecord; jobId: string }[] = [];
@@ -112,12 +124,27 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     );
     const outcomes: NewOutcome[] = [];
     const transient: { offset: string; err: unknown }[] = [];
-    await Promise.all(
+    // Every evaluation runs to its end even when another one's database call fails, so that what was
+    // paid for is remembered (below) before the error is raised.
+    const settled = await Promise.allSettled(
       todo.map((t) =>
         limit(async () => {
           const job = jobs.get(t.jobId)!;
           const attempt = attempts.get(t.jobId) ?? 1;
           const source = { sourcePartition: partition, sourceOffset: BigInt(t.record.offset) };
+          // Evaluated before, but its outcome never made it to the database: store that one.
+          const unsaved = unstored.get(t.jobId);
+          if (unsaved?.sourcePartition === partition && unsaved.sourceOffset === source.sourceOffset) {
+            outcomes.push(unsaved);
+            return;
+          }
+          // The rebalance already decided this batch will not be committed: do not pay for it.
+          if (signal?.aborted) return;
+          // Counted before the call; refused when the outcome was stored meanwhile (a new owner did it).
+          if (!(await claimProviderCall(o.db, t.jobId))) {
+            stats.duplicates += 1;
+            return;
+          }
           const evalStarted = performance.now();
           try {
             o.onEvaluate?.(t.jobId);
@@ -175,7 +202,11 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
 
     // Store first, even when some records must be retried: their siblings are then replays, not
     // re-evaluations, when the engine runs the records again.
+    for (const outcome of outcomes) remember(outcome);
+    const failure = settled.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
     const winners = await recordOutcomes(o.db, outcomes);
+    for (const outcome of outcomes) unstored.delete(outcome.jobId);
     for (const outcome of outcomes) {
       const row = winners.get(outcome.jobId);
       if (row && row.sourcePartition === partition && row.sourceOffset === outcome.sourceOffset) {
