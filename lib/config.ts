@@ -4,7 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { type DeliveryMode, deliveryModes } from './kafka/types.ts';
+import { defaultRetrySchedule, parseSchedule } from './webhooks/schedule.ts';
+
+/**
+ * How the engine delivers: exactly-once, or one of the verifier's negative controls. The engine has
+ * the same list (lib/kafka/types.ts); config keeps its own so it depends on no layer it configures,
+ * and a unit test holds the two lists equal.
+ */
+export const deliveryModes = ['exactly-once', 'at-least-once', 'read-then-fence'] as const;
+export type DeliveryMode = (typeof deliveryModes)[number];
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -55,6 +63,8 @@ export function defaultInstanceId(): string {
 const schema = z.object({
   APP_NAME: identifier.default('cv-evaluator'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines on a terminal, JSON otherwise */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   INSTANCE_ID: identifier.default(defaultInstanceId),
 
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/cv_evaluator'),
@@ -74,6 +84,10 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   SUBMIT_PRODUCER_SLOTS: int(1, 64).default(4),
   UPLOAD_MAX_BYTES: int(1, 100 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** how long one publisher (a request, or the sweeper) owns publishing a job; above PUBLISH_TIMEOUT_MS */
+  PUBLISH_LEASE_MS: int(1000, 600_000).default(15_000),
+  /** how long publishing one request record may take before submit answers 503 */
+  PUBLISH_TIMEOUT_MS: int(100, 300_000).default(5_000),
 
   EVALUATE_MAX_DURATION_MS: int(1000).default(60_000),
   EVALUATE_MAX_IDLE_MS: int(100).default(3_000),
@@ -92,8 +106,40 @@ const schema = z.object({
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: int(100).default(30_000),
   LLM_CONCURRENCY: int(1, 256).default(8),
+  /** redact personal data before text reaches the model: auto = only for remote (non-loopback) servers */
+  LLM_REDACT: z.enum(['auto', 'on', 'off']).default('auto'),
   /** simulated latency per step of the offline provider (load tests, the chaos verifier) */
   OFFLINE_PROVIDER_DELAY_MS: int(0, 60_000).default(0),
+
+  KAFKA_NOTIFY_GROUP: identifier.default('cv-evaluator-notify'),
+  KAFKA_TOPIC_NOTIFY_DLQ: identifier.default('evaluate-results-dlq'),
+  NOTIFY_MAX_DURATION_MS: int(1000).default(60_000),
+  NOTIFY_MAX_IDLE_MS: int(100).default(3_000),
+  NOTIFY_SESSION_TIMEOUT_MS: int(1000, 300_000).default(30_000),
+  NOTIFY_CONCURRENCY: int(1, 1000).default(32),
+  NOTIFY_LOOP_PAUSE_MS: int(0).default(1_000),
+  /** delays before each attempt, Standard Webhooks' by default; compress it for tests */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default(defaultRetrySchedule)
+    .transform((s, ctx) => {
+      try {
+        return parseSchedule(s);
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a comma-separated schedule like "${defaultRetrySchedule}" (${err})`,
+        });
+        return z.NEVER;
+      }
+    }),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
+  /** how long the previous secret keeps signing after a rotation */
+  WEBHOOK_SECRET_OVERLAP_MS: int(0).default(24 * 3_600_000),
+  /** local development and tests only: lets webhooks reach loopback and private addresses */
+  WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
+  /** the service's public URL, for the links in webhook payloads (relative links without it) */
+  PUBLIC_BASE_URL: z.url({ error: 'an http(s) URL' }).optional(),
 });
 
 type Env = z.infer<typeof schema>;
@@ -101,6 +147,7 @@ type Env = z.infer<typeof schema>;
 export interface Config {
   appName: string;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: Env['LOG_FORMAT'];
   instanceId: string;
   database: { url: string; poolSize: number };
   kafka: {
@@ -112,6 +159,8 @@ export interface Config {
     deliveryMode: DeliveryMode;
   };
   submit: { port: number; host: string; producerSlots: number; uploadMaxBytes: number };
+  /** publishing a job's request record, by submit and by the sweeper alike */
+  publish: { leaseMs: number; timeoutMs: number };
   evaluate: {
     maxDurationMs: number;
     maxIdleMs: number;
@@ -124,6 +173,22 @@ export interface Config {
     outageBudgetMs: number;
     sweepUnpublishedAfterMs: number;
   };
+  notify: {
+    group: string;
+    dlqTopic: string;
+    maxDurationMs: number;
+    maxIdleMs: number;
+    sessionTimeoutMs: number;
+    concurrency: number;
+    loopPauseMs: number;
+  };
+  webhooks: {
+    retrySchedule: number[];
+    timeoutMs: number;
+    secretOverlapMs: number;
+    allowPrivate: boolean;
+    publicBaseUrl: string;
+  };
   llm: {
     provider: Env['LLM_PROVIDER'];
     baseUrl: string | undefined;
@@ -131,6 +196,7 @@ export interface Config {
     model: string;
     timeoutMs: number;
     concurrency: number;
+    redact: Env['LLM_REDACT'];
     offlineDelayMs: number;
   };
 }
@@ -157,9 +223,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'LLM_PROVIDER=openai-compatible needs LLM_BASE_URL (a local server) or LLM_API_KEY (OpenAI)',
     ]);
   }
+  // A lease that could expire under a publish still in progress would let a second publisher in.
+  if (e.PUBLISH_LEASE_MS <= e.PUBLISH_TIMEOUT_MS) {
+    throw new ConfigError([
+      `PUBLISH_LEASE_MS must be above PUBLISH_TIMEOUT_MS (got ${e.PUBLISH_LEASE_MS} and ${e.PUBLISH_TIMEOUT_MS})`,
+    ]);
+  }
   return {
     appName: e.APP_NAME,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     instanceId: e.INSTANCE_ID,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kafka: {
@@ -176,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       producerSlots: e.SUBMIT_PRODUCER_SLOTS,
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     },
+    publish: { leaseMs: e.PUBLISH_LEASE_MS, timeoutMs: e.PUBLISH_TIMEOUT_MS },
     evaluate: {
       maxDurationMs: e.EVALUATE_MAX_DURATION_MS,
       maxIdleMs: e.EVALUATE_MAX_IDLE_MS,
@@ -187,6 +261,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       outageBudgetMs: e.EVALUATE_OUTAGE_BUDGET_MS,
       sweepUnpublishedAfterMs: e.SWEEP_UNPUBLISHED_AFTER_MS,
     },
+    notify: {
+      group: e.KAFKA_NOTIFY_GROUP,
+      dlqTopic: e.KAFKA_TOPIC_NOTIFY_DLQ,
+      maxDurationMs: e.NOTIFY_MAX_DURATION_MS,
+      maxIdleMs: e.NOTIFY_MAX_IDLE_MS,
+      sessionTimeoutMs: e.NOTIFY_SESSION_TIMEOUT_MS,
+      concurrency: e.NOTIFY_CONCURRENCY,
+      loopPauseMs: e.NOTIFY_LOOP_PAUSE_MS,
+    },
+    webhooks: {
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_MS,
+      allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === 'true',
+      publicBaseUrl: e.PUBLIC_BASE_URL ?? '',
+    },
     llm: {
       provider: e.LLM_PROVIDER,
       baseUrl: e.LLM_BASE_URL,
@@ -194,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       model: e.LLM_MODEL,
       timeoutMs: e.LLM_TIMEOUT_MS,
       concurrency: e.LLM_CONCURRENCY,
+      redact: e.LLM_REDACT,
       offlineDelayMs: e.OFFLINE_PROVIDER_DELAY_MS,
     },
   };

@@ -1,9 +1,11 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { type UploadKind, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 
 export interface NewUpload {
+  /** set by callers that must tell the returned rows apart (bulk upload) */
+  id?: string;
   clientId: string;
   kind: UploadKind;
   filename: string;

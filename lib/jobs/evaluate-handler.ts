@@ -11,7 +11,7 @@
 // Attempts are counted in PostgreSQL. A transient failure is retried (the engine re-runs the record)
 // until EVALUATE_MAX_ATTEMPTS, then the job fails with the reason and the record goes to the DLQ.
 import pLimit from 'p-limit';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import {
   claimProviderCall,
   loadJobs,
@@ -24,14 +24,16 @@ import {
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
-import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { CannotScreenError, evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { InvalidRubricError } from '../evaluation/rubric.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
 import { DependencyUnavailableError, RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord, PartitionBatch } from '../kafka/types.ts';
+import { jobRequestSchema } from '../records/job-request.ts';
+import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
-import { jobRequestSchema, resultEventRecord } from './records.ts';
 
 const MAX_UNSTORED = 10_000;
 
@@ -52,11 +54,20 @@ export interface HandlerStats {
   duplicates: number;
   failed: number;
   poison: number;
+  /** wall time per stage, summed over batches (provider: summed over jobs, which overlap) */
+  stageMs: { load: number; provider: number; store: number };
 }
 
 export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler & { stats: HandlerStats } {
   const limit = pLimit(o.concurrency ?? 16);
-  const stats: HandlerStats = { evaluated: 0, replayed: 0, duplicates: 0, failed: 0, poison: 0 };
+  const stats: HandlerStats = {
+    evaluated: 0,
+    replayed: 0,
+    duplicates: 0,
+    failed: 0,
+    poison: 0,
+    stageMs: { load: 0, provider: 0, store: 0 },
+  };
 
   // Outcomes evaluated but not yet stored (the write failed): a retry stores them instead of paying the
   // provider again. Bounded: the oldest are forgotten first.
@@ -82,6 +93,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       }
     }
     const ids = [...new Set(requests.map((r) => r.jobId))];
+    const loadStarted = performance.now();
     const [jobs, stored] = await Promise.all([loadJobs(o.db, ids), loadResults(o.db, ids)]);
 
     const todo: { record: InputRecord; jobId: string }[] = [];
@@ -122,6 +134,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       o.db,
       todo.map((t) => t.jobId),
     );
+    stats.stageMs.load += performance.now() - loadStarted;
     const outcomes: NewOutcome[] = [];
     const transient: { offset: string; err: unknown }[] = [];
     // Every evaluation runs to its end even when another one's database call fails, so that what was
@@ -163,19 +176,29 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                     jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
                     studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
                     scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
+                    overridden: {
+                      jobDescription: job.jobDescription != null,
+                      studyCaseBrief: job.studyCaseBrief != null,
+                      scoringRubric: job.scoringRubric != null,
+                    },
                   },
                   o.provider,
                 ),
             );
-            telemetryMetrics().evaluationDuration.record(performance.now() - evalStarted, {
-              provider: o.provider.name,
-            });
+            const evalMs = performance.now() - evalStarted;
+            stats.stageMs.provider += evalMs;
+            telemetryMetrics().evaluationDuration.record(evalMs, { provider: o.provider.name });
             stats.evaluated += 1;
             outcomes.push(completed(t.jobId, result, attempt, source));
           } catch (err) {
             const code = err instanceof AppError ? err.code : codes.EVALUATION_FAILED;
             const message = err instanceof Error ? err.message : String(err);
-            if (err instanceof InvalidAnswerError) {
+            // no retry can change these: the answers stayed invalid, or the inputs cannot be screened
+            if (
+              err instanceof InvalidAnswerError ||
+              err instanceof CannotScreenError ||
+              err instanceof InvalidRubricError
+            ) {
               stats.failed += 1;
               outcomes.push(failed(t.jobId, code, message, attempt, o.provider, source));
             } else if (attempt >= o.maxAttempts) {
@@ -205,7 +228,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     for (const outcome of outcomes) remember(outcome);
     const failure = settled.find((r) => r.status === 'rejected');
     if (failure) throw failure.reason;
+    const storeStarted = performance.now();
     const winners = await recordOutcomes(o.db, outcomes);
+    stats.stageMs.store += performance.now() - storeStarted;
     for (const outcome of outcomes) unstored.delete(outcome.jobId);
     for (const outcome of outcomes) {
       const row = winners.get(outcome.jobId);
@@ -264,7 +289,8 @@ function completed(
     overallSummary: r.overallSummary,
     cvScores: r.cvScores,
     projectScores: r.projectScores,
-    provenance: { ...r.provenance, jobAttempts: attempt },
+    // the verified quotes and the flags travel with the provenance (the result API returns them)
+    provenance: { ...r.provenance, jobAttempts: attempt, evidenceQuotes: r.evidence, flags: r.flags },
     ...source,
   };
 }

@@ -111,7 +111,8 @@ export class ConsumeTransformProduceSession {
     const report = this.counters.report;
     report.stopReason = this.stopping ?? 'stopped';
     report.durationMs = this.counters.elapsedMs();
-    this.log?.info({ event: ENGINE_EVENTS.finished, report }, 'session finished');
+    const level = report.records ? 'info' : 'debug'; // idle invocations, like joins, are routine
+    this.log?.[level]({ event: ENGINE_EVENTS.finished, report }, 'session finished');
     if (failure && report.stopReason === 'error') throw failure;
     return { ...report };
   }
@@ -146,7 +147,7 @@ export class ConsumeTransformProduceSession {
     for (const [p, state] of this.partitions) {
       if (state.rejoined(mine.has(p))) this.consumer.resume([{ topic: this.options.topic, partitions: [p] }]);
     }
-    this.log?.info(
+    this.log?.debug(
       { event: ENGINE_EVENTS.joined, generation: this.generation, partitions: [...mine] },
       'joined group',
     );

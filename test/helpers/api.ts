@@ -1,8 +1,9 @@
 // Builds the submit app against the test file's own database and topics, with real Kafka publishing.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { createApp } from '../../lib/api/app.ts';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
-import { createClient } from '../../lib/db/clients.ts';
+import { type ApiDeps, createApp } from '../../lib/api/app.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { createClient } from '../../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import type { OutputRecord } from '../../lib/kafka/types.ts';
 import { testLogger } from './engine.ts';
@@ -22,7 +23,12 @@ export interface ApiHarness {
 
 export async function apiHarness(
   stack: IsolatedStack,
-  options: { uploadMaxBytes?: number; databaseUrl?: string } = {},
+  options: {
+    uploadMaxBytes?: number;
+    queueStats?: ApiDeps['queueStats'];
+    allowPrivateWebhooks?: boolean;
+    databaseUrl?: string;
+  } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
@@ -38,11 +44,15 @@ export async function apiHarness(
   const app = createApp({
     db,
     publish: (r) => (override ? override(r) : publisher.publish(r)),
+    publishAll: (rs) =>
+      override ? Promise.all(rs.map((r) => override!(r))).then(() => {}) : publisher.publishAll(rs),
+    webhooks: { allowPrivate: options.allowPrivateWebhooks ?? true, secretOverlapMs: 60_000 },
     jobsTopic: topics.jobs,
     uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
-    publishTimeoutMs: 3000,
+    publishing: { ...loadConfig({}).publish, timeoutMs: 3000 },
     logger: testLogger,
     readiness: async () => ({ database: true, broker: true }),
+    queueStats: options.queueStats,
   });
   const keyA = (await createClient(db, 'client-a')).apiKey;
   const keyB = (await createClient(db, 'client-b')).apiKey;

@@ -4,11 +4,11 @@
 // budget ends the invocation with nothing committed.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
-import { jobRequestRecord } from '../../lib/jobs/records.ts';
 import { runSession } from '../../lib/kafka/session.ts';
+import { jobRequestRecord } from '../../lib/records/job-request.ts';
 import { committedOffsets, testLogger } from '../helpers/engine.ts';
 import { type FakeLlm, goodAnswer, startFakeLlm } from '../helpers/fake-llm.ts';
 import { isolatedStack } from '../helpers/isolation.ts';

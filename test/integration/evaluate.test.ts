@@ -2,14 +2,15 @@
 // between the database commit and the Kafka commit; a duplicate request record; a poison record.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { loadResults } from '../../lib/db/effects.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
-import { jobRequestRecord, resultEvent } from '../../lib/jobs/records.ts';
 import { DLQ_HEADERS } from '../../lib/kafka/dlq.ts';
 import { runSession } from '../../lib/kafka/session.ts';
+import { jobRequestRecord } from '../../lib/records/job-request.ts';
+import { resultEvent } from '../../lib/records/result-event.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
 import { runChild } from '../helpers/child.ts';
 import { testLogger } from '../helpers/engine.ts';

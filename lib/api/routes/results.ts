@@ -4,7 +4,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
 import { getClientJob } from '../../db/jobs.ts';
 import { codes } from '../../errors.ts';
-import { resultEvent } from '../../jobs/records.ts';
+import { resultEvent } from '../../records/result-event.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { Problem } from '../middleware/problem.ts';

@@ -1,7 +1,7 @@
 // API clients. A key is shown once, at creation; only its sha256 is stored.
 import { createHash, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { clients } from './schema.ts';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
