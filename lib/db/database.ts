@@ -11,10 +11,6 @@ export function createDatabase(url: string, options: { poolSize?: number } = {})
     onnotice: () => {},
     // bigint offsets must survive the round trip exactly.
     types: { bigint: postgres.BigInt },
-    // postgres.js reads the array types on each new connection with a query whose failure nothing
-    // catches: a connection lost at that moment (a database restarting) became an unhandled rejection
-    // that ends the process. No column here is an array of a custom type, so the lookup is not needed.
-    fetch_types: false,
   });
   preparePerRequestQueries(sql);
   return drizzle(sql, { schema }) as Database;

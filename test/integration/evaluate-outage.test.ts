@@ -68,7 +68,8 @@ async function invocation(t: Awaited<ReturnType<typeof scenario>>, options: { bu
     provider: new OpenAICompatibleProvider({
       baseUrl: fake.url,
       model: 'fake',
-      timeoutMs: 5000,
+      // generous: a provider timeout on a loaded machine would be a legitimate second call
+      timeoutMs: 30_000,
       concurrency: 4,
       maxRetries: 0,
     }),
