@@ -93,6 +93,19 @@ async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<s
   return new Map(rows.map((r) => [r.id, r.attempts]));
 }
 
+/**
+ * Counts one provider call for a job, unless its outcome is stored already (then false: whoever stored
+ * it paid; a zombie or a late retry must not pay again).
+ */
+async function claimProviderCallUntraced(db: Database, id: string): Promise<boolean> {
+  const rows = await db
+    .update(jobs)
+    .set({ providerCalls: sql`${jobs.providerCalls} + 1` })
+    .where(sql`${jobs.id} = ${id} and not exists (select 1 from ${results} where ${results.jobId} = ${id})`)
+    .returning({ id: jobs.id });
+  return rows.length > 0;
+}
+
 export type NewOutcome = typeof results.$inferInsert;
 
 /**
@@ -137,3 +150,5 @@ export const loadResults = traced('loadResults', loadResultsUntraced);
 export const startAttempts = traced('startAttempts', startAttemptsUntraced);
 
 export const recordOutcomes = traced('recordOutcomes', recordOutcomesUntraced);
+
+export const claimProviderCall = traced('claimProviderCall', claimProviderCallUntraced);

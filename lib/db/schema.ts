@@ -88,6 +88,8 @@ export const jobs = pgTable(
     errorMessage: text('error_message'),
     /** Processing attempts, counted here and not in memory: the process may die between attempts. */
     attempts: integer('attempts').notNull().default(0),
+    /** Provider evaluations started for this job (the provider should be paid once per job). */
+    providerCalls: integer('provider_calls').notNull().default(0),
     /** When the request record was committed to Kafka; null = the sweeper must republish it. */
     publishedAt: timestamp('published_at', { withTimezone: true }),
     /** A request publishing this job holds the lease until then: a same-key retry meanwhile gets 409. */

@@ -13,6 +13,7 @@
 import pLimit from 'p-limit';
 import type { Database } from '../db/database.ts';
 import {
+  claimProviderCall,
   loadJobs,
   loadJobTexts,
   loadResults,
@@ -28,7 +29,7 @@ import { CannotScreenError, evaluate, InvalidAnswerError } from '../evaluation/p
 import { InvalidRubricError } from '../evaluation/rubric.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
 import { DependencyUnavailableError, RecordError } from '../kafka/errors.ts';
-import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
+import type { BatchHandler, DlqDecision, InputRecord, OutputRecord, PartitionBatch } from '../kafka/types.ts';
 import { jobRequestSchema } from '../records/job-request.ts';
 import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -38,6 +39,8 @@ import { batchedLoader, byteBudget } from './text-budget.ts';
 
 /** 32 MiB of documents: ~16 jobs at the extraction limits, thousands of ordinary CVs. */
 const DEFAULT_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
+
+const MAX_UNSTORED = 10_000;
 
 export interface EvaluateHandlerOptions {
   db: Database;
@@ -75,7 +78,16 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     stageMs: { load: 0, provider: 0, store: 0 },
   };
 
-  const handle = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
+  // Outcomes evaluated but not yet stored (the write failed): a retry stores them instead of paying the
+  // provider again. Bounded: the oldest are forgotten first.
+  const unstored = new Map<string, NewOutcome>();
+  const remember = (outcome: NewOutcome) => {
+    unstored.delete(outcome.jobId);
+    unstored.set(outcome.jobId, outcome);
+    if (unstored.size > MAX_UNSTORED) unstored.delete(unstored.keys().next().value!);
+  };
+
+  const handle = async ({ records, partition, signal }: PartitionBatch) => {
     const outputs: OutputRecord[] = [];
     const dlq: DlqDecision[] = [];
     const requests: { record: InputRecord; jobId: string }[] = [];
@@ -134,7 +146,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     stats.stageMs.load += performance.now() - loadStarted;
     const outcomes: NewOutcome[] = [];
     const transient: { offset: string; err: unknown }[] = [];
-    await Promise.all(
+    // Every evaluation runs to its end even when another one's database call fails, so that what was
+    // paid for is remembered (below) before the error is raised.
+    const settled = await Promise.allSettled(
       todo.map((t) =>
         limit(async () => {
           // the job's documents are in memory only while it is evaluated, within the shared budget
@@ -149,6 +163,19 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           }
           const attempt = attempts.get(t.jobId) ?? 1;
           const source = { sourcePartition: partition, sourceOffset: BigInt(t.record.offset) };
+          // Evaluated before, but its outcome never made it to the database: store that one.
+          const unsaved = unstored.get(t.jobId);
+          if (unsaved?.sourcePartition === partition && unsaved.sourceOffset === source.sourceOffset) {
+            outcomes.push(unsaved);
+            return;
+          }
+          // The rebalance already decided this batch will not be committed: do not pay for it.
+          if (signal?.aborted) return;
+          // Counted before the call; refused when the outcome was stored meanwhile (a new owner did it).
+          if (!(await claimProviderCall(o.db, t.jobId))) {
+            stats.duplicates += 1;
+            return;
+          }
           const evalStarted = performance.now();
           try {
             o.onEvaluate?.(t.jobId);
@@ -218,9 +245,13 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
 
     // Store first, even when some records must be retried: their siblings are then replays, not
     // re-evaluations, when the engine runs the records again.
+    for (const outcome of outcomes) remember(outcome);
+    const failure = settled.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
     const storeStarted = performance.now();
     const winners = await recordOutcomes(o.db, outcomes);
     stats.stageMs.store += performance.now() - storeStarted;
+    for (const outcome of outcomes) unstored.delete(outcome.jobId);
     for (const outcome of outcomes) {
       const row = winners.get(outcome.jobId);
       if (row && row.sourcePartition === partition && row.sourceOffset === outcome.sourceOffset) {

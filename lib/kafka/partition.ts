@@ -3,6 +3,7 @@
 import type { Kafka, Producer, Transaction } from 'kafkajs';
 import { FAST_RETRY } from './client.ts';
 import type { PartitionLink } from './delivery.ts';
+import { partitionTransactionalId } from './transactional-id.ts';
 
 export class PartitionState implements PartitionLink {
   /** rebalance generation this partition was established in; -1 = must (re)establish */
@@ -47,6 +48,16 @@ export class PartitionState implements PartitionLink {
    * A rebalance: whatever we held may have had another owner in between, so the partition is
    * established again before its next batch. True when it must be resumed in the consumer.
    */
+  static create(
+    o: { kafka: Kafka; app: string; groupId: string; topic: string; transactionTimeoutMs: number },
+    partition: number,
+    readCommitted: () => Promise<bigint>,
+  ): PartitionState {
+    const transactionalId = partitionTransactionalId(o.app, o.groupId, o.topic, partition);
+    const { kafka, transactionTimeoutMs } = o;
+    return new PartitionState({ partition, kafka, transactionalId, transactionTimeoutMs, readCommitted });
+  }
+
   rejoined(assigned: boolean): boolean {
     this.generation = -1;
     // kafkajs may have reset its fetch position from its own offset cache: a pending seek is void

@@ -32,7 +32,6 @@ import {
   type SessionOptions,
 } from './session-options.ts';
 import { SessionCounters } from './session-report.ts';
-import { partitionTransactionalId } from './transactional-id.ts';
 import type { HandlerResult, InputRecord, SessionReport, StopReason } from './types.ts';
 import { deliveryFor } from './unsafe-delivery.ts';
 
@@ -48,6 +47,8 @@ export class ConsumeTransformProduceSession {
   private readonly retries: HandlerRetries;
   private readonly counters: SessionCounters;
   private readonly outage: DependencyOutage;
+  /** handler calls running now, aborted by a rebalance */
+  private readonly inFlight = new Set<AbortController>();
   private generation = 0;
   private joined = false;
   private lastActivity = Date.now();
@@ -140,6 +141,8 @@ export class ConsumeTransformProduceSession {
     this.counters.report.rebalances += 1;
     this.joined = true;
     this.lastActivity = Date.now();
+    // Nothing a handler is doing now will be committed (commitChunk checks the generation).
+    for (const abort of this.inFlight) abort.abort();
     const mine = new Set(assignment[this.options.topic] ?? []);
     for (const [p, state] of this.partitions) {
       if (state.rejoined(mine.has(p))) this.consumer.resume([{ topic: this.options.topic, partitions: [p] }]);
@@ -153,14 +156,7 @@ export class ConsumeTransformProduceSession {
   private partition(p: number): PartitionState {
     let state = this.partitions.get(p);
     if (!state) {
-      const { kafka, app, groupId, topic, transactionTimeoutMs } = this.options;
-      state = new PartitionState({
-        partition: p,
-        kafka,
-        transactionalId: partitionTransactionalId(app, groupId, topic, p),
-        transactionTimeoutMs,
-        readCommitted: () => this.readCommitted(p),
-      });
+      state = PartitionState.create(this.options, p, () => this.readCommitted(p));
       this.partitions.set(p, state);
     }
     return state;
@@ -273,8 +269,12 @@ export class ConsumeTransformProduceSession {
       let result: HandlerResult;
       try {
         const { topic, handler, heartbeatIntervalMs } = this.options;
-        const batch = { topic, partition: state.partition, records: chunk, attempt };
-        result = await withHeartbeat(payload, heartbeatIntervalMs, () => handler(batch));
+        const abort = new AbortController();
+        const batch = { topic, partition: state.partition, records: chunk, attempt, signal: abort.signal };
+        this.inFlight.add(abort);
+        result = await withHeartbeat(payload, heartbeatIntervalMs, () => handler(batch)).finally(() =>
+          this.inFlight.delete(abort),
+        );
         this.outage.recovered();
       } catch (err) {
         if (isDependencyUnavailable(err)) {

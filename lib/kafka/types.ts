@@ -42,6 +42,8 @@ export interface PartitionBatch {
   records: InputRecord[];
   /** 1 on the first try of these records in this session, then 2, 3, … */
   attempt: number;
+  /** aborted when a rebalance means this batch will not be committed: stop paying for work on it */
+  signal?: AbortSignal;
 }
 
 export type BatchHandler = (batch: PartitionBatch) => Promise<HandlerResult>;

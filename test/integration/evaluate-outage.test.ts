@@ -22,6 +22,8 @@ let fake: FakeLlm;
 let proxy: TcpProxy;
 /** CV evaluations per job, counted by the fake LLM from the CV text (each CV names its job) */
 const cvCalls = new Map<string, number>();
+/** test seam: runs on every request the fake LLM receives */
+let onProviderCall: (() => void) | undefined;
 
 beforeAll(async () => {
   db = createDatabase(stack.databaseUrl);
@@ -31,6 +33,7 @@ beforeAll(async () => {
     const user = body.messages.find((m) => m.role === 'user')?.content ?? '';
     const marker = /CANDIDATE-([\w-]+)/.exec(user)?.[1];
     if (marker && user.includes('## Candidate CV')) cvCalls.set(marker, (cvCalls.get(marker) ?? 0) + 1);
+    onProviderCall?.();
     return undefined;
   });
 });
@@ -65,7 +68,8 @@ async function invocation(t: Awaited<ReturnType<typeof scenario>>, options: { bu
     provider: new OpenAICompatibleProvider({
       baseUrl: fake.url,
       model: 'fake',
-      timeoutMs: 5000,
+      // generous: a provider timeout on a loaded machine would be a legitimate second call
+      timeoutMs: 30_000,
       concurrency: 4,
       maxRetries: 0,
     }),
@@ -134,6 +138,30 @@ describe('evaluator during a database outage', () => {
     const events = await drainTopic(stack.kafka, t.results, { expected: 3 });
     expect(events.map((e) => e.key).sort()).toEqual([...t.ids].sort());
     expect(await drainTopic(stack.kafka, t.dlq, { settleMs: 500 })).toHaveLength(0);
+  });
+
+  it('PostgreSQL goes away while the provider evaluates (the outcome write fails) → after it is back the jobs are stored without calling the provider again', async () => {
+    const t = await scenario('write', 4);
+    let cut = false;
+    onProviderCall = () => {
+      if (cut) return;
+      cut = true;
+      proxy.cut();
+      setTimeout(() => void proxy.restore(), 2000);
+    };
+    const { report } = await invocation(t);
+    onProviderCall = undefined;
+    expect(report.dlq).toBe(0);
+    expect(await statuses(t.ids)).toEqual(t.ids.map(() => 'completed'));
+    for (let i = 0; i < 4; i++) expect(cvCalls.get(`write-${i}`)).toBe(1);
+    const counted = await db.execute<{ provider_calls: number }>(
+      sql`select provider_calls from jobs where id in (${sql.join(
+        t.ids.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`,
+    );
+    expect(counted.map((r) => r.provider_calls)).toEqual([1, 1, 1, 1]);
+    expect(await drainTopic(stack.kafka, t.results, { expected: 4 })).toHaveLength(4);
   });
 
   it('an outage longer than the budget ends the invocation with stopReason dependency-unavailable and no offset committed; the next one completes the jobs', async () => {
