@@ -190,7 +190,7 @@ export class Fleet {
   }
 
   private async waitHealthy(s: Managed): Promise<void> {
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 600; i++) {
       const ok = await fetch(`http://127.0.0.1:${s.port}/healthz`).then(
         (r) => r.ok,
         () => false,
@@ -198,7 +198,7 @@ export class Fleet {
       if (ok) return;
       await sleep(200);
     }
-    log(`${s.name} did not answer /healthz within 30 s`);
+    log(`${s.name} did not answer /healthz within 120 s`);
   }
 
   private watch(child: ChildProcess, name: string): void {

@@ -100,6 +100,10 @@ export async function verify(o: VerifyOptions) {
     const completed = c.jobs.filter((j) => j.status === 'completed' && !doomedIds.has(j.id)).length;
     const durationS = (Date.now() - started) / 1000;
     const calls = rs.provider?.calls;
+    const paid = calls ? Object.values(calls).reduce((a, b) => a + b, 0) : undefined;
+    const needed = c.resultRows
+      .filter((r) => r.outcome === 'completed' && !doomedIds.has(r.jobId))
+      .reduce((sum, r) => sum + storedCalls(r.provenance), 0);
     const report = {
       run: rs.run,
       seed: o.seed,
@@ -120,10 +124,12 @@ export async function verify(o: VerifyOptions) {
       faults: countKinds(faults.applied.map((a) => a.kind)),
       faultNotes: faults.notes,
       provider: o.provider,
-      // the cv step runs exactly once per evaluation: cv calls / completed jobs = evaluations paid per job
-      providerCalls: calls ? Object.values(calls).reduce((a, b) => a + b, 0) : 'n/a',
+      // calls paid ÷ calls the stored evaluations needed (their provenance counts each step's attempts,
+      // repair passes included): 1.00 when every completed job was evaluated exactly once
+      providerCalls: paid ?? 'n/a',
+      providerCallsOfStoredResults: needed,
       providerCallsPerCompletedJob:
-        calls && completed > 0 ? Number(((calls.cv ?? 0) / completed).toFixed(3)) : 'n/a',
+        paid !== undefined && needed > 0 ? Number((paid / needed).toFixed(3)) : 'n/a',
       invocations: fleet.counters.invocations,
       evaluatorFailures: fleet.counters.evaluatorFailures,
       fencedTransactions: fleet.counters.fencedLines,
@@ -145,4 +151,11 @@ export async function verify(o: VerifyOptions) {
     await closeDatabase(db).catch(() => {});
     await rs.teardown();
   }
+}
+
+/** Provider calls one stored evaluation made: the attempts its provenance records per step (3 if absent). */
+function storedCalls(provenance: unknown): number {
+  const attempts = (provenance as { attempts?: Record<string, number> } | null)?.attempts;
+  if (!attempts) return 3;
+  return Object.values(attempts).reduce((a, b) => a + (Number(b) || 0), 0);
 }
