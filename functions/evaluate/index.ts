@@ -98,7 +98,8 @@ try {
       // Request records are ~60 bytes: 256 KiB per partition is thousands of them, at a quarter of the
       // default's memory.
       maxBytesPerPartition: 256 * 1024,
-      // bounds the memory and the transaction of one batch: jobs are loaded with their documents
+      // bounds one batch's transaction and outcome write (its documents are held within the handler's
+      // own byte budget, lib/jobs/text-budget.ts)
       maxBatchRecords: 200,
       // the engine's in-memory retries outlast the database-counted attempts, so the job is marked
       // failed (with its reason) before the engine would DLQ the record on its own
