@@ -18,7 +18,7 @@ import { startTelemetry } from '../../lib/telemetry/otel.ts';
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
 const telemetry = startTelemetry({ serviceName: `${config.appName}-evaluate` });
-const logger = createLogger({ level: config.logLevel, name: 'evaluate' });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'evaluate' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
 const provider = createProvider(config.llm);
@@ -107,7 +107,9 @@ try {
       dependencyOutageBudgetMs: config.evaluate.outageBudgetMs,
       signal: controller.signal,
     });
-    logger.info(
+    // Idle invocations (nothing read, nothing swept) repeat every few seconds under --loop: debug.
+    const idle = report.records === 0 && swept === 0;
+    logger[idle ? 'debug' : 'info'](
       {
         invocation: {
           n: invocation,
