@@ -202,7 +202,8 @@ if (values.java) {
         '--topic',
         topic,
         '--num-records',
-        String(RECORDS),
+        // at least 50,000: ProducerPerformance counts its JVM's warm-up (JIT), which a short run is mostly
+        String(Math.max(RECORDS, 50_000)),
         '--record-size',
         String(SIZE),
         '--throughput',

@@ -95,12 +95,12 @@ try {
       maxIdleMs: config.evaluate.maxIdleMs,
       maxRecords: config.evaluate.maxRecords,
       sessionTimeoutMs: config.evaluate.sessionTimeoutMs,
-      // Request records are ~250 bytes with their trace headers: 512 KiB per partition is ~2,000 of
-      // them, a bounded fetch (× partitions in flight) at half the default's memory.
-      maxBytesPerPartition: 512 * 1024,
-      // One transaction and one outcome write per batch. The documents are not what bounds it: the
-      // handler holds them within its own byte budget (lib/jobs/text-budget.ts), not per batch.
-      maxBatchRecords: 500,
+      // Request records are ~60 bytes: 256 KiB per partition is thousands of them, at a quarter of the
+      // default's memory.
+      maxBytesPerPartition: 256 * 1024,
+      // bounds one batch's transaction and outcome write (its documents are held within the handler's
+      // own byte budget, lib/jobs/text-budget.ts)
+      maxBatchRecords: 200,
       // the engine's in-memory retries outlast the database-counted attempts, so the job is marked
       // failed (with its reason) before the engine would DLQ the record on its own
       maxAttempts: config.evaluate.maxAttempts + 1,
