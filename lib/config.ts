@@ -46,16 +46,18 @@ const identifier = z
   .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'letters, digits, ".", "_" or "-" (1-100 characters)' });
 
 /**
- * A stable identity for this instance: the hostname (a pod's name, a container's id). Where every
- * instance has the same hostname (Cloud Run answers "localhost"), a random suffix keeps live instances
- * apart; the request-side transactional ids then change on restart, which the coordinator tolerates.
+ * An identity unique among live processes: the hostname (a pod's name, a container's id) and the
+ * process id, so two processes on one host differ. Where every instance has the same hostname and pid
+ * (Cloud Run answers "localhost", pid 1), a random suffix keeps live instances apart. Within one
+ * container a restarted process keeps its id (same hostname, pid 1) and fences its predecessor's open
+ * transactions at once; a random id would leave them to the transaction timeout.
  */
-function defaultInstanceId(): string {
+export function defaultInstanceId(): string {
   const host =
     hostname()
       .replace(/[^A-Za-z0-9._-]/g, '-')
       .slice(0, 80) || 'instance';
-  return host === 'localhost' ? `${host}-${randomBytes(4).toString('hex')}` : host;
+  return host === 'localhost' ? `${host}-${randomBytes(4).toString('hex')}` : `${host}-${process.pid}`;
 }
 
 const schema = z.object({
@@ -63,11 +65,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** auto: readable lines on a terminal, JSON otherwise */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
-  INSTANCE_ID: identifier.default(() =>
-    hostname()
-      .replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 100),
-  ),
+  INSTANCE_ID: identifier.default(defaultInstanceId),
 
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/cv_evaluator'),
   DATABASE_POOL_SIZE: int(1, 100).default(10),
@@ -108,6 +106,8 @@ const schema = z.object({
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: int(100).default(30_000),
   LLM_CONCURRENCY: int(1, 256).default(8),
+  /** redact personal data before text reaches the model: auto = only for remote (non-loopback) servers */
+  LLM_REDACT: z.enum(['auto', 'on', 'off']).default('auto'),
   /** simulated latency per step of the offline provider (load tests, the chaos verifier) */
   OFFLINE_PROVIDER_DELAY_MS: int(0, 60_000).default(0),
 
@@ -196,6 +196,7 @@ export interface Config {
     model: string;
     timeoutMs: number;
     concurrency: number;
+    redact: Env['LLM_REDACT'];
     offlineDelayMs: number;
   };
 }
@@ -283,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       model: e.LLM_MODEL,
       timeoutMs: e.LLM_TIMEOUT_MS,
       concurrency: e.LLM_CONCURRENCY,
+      redact: e.LLM_REDACT,
       offlineDelayMs: e.OFFLINE_PROVIDER_DELAY_MS,
     },
   };

@@ -23,11 +23,16 @@ export interface ApiHarness {
 
 export async function apiHarness(
   stack: IsolatedStack,
-  options: { uploadMaxBytes?: number; queueStats?: ApiDeps['queueStats'] } = {},
+  options: {
+    uploadMaxBytes?: number;
+    queueStats?: ApiDeps['queueStats'];
+    allowPrivateWebhooks?: boolean;
+    databaseUrl?: string;
+  } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
-  const db = createDatabase(stack.databaseUrl, { poolSize: 10 });
+  const db = createDatabase(options.databaseUrl ?? stack.databaseUrl, { poolSize: 10 });
   const publisher = new RequestPublisher({
     kafka: stack.kafka,
     app: stack.prefix,
@@ -39,6 +44,9 @@ export async function apiHarness(
   const app = createApp({
     db,
     publish: (r) => (override ? override(r) : publisher.publish(r)),
+    publishAll: (rs) =>
+      override ? Promise.all(rs.map((r) => override!(r))).then(() => {}) : publisher.publishAll(rs),
+    webhooks: { allowPrivate: options.allowPrivateWebhooks ?? true, secretOverlapMs: 60_000 },
     jobsTopic: topics.jobs,
     uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
     publishing: { ...loadConfig({}).publish, timeoutMs: 3000 },
