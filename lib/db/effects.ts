@@ -1,6 +1,7 @@
-// The evaluator's effects in PostgreSQL (DESIGN.md §5.1 steps 3 and 5). Each terminal outcome is stored
-// once per job (results.job_id is the primary key), tagged with the request record it came from, so a
-// replay of the same record (its Kafka transaction never committed) is told from a duplicate record.
+// The evaluator's effects in PostgreSQL (docs/design.md, evaluate protocol steps 3 and 5). Each terminal
+// outcome is stored once per job (results.job_id is the primary key), tagged with the request record it came
+// from, so a replay of the same record (its Kafka transaction never committed) is told from a duplicate
+// record.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { idIn } from './id-list.ts';

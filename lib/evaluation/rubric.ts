@@ -1,7 +1,7 @@
-// The scoring rubric of DESIGN.md §1 in one place, versioned. Change a weight → bump RUBRIC_VERSION.
-// A request may bring its own rubric (markdown, "## CV" and "## Project" sections of
-// "- parameter (NN%): description" lines); it is parsed into parameters and weights and used, or
-// refused with the reason — never ignored.
+// The scoring rubric (docs/design.md, the product) in one place, versioned. Change a weight → bump
+// RUBRIC_VERSION. A request may bring its own rubric (markdown, "## CV" and "## Project" sections of
+// "- parameter (NN%): description" lines); it is parsed into parameters and weights and used, or refused
+// with the reason — never ignored.
 import { z } from 'zod';
 import { AppError, codes } from '../errors.ts';
 

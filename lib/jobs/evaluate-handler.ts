@@ -1,5 +1,5 @@
-// The evaluator's batch handler (DESIGN.md §5.1 steps 2, 3 and 5): runs on one partition's request
-// records, outside any Kafka transaction; returns the result events and DLQ decisions the engine then
+// The evaluator's batch handler (docs/design.md, evaluate protocol steps 2, 3 and 5): runs on one partition's
+// request records, outside any Kafka transaction; returns the result events and DLQ decisions the engine then
 // commits in one transaction with the offset.
 //
 // For each request record (key = job id):
