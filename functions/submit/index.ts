@@ -3,6 +3,8 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
+import { queueStatsReader } from '../../lib/console/queue-stats.ts';
+import { oldestUnfinishedJobAgeSeconds } from '../../lib/db/backlog.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
@@ -14,7 +16,7 @@ import { startTelemetry } from '../../lib/telemetry/otel.ts';
 
 const config = loadConfigOrExit();
 const telemetry = startTelemetry({ serviceName: `${config.appName}-submit` });
-const logger = createLogger({ level: config.logLevel, name: 'submit' });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'submit' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-submit`, logger });
 const t = config.kafka.topics;
@@ -65,6 +67,22 @@ meter()
       });
     }
   });
+// The age of the oldest job accepted but not terminal (the JobsNotTerminal alert). One query per
+// collection, at most once a minute whatever the export interval.
+let backlog = { at: 0, age: 0 };
+meter()
+  .createObservableGauge('jobs.oldest_unfinished_age', {
+    unit: 's',
+    description: 'age of the oldest job that is neither completed nor failed',
+  })
+  .addCallback(async (result) => {
+    if (!telemetry.enabled) return;
+    if (Date.now() - backlog.at >= 60_000) {
+      const age = await oldestUnfinishedJobAgeSeconds(db).catch(() => undefined);
+      if (age !== undefined) backlog = { at: Date.now(), age };
+    }
+    if (backlog.at > 0) result.observe(backlog.age);
+  });
 
 export const app = createApp({
   db,
@@ -73,6 +91,15 @@ export const app = createApp({
   publishing: config.publish,
   uploadMaxBytes: config.submit.uploadMaxBytes,
   logger,
+  queueStats: queueStatsReader({
+    admin: async () => {
+      await connectAdmin();
+      return admin;
+    },
+    group: config.kafka.evaluateGroup,
+    jobsTopic: t.jobs,
+    dlqTopic: t.dlq,
+  }),
   readiness: async () => {
     const database = await db.$client`select 1`.then(() => true).catch(() => false);
     const broker = await (async () => {

@@ -2,7 +2,8 @@
 // request, then the routes, each a sub-app in routes/ mounted with app.route(). Routes are declared
 // with the zod schemas they validate with (schemas.ts), and /openapi.json is generated from them.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
+import { consoleEnv } from '../console/api.ts';
+import { createConsole } from '../console/index.ts';
 import type { ApiDeps, Env } from './context.ts';
 import { bearerAuth } from './middleware/auth.ts';
 import { onProblem, routeNotFound, validationHook } from './middleware/problem.ts';
@@ -32,7 +33,18 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
       description: 'Evaluate CVs and project reports with exactly-once effects.',
     },
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'cv-evaluator API' }));
+  // The web console (/, /app/…, /assets/…) and the offline API reference (/docs): lib/console.
+  app.route(
+    '/',
+    createConsole({
+      db: deps.db,
+      api: async (path, init, clientId) =>
+        app.fetch(new Request(new URL(path, 'http://console.internal'), init), consoleEnv(clientId)),
+      uploadMaxBytes: deps.uploadMaxBytes,
+      hasRoute: (method, path) => app.routes.some((r) => r.method === method && r.path === path),
+      queueStats: deps.queueStats,
+    }),
+  );
 
   app.use('/v1/*', bearerAuth(deps.db));
   app.route('/', uploadRoutes(deps));

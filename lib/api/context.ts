@@ -1,6 +1,7 @@
 // What every part of the HTTP app shares: its dependencies, the per-request variables, and a router
 // factory so each sub-app answers validation failures the same way.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { QueueStats } from '../console/pages/dashboard.ts';
 import type { Database } from '../db/database.ts';
 import type { PublishLeaseConfig } from '../jobs/publish-lease.ts';
 import type { OutputRecord } from '../kafka/types.ts';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   publishing: PublishLeaseConfig;
   logger: Logger;
   readiness: () => Promise<Record<string, boolean>>;
+  /** system-wide queue figures for the console's dashboard */
+  queueStats?: () => Promise<QueueStats>;
 }
 
 export type Env = { Variables: { requestId: string; clientId: string; log: Logger } };

@@ -1,6 +1,6 @@
 // Builds the submit app against the test file's own database and topics, with real Kafka publishing.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { createApp } from '../../lib/api/app.ts';
+import { type ApiDeps, createApp } from '../../lib/api/app.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createClient } from '../../lib/db/api-clients.ts';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
@@ -23,11 +23,11 @@ export interface ApiHarness {
 
 export async function apiHarness(
   stack: IsolatedStack,
-  options: { uploadMaxBytes?: number } = {},
+  options: { uploadMaxBytes?: number; queueStats?: ApiDeps['queueStats']; databaseUrl?: string } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
-  const db = createDatabase(stack.databaseUrl, { poolSize: 10 });
+  const db = createDatabase(options.databaseUrl ?? stack.databaseUrl, { poolSize: 10 });
   const publisher = new RequestPublisher({
     kafka: stack.kafka,
     app: stack.prefix,
@@ -44,6 +44,7 @@ export async function apiHarness(
     publishing: { ...loadConfig({}).publish, timeoutMs: 3000 },
     logger: testLogger,
     readiness: async () => ({ database: true, broker: true }),
+    queueStats: options.queueStats,
   });
   const keyA = (await createClient(db, 'client-a')).apiKey;
   const keyB = (await createClient(db, 'client-b')).apiKey;
