@@ -205,6 +205,18 @@ function verified(
     }
   }
   stats.dropped += dropped;
+  // feedback that quotes the document must quote it truly: a quotation not found is dropped from trust
+  const quoted = [...answer.feedback.matchAll(/["“]([^"”\n]{12,300})["”]/g)].map((m) => m[1]!);
+  const unfound = quoted.filter((q) => verifyQuotes([q], seen, original).kept.length === 0);
+  if (unfound.length > 0) {
+    stats.dropped += unfound.length;
+    flags.push({
+      code: 'quotes_dropped',
+      document,
+      detail: `the feedback quotes ${unfound.length} passage${unfound.length === 1 ? '' : 's'} not found in the document`,
+      quote: plainText(unfound[0]!, 300),
+    });
+  }
   if (dropped > 0) {
     flags.push({
       code: 'quotes_dropped',

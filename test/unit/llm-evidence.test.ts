@@ -74,6 +74,23 @@ describe('evidence on the LLM path', () => {
     expect(r.provenance.evidence.parametersWithoutEvidence).toBeGreaterThanOrEqual(1);
   });
 
+  it('feedback that quotes text absent from the CV is flagged', async () => {
+    const r = await run((step) =>
+      step === 'cv'
+        ? JSON.stringify({
+            parameters: withEvidence(
+              { technical_skills: 4, experience_level: 3, relevant_achievements: 4, cultural_fit: 3 },
+              ['Mentored two junior engineers and ran code reviews.'],
+            ),
+            feedback:
+              'The CV says "reduced checkout latency by 40%" and "led the company-wide Kubernetes migration".',
+          })
+        : goodAnswer(step),
+    );
+    const flag = r.flags.find((f) => f.code === 'quotes_dropped' && f.quote);
+    expect(flag?.quote).toBe('led the company-wide Kubernetes migration');
+  });
+
   it('the answer schema requires quotes: an answer without evidence arrays is repaired, not accepted', async () => {
     let calls = 0;
     const r = await run((step) => {
