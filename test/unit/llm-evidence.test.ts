@@ -1,11 +1,17 @@
 // The LLM path against the local fake OpenAI-compatible server: quotes verified (invented ones dropped
 // and counted), documents delimited with per-request random tags and injected instructions flagged,
 // personal data redacted before it leaves, LLM scores cross-checked with the offline evaluator.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
+import { nlp } from '../../lib/evaluation/nlp.ts';
 import { evaluate } from '../../lib/evaluation/pipeline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
 import { type ChatBody, type FakeLlm, goodAnswer, startFakeLlm, withEvidence } from '../helpers/fake-llm.ts';
+
+// the LLM path cross-checks with the offline reader: load its language model once, outside the tests' timeouts
+beforeAll(() => {
+  nlp();
+}, 60_000);
 
 const CV = [
   'Maria Keller',
