@@ -89,6 +89,22 @@ function runStep<T>(provider: Provider, step: StepName, ctx: StepContext, tag: s
   );
 }
 
+const schemas = new Map<string, { schema: z.ZodType; json: Record<string, unknown> }>();
+
+/** The answer schema of a step for the rubric in use, built once per distinct rubric. */
+function schemaFor(step: StepName, ctx: StepContext) {
+  const params = step === 'cv' ? ctx.rubric.cv : step === 'project' ? ctx.rubric.project : [];
+  const key = `${step}:${params.map((p) => `${p.key}=${p.weight}`).join(',')}`;
+  let entry = schemas.get(key);
+  if (!entry) {
+    const schema = step === 'summary' ? summarySchema : stepSchema(params);
+    entry = { schema, json: z.toJSONSchema(schema) as Record<string, unknown> };
+    if (schemas.size >= 64) schemas.delete(schemas.keys().next().value!);
+    schemas.set(key, entry);
+  }
+  return entry;
+}
+
 async function runStepUntraced<T>(
   provider: Provider,
   step: StepName,
@@ -96,18 +112,13 @@ async function runStepUntraced<T>(
   tag: string,
   signal?: AbortSignal,
 ): Promise<StepOutcome<T>> {
-  const schema =
-    step === 'cv'
-      ? stepSchema(ctx.rubric.cv)
-      : step === 'project'
-        ? stepSchema(ctx.rubric.project)
-        : summarySchema;
+  const { schema, json } = schemaFor(step, ctx);
   const base: StepRequest = {
     step,
     system: systemPrompt(tag),
     user: userPrompt(step, ctx, tag),
     schemaName: `${step}_evaluation`,
-    jsonSchema: z.toJSONSchema(schema) as Record<string, unknown>,
+    jsonSchema: json,
     context: ctx,
   };
   const started = Date.now();
@@ -194,6 +205,18 @@ function verified(
     }
   }
   stats.dropped += dropped;
+  // feedback that quotes the document must quote it truly: a quotation not found is dropped from trust
+  const quoted = [...answer.feedback.matchAll(/["“]([^"”\n]{12,300})["”]/g)].map((m) => m[1]!);
+  const unfound = quoted.filter((q) => verifyQuotes([q], seen, original).kept.length === 0);
+  if (unfound.length > 0) {
+    stats.dropped += unfound.length;
+    flags.push({
+      code: 'quotes_dropped',
+      document,
+      detail: `the feedback quotes ${unfound.length} passage${unfound.length === 1 ? '' : 's'} not found in the document`,
+      quote: plainText(unfound[0]!, 300),
+    });
+  }
   if (dropped > 0) {
     flags.push({
       code: 'quotes_dropped',

@@ -1,11 +1,17 @@
 // The LLM path against the local fake OpenAI-compatible server: quotes verified (invented ones dropped
 // and counted), documents delimited with per-request random tags and injected instructions flagged,
 // personal data redacted before it leaves, LLM scores cross-checked with the offline evaluator.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
+import { nlp } from '../../lib/evaluation/nlp.ts';
 import { evaluate } from '../../lib/evaluation/pipeline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
 import { type ChatBody, type FakeLlm, goodAnswer, startFakeLlm, withEvidence } from '../helpers/fake-llm.ts';
+
+// the LLM path cross-checks with the offline reader: load its language model once, outside the tests' timeouts
+beforeAll(() => {
+  nlp();
+}, 60_000);
 
 const CV = [
   'Maria Keller',
@@ -72,6 +78,23 @@ describe('evidence on the LLM path', () => {
       expect.objectContaining({ code: 'score_without_evidence', parameter: 'relevant_achievements' }),
     );
     expect(r.provenance.evidence.parametersWithoutEvidence).toBeGreaterThanOrEqual(1);
+  });
+
+  it('feedback that quotes text absent from the CV is flagged', async () => {
+    const r = await run((step) =>
+      step === 'cv'
+        ? JSON.stringify({
+            parameters: withEvidence(
+              { technical_skills: 4, experience_level: 3, relevant_achievements: 4, cultural_fit: 3 },
+              ['Mentored two junior engineers and ran code reviews.'],
+            ),
+            feedback:
+              'The CV says "reduced checkout latency by 40%" and "led the company-wide Kubernetes migration".',
+          })
+        : goodAnswer(step),
+    );
+    const flag = r.flags.find((f) => f.code === 'quotes_dropped' && f.quote);
+    expect(flag?.quote).toBe('led the company-wide Kubernetes migration');
   });
 
   it('the answer schema requires quotes: an answer without evidence arrays is repaired, not accepted', async () => {

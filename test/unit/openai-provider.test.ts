@@ -1,10 +1,16 @@
 // The openai-compatible provider and the pipeline's validation, against a local fake server over HTTP.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RetriableError } from '../../lib/errors.ts';
 import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
+import { nlp } from '../../lib/evaluation/nlp.ts';
 import { evaluate, InvalidAnswerError } from '../../lib/evaluation/pipeline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
 import { type Behaviour, type FakeLlm, goodAnswer, startFakeLlm, withEvidence } from '../helpers/fake-llm.ts';
+
+// the LLM path cross-checks with the offline reader: load its language model once, outside the tests' timeouts
+beforeAll(() => {
+  nlp();
+}, 60_000);
 
 const input = { cvText: 'CV text', projectText: 'Report text', ...defaultDocuments };
 let fake: FakeLlm | undefined;
