@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { migrateDatabase } from '../lib/db/migrate.ts';
@@ -286,6 +287,10 @@ const figures = {
   notify: withNotify ? { off: { jobsPerSec }, on: withNotify } : 'not run (--no-notify)',
   providerCost,
   providerJobsPerSecPerCore: Math.round(1000 / providerCost.cpuMsPerJob),
+  // the drain rate as a fraction of what the provider alone could do on every core of this machine
+  fractionOfProvider: Number(
+    (jobsPerSec / ((1000 / providerCost.cpuMsPerJob) * availableParallelism())).toFixed(3),
+  ),
   stagesMsPerJob,
   drainSeconds: Number(drainSeconds.toFixed(1)),
   steadyRate: rate,

@@ -99,8 +99,16 @@ function startBare(port: number): Promise<ChildProcess> {
   return started(child, port);
 }
 
+// A busy machine can take many seconds to import the app; never leave a server behind.
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
 async function started(child: ChildProcess, port: number): Promise<ChildProcess> {
-  for (let i = 0; i < 100; i++) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  for (let i = 0; i < 600; i++) {
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
       (r) => r.ok,
       () => false,

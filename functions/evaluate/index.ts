@@ -18,7 +18,7 @@ import { startTelemetry } from '../../lib/telemetry/otel.ts';
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
 const telemetry = startTelemetry({ serviceName: `${config.appName}-evaluate` });
-const logger = createLogger({ level: config.logLevel, name: 'evaluate' });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'evaluate' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
 const provider = createProvider(config.llm);
@@ -95,18 +95,21 @@ try {
       maxIdleMs: config.evaluate.maxIdleMs,
       maxRecords: config.evaluate.maxRecords,
       sessionTimeoutMs: config.evaluate.sessionTimeoutMs,
-      // Request records are ~60 bytes: 256 KiB per partition is thousands of them, at a quarter of the
-      // default's memory.
-      maxBytesPerPartition: 256 * 1024,
-      // bounds the memory and the transaction of one batch: jobs are loaded with their documents
-      maxBatchRecords: 200,
+      // Request records are ~250 bytes with their trace headers: 512 KiB per partition is ~2,000 of
+      // them, a bounded fetch (× partitions in flight) at half the default's memory.
+      maxBytesPerPartition: 512 * 1024,
+      // One transaction and one outcome write per batch. The documents are not what bounds it: the
+      // handler holds them within its own byte budget (lib/jobs/text-budget.ts), not per batch.
+      maxBatchRecords: 500,
       // the engine's in-memory retries outlast the database-counted attempts, so the job is marked
       // failed (with its reason) before the engine would DLQ the record on its own
       maxAttempts: config.evaluate.maxAttempts + 1,
       dependencyOutageBudgetMs: config.evaluate.outageBudgetMs,
       signal: controller.signal,
     });
-    logger.info(
+    // Idle invocations (nothing read, nothing swept) repeat every few seconds under --loop: debug.
+    const idle = report.records === 0 && swept === 0;
+    logger[idle ? 'debug' : 'info'](
       {
         invocation: {
           n: invocation,

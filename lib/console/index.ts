@@ -8,6 +8,7 @@ import { html } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
 import { z } from 'zod';
 import { findClientByKey, hashApiKey } from '../db/api-clients.ts';
+import { clientDocuments } from '../db/console-documents.ts';
 import { closeConsoleSession, openConsoleSession } from '../db/console-sessions.ts';
 import { dashboardStats } from '../db/console-stats.ts';
 import type { Database } from '../db/database.ts';
@@ -23,6 +24,7 @@ import { dashboardFigures, type QueueStats } from './pages/dashboard.ts';
 import { type Filters, type JobItem, jobsPage, jobTable } from './pages/jobs.ts';
 import { outcome, resultPage } from './pages/result.ts';
 import { signInPage } from './pages/sign-in.ts';
+import { mountPositions } from './positions.ts';
 
 export interface ConsoleDeps {
   db: Database;
@@ -94,7 +96,7 @@ export function createConsole(deps: ConsoleDeps): Hono {
     current,
     csrfToken: c.get('session').csrfToken,
     clientName: c.get('session').clientName,
-    positions: deps.hasRoute('GET', '/v1/positions'),
+    positions: true,
   });
   const call = (clientId: string, path: string, init: RequestInit = {}) => deps.api(path, init, clientId);
   const queue = async () => (deps.queueStats ? await deps.queueStats().catch(() => undefined) : undefined);
@@ -159,15 +161,23 @@ export function createConsole(deps: ConsoleDeps): Hono {
       ),
       404,
     );
+  // the documents are read only once there is evidence to show in them
+  const documents = async (clientId: string, row: NonNullable<Awaited<ReturnType<typeof loadJob>>>) =>
+    row.result?.outcome === 'completed'
+      ? clientDocuments(deps.db, clientId, [row.job.cvId, row.job.projectId])
+      : [];
   signedIn.get('/jobs/:id', async (c) => {
-    const row = await loadJob(c.get('session').clientId, c.req.param('id'));
+    const clientId = c.get('session').clientId;
+    const row = await loadJob(clientId, c.req.param('id'));
     if (!row) return notFound(c);
-    return c.html(page('Evaluation', resultPage(row.job, row.result), nav(c, '/app/jobs')));
+    const docs = await documents(clientId, row);
+    return c.html(page('Evaluation', resultPage(row.job, row.result, docs), nav(c, '/app/jobs')));
   });
   signedIn.get('/jobs/:id/outcome', async (c) => {
-    const row = await loadJob(c.get('session').clientId, c.req.param('id'));
+    const clientId = c.get('session').clientId;
+    const row = await loadJob(clientId, c.req.param('id'));
     if (!row) return c.text('not found', 404);
-    return c.html(outcome(row.job, row.result));
+    return c.html(outcome(row.job, row.result, await documents(clientId, row)));
   });
 
   signedIn.get('/candidates', async (c) =>
@@ -218,6 +228,7 @@ export function createConsole(deps: ConsoleDeps): Hono {
     return c.json(await res.json(), 202);
   });
 
+  mountPositions(signedIn, deps.db, nav);
   app.route('/', signedIn);
   root.route('/app', app);
   return root;

@@ -1,7 +1,7 @@
 // The evaluator's effects in PostgreSQL (DESIGN.md §5.1 steps 3 and 5). Each terminal outcome is stored
 // once per job (results.job_id is the primary key), tagged with the request record it came from, so a
 // replay of the same record (its Kafka transaction never committed) is told from a duplicate record.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { idIn } from './id-list.ts';
 import { jobs, positionVersions, results, uploads } from './schema.ts';
@@ -13,6 +13,11 @@ export interface JobForEvaluation {
   id: string;
   status: string;
   attempts: number;
+  /** bytes of its documents (CV, project, overrides): what loading its texts costs */
+  textBytes: number;
+}
+
+export interface JobTexts {
   cvText: string;
   projectText: string;
   jobDescription: string | null;
@@ -20,36 +25,50 @@ export interface JobForEvaluation {
   scoringRubric: string | null;
 }
 
+const cvText = sql`(select extracted_text from ${uploads} where ${uploads.id} = ${jobs.cvId})`;
+const projectText = sql`(select extracted_text from ${uploads} where ${uploads.id} = ${jobs.projectId})`;
+// a position's job evaluates against the position version it recorded
+const jobDescription = sql`coalesce(${jobs.jobDescription}, ${positionVersions.jobDescription})`;
+const studyCaseBrief = sql`coalesce(${jobs.studyCaseBrief}, ${positionVersions.studyCaseBrief})`;
+const scoringRubric = sql`coalesce(${jobs.scoringRubric}, ${positionVersions.scoringRubric})`;
+const withPosition = and(
+  eq(positionVersions.positionId, jobs.positionId),
+  eq(positionVersions.version, jobs.positionVersion),
+);
+
+/** The jobs and the size of their documents, not the documents (loadJobTexts, within a byte budget). */
 async function loadJobsUntraced(db: Database, ids: string[]): Promise<Map<string, JobForEvaluation>> {
   if (ids.length === 0) return new Map();
-  const cv = sql`(select extracted_text from ${uploads} where ${uploads.id} = ${jobs.cvId})`;
-  const project = sql`(select extracted_text from ${uploads} where ${uploads.id} = ${jobs.projectId})`;
   const rows = await db
     .select({
       id: jobs.id,
       status: jobs.status,
       attempts: jobs.attempts,
-      cvText: sql<string>`${cv}`,
-      projectText: sql<string>`${project}`,
-      // a position's job evaluates against the position version it recorded
-      jobDescription: sql<
-        string | null
-      >`coalesce(${jobs.jobDescription}, ${positionVersions.jobDescription})`,
-      studyCaseBrief: sql<
-        string | null
-      >`coalesce(${jobs.studyCaseBrief}, ${positionVersions.studyCaseBrief})`,
-      scoringRubric: sql<string | null>`coalesce(${jobs.scoringRubric}, ${positionVersions.scoringRubric})`,
+      textBytes: sql<number>`(coalesce(octet_length(${cvText}), 0) + coalesce(octet_length(${projectText}), 0)
+        + coalesce(octet_length(${jobDescription}), 0) + coalesce(octet_length(${studyCaseBrief}), 0)
+        + coalesce(octet_length(${scoringRubric}), 0))::int`,
     })
     .from(jobs)
-    .leftJoin(
-      positionVersions,
-      and(
-        eq(positionVersions.positionId, jobs.positionId),
-        eq(positionVersions.version, jobs.positionVersion),
-      ),
-    )
+    .leftJoin(positionVersions, withPosition)
     .where(idIn(jobs.id, ids));
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+async function loadJobTextsUntraced(db: Database, ids: string[]): Promise<Map<string, JobTexts>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({
+      id: jobs.id,
+      cvText: sql<string>`${cvText}`,
+      projectText: sql<string>`${projectText}`,
+      jobDescription: sql<string | null>`${jobDescription}`,
+      studyCaseBrief: sql<string | null>`${studyCaseBrief}`,
+      scoringRubric: sql<string | null>`${scoringRubric}`,
+    })
+    .from(jobs)
+    .leftJoin(positionVersions, withPosition)
+    .where(idIn(jobs.id, ids));
+  return new Map(rows.map(({ id, ...texts }) => [id, texts]));
 }
 
 async function loadResultsUntraced(db: Database, ids: string[]): Promise<Map<string, ResultRow>> {
@@ -110,6 +129,8 @@ async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Pro
 }
 
 export const loadJobs = traced('loadJobs', loadJobsUntraced);
+
+export const loadJobTexts = traced('loadJobTexts', loadJobTextsUntraced);
 
 export const loadResults = traced('loadResults', loadResultsUntraced);
 

@@ -7,9 +7,20 @@
 //   replayed    the job was accepted and published before: answer as the first time.
 //   key-reused  the key belongs to a different request body: refuse.
 //   in-flight   another request with this key holds the lease right now: ask the caller to retry.
+// The CV and project must be the caller's uploads of those kinds (else UPLOAD_NOT_FOUND or
+// WRONG_UPLOAD_KIND is thrown, nothing stored). A new key costs one round trip: the upload check and
+// the insert are one statement.
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import { createOrGetJob, type JobRow, leaseHeld, takePublishLease } from '../db/jobs.ts';
+import {
+  type CheckedInsert,
+  createOrGetJob,
+  insertJobIfUploadsMatch,
+  type JobRow,
+  leaseHeld,
+  takePublishLease,
+} from '../db/jobs.ts';
+import { AppError, codes } from '../errors.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
 
 /** The request as the client sent it; its canonical form is the fingerprint a key is bound to. */
@@ -22,7 +33,7 @@ export interface EvaluateRequest {
 }
 
 export type AcceptOutcome =
-  | { outcome: 'created'; job: JobRow; resumed: boolean }
+  | { outcome: 'created'; job: Pick<JobRow, 'id'>; resumed: boolean }
   | { outcome: 'replayed'; job: JobRow }
   | { outcome: 'key-reused'; job: JobRow }
   | { outcome: 'in-flight'; job: JobRow };
@@ -38,20 +49,21 @@ export async function acceptJob(
 ): Promise<AcceptOutcome> {
   const { request } = input;
   const print = fingerprint(request);
-  const { job, created } = await createOrGetJob(
-    db,
-    {
-      clientId: input.clientId,
-      idempotencyKey: input.idempotencyKey,
-      requestFingerprint: print,
-      cvId: request.cv_id,
-      projectId: request.project_id,
-      jobDescription: request.job_description ?? null,
-      studyCaseBrief: request.study_case_brief ?? null,
-      scoringRubric: request.scoring_rubric ?? null,
-    },
-    o.leaseMs,
-  );
+  const newJob = {
+    clientId: input.clientId,
+    idempotencyKey: input.idempotencyKey,
+    requestFingerprint: print,
+    cvId: request.cv_id,
+    projectId: request.project_id,
+    jobDescription: request.job_description ?? null,
+    studyCaseBrief: request.study_case_brief ?? null,
+    scoringRubric: request.scoring_rubric ?? null,
+  };
+  const checked = await insertJobIfUploadsMatch(db, newJob, o.leaseMs);
+  refuseForeignUploads(request, checked);
+  if (checked.jobId) return { outcome: 'created', job: { id: checked.jobId }, resumed: false };
+  // The key is taken: read the job that holds it.
+  const { job, created } = await createOrGetJob(db, newJob, o.leaseMs);
   if (created) return { outcome: 'created', job, resumed: false };
   if (job.requestFingerprint !== print) return { outcome: 'key-reused', job };
   if (job.publishedAt) return { outcome: 'replayed', job };
@@ -59,4 +71,14 @@ export async function acceptJob(
   if (leaseHeld(job) || !(await takePublishLease(db, job.id, o.leaseMs)))
     return { outcome: 'in-flight', job };
   return { outcome: 'created', job, resumed: true };
+}
+
+function refuseForeignUploads(request: EvaluateRequest, checked: CheckedInsert): void {
+  for (const [field, id, kind, found] of [
+    ['cv_id', request.cv_id, 'cv', checked.cvKind],
+    ['project_id', request.project_id, 'project', checked.projectKind],
+  ] as const) {
+    if (!found) throw new AppError(codes.UPLOAD_NOT_FOUND, `${field} ${id} is not one of your uploads`);
+    if (found !== kind) throw new AppError(codes.WRONG_UPLOAD_KIND, `${field} refers to a ${found} upload`);
+  }
 }

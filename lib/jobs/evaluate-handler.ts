@@ -12,7 +12,15 @@
 // until EVALUATE_MAX_ATTEMPTS, then the job fails with the reason and the record goes to the DLQ.
 import pLimit from 'p-limit';
 import type { Database } from '../db/database.ts';
-import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
+import {
+  loadJobs,
+  loadJobTexts,
+  loadResults,
+  type NewOutcome,
+  type ResultRow,
+  recordOutcomes,
+  startAttempts,
+} from '../db/effects.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
@@ -26,6 +34,10 @@ import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
+import { batchedLoader, byteBudget } from './text-budget.ts';
+
+/** 32 MiB of documents: ~16 jobs at the extraction limits, thousands of ordinary CVs. */
+const DEFAULT_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
 
 export interface EvaluateHandlerOptions {
   db: Database;
@@ -33,6 +45,8 @@ export interface EvaluateHandlerOptions {
   resultsTopic: string;
   maxAttempts: number;
   concurrency?: number;
+  /** most bytes of documents held at once, over all batches in flight (lib/jobs/text-budget.ts) */
+  textBudgetBytes?: number;
   logger?: Logger;
   /** test seam: observe each provider evaluation */
   onEvaluate?: (jobId: string) => void;
@@ -50,6 +64,8 @@ export interface HandlerStats {
 
 export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler & { stats: HandlerStats } {
   const limit = pLimit(o.concurrency ?? 16);
+  const textBudget = byteBudget(o.textBudgetBytes ?? DEFAULT_TEXT_BUDGET_BYTES);
+  const loadTexts = batchedLoader((ids: string[]) => loadJobTexts(o.db, ids));
   const stats: HandlerStats = {
     evaluated: 0,
     replayed: 0,
@@ -86,6 +102,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           stats.replayed += 1;
           telemetryMetrics().jobs.add(1, { outcome: 'replayed' });
           outputs.push(resultEventRecord(o.resultsTopic, existing));
+          // A job that gave up sent its record to the DLQ in that same uncommitted transaction.
+          const gaveUp = deadLetterOf(existing, req.record.offset);
+          if (gaveUp) dlq.push(gaveUp);
         } else {
           stats.duplicates += 1;
           telemetryMetrics().jobs.add(1, { outcome: 'duplicate' });
@@ -118,7 +137,16 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     await Promise.all(
       todo.map((t) =>
         limit(async () => {
-          const job = jobs.get(t.jobId)!;
+          // the job's documents are in memory only while it is evaluated, within the shared budget
+          const release = await textBudget.take(jobs.get(t.jobId)!.textBytes);
+          const job = await loadTexts(t.jobId).catch((err: unknown) => {
+            release();
+            throw err;
+          });
+          if (!job) {
+            release();
+            throw new Error(`job ${t.jobId} vanished while its batch was handled`);
+          }
           const attempt = attempts.get(t.jobId) ?? 1;
           const source = { sourcePartition: partition, sourceOffset: BigInt(t.record.offset) };
           const evalStarted = performance.now();
@@ -174,13 +202,15 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                   attempt,
                   o.provider,
                   source,
+                  { deadLettered: true },
                 ),
               );
-              dlq.push({ offset: t.record.offset, code, message, attempts: attempt });
             } else {
               o.logger?.warn({ job_id: t.jobId, attempt, err: message }, 'evaluation failed; will retry');
               transient.push({ offset: t.record.offset, err });
             }
+          } finally {
+            release();
           }
         }),
       ),
@@ -195,6 +225,8 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       const row = winners.get(outcome.jobId);
       if (row && row.sourcePartition === partition && row.sourceOffset === outcome.sourceOffset) {
         outputs.push(resultEventRecord(o.resultsTopic, row));
+        const gaveUp = deadLetterOf(row, String(row.sourceOffset));
+        if (gaveUp) dlq.push(gaveUp);
       }
     }
     const jobsMetric = telemetryMetrics().jobs;
@@ -252,6 +284,18 @@ function completed(
   };
 }
 
+/** The DLQ decision a stored outcome carries: only jobs that gave up after their last attempt. */
+function deadLetterOf(row: ResultRow, offset: string): DlqDecision | undefined {
+  const provenance = row.provenance as { deadLettered?: boolean; jobAttempts?: number } | null;
+  if (row.outcome !== 'failed' || !provenance?.deadLettered) return undefined;
+  return {
+    offset,
+    code: row.errorCode ?? codes.EVALUATION_FAILED,
+    message: row.errorMessage ?? '',
+    attempts: provenance.jobAttempts,
+  };
+}
+
 function failed(
   jobId: string,
   code: string,
@@ -259,13 +303,16 @@ function failed(
   attempt: number,
   provider: Provider,
   source: { sourcePartition: number; sourceOffset: bigint },
+  /** deadLettered: the job gave up and its request record goes to the DLQ (again on every replay) */
+  flags: { deadLettered?: boolean } = {},
 ): NewOutcome {
+  const { name, model, kind } = provider;
   return {
     jobId,
     outcome: 'failed',
     errorCode: code,
     errorMessage: message.slice(0, 2000),
-    provenance: { provider: provider.name, model: provider.model, kind: provider.kind, jobAttempts: attempt },
+    provenance: { provider: name, model, kind, jobAttempts: attempt, ...flags },
     ...source,
   };
 }

@@ -27,11 +27,12 @@ export async function apiHarness(
     uploadMaxBytes?: number;
     queueStats?: ApiDeps['queueStats'];
     allowPrivateWebhooks?: boolean;
+    databaseUrl?: string;
   } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
-  const db = createDatabase(stack.databaseUrl, { poolSize: 10 });
+  const db = createDatabase(options.databaseUrl ?? stack.databaseUrl, { poolSize: 10 });
   const publisher = new RequestPublisher({
     kafka: stack.kafka,
     app: stack.prefix,

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadJobs } from '../../lib/db/effects.ts';
+import { loadJobTexts } from '../../lib/db/effects.ts';
 import { evaluationBatches, jobs, results } from '../../lib/db/schema.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
@@ -102,7 +102,7 @@ describe('positions', () => {
     expect(accepted.position_version).toBe(2);
     // the evaluator reads the texts of the version the job recorded, even after later edits
     await patch({ job_description: 'Version three text.' });
-    const loaded = await loadJobs(h.db, [accepted.jobs[0]!.id]);
+    const loaded = await loadJobTexts(h.db, [accepted.jobs[0]!.id]);
     expect(loaded.get(accepted.jobs[0]!.id)!.jobDescription).toBe(
       'Senior backend engineer, Kafka and PostgreSQL.',
     );

@@ -1,7 +1,6 @@
 // POST /v1/evaluate: accept a job once per Idempotency-Key and publish its request record. The answer
 // is 202 only after the record is on the jobs topic; a retry with the same key replays that answer.
 import { createRoute } from '@hono/zod-openapi';
-import { findClientUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
 import { InvalidRubricError, parseRubric } from '../../evaluation/rubric.ts';
 import { acceptJob } from '../../jobs/accept.ts';
@@ -55,17 +54,7 @@ export function evaluateRoutes(deps: ApiDeps) {
         throw err;
       }
     }
-    const found = await findClientUploads(deps.db, clientId, [body.cv_id, body.project_id]);
-    for (const [field, id, kind] of [
-      ['cv_id', body.cv_id, 'cv'],
-      ['project_id', body.project_id, 'project'],
-    ] as const) {
-      const upload = found.find((u) => u.id === id);
-      if (!upload) throw new Problem(codes.UPLOAD_NOT_FOUND, `${field} ${id} is not one of your uploads`);
-      if (upload.kind !== kind)
-        throw new Problem(codes.WRONG_UPLOAD_KIND, `${field} refers to a ${upload.kind} upload`);
-    }
-
+    // acceptJob refuses uploads that are not the caller's (UPLOAD_NOT_FOUND, WRONG_UPLOAD_KIND).
     const accepted = await acceptJob(
       deps.db,
       { clientId, idempotencyKey: c.req.valid('header')['idempotency-key'], request: body },

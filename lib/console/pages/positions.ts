@@ -1,0 +1,156 @@
+import { html } from 'hono/html';
+import type { PositionView } from '../../db/positions.ts';
+import type { RankingRow } from '../../db/ranking.ts';
+import { barChart } from '../chart.ts';
+import { type Html, statusBadge, when } from '../layout.ts';
+
+const fields = (p: Partial<PositionView> | undefined) => html`
+  <label for="title">Title</label>
+  <input id="title" name="title" type="text" required maxlength="200" value="${p?.title ?? ''}">
+  <label for="job_description">Job description</label>
+  <textarea id="job_description" name="job_description" rows="6" required>${p?.jobDescription ?? ''}</textarea>
+  <label for="study_case_brief">Case-study brief</label>
+  <textarea id="study_case_brief" name="study_case_brief" rows="4" required>${p?.studyCaseBrief ?? ''}</textarea>
+  <label for="scoring_rubric">Scoring rubric</label>
+  <textarea id="scoring_rubric" name="scoring_rubric" rows="4" required>${p?.scoringRubric ?? ''}</textarea>`;
+
+export function positionsPage(list: PositionView[], csrf: string, error?: string): Html {
+  return html`<section aria-labelledby="open-h"><h2 id="open-h">Open positions</h2>
+${
+  list.length
+    ? html`<ul class="plain">${list.map(
+        (p) =>
+          html`<li><a href="/app/positions/${p.id}">${p.title}</a> <span class="hint">version ${p.version}, updated ${when(p.updatedAt)}</span></li>`,
+      )}</ul>`
+    : html`<p>No open positions yet.</p>`
+}
+</section>
+<form class="card" method="post" action="/app/positions" aria-labelledby="new-h">
+<h2 id="new-h">New position</h2>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<input type="hidden" name="_csrf" value="${csrf}">
+${fields(undefined)}
+<button type="submit">Create position</button>
+</form>`;
+}
+
+export function positionPage(o: {
+  position: PositionView;
+  versions: { version: number; title: string; createdAt: Date }[];
+  ranking: RankingRow[];
+  csrf: string;
+  notice?: string;
+  error?: string;
+}): Html {
+  const p = o.position;
+  const archived = p.archivedAt !== null;
+  return html`${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+<p class="meta">Version ${p.version}${archived ? html`, <strong>archived</strong> ${when(p.archivedAt!)}` : ''}.
+Versions: ${o.versions.map((v, i) => html`${i ? ', ' : ''}<a href="/app/positions/${p.id}?version=${v.version}">${v.version}</a>`)}</p>
+${rankingSection(p.id, o.ranking)}
+${
+  archived
+    ? ''
+    : html`<form class="card" method="post" action="/app/positions/${p.id}" aria-labelledby="edit-h">
+<h2 id="edit-h">Edit (saves a new version)</h2>
+<input type="hidden" name="_csrf" value="${o.csrf}">
+<input type="hidden" name="if_version" value="${p.version}">
+${fields(p)}
+<button type="submit">Save as version ${p.version + 1}</button>
+</form>
+<form class="card" method="post" action="/app/positions/${p.id}/archive">
+<h2>Archive</h2>
+<p>An archived position is hidden from lists and takes no new evaluations; its versions and evaluations stay readable.</p>
+<input type="hidden" name="_csrf" value="${o.csrf}">
+<button type="submit" class="danger">Archive this position</button>
+</form>`
+}`;
+}
+
+const pct = (v: string | null) => (v === null ? '—' : `${Math.round(Number(v) * 100)}%`);
+
+function rankingSection(id: string, rows: RankingRow[]): Html {
+  return html`<section aria-labelledby="rank-h"><h2 id="rank-h">Ranking</h2>
+${
+  rows.length
+    ? html`<form method="get" action="/app/positions/${id}/compare">
+<div class="scroll" tabindex="0" role="region" aria-label="Ranking"><table>
+<thead><tr><th scope="col">Rank</th><th scope="col">Compare</th><th scope="col">Evaluation</th><th scope="col">Combined (0–100)</th><th scope="col">CV match</th><th scope="col">Project (1–10)</th><th scope="col">Status</th></tr></thead>
+<tbody>${rows.map(
+        (r, i) => html`<tr data-rank="${i + 1}">
+<td>${i + 1}</td>
+<td><input type="checkbox" name="job" value="${r.jobId}" id="cmp-${r.jobId}" aria-label="Compare evaluation ${r.jobId.slice(0, 8)}"></td>
+<td><a href="/app/jobs/${r.jobId}">${r.jobId.slice(0, 8)}</a></td>
+<td data-combined>${r.combinedScore ?? '—'}</td><td>${pct(r.cvMatchRate)}</td><td>${r.projectScore ?? '—'}</td><td>${statusBadge(r.status)}</td></tr>`,
+      )}</tbody></table></div>
+<button type="submit">Compare the two selected</button>
+<a class="button-link" href="/app/positions/${id}/ranking.csv" download>Export CSV</a>
+</form>`
+    : html`<p>No evaluations for this position yet.</p>`
+}
+</section>`;
+}
+
+export function comparePage(rows: RankingRow[]): Html {
+  return html`<div class="compare">${rows.map(
+    (
+      r,
+    ) => html`<section aria-labelledby="c-${r.jobId}"><h2 id="c-${r.jobId}"><a href="/app/jobs/${r.jobId}">Evaluation ${r.jobId.slice(0, 8)}</a></h2>
+<ul class="tiles">
+  <li class="tile"><span class="tile-value">${r.combinedScore ?? '—'}</span> combined</li>
+  <li class="tile"><span class="tile-value">${pct(r.cvMatchRate)}</span> CV match</li>
+  <li class="tile"><span class="tile-value">${r.projectScore ?? '—'}</span> project</li>
+</ul>
+${barChart({ id: `cv-${r.jobId}`, title: 'CV per criterion (1 to 5)', max: 5, bars: Object.entries(r.cvScores ?? {}).map(([label, value]) => ({ label, value })) })}
+${barChart({ id: `pr-${r.jobId}`, title: 'Project per criterion (1 to 5)', max: 5, bars: Object.entries(r.projectScores ?? {}).map(([label, value]) => ({ label, value })) })}
+</section>`,
+  )}</div>`;
+}
+
+/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are prefixed with a quote. */
+export function rankingCsv(rows: RankingRow[]): string {
+  const criteria = [
+    ...new Set(
+      rows.flatMap((r) => [
+        ...Object.keys(r.cvScores ?? {}).map((k) => `cv.${k}`),
+        ...Object.keys(r.projectScores ?? {}).map((k) => `project.${k}`),
+      ]),
+    ),
+  ];
+  const cell = (v: unknown) => {
+    let s = v === null || v === undefined ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const head = [
+    'rank',
+    'job_id',
+    'status',
+    'combined_score',
+    'cv_match_rate',
+    'project_score',
+    'position_version',
+    'created_at',
+    ...criteria,
+  ];
+  const lines = rows.map((r, i) =>
+    [
+      i + 1,
+      r.jobId,
+      r.status,
+      r.combinedScore,
+      r.cvMatchRate,
+      r.projectScore,
+      r.positionVersion,
+      r.createdAt.toISOString(),
+      ...criteria.map((k) => {
+        const [doc, name] = k.split('.') as [string, string];
+        return (doc === 'cv' ? r.cvScores : r.projectScores)?.[name];
+      }),
+    ]
+      .map(cell)
+      .join(','),
+  );
+  return `${[head.join(','), ...lines].join('\r\n')}\r\n`;
+}
