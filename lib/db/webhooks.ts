@@ -187,9 +187,11 @@ export type ClaimedDelivery = {
   url: string;
   payload: string;
   attempts: number;
+  /** the result record it came from (its offset in source_partition) */
+  sourceOffset: string;
 };
 
-const claimColumns = sql`d.id, d.endpoint_id as "endpointId", e.url, d.payload, d.attempts`;
+const claimColumns = sql`d.id, d.endpoint_id as "endpointId", e.url, d.payload, d.attempts, d.source_offset::text as "sourceOffset"`;
 
 /**
  * Leases the due deliveries created by these result records (the handler's first attempts, also on a

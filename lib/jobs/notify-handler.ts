@@ -94,11 +94,12 @@ export function createNotifyHandler(o: NotifyHandlerOptions) {
       events.map((e) => e.sourceOffset),
       leaseMsFor(o.dispatch.timeoutMs),
     );
+    // result record → first attempt, for the deliveries attempted here for the first time
     const now = Date.now();
     const timestamps = new Map(parsed.map((p) => [p.record.offset, Number(p.record.timestamp)]));
-    for (const e of events) {
-      const at = timestamps.get(e.sourceOffset.toString());
-      if (at) webhookMetrics().firstAttemptDelay.record(Math.max(0, now - at));
+    for (const d of claimed) {
+      const at = timestamps.get(d.sourceOffset);
+      if (d.attempts === 0 && at) webhookMetrics().firstAttemptDelay.record(Math.max(0, now - at));
     }
     await attemptDeliveries(o.dispatch, claimed, stats);
     return { outputs: [], dlq };

@@ -44,9 +44,12 @@ export async function attemptDeliveries(
   const secrets = await liveSecrets(o.db, [...new Set(claimed.map((d) => d.endpointId))]);
   const limit = pLimit(o.concurrency);
   const m = webhookMetrics();
+  // endpoints that answered 410 during this call: what is still queued for them is not sent
+  const gone = new Set<string>();
   await Promise.all(
     claimed.map((d) =>
       limit(async () => {
+        if (gone.has(d.endpointId)) return; // cancelled with its endpoint
         const startedAt = new Date();
         const keys = secrets.get(d.endpointId) ?? [];
         const outcome =
@@ -68,6 +71,7 @@ export async function attemptDeliveries(
           return;
         }
         if (outcome.kind === 'gone') {
+          gone.add(d.endpointId);
           stats.gone += 1;
           m.attempts.add(1, { outcome: 'gone' });
           await recordAttempt(o.db, d.id, {

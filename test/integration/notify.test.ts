@@ -110,7 +110,7 @@ async function subscriber(path: string, eventTypes?: string[]) {
 }
 
 /** Jobs for the client and their result events on the results topic (as the evaluator emits them). */
-async function results_(clientId: string, statuses: ('completed' | 'failed')[]) {
+async function results_(clientId: string, statuses: ('completed' | 'failed')[], partition?: number) {
   const ids: string[] = [];
   for (const _ of statuses) ids.push(await seedJob(h.db, clientId, `CV ${randomUUID()}`));
   const producer = stack.kafka.producer();
@@ -118,6 +118,7 @@ async function results_(clientId: string, statuses: ('completed' | 'failed')[]) 
   await producer.send({
     topic: results,
     messages: ids.map((id, i) => ({
+      ...(partition === undefined ? {} : { partition }),
       key: id,
       value: JSON.stringify({ v: 1, job_id: id, status: statuses[i], provenance: {} }),
     })),
@@ -238,21 +239,25 @@ describe('notify', () => {
     });
   });
 
-  it('410 Gone disables the endpoint: nothing more is sent to it', async () => {
+  it('410 Gone disables the endpoint: nothing more is sent to it, not even what was queued beside it', async () => {
     const sub = await subscriber('/gone');
     script.set('/gone', [{ status: 410 }]);
-    await results_(sub.clientId, ['completed']);
-    await notify();
+    // three results in one partition batch, attempted one at a time: the 410 stops the other two
+    await results_(sub.clientId, ['completed', 'completed', 'completed'], 0);
+    await notify({ dispatch: { concurrency: 1 } });
     const [endpoint] = await h.db
       .select()
       .from(webhookEndpoints)
       .where(eq(webhookEndpoints.id, sub.endpointId));
     expect(endpoint!.status).toBe('disabled');
+    expect(at('/gone')).toHaveLength(1);
+    const rows = await deliveriesOf(sub.endpointId);
+    expect(rows.map((r) => r.status).sort()).toEqual(['cancelled', 'cancelled', 'failed']);
     await results_(sub.clientId, ['completed', 'failed']);
     await notify();
     await sweepDueDeliveries(dispatch(), { maxMs: 2_000 });
     expect(at('/gone')).toHaveLength(1);
-    expect(await deliveriesOf(sub.endpointId)).toHaveLength(1);
+    expect(await deliveriesOf(sub.endpointId)).toHaveLength(3);
     const shown = (await (
       await h.app.request(`/v1/webhooks/${sub.endpointId}`, {
         headers: { authorization: `Bearer ${sub.apiKey}` },

@@ -370,3 +370,36 @@ describe('ranking', () => {
     expect((await get(`/v1/positions/${p.id}/ranking`, h.keyB)).status).toBe(404);
   });
 });
+
+describe('webhook endpoints', () => {
+  it('belong to their client: another client can neither see, rotate, list deliveries of, nor delete them', async () => {
+    const created = await post('/v1/webhooks', {
+      url: 'https://hooks.example.com/cv',
+      event_types: ['evaluation.failed'],
+    });
+    expect(created.status).toBe(201);
+    const hook = (await created.json()) as { id: string; secret: string; event_types: string[] };
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect(hook.event_types).toEqual(['evaluation.failed']);
+    for (const [method, path] of [
+      ['GET', `/v1/webhooks/${hook.id}`],
+      ['POST', `/v1/webhooks/${hook.id}/rotate-secret`],
+      ['GET', `/v1/webhooks/${hook.id}/deliveries`],
+      ['DELETE', `/v1/webhooks/${hook.id}`],
+    ] as const) {
+      const res = await h.app.request(path, { method, headers: auth(h.keyB) });
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+    const listB = (await (await get('/v1/webhooks', h.keyB)).json()) as { items: { id: string }[] };
+    expect(listB.items.map((i) => i.id)).not.toContain(hook.id);
+    const listA = (await (await get('/v1/webhooks')).json()) as { items: Record<string, unknown>[] };
+    const mine = listA.items.find((i) => i.id === hook.id)!;
+    expect(mine).not.toHaveProperty('secret');
+    expect(
+      (await h.app.request(`/v1/webhooks/${hook.id}`, { method: 'DELETE', headers: auth(h.keyA) })).status,
+    ).toBe(204);
+    expect((await get(`/v1/webhooks/${hook.id}`)).status).toBe(404);
+    const bad = await post('/v1/webhooks', { url: 'ftp://hooks.example.com/' });
+    expect(bad.status).toBe(422);
+  });
+});
