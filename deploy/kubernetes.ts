@@ -2,7 +2,15 @@
 // of evaluate-jobs (at most one replica per partition with lag) with a CronJob fallback; notify as a
 // ScaledJob on the lag of evaluate-results with a CronJob every minute for retries that came due; migrations as
 // a Job; secrets from a Secret. Rendered from deploy/settings.ts.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import type { DeploySettings } from './settings.ts';
+
+/** The alerting rules of infra/telemetry/alerts.yml (one source for compose and Kubernetes). */
+export function alertRuleGroups(): unknown[] {
+  const file = new URL('../infra/telemetry/alerts.yml', import.meta.url);
+  return (parse(readFileSync(file, 'utf8')) as { groups: unknown[] }).groups;
+}
 
 type Manifest = Record<string, unknown>;
 
@@ -180,6 +188,17 @@ export function kubernetesManifests(s: DeploySettings): Manifest[] {
       s.env.KAFKA_TOPIC_RESULTS!,
       '20',
     ),
+    {
+      // For the Prometheus Operator (kube-prometheus-stack): the same rules as the compose Prometheus.
+      // Its default ruleSelector matches the Helm release label; set it to your release's name.
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: {
+        ...meta('cv-evaluator-alerts', 'alerts'),
+        labels: { ...labels('alerts'), release: 'prometheus' },
+      },
+      spec: { groups: alertRuleGroups() },
+    },
     {
       apiVersion: 'batch/v1',
       kind: 'CronJob',

@@ -46,26 +46,26 @@ const identifier = z
   .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'letters, digits, ".", "_" or "-" (1-100 characters)' });
 
 /**
- * A stable identity for this instance: the hostname (a pod's name, a container's id). Where every
- * instance has the same hostname (Cloud Run answers "localhost"), a random suffix keeps live instances
- * apart; the request-side transactional ids then change on restart, which the coordinator tolerates.
+ * An identity unique among live processes: the hostname (a pod's name, a container's id) and the
+ * process id, so two processes on one host differ. Where every instance has the same hostname and pid
+ * (Cloud Run answers "localhost", pid 1), a random suffix keeps live instances apart. Within one
+ * container a restarted process keeps its id (same hostname, pid 1) and fences its predecessor's open
+ * transactions at once; a random id would leave them to the transaction timeout.
  */
-function defaultInstanceId(): string {
+export function defaultInstanceId(): string {
   const host =
     hostname()
       .replace(/[^A-Za-z0-9._-]/g, '-')
       .slice(0, 80) || 'instance';
-  return host === 'localhost' ? `${host}-${randomBytes(4).toString('hex')}` : host;
+  return host === 'localhost' ? `${host}-${randomBytes(4).toString('hex')}` : `${host}-${process.pid}`;
 }
 
 const schema = z.object({
   APP_NAME: identifier.default('cv-evaluator'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  INSTANCE_ID: identifier.default(() =>
-    hostname()
-      .replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 100),
-  ),
+  /** auto: readable lines on a terminal, JSON otherwise */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  INSTANCE_ID: identifier.default(defaultInstanceId),
 
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/cv_evaluator'),
   DATABASE_POOL_SIZE: int(1, 100).default(10),
@@ -145,6 +145,7 @@ type Env = z.infer<typeof schema>;
 export interface Config {
   appName: string;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: Env['LOG_FORMAT'];
   instanceId: string;
   database: { url: string; poolSize: number };
   kafka: {
@@ -228,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     appName: e.APP_NAME,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     instanceId: e.INSTANCE_ID,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kafka: {

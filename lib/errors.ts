@@ -30,6 +30,7 @@ export const errorCatalog = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, retriable: false, api: true },
   IDEMPOTENCY_KEY_IN_FLIGHT: { status: 409, retriable: true, api: true },
   QUEUE_UNAVAILABLE: { status: 503, retriable: true, api: true },
+  DATABASE_UNAVAILABLE: { status: 503, retriable: true, api: true },
   UPLOAD_NOT_FOUND: { status: 404, retriable: false, api: true },
   WRONG_UPLOAD_KIND: { status: 422, retriable: false, api: true },
   JOB_NOT_FOUND: { status: 404, retriable: false, api: true },

@@ -1,8 +1,15 @@
 // npm run verify -- --jobs N --evaluators E --brokers 1|3 --kill-evaluators K --kill-submit S
-//                   --bounce-brokers B --pause-evaluators P --seed X [--unsafe at-least-once|read-then-fence]
-//                   [--expect-violations]
+//                   --bounce-brokers B --pause-evaluators P --db-outages D --add-partitions A
+//                   --delete-offsets O --oversize-results 0|1 --twin-submits T --seed X
+//                   [--unsafe at-least-once|read-then-fence] [--expect-violations]
+//                   [--soak N [--cpu-pressure K]]
 // Exits non-zero on any violation (or, with --expect-violations, on none: the negative control).
+// --soak N runs seeds X … X+N−1 back to back (each in its own process, on one stack) and stops at the
+// first failing seed, printing it; --cpu-pressure K keeps K busy processes running meanwhile.
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { observeStack, readState, stackDown, stackUp } from '../infra/native/stack.ts';
+import { decideUp } from '../infra/native/stack-guard.ts';
 import { verify } from '../test/verifier/run.ts';
 
 const { values } = parseArgs({
@@ -16,14 +23,26 @@ const { values } = parseArgs({
     'pause-evaluators': { type: 'string', default: '2' },
     'kill-submit': { type: 'string', default: '1' },
     'bounce-brokers': { type: 'string', default: '0' },
+    'db-outages': { type: 'string', default: '0' },
+    'db-outage-ms': { type: 'string', default: '4000' },
+    'add-partitions': { type: 'string', default: '0' },
+    'delete-offsets': { type: 'string', default: '0' },
+    'oversize-results': { type: 'string', default: '0' },
+    'twin-submits': { type: 'string', default: '0' },
     poison: { type: 'string', default: '5' },
+    doomed: { type: 'string', default: '3' },
     seed: { type: 'string', default: '1' },
     unsafe: { type: 'string' },
     concurrency: { type: 'string', default: '24' },
-    'offline-delay-ms': { type: 'string', default: '20' },
+    provider: { type: 'string', default: 'metered' },
+    'provider-delay-ms': { type: 'string', default: '20' },
+    // the older name of --provider-delay-ms
+    'offline-delay-ms': { type: 'string' },
     'drain-timeout-s': { type: 'string', default: '300' },
     'expect-violations': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    soak: { type: 'string', default: '0' },
+    'cpu-pressure': { type: 'string', default: '0' },
   },
 });
 if (values.unsafe && values.unsafe !== 'at-least-once' && values.unsafe !== 'read-then-fence') {
@@ -35,6 +54,13 @@ if (brokers !== 1 && brokers !== 3) {
   process.stderr.write('--brokers must be 1 or 3\n');
   process.exit(2);
 }
+if (values.provider !== 'metered' && values.provider !== 'offline') {
+  process.stderr.write('--provider must be metered or offline\n');
+  process.exit(2);
+}
+
+if (Number(values.soak) > 0) process.exit(await soak(Number(values.soak), Number(values['cpu-pressure'])));
+
 const { report, violations } = await verify({
   jobs: Number(values.jobs),
   evaluators: Number(values.evaluators),
@@ -45,16 +71,24 @@ const { report, violations } = await verify({
   pauseEvaluators: Number(values['pause-evaluators']),
   killSubmit: Number(values['kill-submit']),
   bounceBrokers: Number(values['bounce-brokers']),
+  dbOutages: Number(values['db-outages']),
+  dbOutageMs: Number(values['db-outage-ms']),
+  addPartitions: Number(values['add-partitions']),
+  deleteOffsets: Number(values['delete-offsets']),
+  oversizeResults: Number(values['oversize-results']),
+  twinSubmits: Number(values['twin-submits']),
   poison: Number(values.poison),
+  doomed: Number(values.doomed),
   seed: Number(values.seed),
   unsafe: values.unsafe as 'at-least-once' | 'read-then-fence' | undefined,
   concurrency: Number(values.concurrency),
-  offlineDelayMs: Number(values['offline-delay-ms']),
+  provider: values.provider,
+  providerDelayMs: Number(values['offline-delay-ms'] ?? values['provider-delay-ms']),
   drainTimeoutMs: Number(values['drain-timeout-s']) * 1000,
   keep: values.keep,
 });
 const line = (k: string, v: unknown) =>
-  process.stdout.write(`  ${k.padEnd(26)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+  process.stdout.write(`  ${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
 process.stdout.write(`\nverifier report (${report.mode})\n`);
 for (const [k, v] of Object.entries(report)) if (k !== 'examples') line(k, v);
 for (const v of violations.slice(0, 10))
@@ -76,3 +110,65 @@ process.stdout.write(
 );
 process.stdout.write(`${JSON.stringify({ ...report, passed: ok })}\n`);
 process.exit(ok ? 0 : 1);
+
+/** Seeds back to back, each a child `verify` on one shared stack; stops at the first failure. */
+async function soak(seeds: number, cpuPressure: number): Promise<number> {
+  const first = Number(values.seed);
+  const args = process.argv.slice(2).filter((a, i, all) => {
+    const prev = all[i - 1];
+    return (
+      !['--soak', '--cpu-pressure', '--seed'].includes(a) &&
+      !['--soak', '--cpu-pressure', '--seed'].includes(prev ?? '')
+    );
+  });
+  const seen = await observeStack(readState(), brokers);
+  const startHere = decideUp(seen, { mode: 'native', brokers }).action !== 'reuse';
+  if (startHere) await stackUp({ brokers, mode: 'native' });
+  const burners = Array.from({ length: cpuPressure }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
+  const results: { seed: number; passed: boolean; violations?: number; durationS?: number }[] = [];
+  let failedSeed: number | undefined;
+  try {
+    for (let seed = first; seed < first + seeds; seed++) {
+      process.stderr.write(
+        `\n[soak] seed ${seed} (${seed - first + 1}/${seeds}), cpu pressure ${cpuPressure}\n`,
+      );
+      const last = await new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [process.argv[1]!, ...args, '--seed', String(seed)], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          process.stdout.write(c);
+        });
+        child.on('exit', () => resolve(out.trim().split('\n').at(-1) ?? ''));
+      });
+      const r = (() => {
+        try {
+          return JSON.parse(last) as { passed: boolean; violations: number; durationS: number };
+        } catch {
+          return { passed: false, violations: Number.NaN, durationS: Number.NaN };
+        }
+      })();
+      results.push({ seed, passed: r.passed, violations: r.violations, durationS: r.durationS });
+      if (!r.passed) {
+        failedSeed = seed;
+        break;
+      }
+    }
+  } finally {
+    for (const b of burners) b.kill('SIGKILL');
+    if (startHere) await stackDown();
+  }
+  process.stdout.write(
+    failedSeed === undefined
+      ? `\nsoak: ${results.length} seeds passed (${first}–${first + seeds - 1})\n`
+      : `\nsoak: seed ${failedSeed} FAILED after ${results.length - 1} passing seed(s); rerun it with --seed ${failedSeed}\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({ soak: results.length, cpuPressure, failedSeed: failedSeed ?? null, seeds: results, passed: failedSeed === undefined })}\n`,
+  );
+  return failedSeed === undefined ? 0 : 1;
+}

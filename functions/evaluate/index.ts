@@ -18,7 +18,7 @@ import { startTelemetry } from '../../lib/telemetry/otel.ts';
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
 const telemetry = startTelemetry({ serviceName: `${config.appName}-evaluate` });
-const logger = createLogger({ level: config.logLevel, name: 'evaluate' });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'evaluate' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
 const provider = createProvider(config.llm);
@@ -70,13 +70,25 @@ try {
       concurrency: config.evaluate.concurrency,
       logger,
     });
+    // The commit stage's time (outputs + offsets sent, transaction committed), for the report and bench.
+    const handedBack = new Map<number, number>();
+    let commitMs = 0;
     const report = await runSession({
       kafka,
       app: config.appName,
       groupId: config.kafka.evaluateGroup,
       topic: t.jobs,
       dlqTopic: t.dlq,
-      handler,
+      handler: async (input) => {
+        const result = await handler(input);
+        handedBack.set(input.partition, performance.now());
+        return result;
+      },
+      hooks: {
+        afterCommit: ({ partition }) => {
+          commitMs += performance.now() - (handedBack.get(partition) ?? performance.now());
+        },
+      },
       mode: config.kafka.deliveryMode,
       logger,
       maxDurationMs: config.evaluate.maxDurationMs,
@@ -94,13 +106,16 @@ try {
       dependencyOutageBudgetMs: config.evaluate.outageBudgetMs,
       signal: controller.signal,
     });
-    logger.info(
+    // Idle invocations (nothing read, nothing swept) repeat every few seconds under --loop: debug.
+    const idle = report.records === 0 && swept === 0;
+    logger[idle ? 'debug' : 'info'](
       {
         invocation: {
           n: invocation,
           ...report,
           swept,
           jobs: handler.stats,
+          commitMs: Math.round(commitMs),
           provider: provider.name,
           totalMs: Date.now() - started,
           maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { queueStatsReader } from '../../lib/console/queue-stats.ts';
+import { oldestUnfinishedJobAgeSeconds } from '../../lib/db/backlog.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
@@ -15,7 +16,7 @@ import { startTelemetry } from '../../lib/telemetry/otel.ts';
 
 const config = loadConfigOrExit();
 const telemetry = startTelemetry({ serviceName: `${config.appName}-submit` });
-const logger = createLogger({ level: config.logLevel, name: 'submit' });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'submit' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-submit`, logger });
 const t = config.kafka.topics;
@@ -65,6 +66,22 @@ meter()
         group: config.kafka.evaluateGroup,
       });
     }
+  });
+// The age of the oldest job accepted but not terminal (the JobsNotTerminal alert). One query per
+// collection, at most once a minute whatever the export interval.
+let backlog = { at: 0, age: 0 };
+meter()
+  .createObservableGauge('jobs.oldest_unfinished_age', {
+    unit: 's',
+    description: 'age of the oldest job that is neither completed nor failed',
+  })
+  .addCallback(async (result) => {
+    if (!telemetry.enabled) return;
+    if (Date.now() - backlog.at >= 60_000) {
+      const age = await oldestUnfinishedJobAgeSeconds(db).catch(() => undefined);
+      if (age !== undefined) backlog = { at: Date.now(), age };
+    }
+    if (backlog.at > 0) result.observe(backlog.age);
   });
 
 export const app = createApp({

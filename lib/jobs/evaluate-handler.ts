@@ -12,7 +12,14 @@
 // until EVALUATE_MAX_ATTEMPTS, then the job fails with the reason and the record goes to the DLQ.
 import pLimit from 'p-limit';
 import type { Database } from '../db/database.ts';
-import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
+import {
+  loadJobs,
+  loadResults,
+  type NewOutcome,
+  type ResultRow,
+  recordOutcomes,
+  startAttempts,
+} from '../db/effects.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
@@ -44,11 +51,20 @@ export interface HandlerStats {
   duplicates: number;
   failed: number;
   poison: number;
+  /** wall time per stage, summed over batches (provider: summed over jobs, which overlap) */
+  stageMs: { load: number; provider: number; store: number };
 }
 
 export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler & { stats: HandlerStats } {
   const limit = pLimit(o.concurrency ?? 16);
-  const stats: HandlerStats = { evaluated: 0, replayed: 0, duplicates: 0, failed: 0, poison: 0 };
+  const stats: HandlerStats = {
+    evaluated: 0,
+    replayed: 0,
+    duplicates: 0,
+    failed: 0,
+    poison: 0,
+    stageMs: { load: 0, provider: 0, store: 0 },
+  };
 
   const handle = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
     const outputs: OutputRecord[] = [];
@@ -65,6 +81,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       }
     }
     const ids = [...new Set(requests.map((r) => r.jobId))];
+    const loadStarted = performance.now();
     const [jobs, stored] = await Promise.all([loadJobs(o.db, ids), loadResults(o.db, ids)]);
 
     const todo: { record: InputRecord; jobId: string }[] = [];
@@ -76,6 +93,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           stats.replayed += 1;
           telemetryMetrics().jobs.add(1, { outcome: 'replayed' });
           outputs.push(resultEventRecord(o.resultsTopic, existing));
+          // A job that gave up sent its record to the DLQ in that same uncommitted transaction.
+          const gaveUp = deadLetterOf(existing, req.record.offset);
+          if (gaveUp) dlq.push(gaveUp);
         } else {
           stats.duplicates += 1;
           telemetryMetrics().jobs.add(1, { outcome: 'duplicate' });
@@ -102,6 +122,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       o.db,
       todo.map((t) => t.jobId),
     );
+    stats.stageMs.load += performance.now() - loadStarted;
     const outcomes: NewOutcome[] = [];
     const transient: { offset: string; err: unknown }[] = [];
     await Promise.all(
@@ -137,9 +158,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                   o.provider,
                 ),
             );
-            telemetryMetrics().evaluationDuration.record(performance.now() - evalStarted, {
-              provider: o.provider.name,
-            });
+            const evalMs = performance.now() - evalStarted;
+            stats.stageMs.provider += evalMs;
+            telemetryMetrics().evaluationDuration.record(evalMs, { provider: o.provider.name });
             stats.evaluated += 1;
             outcomes.push(completed(t.jobId, result, attempt, source));
           } catch (err) {
@@ -163,9 +184,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                   attempt,
                   o.provider,
                   source,
+                  { deadLettered: true },
                 ),
               );
-              dlq.push({ offset: t.record.offset, code, message, attempts: attempt });
             } else {
               o.logger?.warn({ job_id: t.jobId, attempt, err: message }, 'evaluation failed; will retry');
               transient.push({ offset: t.record.offset, err });
@@ -177,11 +198,15 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
 
     // Store first, even when some records must be retried: their siblings are then replays, not
     // re-evaluations, when the engine runs the records again.
+    const storeStarted = performance.now();
     const winners = await recordOutcomes(o.db, outcomes);
+    stats.stageMs.store += performance.now() - storeStarted;
     for (const outcome of outcomes) {
       const row = winners.get(outcome.jobId);
       if (row && row.sourcePartition === partition && row.sourceOffset === outcome.sourceOffset) {
         outputs.push(resultEventRecord(o.resultsTopic, row));
+        const gaveUp = deadLetterOf(row, String(row.sourceOffset));
+        if (gaveUp) dlq.push(gaveUp);
       }
     }
     const jobsMetric = telemetryMetrics().jobs;
@@ -239,6 +264,18 @@ function completed(
   };
 }
 
+/** The DLQ decision a stored outcome carries: only jobs that gave up after their last attempt. */
+function deadLetterOf(row: ResultRow, offset: string): DlqDecision | undefined {
+  const provenance = row.provenance as { deadLettered?: boolean; jobAttempts?: number } | null;
+  if (row.outcome !== 'failed' || !provenance?.deadLettered) return undefined;
+  return {
+    offset,
+    code: row.errorCode ?? codes.EVALUATION_FAILED,
+    message: row.errorMessage ?? '',
+    attempts: provenance.jobAttempts,
+  };
+}
+
 function failed(
   jobId: string,
   code: string,
@@ -246,13 +283,16 @@ function failed(
   attempt: number,
   provider: Provider,
   source: { sourcePartition: number; sourceOffset: bigint },
+  /** deadLettered: the job gave up and its request record goes to the DLQ (again on every replay) */
+  flags: { deadLettered?: boolean } = {},
 ): NewOutcome {
+  const { name, model, kind } = provider;
   return {
     jobId,
     outcome: 'failed',
     errorCode: code,
     errorMessage: message.slice(0, 2000),
-    provenance: { provider: provider.name, model: provider.model, kind: provider.kind, jobAttempts: attempt },
+    provenance: { provider: name, model, kind, jobAttempts: attempt, ...flags },
     ...source,
   };
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { jobs } from '../db/schema.ts';
 import { claimFromSource, createDeliveries, type NewDeliveryEvent } from '../db/webhooks.ts';
+import { codes } from '../errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord } from '../kafka/types.ts';
 import { attemptDeliveries, type DispatchOptions, emptyStats, leaseMsFor } from '../webhooks/dispatcher.ts';
 import { webhookMetrics } from '../webhooks/metrics.ts';
@@ -41,7 +42,7 @@ export function createNotifyHandler(o: NotifyHandlerOptions) {
         stats.poison += 1;
         dlq.push({
           offset: record.offset,
-          code: 'MALFORMED_RECORD',
+          code: codes.MALFORMED_RECORD,
           message: `not a result event: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`,
         });
       }
@@ -64,7 +65,7 @@ export function createNotifyHandler(o: NotifyHandlerOptions) {
       const job = byId.get(p.jobId);
       if (!job) {
         stats.poison += 1;
-        dlq.push({ offset: p.record.offset, code: 'UNKNOWN_JOB', message: `no job ${p.jobId}` });
+        dlq.push({ offset: p.record.offset, code: codes.UNKNOWN_JOB, message: `no job ${p.jobId}` });
         continue;
       }
       const payload = evaluationEvent(

@@ -1,3 +1,9 @@
+import type { EachBatchPayload } from 'kafkajs';
+import type { Logger } from '../telemetry/logger.ts';
+import type { DependencyUnavailableError } from './errors.ts';
+import { ENGINE_EVENTS } from './events.ts';
+import { sleepWithHeartbeat } from './heartbeat.ts';
+
 // A dependency outage as the session lives through it: back off between tries (growing, capped), and
 // give up once the outage has lasted longer than its budget, so that the invocation ends non-zero and
 // the scheduler runs it again later. Shared by all partitions of a session: one database behind them.
@@ -26,6 +32,36 @@ export class DependencyOutage {
   /** How long the current outage has lasted, 0 when there is none. */
   lastedMs(now = Date.now()): number {
     return this.since === undefined ? 0 : now - this.since;
+  }
+
+  /** Logs the failed try and backs off; false once the outage outlasted its budget. */
+  async waitOut(
+    err: DependencyUnavailableError,
+    o: {
+      payload: EachBatchPayload;
+      partition: number;
+      heartbeatIntervalMs: number;
+      stop: () => boolean;
+      log: Logger | undefined;
+    },
+  ): Promise<boolean> {
+    const backoffMs = this.failed();
+    o.log?.warn(
+      {
+        event: ENGINE_EVENTS.dependencyUnavailable,
+        partition: o.partition,
+        dependency: err.dependency,
+        outageMs: this.lastedMs(),
+        backoffMs,
+        err: String(err.cause ?? err),
+      },
+      backoffMs === undefined
+        ? 'dependency unavailable for longer than the budget: stopping, nothing committed'
+        : 'dependency unavailable: nothing committed, trying the same records again',
+    );
+    if (backoffMs === undefined) return false;
+    await sleepWithHeartbeat(o.payload, backoffMs, o.heartbeatIntervalMs, o.stop);
+    return !o.stop();
   }
 
   recovered(): void {

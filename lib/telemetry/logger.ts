@@ -1,11 +1,18 @@
-// Structured JSON logs (pino). Never log secrets or document text: redact the usual suspects.
+// Structured JSON logs (pino); readable lines instead when writing to a terminal (LOG_FORMAT=pretty
+// forces them, LOG_FORMAT=json forces JSON). Never log secrets or document text: redact the usual
+// suspects.
 import { trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
+import { prettyDestination } from './pretty.ts';
 
 export type { Logger };
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
+export type LogFormat = 'json' | 'pretty' | 'auto';
+
+export function createLogger(options: { level?: string; name?: string; format?: LogFormat } = {}): Logger {
+  const format = options.format ?? 'auto';
+  const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
+  const pinoOptions: pino.LoggerOptions = {
     level: options.level ?? 'info',
     name: options.name,
     base: { pid: process.pid },
@@ -26,5 +33,6 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return pretty ? pino(pinoOptions, prettyDestination()) : pino(pinoOptions);
 }

@@ -13,6 +13,13 @@ function create() {
     transactionDuration: m.createHistogram('kafka.transaction.duration', {
       unit: 'ms',
       description: 'time to commit or fail',
+      // Up to and past the transaction timeouts (request 10 s, consume 30 s), with edges at 80 % of
+      // each, so the KafkaTransactionNearTimeout alert can see a p99 approaching them.
+      advice: {
+        explicitBucketBoundaries: [
+          5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 8000, 10_000, 15_000, 24_000, 30_000, 60_000,
+        ],
+      },
     }),
     records: m.createCounter('kafka.records', { description: 'input records by outcome (committed|dlq)' }),
     jobs: m.createCounter('jobs.outcomes', {

@@ -23,11 +23,11 @@ export interface ApiHarness {
 
 export async function apiHarness(
   stack: IsolatedStack,
-  options: { uploadMaxBytes?: number; queueStats?: ApiDeps['queueStats'] } = {},
+  options: { uploadMaxBytes?: number; queueStats?: ApiDeps['queueStats']; databaseUrl?: string } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
-  const db = createDatabase(stack.databaseUrl, { poolSize: 10 });
+  const db = createDatabase(options.databaseUrl ?? stack.databaseUrl, { poolSize: 10 });
   const publisher = new RequestPublisher({
     kafka: stack.kafka,
     app: stack.prefix,

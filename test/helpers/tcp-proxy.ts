@@ -6,9 +6,9 @@ export interface TcpProxy {
   /** host:port to give the client instead of the server's */
   address: string;
   port: number;
-  /** Destroys every open connection; new ones are refused until restore(). */
+  /** Destroys every open connection; new ones are refused (nothing listens) until restore(). */
   cut(): void;
-  restore(): void;
+  restore(): Promise<void>;
   /**
    * Arms a one-shot trap: the first client chunk matching `pattern` is forwarded to the server, the
    * server's answer on that connection is never delivered, and the connection is destroyed after
@@ -24,10 +24,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let trap: { pattern: RegExp; afterMs: number; sprung: () => void } | undefined;
 
   const server: Server = createServer((client) => {
-    if (refusing) {
-      client.destroy();
-      return;
-    }
     const upstream = new (client.constructor as typeof Socket)();
     const pair = { client, upstream };
     pairs.add(pair);
@@ -66,15 +62,21 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     address: `127.0.0.1:${port}`,
     port,
     cut() {
-      refusing = true;
+      // Like a server that went away: open connections reset, new ones refused (ECONNREFUSED).
+      if (!refusing) {
+        refusing = true;
+        server.close();
+      }
       for (const { client, upstream } of pairs) {
         client.destroy();
         upstream.destroy();
       }
       pairs.clear();
     },
-    restore() {
+    async restore() {
+      if (!refusing) return;
       refusing = false;
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     },
     loseAnswerTo(pattern, afterMs = 300) {
       return new Promise((resolve) => {
@@ -83,7 +85,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     async close() {
       proxy.cut();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
   return proxy;

@@ -125,7 +125,7 @@ describe('evaluator during a database outage', () => {
     // The COMMIT of the outcomes reaches PostgreSQL (it takes effect); its answer never comes back.
     void proxy.loseAnswerTo(/commit/i).then(() => {
       proxy.cut();
-      setTimeout(() => proxy.restore(), 3000);
+      setTimeout(() => void proxy.restore(), 3000);
     });
     const { report, stats } = await invocation(t);
     expect(report.dlq).toBe(0);
@@ -143,7 +143,7 @@ describe('evaluator during a database outage', () => {
     expect(first.report.stopReason).toBe('dependency-unavailable');
     expect(first.report.commits).toBe(0);
     expect((await committedOffsets(stack.kafka, t.group, t.jobs)).get(0)).toBe('-1');
-    proxy.restore();
+    await proxy.restore();
     const second = await invocation(t);
     expect(second.report.records).toBe(2);
     expect(await statuses(t.ids)).toEqual(['completed', 'completed']);

@@ -150,6 +150,7 @@ describe('deploy --dry-run', { timeout: 60_000 }, () => {
       'HorizontalPodAutoscaler',
       'ScaledJob',
       'ScaledJob',
+      'PrometheusRule',
       'CronJob',
       'CronJob',
     ]);

@@ -1,6 +1,9 @@
 // The verifier's own checks must be able to fail: each violation kind is planted and must be reported.
 import { describe, expect, it } from 'vitest';
+import { ENGINE_EVENTS } from '../../lib/kafka/events.ts';
 import { checkGuarantees, type Evidence } from '../verifier/checks.ts';
+import { decodeOffsetCommit } from '../verifier/offsets-log.ts';
+import { engineSignal } from '../verifier/processes.ts';
 import { chaosSchedule } from '../verifier/schedule.ts';
 
 const event = (id: string, score = 0.8) =>
@@ -26,7 +29,10 @@ function clean(): Evidence {
       { key: 'j2', value: event('j2', 0.5) },
     ],
     poisonInjected: ['p1'],
-    poisonInDlq: ['p1'],
+    dlqKeys: ['p1'],
+    doomedJobIds: [],
+    offsetCommits: [],
+    jobsTopic: 'jobs',
   };
 }
 
@@ -69,6 +75,115 @@ describe('verifier checks', () => {
         'missing-result-row',
         'poison-not-in-dlq',
       ].sort(),
+    );
+  });
+});
+
+describe('verifier checks: dead letters (G5) and zombie safety (G6)', () => {
+  const kinds = (e: Evidence) =>
+    checkGuarantees(e)
+      .map((x) => x.kind)
+      .sort();
+
+  it('a job that gave up with exactly one DLQ record and failed passes', () => {
+    const e = clean();
+    e.doomedJobIds.push('j2');
+    e.dlqKeys.push('j2');
+    expect(checkGuarantees(e)).toEqual([]);
+  });
+
+  it('reports a given-up job without a DLQ record, with two, or not failed', () => {
+    const missing = clean();
+    missing.doomedJobIds.push('j2');
+    expect(kinds(missing)).toEqual(['given-up-without-dlq']);
+
+    const twice = clean();
+    twice.doomedJobIds.push('j2');
+    twice.dlqKeys.push('j2', 'j2');
+    expect(kinds(twice)).toEqual(['duplicate-dlq-record']);
+
+    const completed = clean();
+    completed.doomedJobIds.push('j1');
+    completed.dlqKeys.push('j1');
+    expect(kinds(completed)).toEqual(['given-up-not-failed']);
+  });
+
+  it('reports a job that could be processed but went to the DLQ, and poison dead-lettered twice', () => {
+    const e = clean();
+    e.dlqKeys.push('j1', 'p1');
+    expect(kinds(e)).toEqual(['dlq-record-for-healthy-job', 'duplicate-dlq-record']);
+  });
+
+  it('reports a committed offset that moved backwards; a deletion resets, other topics are ignored', () => {
+    const commit = (partition: number, offset: bigint | null, topic = 'jobs') => ({
+      topic,
+      partition,
+      offset,
+    });
+    const e = clean();
+    e.offsetCommits = [
+      commit(0, 10n),
+      commit(1, 5n),
+      commit(0, 20n),
+      commit(0, 20n),
+      commit(1, null), // offsets deleted
+      commit(1, 3n),
+      commit(2, 9n, 'other'),
+      commit(2, 1n, 'other'),
+    ];
+    expect(checkGuarantees(e)).toEqual([]);
+    e.offsetCommits.push(commit(0, 15n)); // a zombie's late commit
+    expect(checkGuarantees(e)).toEqual([
+      { kind: 'committed-offset-regressed', guarantee: 'G6', id: 'jobs/0', detail: '20 → 15' },
+    ]);
+  });
+
+  it('decodes offset commits of __consumer_offsets and skips group metadata', () => {
+    const str = (s: string) => {
+      const b = Buffer.alloc(2 + Buffer.byteLength(s));
+      b.writeInt16BE(Buffer.byteLength(s));
+      b.write(s, 2);
+      return b;
+    };
+    const int16 = (n: number) => {
+      const b = Buffer.alloc(2);
+      b.writeInt16BE(n);
+      return b;
+    };
+    const int32 = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n);
+      return b;
+    };
+    const key = Buffer.concat([int16(1), str('g'), str('jobs'), int32(7)]);
+    const value = Buffer.alloc(2 + 8 + 4);
+    value.writeInt16BE(3);
+    value.writeBigInt64BE(1234n, 2);
+    expect(decodeOffsetCommit(key, value)).toEqual({
+      group: 'g',
+      topic: 'jobs',
+      partition: 7,
+      offset: 1234n,
+    });
+    expect(decodeOffsetCommit(key, null)).toEqual({ group: 'g', topic: 'jobs', partition: 7, offset: null });
+    expect(decodeOffsetCommit(Buffer.concat([int16(2), str('g')]), value)).toBeUndefined();
+  });
+});
+
+describe('engine events the verifier counts', () => {
+  it('are recognised by the event field the engine logs, not by message text', () => {
+    const line = (event: string, msg = 'reworded') =>
+      JSON.stringify({ level: 30, time: 1, event, partition: 3, msg });
+    expect(engineSignal(line(ENGINE_EVENTS.fenced))).toBe('fenced');
+    expect(engineSignal(line(ENGINE_EVENTS.aborted))).toBe('aborted');
+    expect(engineSignal(line(ENGINE_EVENTS.joined))).toBe('joined');
+    expect(engineSignal(line(ENGINE_EVENTS.batchStarted))).toBe('batch-started');
+    expect(engineSignal(line(ENGINE_EVENTS.partitionRefused))).toBe('partition-refused');
+    expect(engineSignal(line(ENGINE_EVENTS.dependencyUnavailable))).toBe('dependency-unavailable');
+    expect(engineSignal(line(ENGINE_EVENTS.committed))).toBeUndefined();
+    expect(engineSignal('{"msg":"fenced: another instance owns this partition now"}')).toBeUndefined();
+    expect(engineSignal('{"invocation":{"fenced":1},"msg":"invocation finished"}')).toBe(
+      'invocation-finished',
     );
   });
 });

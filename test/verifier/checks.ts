@@ -1,7 +1,9 @@
 // The verifier's checks of G1–G6, over data read independently at the end of a run: the HTTP answers
 // the driver saw, the jobs and results in PostgreSQL, and what a fresh read_committed consumer reads
-// from the results and DLQ topics. Pure functions, so they are unit-tested with violations planted.
+// from the results and DLQ topics and from __consumer_offsets. Pure functions, so they are unit-tested
+// with violations planted.
 import { canonicalJson } from '../../lib/util/canonical-json.ts';
+import type { OffsetCommit } from './offsets-log.ts';
 
 export interface Accepted {
   key: string;
@@ -24,9 +26,15 @@ export interface Evidence {
   duplicateResultRows: string[];
   /** result events read under read_committed: key (job id) and value */
   events: { key: string | null; value: string | null }[];
-  /** poison records the run injected (their markers) and the DLQ records' markers */
+  /** poison records the run injected (their markers) */
   poisonInjected: string[];
-  poisonInDlq: string[];
+  /** keys of every DLQ record read under read_committed (a job id, or a poison marker) */
+  dlqKeys: (string | null)[];
+  /** ids of the accepted jobs the provider always refuses: they must give up */
+  doomedJobIds: string[];
+  /** the evaluate group's offset commits in commit order; only `jobsTopic`'s are checked */
+  offsetCommits: OffsetCommit[];
+  jobsTopic: string;
 }
 
 export type ViolationKind =
@@ -39,11 +47,16 @@ export type ViolationKind =
   | 'duplicate-event'
   | 'event-differs-from-stored'
   | 'event-for-unknown-job'
-  | 'poison-not-in-dlq';
+  | 'poison-not-in-dlq'
+  | 'duplicate-dlq-record'
+  | 'given-up-without-dlq'
+  | 'given-up-not-failed'
+  | 'dlq-record-for-healthy-job'
+  | 'committed-offset-regressed';
 
 export interface Violation {
   kind: ViolationKind;
-  guarantee: 'G1' | 'G2' | 'G3' | 'G4' | 'G5';
+  guarantee: 'G1' | 'G2' | 'G3' | 'G4' | 'G5' | 'G6';
   id: string;
   detail?: string;
 }
@@ -98,9 +111,63 @@ export function checkGuarantees(e: Evidence): Violation[] {
   for (const key of eventsByJob.keys()) {
     if (!jobsById.has(key)) v.push({ kind: 'event-for-unknown-job', guarantee: 'G3', id: key });
   }
-  const dlq = new Set(e.poisonInDlq);
+  v.push(...checkDeadLetters(e, jobsById), ...checkZombieSafety(e));
+  return v;
+}
+
+/**
+ * G5: every poison record and every job that gave up has exactly one DLQ record, a job that gave up is
+ * failed, and no job that could be processed (a database outage is not poison) is in the DLQ.
+ */
+function checkDeadLetters(e: Evidence, jobsById: Map<string, JobRow>): Violation[] {
+  const v: Violation[] = [];
+  const dlqCount = new Map<string, number>();
+  for (const key of e.dlqKeys) dlqCount.set(key ?? '', (dlqCount.get(key ?? '') ?? 0) + 1);
+  for (const [key, n] of dlqCount)
+    if (n > 1) v.push({ kind: 'duplicate-dlq-record', guarantee: 'G5', id: key, detail: `${n} records` });
   for (const p of e.poisonInjected)
-    if (!dlq.has(p)) v.push({ kind: 'poison-not-in-dlq', guarantee: 'G5', id: p });
+    if (!dlqCount.has(p)) v.push({ kind: 'poison-not-in-dlq', guarantee: 'G5', id: p });
+  const doomed = new Set(e.doomedJobIds);
+  for (const id of doomed) {
+    const job = jobsById.get(id);
+    if (!dlqCount.has(id)) v.push({ kind: 'given-up-without-dlq', guarantee: 'G5', id });
+    if (job && job.status !== 'failed')
+      v.push({ kind: 'given-up-not-failed', guarantee: 'G5', id, detail: job.status });
+  }
+  for (const key of dlqCount.keys())
+    if (jobsById.has(key) && !doomed.has(key))
+      v.push({
+        kind: 'dlq-record-for-healthy-job',
+        guarantee: 'G5',
+        id: key,
+        detail: jobsById.get(key)!.status,
+      });
+  return v;
+}
+
+/**
+ * G6: an instance that lost its partition never commits for it again. Its late commit would move the
+ * partition's committed offset backwards in the group's commit log; a deletion (tombstone) resets.
+ */
+function checkZombieSafety(e: Evidence): Violation[] {
+  const v: Violation[] = [];
+  const last = new Map<number, bigint>();
+  for (const c of e.offsetCommits) {
+    if (c.topic !== e.jobsTopic) continue;
+    if (c.offset === null) {
+      last.delete(c.partition);
+      continue;
+    }
+    const before = last.get(c.partition);
+    if (before !== undefined && c.offset < before)
+      v.push({
+        kind: 'committed-offset-regressed',
+        guarantee: 'G6',
+        id: `${c.topic}/${c.partition}`,
+        detail: `${before} → ${c.offset}`,
+      });
+    last.set(c.partition, c.offset);
+  }
   return v;
 }
 

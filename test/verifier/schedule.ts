@@ -6,7 +6,12 @@ export type FaultKind =
   | 'stop-evaluator'
   | 'pause-evaluator'
   | 'kill-submit'
-  | 'bounce-broker';
+  | 'bounce-broker'
+  | 'db-outage'
+  | 'add-partitions'
+  | 'delete-offsets'
+  | 'oversize-results'
+  | 'twin-submit';
 
 export interface Fault {
   /** fires once this fraction of the jobs has been accepted */
@@ -36,6 +41,11 @@ export interface ScheduleCounts {
   pauseEvaluators: number;
   killSubmit: number;
   bounceBrokers: number;
+  dbOutages?: number;
+  addPartitions?: number;
+  deleteOffsets?: number;
+  oversizeResults?: number;
+  twinSubmits?: number;
   evaluators: number;
   submits: number;
   brokers: number;
@@ -59,5 +69,11 @@ export function chaosSchedule(seed: number, c: ScheduleCounts): Fault[] {
   add('pause-evaluator', c.pauseEvaluators, c.evaluators);
   add('kill-submit', c.killSubmit, c.submits);
   add('bounce-broker', c.bounceBrokers, c.brokers);
+  // Added after the older kinds so that a seed keeps the schedule it had before these existed.
+  add('db-outage', c.dbOutages ?? 0, 1);
+  add('add-partitions', c.addPartitions ?? 0, 1);
+  add('delete-offsets', c.deleteOffsets ?? 0, 1);
+  add('oversize-results', c.oversizeResults ?? 0, 1);
+  add('twin-submit', c.twinSubmits ?? 0, c.submits);
   return faults.sort((a, b) => a.at - b.at);
 }

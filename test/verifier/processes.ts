@@ -1,0 +1,258 @@
+// Stage 2: the processes of a run — submit instances and evaluate invocations under the verifier's
+// own scheduler (an invocation that exits is started again, like a job platform would), and what their
+// logs say: the engine's events are counted here, read from the structured log lines.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ENGINE_EVENTS } from '../../lib/kafka/events.ts';
+import { log, sleep } from './options.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Managed {
+  name: string;
+  child?: ChildProcess;
+  port?: number;
+  instanceId: string;
+}
+
+/** Engine events the verifier counts, by the `event` field the engine logs (lib/kafka/events.ts). */
+export type EngineSignal =
+  | 'joined'
+  | 'batch-started'
+  | 'fenced'
+  | 'aborted'
+  | 'partition-refused'
+  | 'dependency-unavailable'
+  | 'invocation-finished';
+
+const SIGNALS: [needle: string, signal: EngineSignal][] = [
+  [ENGINE_EVENTS.batchStarted, 'batch-started'],
+  [ENGINE_EVENTS.joined, 'joined'],
+  [ENGINE_EVENTS.fenced, 'fenced'],
+  [ENGINE_EVENTS.aborted, 'aborted'],
+  [ENGINE_EVENTS.partitionRefused, 'partition-refused'],
+  [ENGINE_EVENTS.dependencyUnavailable, 'dependency-unavailable'],
+].map(([event, signal]) => [`"event":"${event}"`, signal as EngineSignal]);
+
+/** Which counted event a log line is, if any (substring tests: most lines are not parsed at all). */
+export function engineSignal(line: string): EngineSignal | undefined {
+  for (const [needle, signal] of SIGNALS) if (line.includes(needle)) return signal;
+  // the evaluate function's own last line of an invocation, with its report
+  if (line.includes('"msg":"invocation finished"')) return 'invocation-finished';
+  return undefined;
+}
+
+export class Fleet {
+  readonly evaluators: Managed[];
+  readonly submits: Managed[];
+  readonly counters = {
+    joins: 0,
+    fencedLines: 0,
+    txErrors: 0,
+    refusedPartitions: 0,
+    dependencyUnavailable: 0,
+    invocations: 0,
+    fenced: 0,
+    swept: 0,
+    evaluatorExits: 0,
+    evaluatorFailures: 0,
+  };
+  private stopping = false;
+  /** while held, exited evaluators are not started again (the group must be empty to delete its offsets) */
+  private held = false;
+  private joinWaiters: (() => void)[] = [];
+  private busyWaiters = new Map<ChildProcess, () => void>();
+
+  private env: Record<string, string | undefined>;
+  private run: string;
+  private random: () => number;
+  private submitPortBase: number;
+
+  constructor(
+    env: Record<string, string | undefined>,
+    run: string,
+    random: () => number,
+    counts: { evaluators: number; submits: number },
+    submitPortBase = 18200,
+  ) {
+    this.env = env;
+    this.run = run;
+    this.random = random;
+    this.submitPortBase = submitPortBase;
+    this.evaluators = Array.from({ length: counts.evaluators }, (_, i) => ({
+      name: `evaluate-${i}`,
+      instanceId: `${run}-evaluate-${i}`,
+    }));
+    this.submits = Array.from({ length: counts.submits }, (_, i) => ({
+      name: `submit-${i}`,
+      port: submitPortBase + i,
+      instanceId: `${run}-submit-${i}`,
+    }));
+  }
+
+  async start(): Promise<void> {
+    for (const s of this.submits) this.startSubmit(s);
+    for (const e of this.evaluators) this.startEvaluator(e);
+    for (const s of this.submits) await this.waitHealthy(s);
+  }
+
+  /** A second submit process with the same instance id as `target`, on its own port, kept to the end. */
+  async startTwin(target: Managed): Promise<Managed> {
+    const twin: Managed = {
+      name: `${target.name}-twin`,
+      port: this.submitPortBase + 50 + this.submits.length,
+      instanceId: target.instanceId,
+    };
+    this.submits.push(twin);
+    this.startSubmit(twin);
+    await this.waitHealthy(twin);
+    return twin;
+  }
+
+  liveSubmitPort(): number {
+    const live = this.submits.filter((s) => s.child);
+    return (live[Math.floor(Math.random() * live.length)] ?? this.submits[0]!).port!;
+  }
+
+  /** Resolves when the next rebalance has been seen by any evaluator. */
+  nextJoin(): Promise<void> {
+    return new Promise((r) => this.joinWaiters.push(r));
+  }
+
+  /** Resolves when `child` starts handling a batch (or exits). */
+  busy(child: ChildProcess): Promise<void> {
+    return new Promise<void>((r) => this.busyWaiters.set(child, r)).finally(() =>
+      this.busyWaiters.delete(child),
+    );
+  }
+
+  /** Stops every evaluator and keeps them stopped until release(): the group becomes empty. */
+  async holdEvaluators(): Promise<void> {
+    this.held = true;
+    const live = this.evaluators.map((e) => e.child).filter((c): c is ChildProcess => !!c);
+    for (const c of live) c.kill('SIGCONT');
+    for (const c of live) c.kill('SIGTERM');
+    await Promise.race([Promise.all(live.map(exited)), sleep(30_000)]);
+    for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all(live.map(exited));
+  }
+
+  releaseEvaluators(): void {
+    this.held = false;
+    for (const e of this.evaluators) if (!e.child) this.startEvaluator(e);
+  }
+
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    const all = [...this.evaluators, ...this.submits]
+      .map((m) => m.child)
+      .filter((c): c is ChildProcess => !!c);
+    for (const c of all) c.kill('SIGCONT');
+    for (const c of all) c.kill('SIGTERM');
+    await Promise.race([Promise.all(all.map(exited)), sleep(30_000)]);
+    for (const c of all) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+
+  private startEvaluator(slot: Managed): void {
+    // Budgets vary so invocations start and end at different times (every start and stop is a rebalance).
+    const child = spawn(process.execPath, ['functions/evaluate/index.ts'], {
+      cwd: root,
+      env: {
+        ...this.env,
+        EVALUATE_MAX_DURATION_MS: String(4000 + Math.floor(this.random() * 8000)),
+        INSTANCE_ID: slot.instanceId,
+      },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    slot.child = child;
+    this.watch(child, slot.name);
+    child.on('exit', (code) => {
+      this.counters.evaluatorExits += 1;
+      if (code !== 0 && code !== null) this.counters.evaluatorFailures += 1;
+      if (slot.child === child) slot.child = undefined;
+      if (!this.stopping && !this.held)
+        setTimeout(() => !this.stopping && !this.held && !slot.child && this.startEvaluator(slot), 200);
+    });
+  }
+
+  private startSubmit(s: Managed): void {
+    const child = spawn(process.execPath, ['functions/submit/index.ts'], {
+      cwd: root,
+      env: { ...this.env, PORT: String(s.port), HOST: '127.0.0.1', INSTANCE_ID: s.instanceId },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    s.child = child;
+    child.on('exit', () => {
+      if (s.child === child) s.child = undefined;
+      if (!this.stopping) setTimeout(() => !this.stopping && !s.child && this.startSubmit(s), 500);
+    });
+  }
+
+  private async waitHealthy(s: Managed): Promise<void> {
+    for (let i = 0; i < 150; i++) {
+      const ok = await fetch(`http://127.0.0.1:${s.port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return;
+      await sleep(200);
+    }
+    log(`${s.name} did not answer /healthz within 30 s`);
+  }
+
+  private watch(child: ChildProcess, name: string): void {
+    let buffer = '';
+    // VERIFY_LOG_DIR keeps every invocation's log, one file per process, for a post-mortem
+    const dir = process.env.VERIFY_LOG_DIR;
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      child.stdout!.pipe(createWriteStream(`${dir}/${this.run}-${name}-${child.pid}.log`));
+    }
+    child.on('exit', () => this.busyWaiters.get(child)?.());
+    child.stdout!.on('data', (c: Buffer) => {
+      buffer += c.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) this.count(child, line);
+    });
+  }
+
+  private count(child: ChildProcess, line: string): void {
+    const c = this.counters;
+    switch (engineSignal(line)) {
+      case 'batch-started':
+        this.busyWaiters.get(child)?.();
+        break;
+      case 'fenced':
+        c.fencedLines += 1;
+        break;
+      case 'aborted':
+        c.txErrors += 1;
+        if (c.txErrors <= 3) log(`transaction error: ${line.slice(0, 400)}`);
+        break;
+      case 'joined':
+        c.joins += 1;
+        for (const w of this.joinWaiters.splice(0)) w();
+        break;
+      case 'partition-refused':
+        c.refusedPartitions += 1;
+        if (c.refusedPartitions <= 3) log(`partition refused: ${line.slice(0, 400)}`);
+        break;
+      case 'dependency-unavailable':
+        c.dependencyUnavailable += 1;
+        break;
+      case 'invocation-finished': {
+        c.invocations += 1;
+        const inv = JSON.parse(line).invocation as { fenced?: number; swept?: number };
+        c.fenced += inv.fenced ?? 0;
+        c.swept += inv.swept ?? 0;
+        break;
+      }
+    }
+  }
+}
+
+function exited(c: ChildProcess): Promise<void> {
+  return new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
+}
