@@ -106,6 +106,8 @@ const schema = z.object({
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: int(100).default(30_000),
   LLM_CONCURRENCY: int(1, 256).default(8),
+  /** redact personal data before text reaches the model: auto = only for remote (non-loopback) servers */
+  LLM_REDACT: z.enum(['auto', 'on', 'off']).default('auto'),
   /** simulated latency per step of the offline provider (load tests, the chaos verifier) */
   OFFLINE_PROVIDER_DELAY_MS: int(0, 60_000).default(0),
 
@@ -194,6 +196,7 @@ export interface Config {
     model: string;
     timeoutMs: number;
     concurrency: number;
+    redact: Env['LLM_REDACT'];
     offlineDelayMs: number;
   };
 }
@@ -281,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       model: e.LLM_MODEL,
       timeoutMs: e.LLM_TIMEOUT_MS,
       concurrency: e.LLM_CONCURRENCY,
+      redact: e.LLM_REDACT,
       offlineDelayMs: e.OFFLINE_PROVIDER_DELAY_MS,
     },
   };

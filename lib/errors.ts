@@ -56,6 +56,18 @@ export const errorCatalog = {
   INVALID_RUBRIC: { status: 422, retriable: false, api: true },
   CANNOT_SCREEN: { status: 422, retriable: false, api: true },
 
+  // Positions, batches and webhooks.
+  POSITION_NOT_FOUND: { status: 404, retriable: false, api: true },
+  POSITION_ARCHIVED: { status: 409, retriable: false, api: true },
+  POSITION_VERSION_MISMATCH: { status: 412, retriable: false, api: true },
+  BATCH_REFUSED: { status: 422, retriable: false, api: true },
+  WEBHOOK_NOT_FOUND: { status: 404, retriable: false, api: true },
+  DELIVERY_NOT_FOUND: { status: 404, retriable: false, api: true },
+  WEBHOOK_DISABLED: { status: 409, retriable: false, api: true },
+  WEBHOOK_URL_REFUSED: { status: 422, retriable: false, api: true },
+  // A delivery attempt refused by the SSRF guard (recorded on the delivery, retried on its schedule).
+  WEBHOOK_DESTINATION_FORBIDDEN: { status: 422, retriable: true, api: false },
+
   // Why a job failed (a result's error.code) or why its record went to the DLQ.
   PROVIDER_TIMEOUT: { status: 504, retriable: true, api: false },
   PROVIDER_UNAVAILABLE: { status: 503, retriable: true, api: false },

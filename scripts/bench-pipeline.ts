@@ -25,6 +25,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '20' },
     'provider-jobs': { type: 'string', default: '200' },
+    /** also drain the same backlog with the notify function delivering a webhook per result */
+    notify: { type: 'boolean', default: true },
   },
 });
 const JOBS = Number(values.jobs);
@@ -76,10 +78,13 @@ const [project] =
   values (${client!.id}, 'project', 'p.txt', 'text/plain', 1, 'x', ${text('project-report.txt')}) returning id`;
 const publisher = new RequestPublisher({ kafka, app: run, instanceId: 'bench', slots: 4 });
 
-async function enqueue(n: number): Promise<void> {
+async function enqueue(
+  n: number,
+  owner = { client: client!.id, cv: cv!.id, project: project!.id },
+): Promise<void> {
   const rows =
     await sql`insert into jobs (client_id, idempotency_key, request_fingerprint, cv_id, project_id, published_at)
-    select ${client!.id}, gen_random_uuid()::text, 'bench', ${cv!.id}, ${project!.id}, now() from generate_series(1, ${n}) returning id`;
+    select ${owner.client}, gen_random_uuid()::text, 'bench', ${owner.cv}, ${owner.project}, now() from generate_series(1, ${n}) returning id`;
   await Promise.all(
     rows.map((r) =>
       publisher.publish({ topic: topics.jobs, key: r.id, value: JSON.stringify({ v: 1, job_id: r.id }) }),
@@ -94,11 +99,15 @@ interface Invocation {
   jobs?: { evaluated: number; stageMs?: { load: number; provider: number; store: number } };
 }
 
-function evaluator(loop: boolean): {
+function evaluator(
+  loop: boolean,
+  fn: 'evaluate' | 'notify' = 'evaluate',
+  extraEnv: Record<string, string> = {},
+): {
   child: ChildProcess;
   done: Promise<Invocation[]>;
 } {
-  const child = spawn(process.execPath, ['functions/evaluate/index.ts', ...(loop ? ['--loop'] : [])], {
+  const child = spawn(process.execPath, [`functions/${fn}/index.ts`, ...(loop ? ['--loop'] : [])], {
     env: {
       ...process.env,
       NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=4',
@@ -112,6 +121,7 @@ function evaluator(loop: boolean): {
       EVALUATE_MAX_IDLE_MS: '3000',
       EVALUATE_LOOP_PAUSE_MS: '200',
       LOG_LEVEL: 'info',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -169,6 +179,76 @@ progress(
   `drained ${JOBS} jobs in ${drainSeconds.toFixed(1)} s: ${jobsPerSec} jobs/s; peak RSS per invocation ${peakRssMb} MB`,
 );
 
+// Phase 1b: the same backlog again, with notify --loop running and a webhook endpoint receiving one
+// delivery per result (a local receiver answering 200): evaluate throughput side by side, and how fast
+// the deliveries follow.
+const withNotify = values.notify ? await notifyPhase() : undefined;
+
+async function notifyPhase() {
+  const { createServer } = await import('node:http');
+  const { generateSecret } = await import('../lib/webhooks/signing.ts');
+  let received = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received += 1;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const port = (receiver.address() as { port: number }).port;
+  const [owner] =
+    await sql`insert into clients (name, api_key_hash) values ('bench-hooks', ${randomUUID()}) returning id`;
+  const [hookCv] =
+    await sql`insert into uploads (client_id, kind, filename, media_type, size_bytes, sha256, extracted_text)
+    values (${owner!.id}, 'cv', 'cv.txt', 'text/plain', 1, 'x', ${text('cv-strong.txt')}) returning id`;
+  const [hookProject] =
+    await sql`insert into uploads (client_id, kind, filename, media_type, size_bytes, sha256, extracted_text)
+    values (${owner!.id}, 'project', 'p.txt', 'text/plain', 1, 'x', ${text('project-report.txt')}) returning id`;
+  const [endpoint] = await sql`insert into webhook_endpoints (client_id, url, event_types)
+    values (${owner!.id}, ${`http://127.0.0.1:${port}/hook`}, ${['evaluation.completed', 'evaluation.failed']}) returning id`;
+  await sql`insert into webhook_secrets (endpoint_id, secret) values (${endpoint!.id}, ${generateSecret()})`;
+  const notifier = evaluator(true, 'notify', {
+    KAFKA_NOTIFY_GROUP: `${run}-notify`,
+    KAFKA_TOPIC_NOTIFY_DLQ: `${run}-notify-dlq`,
+    WEBHOOKS_ALLOW_PRIVATE: 'true',
+    NOTIFY_LOOP_PAUSE_MS: '200',
+  });
+  progress(`notify on: queueing ${JOBS} more jobs for a client with a webhook endpoint`);
+  await enqueue(JOBS, { client: owner!.id, cv: hookCv!.id, project: hookProject!.id });
+  const t0 = performance.now();
+  const runners = Array.from({ length: Number(values.invocations) }, () => evaluator(false));
+  while ((await count('results')) < 2 * JOBS) await new Promise((r) => setTimeout(r, 250));
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(runners.map((w) => w.done));
+  const delivered = async () =>
+    Number((await sql`select count(*)::int as n from webhook_deliveries where status = 'delivered'`)[0]!.n);
+  while ((await delivered()) < JOBS) {
+    if (performance.now() - t0 > 600_000) throw new Error(`deliveries stalled at ${await delivered()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const deliverSeconds = (performance.now() - t0) / 1000;
+  const [delay] = await sql`
+    select percentile_cont(0.5) within group (order by extract(epoch from d.first_attempt_at - r.created_at)) * 1000 as p50,
+           percentile_cont(0.99) within group (order by extract(epoch from d.first_attempt_at - r.created_at)) * 1000 as p99
+    from webhook_deliveries d join results r on r.job_id = d.job_id`;
+  notifier.child.kill('SIGTERM');
+  await notifier.done;
+  receiver.close();
+  const figures = {
+    jobsPerSec: Math.round(JOBS / seconds),
+    deliveriesPerSec: Math.round(JOBS / deliverSeconds),
+    received,
+    firstAttemptDelayP50Ms: Math.round(Number(delay!.p50)),
+    firstAttemptDelayP99Ms: Math.round(Number(delay!.p99)),
+  };
+  progress(
+    `notify off: ${jobsPerSec} jobs/s · notify on: ${figures.jobsPerSec} jobs/s, ${figures.deliveriesPerSec} deliveries/s ` +
+      `(${received} received), result → first attempt p50 ${figures.firstAttemptDelayP50Ms} ms, p99 ${figures.firstAttemptDelayP99Ms} ms`,
+  );
+  return figures;
+}
+
 // Phase 2: steady load against one evaluator in --loop mode; latency = job accepted → result stored.
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
@@ -181,7 +261,7 @@ for (let s = 0; s < seconds * 10; s++) {
   await enqueue(Math.round(rate / 10));
   await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - tick))));
 }
-const expected = JOBS + Math.round(rate / 10) * seconds * 10;
+const expected = (withNotify ? 2 : 1) * JOBS + Math.round(rate / 10) * seconds * 10;
 while ((await count('results')) < expected) await new Promise((r) => setTimeout(r, 250));
 loop.child.kill('SIGTERM');
 const loopInvocations = await loop.done;
@@ -194,7 +274,7 @@ const p99Ms = Math.round(Number(lat!.p99));
 progress(`latency under steady load: p50 ${p50Ms} ms, p99 ${p99Ms} ms`);
 
 await publisher.close();
-await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => {});
+await admin.deleteTopics({ topics: [...Object.values(topics), `${run}-notify-dlq`] }).catch(() => {});
 await admin.disconnect();
 await sql.end();
 await stack.stop();
@@ -203,6 +283,7 @@ const figures = {
   jobs: JOBS,
   invocations: Number(values.invocations),
   jobsPerSec,
+  notify: withNotify ? { off: { jobsPerSec }, on: withNotify } : 'not run (--no-notify)',
   providerCost,
   providerJobsPerSecPerCore: Math.round(1000 / providerCost.cpuMsPerJob),
   stagesMsPerJob,

@@ -45,6 +45,8 @@ for (const s of r.softSkillsOnly)
   console.log(`soft skills only ${s.job}: ${s.cv} ${s.score} (rank ${s.rank} of ${s.of})`);
 for (const c of r.cannotScreen)
   console.log(`vague job ${c.job}: ${c.refused ? 'refused (cannot screen)' : 'SCREENED'}`);
+for (const o of r.otherLanguage)
+  console.log(`other language: ${o.cv} ${o.flagged ? 'flagged language_unsupported' : 'NOT flagged'}`);
 console.log(
   `run-to-run variance: max |Δ| ${r.variance.maxDelta} over ${r.runs} runs; ${Date.now() - started} ms`,
 );

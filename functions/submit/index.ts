@@ -87,6 +87,8 @@ meter()
 export const app = createApp({
   db,
   publish: (record) => publisher.publish(record),
+  publishAll: (records) => publisher.publishAll(records),
+  webhooks: { allowPrivate: config.webhooks.allowPrivate, secretOverlapMs: config.webhooks.secretOverlapMs },
   jobsTopic: t.jobs,
   publishing: config.publish,
   uploadMaxBytes: config.submit.uploadMaxBytes,

@@ -8,11 +8,14 @@ import type { ApiDeps, Env } from './context.ts';
 import { bearerAuth } from './middleware/auth.ts';
 import { onProblem, routeNotFound, validationHook } from './middleware/problem.ts';
 import { requestContext, requestId } from './middleware/request-id.ts';
+import { bulkUploadRoutes } from './routes/bulk-upload.ts';
 import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { positionRoutes } from './routes/positions.ts';
 import { resultRoutes } from './routes/results.ts';
 import { uploadRoutes } from './routes/upload.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export type { ApiDeps } from './context.ts';
 
@@ -51,5 +54,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
   app.route('/', evaluateRoutes(deps));
   app.route('/', resultRoutes(deps));
   app.route('/', jobRoutes(deps));
+  app.route('/', bulkUploadRoutes(deps));
+  app.route('/', positionRoutes(deps));
+  app.route('/', webhookRoutes(deps));
   return app;
 }

@@ -11,11 +11,15 @@ import { validationHook } from './middleware/problem.ts';
 export interface ApiDeps {
   db: Database;
   publish: (record: OutputRecord) => Promise<void>;
+  /** records that must commit together, in one request-side transaction (a batch of jobs) */
+  publishAll?: (records: OutputRecord[]) => Promise<void>;
   jobsTopic: string;
   uploadMaxBytes: number;
   /** the publish lease and timeout, shared with the sweeper (config: PUBLISH_LEASE_MS, PUBLISH_TIMEOUT_MS) */
   publishing: PublishLeaseConfig;
   logger: Logger;
+  /** webhook endpoints: whether private destinations are allowed, how long a rotated secret still signs */
+  webhooks?: { allowPrivate: boolean; secretOverlapMs: number };
   readiness: () => Promise<Record<string, boolean>>;
   /** system-wide queue figures for the console's dashboard */
   queueStats?: () => Promise<QueueStats>;

@@ -130,3 +130,154 @@ export const problems = (...statuses: number[]) =>
   );
 
 export const security = [{ bearer: [] as string[] }];
+
+// Positions, batch evaluations, rankings and webhooks.
+const title = z.string().trim().min(1).max(300);
+export const PositionCreate = z
+  .strictObject({
+    title,
+    job_description: text.optional().openapi({ description: 'default: the shipped job description' }),
+    study_case_brief: text.optional().openapi({ description: 'default: the shipped case-study brief' }),
+    scoring_rubric: text.optional().openapi({ description: 'default: the shipped scoring rubric' }),
+  })
+  .openapi('PositionCreate');
+export const PositionPatch = z
+  .strictObject({
+    title: title.optional(),
+    job_description: text.optional(),
+    study_case_brief: text.optional(),
+    scoring_rubric: text.optional(),
+  })
+  .openapi('PositionPatch');
+export const Position = z
+  .object({
+    id: z.uuid(),
+    version: z.number().int(),
+    title: z.string(),
+    job_description: z.string(),
+    study_case_brief: z.string(),
+    scoring_rubric: z.string(),
+    archived: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    versions: z
+      .array(z.object({ version: z.number().int(), title: z.string(), created_at: z.string() }))
+      .optional(),
+  })
+  .openapi('Position');
+export const PositionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().optional(),
+  include_archived: z.enum(['true', 'false']).default('false'),
+});
+export const PositionsPage = z.object({ items: z.array(Position), next_cursor: z.string().nullable() });
+export const IdParam = z.object({ id: z.string() });
+
+export const BatchBody = z
+  .strictObject({
+    candidates: z
+      .array(z.strictObject({ cv_id: z.uuid(), project_id: z.uuid() }))
+      .min(1)
+      .max(100),
+  })
+  .openapi('BatchEvaluationRequest');
+export const BatchAccepted = z
+  .object({
+    batch_id: z.uuid(),
+    position_id: z.uuid(),
+    position_version: z.number().int(),
+    jobs: z.array(
+      z.object({ id: z.uuid(), cv_id: z.uuid(), project_id: z.uuid(), status: z.enum(jobStatuses) }),
+    ),
+  })
+  .openapi('BatchAccepted');
+
+export const BulkUploadForm = z.object({
+  cv: z.array(z.any().openapi({ type: 'string', format: 'binary' })),
+  project: z.array(z.any().openapi({ type: 'string', format: 'binary' })),
+});
+export const BulkUploadResponse = z
+  .object({
+    accepted: z.array(z.object({ index: z.number().int(), cv_id: z.uuid(), project_id: z.uuid() })),
+    refused: z.array(
+      z.object({
+        index: z.number().int(),
+        field: z.enum(['cv', 'project']),
+        filename: z.string(),
+        code: z.string(),
+        detail: z.string(),
+      }),
+    ),
+  })
+  .openapi('BulkUploadResponse');
+
+export const RankingQuery = z.object({
+  status: z.enum(jobStatuses).optional(),
+  min_score: z.coerce.number().min(0).max(100).optional(),
+  version: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().optional(),
+});
+export const RankingItem = z.object({
+  rank: z.number().int(),
+  job_id: z.uuid(),
+  cv_id: z.uuid(),
+  project_id: z.uuid(),
+  status: z.enum(jobStatuses),
+  position_version: z.number().int().nullable(),
+  combined_score: z.number().nullable().openapi({
+    description: '50 × cv_match_rate + 50 × (project_score − 1) / 9, one decimal; null until scored',
+  }),
+  cv_match_rate: z.number().nullable(),
+  project_score: z.number().nullable(),
+  scores: z
+    .object({ cv: z.record(z.string(), z.number()), project: z.record(z.string(), z.number()) })
+    .nullable(),
+  flags: z.array(z.string()),
+  error_code: z.string().nullable(),
+});
+export const RankingPage = z
+  .object({ position_id: z.uuid(), items: z.array(RankingItem), next_cursor: z.string().nullable() })
+  .openapi('Ranking');
+
+export const eventTypeEnum = z.enum(['evaluation.completed', 'evaluation.failed']);
+export const WebhookCreate = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+    event_types: z.array(eventTypeEnum).min(1).max(2).optional(),
+    description: z.string().max(500).optional(),
+  })
+  .openapi('WebhookCreate');
+export const Webhook = z
+  .object({
+    id: z.uuid(),
+    url: z.string(),
+    event_types: z.array(z.string()),
+    description: z.string().nullable(),
+    status: z.enum(['active', 'disabled']),
+    disabled_reason: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('Webhook');
+export const WebhookWithSecret = Webhook.extend({
+  secret: z.string().openapi({ description: 'whsec_…; shown once' }),
+}).openapi('WebhookWithSecret');
+export const SecretRotated = z
+  .object({ secret: z.string(), previous_secret_expires_at: z.string() })
+  .openapi('SecretRotated');
+export const Delivery = z
+  .object({
+    id: z.uuid(),
+    webhook_id: z.string(),
+    job_id: z.uuid(),
+    event_type: z.string(),
+    status: z.enum(['pending', 'delivered', 'failed', 'cancelled']),
+    attempts: z.number().int(),
+    next_attempt_at: z.string().nullable(),
+    last_status: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    delivered_at: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('Delivery');
+export const DeliveryParams = z.object({ id: z.string(), delivery_id: z.string() });

@@ -19,13 +19,35 @@ export interface NewBatch {
   candidates: { cvId: string; projectId: string }[];
 }
 
-/** Inserts the batch and its jobs (with a publish lease) or returns the batch holding this key. */
+/**
+ * Inserts the batch and its jobs (with a publish lease) or returns the batch holding this key;
+ * `lookupOnly` only looks (a refused request may still be the replay of an accepted one).
+ */
 async function createOrGetBatchUntraced(
   db: Database,
   b: NewBatch,
   leaseMs: number,
-): Promise<{ batch: BatchRow; jobs: JobRow[]; created: boolean }> {
+  options: { lookupOnly?: boolean } = {},
+): Promise<{ batch: BatchRow | undefined; jobs: JobRow[]; created: boolean }> {
   return db.transaction(async (tx) => {
+    if (options.lookupOnly) {
+      const [existing] = await tx
+        .select()
+        .from(evaluationBatches)
+        .where(
+          and(
+            eq(evaluationBatches.clientId, b.clientId),
+            eq(evaluationBatches.idempotencyKey, b.idempotencyKey),
+          ),
+        );
+      if (!existing) return { batch: undefined, jobs: [], created: false };
+      const rows = await tx
+        .select()
+        .from(jobs)
+        .where(eq(jobs.batchId, existing.id))
+        .orderBy(asc(jobs.batchIndex));
+      return { batch: existing, jobs: rows, created: false };
+    }
     const [inserted] = await tx
       .insert(evaluationBatches)
       .values({

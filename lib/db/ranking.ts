@@ -2,7 +2,8 @@
 //   combined = 50 × cv_match_rate + 50 × (project_score − 1) / 9
 // (cv_match_rate is 0–1, project_score 1–10, so each half spans 0–50). Unscored jobs (queued,
 // processing, failed) have no combined score and rank after every scored one. Ties are broken by the
-// job's creation time, then its id: a stable order that pagination can resume.
+// job's acceptance time, then its place in its batch, then its id: a stable order that pagination
+// can resume.
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { type JobStatus, jobs, results } from './schema.ts';
@@ -14,12 +15,14 @@ const combined = sql<
 /** The sort key: unscored jobs sort as -1, below every real score. */
 const sortScore = sql<string>`coalesce(round(50 * ${results.cvMatchRate} + 50 * (${results.projectScore} - 1) / 9, 1), -1)`;
 
+const batchIndex = sql<number>`coalesce(${jobs.batchIndex}, 0)`;
+
 export interface RankingOptions {
   status?: JobStatus;
   minScore?: number;
   version?: number;
   limit: number;
-  after?: { score: string; createdAt: string; id: string };
+  after?: { score: string; createdAt: string; batchIndex: number; id: string };
 }
 
 async function positionRankingUntraced(
@@ -34,7 +37,7 @@ async function positionRankingUntraced(
   if (o.minScore !== undefined) conditions.push(sql`${combined} >= ${o.minScore}`);
   if (o.after) {
     conditions.push(sql`(${sortScore} < ${o.after.score}::numeric or (${sortScore} = ${o.after.score}::numeric
-      and (${jobs.createdAt}, ${jobs.id}) > (${o.after.createdAt}::timestamptz, ${o.after.id}::uuid)))`);
+      and (${jobs.createdAt}, ${batchIndex}, ${jobs.id}) > (${o.after.createdAt}::timestamptz, ${o.after.batchIndex}::int, ${o.after.id}::uuid)))`);
   }
   return db
     .select({
@@ -47,6 +50,7 @@ async function positionRankingUntraced(
       createdAt: jobs.createdAt,
       combinedScore: combined,
       sortScore,
+      batchIndex,
       cursorTime: sql<string>`to_char(${jobs.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
       cvMatchRate: results.cvMatchRate,
       projectScore: results.projectScore,
@@ -58,7 +62,7 @@ async function positionRankingUntraced(
     .from(jobs)
     .leftJoin(results, eq(results.jobId, jobs.id))
     .where(and(...conditions))
-    .orderBy(sql`${sortScore} desc`, jobs.createdAt, jobs.id)
+    .orderBy(sql`${sortScore} desc`, jobs.createdAt, batchIndex, jobs.id)
     .limit(o.limit);
 }
 

@@ -4,6 +4,8 @@ import { type UploadKind, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 
 export interface NewUpload {
+  /** set by callers that must tell the returned rows apart (bulk upload) */
+  id?: string;
   clientId: string;
   kind: UploadKind;
   filename: string;

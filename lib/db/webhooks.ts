@@ -280,6 +280,21 @@ async function listDeliveriesUntraced(db: Database, clientId: string, endpointId
     .limit(limit);
 }
 
+async function getDeliveryUntraced(db: Database, clientId: string, endpointId: string, id: string) {
+  const [row] = await db
+    .select()
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.clientId, clientId),
+        eq(webhookDeliveries.endpointId, endpointId),
+        eq(webhookDeliveries.id, id),
+      ),
+    );
+  return row;
+}
+
+export const getDelivery = traced('getDelivery', getDeliveryUntraced);
 export const createEndpoint = traced('createEndpoint', createEndpointUntraced);
 export const listEndpoints = traced('listEndpoints', listEndpointsUntraced);
 export const getEndpoint = traced('getEndpoint', getEndpointUntraced);

@@ -9,32 +9,38 @@ export interface Evidence {
 }
 
 /** The document with every whitespace run collapsed to one space, and where each character came from. */
-function normalise(text: string): { flat: string; origin: number[] } {
-  let flat = '';
-  const origin: number[] = [];
+let last: { text: string; flat: string; origin: Uint32Array } | undefined;
+
+function normalise(text: string, cache = true): { flat: string; origin: Uint32Array } {
+  // quotes are checked one after another against the same document: keep its normal form
+  if (cache && last?.text === text) return last;
+  const parts: string[] = [];
+  const origin = new Uint32Array(text.length);
+  let n = 0;
   let space = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (/\s/.test(ch)) {
-      if (!space && flat.length > 0) {
-        flat += ' ';
-        origin.push(i);
+  for (const m of text.matchAll(/\s+|\S+/g)) {
+    if (/^\s/.test(m[0])) {
+      if (!space && n > 0) {
+        parts.push(' ');
+        origin[n++] = m.index;
       }
       space = true;
     } else {
-      flat += ch;
-      origin.push(i);
+      parts.push(m[0]);
+      for (let i = 0; i < m[0].length; i++) origin[n++] = m.index + i;
       space = false;
     }
   }
-  return { flat, origin };
+  const result = { text, flat: parts.join(''), origin: origin.subarray(0, n) };
+  if (cache) last = result;
+  return result;
 }
 
 const MIN_QUOTE = 8;
 
 /** Where a quote occurs in the source, whitespace-normalised; undefined when it is not there. */
 export function locate(source: string, quote: string): Evidence | undefined {
-  const q = normalise(quote.trim()).flat.replace(/^["“'‘]|["”'’]$/g, '');
+  const q = normalise(quote.trim(), false).flat.replace(/^["“'‘]|["”'’]$/g, '');
   if (q.length < MIN_QUOTE) return undefined;
   const { flat, origin } = normalise(source);
   const at = flat.indexOf(q);

@@ -10,6 +10,7 @@ import { SpanKind, withSpan } from '../telemetry/tracing.ts';
 import { type Evidence, verifyQuotes } from './evidence.ts';
 import { detectInjection } from './injection.ts';
 import { offlineCvAnswer, offlineProjectAnswer } from './offline/index.ts';
+import { ENGLISH_MIN_SHARE, englishShare } from './offline/text.ts';
 import { plainText } from './plain-text.ts';
 import { documentTag, stepSchema, summarySchema, systemPrompt, userPrompt } from './prompts.ts';
 import { redact } from './redact.ts';
@@ -56,7 +57,7 @@ export const CROSS_CHECK_GAP = { cvMatchRate: 0.25, projectScore: 2.5 } as const
 
 export interface EvaluateOptions {
   signal?: AbortSignal;
-  /** redact personal data before text reaches the provider; default: on for LLM providers */
+  /** redact personal data before text reaches the provider; default: the provider's own setting */
   redact?: boolean;
 }
 
@@ -225,7 +226,22 @@ export async function evaluate(
       });
     }
   }
-  const shouldRedact = options.redact ?? provider.kind === 'llm';
+  // The offline reader is English-only: a CV in another language is scored on the terms it shares
+  // (tool names, dates) and flagged for a person who reads the language.
+  const english = englishShare(input.cvText);
+  if (english < ENGLISH_MIN_SHARE) {
+    flags.push({
+      code: 'language_unsupported',
+      document: 'cv',
+      detail: 'the CV does not look English; the offline reading covers tool names and dates only',
+    });
+    flags.push({
+      code: 'needs_review',
+      document: 'cv',
+      detail: 'the CV should be read by someone who reads its language',
+    });
+  }
+  const shouldRedact = options.redact ?? provider.redact ?? provider.kind === 'llm';
   const redactedCv = shouldRedact ? redact(input.cvText) : undefined;
   const redactedProject = shouldRedact ? redact(input.projectText) : undefined;
   const ctx: StepContext = {

@@ -2,11 +2,7 @@
 // numbers, street addresses, URLs and dates of birth are replaced by placeholders. Only the kinds and
 // counts are recorded (the provenance), never the values.
 
-import model from 'wink-eng-lite-web-model';
-import winkNLP from 'wink-nlp';
-
-const nlp = winkNLP(model);
-const its = nlp.its;
+import { nlp } from './nlp.ts';
 
 export type RedactionKind = 'name' | 'email' | 'phone' | 'address' | 'url' | 'date_of_birth';
 
@@ -58,7 +54,7 @@ export function redact(text: string): Redacted {
     });
   };
   // e-mails and URLs as the NLP model's entities
-  const entities = nlp.readDoc(text).entities().out(its.detail) as unknown as {
+  const entities = nlp().readDoc(text).entities().out(nlp().its.detail) as unknown as {
     value: string;
     type: string;
   }[];

@@ -67,6 +67,8 @@ export interface Provider {
   readonly model: string;
   /** offline providers are labelled as such in the provenance and never pose as an LLM */
   readonly kind: 'offline' | 'llm';
+  /** whether personal data is redacted before it reaches this provider (remote models: yes) */
+  readonly redact?: boolean;
   complete(request: StepRequest, signal?: AbortSignal): Promise<ProviderAnswer>;
 }
 

@@ -33,7 +33,8 @@ export interface RequestPublisherOptions {
 }
 
 interface Pending {
-  record: OutputRecord;
+  /** one record, or a group that must commit together (publishAll) */
+  records: OutputRecord[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -92,7 +93,7 @@ export class RequestPublisher {
       () =>
         new Promise<void>((resolve, reject) => {
           slot.queue.push({
-            record: { ...record, headers: { ...record.headers, ...traceHeaders() } },
+            records: [{ ...record, headers: { ...record.headers, ...traceHeaders() } }],
             resolve,
             reject,
           });
@@ -101,16 +102,61 @@ export class RequestPublisher {
     );
   }
 
+  /**
+   * Publishes records that must be accepted together (a batch of jobs): all of them travel in one
+   * transaction, so they commit or abort as one. Resolves once that transaction committed.
+   */
+  publishAll(records: OutputRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('publisher is closed'));
+    if (records.length === 0) return Promise.resolve();
+    if (records.length > this.o.maxBatch) {
+      return Promise.reject(new Error(`at most ${this.o.maxBatch} records can be published together`));
+    }
+    const slot = this.slots[slotFor(records[0]!.key, this.slots.length)]!;
+    return withSpan(
+      `publish ${records[0]!.topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': records[0]!.topic,
+          'messaging.batch.message_count': records.length,
+        },
+      },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const headers = traceHeaders();
+          slot.queue.push({
+            records: records.map((r) => ({ ...r, headers: { ...r.headers, ...headers } })),
+            resolve,
+            reject,
+          });
+          if (!slot.flushing) void this.flush(slot);
+        }),
+    );
+  }
+
+  /** Takes queued entries up to maxBatch records, never splitting a group. */
+  private take(slot: Slot): Pending[] {
+    let count = 0;
+    let n = 0;
+    while (n < slot.queue.length && (n === 0 || count + slot.queue[n]!.records.length <= this.o.maxBatch)) {
+      count += slot.queue[n]!.records.length;
+      n += 1;
+    }
+    return slot.queue.splice(0, n);
+  }
+
   private async flush(slot: Slot): Promise<void> {
     slot.flushing = true;
     clearTimeout(slot.idleTimer);
     try {
       while (slot.queue.length > 0) {
-        const batch = slot.queue.splice(0, this.o.maxBatch);
+        const batch = this.take(slot);
         try {
           const producer = await this.producerFor(slot);
           await this.send(producer, batch);
-          this.stats.records += batch.length;
+          this.stats.records += batch.reduce((n, p) => n + p.records.length, 0);
           for (const p of batch) p.resolve();
         } catch (err) {
           this.stats.failures += 1;
@@ -129,7 +175,7 @@ export class RequestPublisher {
   }
 
   private async send(producer: Producer, batch: Pending[]): Promise<void> {
-    const topicMessages = byTopic(batch.map((p) => p.record));
+    const topicMessages = byTopic(batch.flatMap((p) => p.records));
     if (!this.o.transactional) {
       await producer.sendBatch({ topicMessages, acks: -1 });
       return;

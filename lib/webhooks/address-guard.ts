@@ -6,6 +6,7 @@
 // cannot change between the check and the connect (DNS rebinding).
 import { promises as dns, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { AppError, codes } from '../errors.ts';
 
 const blocked = new BlockList();
 for (const [net, prefix] of [
@@ -77,11 +78,9 @@ export function forbiddenAddressReason(address: string): string | null {
   return blocked.check(address, 'ipv6') ? 'a loopback, private, link-local or reserved address' : null;
 }
 
-export class ForbiddenDestinationError extends Error {
-  readonly code = 'WEBHOOK_DESTINATION_FORBIDDEN';
+export class ForbiddenDestinationError extends AppError {
   constructor(host: string, reason: string) {
-    super(`webhook destination ${host} is refused: ${reason}`);
-    this.name = 'ForbiddenDestinationError';
+    super(codes.WEBHOOK_DESTINATION_FORBIDDEN, `webhook destination ${host} is refused: ${reason}`);
   }
 }
 

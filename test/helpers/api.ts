@@ -23,7 +23,12 @@ export interface ApiHarness {
 
 export async function apiHarness(
   stack: IsolatedStack,
-  options: { uploadMaxBytes?: number; queueStats?: ApiDeps['queueStats']; databaseUrl?: string } = {},
+  options: {
+    uploadMaxBytes?: number;
+    queueStats?: ApiDeps['queueStats'];
+    allowPrivateWebhooks?: boolean;
+    databaseUrl?: string;
+  } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
@@ -39,6 +44,9 @@ export async function apiHarness(
   const app = createApp({
     db,
     publish: (r) => (override ? override(r) : publisher.publish(r)),
+    publishAll: (rs) =>
+      override ? Promise.all(rs.map((r) => override!(r))).then(() => {}) : publisher.publishAll(rs),
+    webhooks: { allowPrivate: options.allowPrivateWebhooks ?? true, secretOverlapMs: 60_000 },
     jobsTopic: topics.jobs,
     uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
     publishing: { ...loadConfig({}).publish, timeoutMs: 3000 },

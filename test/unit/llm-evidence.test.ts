@@ -35,6 +35,8 @@ async function run(
     timeoutMs: 5000,
     concurrency: 2,
     maxRetries: 0,
+    // the fake listens on 127.0.0.1, which counts as local; these tests stand for a remote model
+    redact: true,
   });
   return evaluate({ cvText: CV, projectText: REPORT, ...defaultDocuments, ...input }, provider);
 }
@@ -149,6 +151,15 @@ describe('injection defence', () => {
 });
 
 describe('personal data stays home', () => {
+  it('is on by default for remote servers and off for a server on this machine', () => {
+    const make = (baseUrl?: string) =>
+      new OpenAICompatibleProvider({ baseUrl, apiKey: 'k', model: 'm', timeoutMs: 1000, concurrency: 1 });
+    expect(make().redact).toBe(true); // the OpenAI API
+    expect(make('https://openrouter.ai/api/v1').redact).toBe(true);
+    expect(make('http://127.0.0.1:11434/v1').redact).toBe(false);
+    expect(make('http://localhost:8000/v1').redact).toBe(false);
+  });
+
   it('the fake server never receives the name, e-mail, phone, URL or date of birth; the provenance counts them', async () => {
     const r = await run(goodAnswer);
     const sent = JSON.stringify(fake!.requests);

@@ -28,6 +28,7 @@ export interface EvalReport {
   negated: { job: string; report: string; score: number; max: number }[];
   softSkillsOnly: { job: string; cv: string; score: number; rank: number; of: number }[];
   cannotScreen: { job: string; refused: boolean }[];
+  otherLanguage: { cv: string; flagged: boolean }[];
   variance: { maxDelta: number };
   failures: string[];
 }
@@ -89,6 +90,7 @@ export async function runCalibration(corpus: Corpus, scorer: Scorer, runs = 2): 
     negated: [],
     softSkillsOnly: [],
     cannotScreen: [],
+    otherLanguage: [],
     variance: { maxDelta: 0 },
     failures,
   };
@@ -165,6 +167,12 @@ export async function runCalibration(corpus: Corpus, scorer: Scorer, runs = 2): 
     const refused = 'cannotScreen' in s;
     report.cannotScreen.push({ job, refused });
     if (!refused) failures.push(`job ${job}: a vague job description was screened instead of refused`);
+  }
+  for (const cv of L.otherLanguage) {
+    const s = first.cv[Object.keys(L.jobs)[0]!]![cv]!;
+    const flagged = 'flags' in s && s.flags.includes('language_unsupported');
+    report.otherLanguage.push({ cv, flagged });
+    if (!flagged) failures.push(`${cv}: a CV in another language was not flagged language_unsupported`);
   }
   let maxDelta = 0;
   for (const other of all.slice(1)) {

@@ -13,7 +13,7 @@ import {
   top,
 } from './analysis.ts';
 import { relevantYears } from './experience.ts';
-import { deriveRequirements, findMatches, type Requirement, requiredYears, termsIn } from './match.ts';
+import { findMatches, type Requirement, requiredYears, requirementsOf, termsIn } from './match.ts';
 import { type ReadDocument, readDocument } from './text.ts';
 import { COLLABORATION_ACTIONS, OUTCOME_WORDS } from './vocabulary.ts';
 
@@ -35,8 +35,7 @@ export function analyseCvText(
   cvText: string,
   exclude: [number, number][] = [],
 ): CvFindings {
-  const jd = readDocument(jobDescription);
-  const requirements = deriveRequirements(jd);
+  const requirements = requirementsOf(jobDescription, readDocument);
   if (requirements.length < MIN_REQUIREMENTS)
     throw new CannotScreenError('job description', requirements.length, MIN_REQUIREMENTS);
   const doc = readDocument(cvText, exclude);

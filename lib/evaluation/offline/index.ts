@@ -9,6 +9,13 @@ import type { ReadDocument } from './text.ts';
 
 export { CannotScreenError } from './analysis.ts';
 
+/**
+ * The offline reader looks at the first 100,000 characters of a document (about 30 pages): enough for
+ * any CV or report, and it bounds the time one hostile document can take. Offsets stay valid (a prefix).
+ */
+export const MAX_ANALYSED_CHARS = 100_000;
+const bounded = (text: string) => text.slice(0, MAX_ANALYSED_CHARS);
+
 function answer(
   doc: ReadDocument,
   found: Record<string, OfflineParameter>,
@@ -29,7 +36,7 @@ export function offlineCvAnswer(
   params: RubricParameter[],
   exclude: [number, number][] = [],
 ): StepAnswer & { englishShare: number } {
-  const f = analyseCvText(jobDescription, cvText, exclude);
+  const f = analyseCvText(bounded(jobDescription), bounded(cvText), exclude);
   const missing = f.met.filter((m) => m.credit < 0.5).map((m) => m.label);
   const feedback = [
     `The job description names ${f.requirements.length} requirements; the CV shows ${f.met.length - missing.length} of them in its text.`,
@@ -47,7 +54,7 @@ export function offlineProjectAnswer(
   params: RubricParameter[],
   exclude: [number, number][] = [],
 ): StepAnswer {
-  const f = analyseReportText(brief, reportText, exclude);
+  const f = analyseReportText(bounded(brief), bounded(reportText), exclude);
   const feedback = [
     `The report covers ${f.covered.length} of the ${f.requirements.length} requirements of the brief${f.covered.length ? ` (${f.covered.slice(0, 6).join(', ')})` : ''}.`,
     f.missing.length ? `Missing or stated as not done: ${f.missing.slice(0, 8).join(', ')}.` : '',

@@ -31,26 +31,49 @@ function regexes(f: Family): RegExp[] {
   return r;
 }
 
+const termRegexes = new Map<string[], RegExp>();
+
+/** Terms of a fixed list found in a text (the list's regex is compiled once). */
 export function termsIn(text: string, terms: string[]): { term: string; index: number }[] {
   if (terms.length === 0) return [];
-  return [...text.matchAll(bounded(terms, 'giu'))].map((m) => ({ term: m[0].toLowerCase(), index: m.index }));
+  let re = termRegexes.get(terms);
+  if (!re) {
+    re = bounded(terms, 'giu');
+    termRegexes.set(terms, re);
+  }
+  return [...text.matchAll(re)].map((m) => ({ term: m[0].toLowerCase(), index: m.index }));
+}
+
+/** The sentence holding a character offset (sentences are in order and do not overlap). */
+function sentenceAt(sentences: Sentence[], at: number): number {
+  let lo = 0;
+  let hi = sentences.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = sentences[mid]!;
+    if (at < s.start) hi = mid - 1;
+    else if (at >= s.end) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
 }
 
 export function findMatches(doc: ReadDocument, families: Family[] = FAMILIES): Match[] {
   const out: Match[] = [];
-  doc.sentences.forEach((s: Sentence, i) => {
-    for (const f of families) {
-      for (const re of regexes(f)) {
-        for (const m of s.text.matchAll(re)) {
-          const start = s.start + m.index;
-          const end = start + m[0].length;
-          const negated = s.negated.some(([a, b]) => start < b && end > a);
-          out.push({ family: f.id, term: m[0].toLowerCase(), start, end, negated, sentence: i });
-        }
+  // one pass of each family's pattern over the whole text, then each hit placed in its sentence
+  for (const f of families) {
+    for (const re of regexes(f)) {
+      for (const m of doc.text.matchAll(re)) {
+        const start = m.index;
+        const end = start + m[0].length;
+        const i = sentenceAt(doc.sentences, start);
+        if (i < 0 || end > doc.sentences[i]!.end) continue;
+        const negated = doc.sentences[i]!.negated.some(([a, b]) => start < b && end > a);
+        out.push({ family: f.id, term: m[0].toLowerCase(), start, end, negated, sentence: i });
       }
     }
-  });
-  return out;
+  }
+  return out.sort((a, b) => a.start - b.start || a.family.localeCompare(b.family));
 }
 
 export interface Requirement {
@@ -62,6 +85,19 @@ export interface Requirement {
 }
 
 const OPTIONAL = /\b(plus|preferred|nice to have|bonus|ideally|advantage|desirable)\b/i;
+
+const derived = new Map<string, Requirement[]>();
+
+/** Requirements of a job description or brief, remembered for the few texts a service sees over and over. */
+export function requirementsOf(text: string, read: (t: string) => ReadDocument): Requirement[] {
+  let r = derived.get(text);
+  if (!r) {
+    r = deriveRequirements(read(text));
+    if (derived.size >= 64) derived.delete(derived.keys().next().value!);
+    derived.set(text, r);
+  }
+  return r;
+}
 
 /** Requirements derived from a job description or a brief: every vocabulary family it names. */
 export function deriveRequirements(doc: ReadDocument): Requirement[] {

@@ -11,7 +11,7 @@ import {
   termCounts,
   top,
 } from './analysis.ts';
-import { deriveRequirements, findMatches, type Requirement, termsIn } from './match.ts';
+import { findMatches, type Requirement, requirementsOf, termsIn } from './match.ts';
 import { type ReadDocument, readDocument } from './text.ts';
 
 export type ProjectKey = 'correctness' | 'code_quality' | 'resilience' | 'documentation' | 'creativity';
@@ -125,7 +125,7 @@ export function analyseReportText(
   reportText: string,
   exclude: [number, number][] = [],
 ): ProjectFindings {
-  const requirements = deriveRequirements(readDocument(brief));
+  const requirements = requirementsOf(brief, readDocument);
   if (requirements.length < MIN_REQUIREMENTS)
     throw new CannotScreenError('case-study brief', requirements.length, MIN_REQUIREMENTS);
   const doc = readDocument(reportText, exclude);

@@ -3,11 +3,7 @@
 // negation ("no tests", "did not use Docker"). Every sentence keeps its character offsets into the
 // original text, so evidence quotes are verbatim.
 
-import model from 'wink-eng-lite-web-model';
-import winkNLP from 'wink-nlp';
-
-const nlp = winkNLP(model);
-const its = nlp.its;
+import { nlp } from '../nlp.ts';
 
 export type Section = 'skills' | 'experience' | 'education' | 'summary' | 'certifications' | 'other';
 export type SentenceKind = 'experience' | 'prose' | 'list' | 'heading';
@@ -58,83 +54,158 @@ export interface ReadDocument {
   englishShare: number;
 }
 
-export function readDocument(text: string, exclude: [number, number][] = []): ReadDocument {
-  const sentences: Sentence[] = [];
+interface Line {
+  start: number;
+  end: number;
+  section: Section;
+  labelled: boolean;
+  labelSection: Section | undefined;
+  /** a heading line only ("Experience"): no content of its own */
+  skip: boolean;
+}
+
+/** Lines with the section each one is in; a heading line changes the section for the lines after it. */
+function linesOf(text: string): Line[] {
+  const lines: Line[] = [];
   let section: Section = 'other';
   let offset = 0;
-  let words = 0;
-  let stop = 0;
   for (const line of text.split('\n')) {
-    const lineStart = offset;
+    const start = offset;
     offset += line.length + 1;
-    if (!line.trim()) continue;
-    const heading = sectionOf(line);
+    const heading = line.trim() ? sectionOf(line) : undefined;
     const labelled = LABELLED.exec(line);
+    let skip = !line.trim();
     if (heading && (!labelled || sectionOf(labelled[1]!) === heading)) {
       section = heading;
-      if (!labelled || !labelled[2]!.trim()) continue;
+      if (!labelled || !labelled[2]!.trim()) skip = true;
     }
     const labelSection = labelled ? sectionOf(labelled[1]!) : undefined;
-    const doc = nlp.readDoc(line);
-    const values = doc.tokens().out(its.value) as string[];
-    const spaces = doc.tokens().out(its.precedingSpaces) as string[];
-    const pos = doc.tokens().out(its.pos) as string[];
-    const neg = doc.tokens().out(its.negationFlag) as boolean[];
-    const isStop = doc.tokens().out(its.stopWordFlag) as boolean[];
-    const types = doc.tokens().out(its.type) as string[];
-    // absolute character offsets of each token, rebuilt from the token values and the spaces before them
-    const starts: number[] = [];
-    let cursor = 0;
-    for (let i = 0; i < values.length; i++) {
-      cursor += spaces[i]!.length;
-      const found = line.indexOf(values[i]!, cursor);
-      const at = found >= 0 && found - cursor < 4 ? found : cursor;
-      starts.push(at);
-      cursor = at + values[i]!.length;
-    }
-    // wink splits "Node.js" after the dot; sentences with no space between them are one sentence
-    const spans: [number, number][] = [];
-    doc.sentences().each((s: { out: (f: unknown) => unknown }) => {
-      const [first, last] = s.out(its.span) as unknown as [number, number];
-      const prev = spans.at(-1);
-      if (prev && starts[first] === starts[prev[1]]! + values[prev[1]]!.length) prev[1] = last;
-      else spans.push([first, last]);
-    });
-    for (const [first, last] of spans) {
-      const start = lineStart + starts[first]!;
-      const end = lineStart + starts[last]! + values[last]!.length;
-      if (exclude.some(([a, b]) => start < b && end > a)) continue;
-      const negated: [number, number][] = [];
-      let verb = false;
-      let n = 0;
-      for (let i = first; i <= last; i++) {
-        if (types[i] === 'word') {
-          n += 1;
-          if (isStop[i]) stop += 1;
-        }
-        if (pos[i] === 'VERB') verb = true;
-        if (neg[i]) negated.push([lineStart + starts[i]!, lineStart + starts[i]! + values[i]!.length]);
-      }
-      words += n;
-      const sText = text.slice(start, end);
-      // a negation cue covers its whole clause: "Documentation was not written", "The LLM is not called"
-      let clauseStart = 0;
-      for (const clause of sText.split(/(?<=[,;:])|(?=\bbut\b)/)) {
-        if (NEGATION_CUE.test(clause))
-          negated.push([start + clauseStart, start + clauseStart + clause.length]);
-        clauseStart += clause.length;
-      }
-      const commas = (sText.match(/[,;·|]/g) ?? []).length;
-      const sec = labelSection ?? section;
-      let kind: SentenceKind;
-      if (sec === 'skills' || sec === 'certifications' || (labelled && commas >= 2)) kind = 'list';
-      else if (commas >= 4 && commas * 3 >= n) kind = 'list';
-      else if (!verb && n <= 8 && sec !== 'experience') kind = 'heading';
-      else if (!verb && commas * 2 >= n - 2 && commas >= 3) kind = 'list';
-      else if (sec === 'experience' || verb) kind = sec === 'experience' ? 'experience' : 'prose';
-      else kind = 'prose';
-      sentences.push({ text: sText, start, end, section: sec, kind, negated, hasVerb: verb, words: n });
-    }
+    lines.push({ start, end: start + line.length, section, labelled: Boolean(labelled), labelSection, skip });
   }
+  return lines;
+}
+
+function lineAt(lines: Line[], at: number): number {
+  let lo = 0;
+  let hi = lines.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lines[mid]!.start <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+export function readDocument(text: string, exclude: [number, number][] = []): ReadDocument {
+  const sentences: Sentence[] = [];
+  const lines = linesOf(text);
+  // one pass of the NLP pipeline over the whole document; sentences are then cut at line ends
+  const its = nlp().its;
+  const doc = nlp().readDoc(text);
+  const tokens = doc.tokens();
+  const values = tokens.out(its.value) as string[];
+  const spaces = tokens.out(its.precedingSpaces) as string[];
+  const pos = tokens.out(its.pos) as string[];
+  const neg = tokens.out(its.negationFlag) as boolean[];
+  const isStop = tokens.out(its.stopWordFlag) as boolean[];
+  const types = tokens.out(its.type) as string[];
+  // absolute character offsets of each token, rebuilt from the token values and the spaces before them
+  const starts: number[] = [];
+  let cursor = 0;
+  for (let i = 0; i < values.length; i++) {
+    cursor += spaces[i]!.length;
+    const found = text.indexOf(values[i]!, cursor);
+    const at = found >= 0 && found - cursor < 8 ? found : cursor;
+    starts.push(at);
+    cursor = at + values[i]!.length;
+  }
+  const spans: [number, number][] = [];
+  doc.sentences().each((s: { out: (f: unknown) => unknown }) => {
+    const [first, last] = s.out(its.span) as unknown as [number, number];
+    // cut at line ends: a CV's lines are its units even without full stops
+    let from = first;
+    const lineOf = (i: number) => lineAt(lines, starts[i]!);
+    for (let i = first + 1; i <= last + 1; i++) {
+      if (i <= last && lineOf(i) === lineOf(from)) continue;
+      // drop the line-break tokens at either end of the piece
+      let a = from;
+      let b = i - 1;
+      while (a <= b && !values[a]!.trim()) a++;
+      while (b >= a && !values[b]!.trim()) b--;
+      from = i;
+      if (a > b) continue;
+      const prev = spans.at(-1);
+      // wink splits "Node.js" after the dot; pieces of one line with no space between are one sentence
+      if (prev && lineOf(prev[1]) === lineOf(a) && starts[a] === starts[prev[1]]! + values[prev[1]]!.length)
+        prev[1] = b;
+      else spans.push([a, b]);
+    }
+  });
+  for (const [first, last] of spans) {
+    const line = lines[lineAt(lines, starts[first]!)]!;
+    if (line.skip) continue;
+    const start = starts[first]!;
+    const end = starts[last]! + values[last]!.length;
+    if (exclude.some(([a, b]) => start < b && end > a)) continue;
+    const negated: [number, number][] = [];
+    let verb = false;
+    let n = 0;
+    for (let i = first; i <= last; i++) {
+      if (types[i] === 'word') n += 1;
+      if (pos[i] === 'VERB') verb = true;
+      if (neg[i]) negated.push([starts[i]!, starts[i]! + values[i]!.length]);
+    }
+    const sText = text.slice(start, end);
+    // a negation cue covers its whole clause: "Documentation was not written", "The LLM is not called"
+    let clauseStart = 0;
+    for (const clause of sText.split(/(?<=[,;:])|(?=\bbut\b)/)) {
+      if (NEGATION_CUE.test(clause)) negated.push([start + clauseStart, start + clauseStart + clause.length]);
+      clauseStart += clause.length;
+    }
+    const commas = (sText.match(/[,;·|]/g) ?? []).length;
+    const sec = line.labelSection ?? line.section;
+    let kind: SentenceKind;
+    if (sec === 'skills' || sec === 'certifications' || (line.labelled && commas >= 2)) kind = 'list';
+    else if (commas >= 4 && commas * 3 >= n) kind = 'list';
+    else if (!verb && n <= 8 && sec !== 'experience') kind = 'heading';
+    else if (!verb && commas * 2 >= n - 2 && commas >= 3) kind = 'list';
+    else if (sec === 'experience') kind = 'experience';
+    else kind = 'prose';
+    sentences.push({ text: sText, start, end, section: sec, kind, negated, hasVerb: verb, words: n });
+  }
+  const words = types.filter((t) => t === 'word').length;
+  const stop = isStop.filter((x, i) => x && types[i] === 'word').length;
   return { text, sentences, englishShare: words ? stop / words : 1 };
 }
+
+const ENGLISH = new Set(
+  'the and of to in with for on a an is are was were by as at from that this which we i our my it be has have had'.split(
+    ' ',
+  ),
+);
+
+/** Common function words of other languages the offline reader may meet (German, French, Spanish, Dutch…). */
+const FOREIGN = new Set(
+  'der die das und mit von für den dem des ein eine einer im zur zum bei auf aus ist sind wir ich le la les et avec pour dans une sur du au aux est el los las y con para por una del al es en het een van voor op zijn'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Share of the function words that are English: near 1 for English prose, near 0 for German or French.
+ * Keyword lists and short texts have few function words and count as English (nothing to tell).
+ */
+export function englishShare(text: string): number {
+  let english = 0;
+  let foreign = 0;
+  for (const m of text
+    .slice(0, 20_000)
+    .toLowerCase()
+    .matchAll(/\p{L}+/gu)) {
+    if (FOREIGN.has(m[0])) foreign += 1;
+    else if (ENGLISH.has(m[0])) english += 1;
+  }
+  return foreign < 5 ? 1 : english / (english + foreign);
+}
+
+export const ENGLISH_MIN_SHARE = 0.5;

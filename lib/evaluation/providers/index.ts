@@ -11,6 +11,8 @@ export interface ProviderOptions {
   model: string;
   timeoutMs: number;
   concurrency: number;
+  /** redact personal data before sending: auto = only to servers not on this machine */
+  redact?: 'auto' | 'on' | 'off';
   /** simulated latency per step of the offline provider */
   offlineDelayMs: number;
 }
@@ -23,6 +25,7 @@ export function createProvider(llm: ProviderOptions): Provider {
       model: llm.model,
       timeoutMs: llm.timeoutMs,
       concurrency: llm.concurrency,
+      ...(llm.redact === 'on' || llm.redact === 'off' ? { redact: llm.redact === 'on' } : {}),
     });
   }
   return new OfflineProvider({ delayMs: llm.offlineDelayMs });

@@ -17,6 +17,8 @@ export class OfflineProvider implements Provider {
 
   async complete(request: StepRequest): Promise<ProviderAnswer> {
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    // the analysis is synchronous CPU work: let timers and network callbacks (Kafka heartbeats) run first
+    else await new Promise((r) => setImmediate(r));
     const c = request.context;
     const answer =
       request.step === 'cv'

@@ -14,18 +14,22 @@ export interface OpenAICompatibleOptions {
   timeoutMs: number;
   concurrency: number;
   maxRetries?: number;
+  /** redact personal data before sending; default: on unless the server is on this machine */
+  redact?: boolean;
 }
 
 export class OpenAICompatibleProvider implements Provider {
   readonly name = 'openai-compatible';
   readonly kind = 'llm' as const;
   readonly model: string;
+  readonly redact: boolean;
   private readonly client: OpenAI;
   private readonly limit: ReturnType<typeof pLimit>;
   private mode: OutputMode = 'json_schema';
 
   constructor(options: OpenAICompatibleOptions) {
     this.model = options.model;
+    this.redact = options.redact ?? !isLoopback(options.baseUrl);
     this.client = new OpenAI({
       baseURL: options.baseUrl,
       // Local servers (Ollama, vLLM) take any key; the SDK insists on one.
@@ -132,4 +136,11 @@ function classify(err: unknown): unknown {
     );
   }
   return err;
+}
+
+/** A server on this machine (Ollama, vLLM on localhost) is not remote: no personal data leaves. */
+function isLoopback(baseUrl: string | undefined): boolean {
+  if (!baseUrl) return false; // the OpenAI API
+  const host = new URL(baseUrl).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
 }

@@ -1,0 +1,152 @@
+// POST /v1/uploads/bulk: many CV/report pairs in one multipart request — repeated `cv` and `project`
+// fields, paired by their order. Each pair is stored or refused on its own: a refused file (too large,
+// not a document, no text, …) is reported with its index, field, file name and code, and its pair is
+// not stored; the others are. Documents are extracted two at a time to bound memory and CPU.
+import { createHash, randomUUID } from 'node:crypto';
+import { createRoute } from '@hono/zod-openapi';
+import pLimit from 'p-limit';
+import { insertUploads } from '../../db/uploads.ts';
+import { type ApiErrorCode, codes } from '../../errors.ts';
+import { defaultLimits, extractDocument } from '../../evaluation/extract.ts';
+import type { ApiDeps } from '../context.ts';
+import { router } from '../context.ts';
+import { limitBody, requireMediaType } from '../middleware/body.ts';
+import { Problem, toProblem } from '../middleware/problem.ts';
+import { BulkUploadForm, BulkUploadResponse, problems, security } from '../schemas.ts';
+
+export const MAX_BULK_PAIRS = 100;
+const MAX_BULK_BYTES = 64 * 1024 * 1024;
+
+const bulkRoute = createRoute({
+  method: 'post',
+  path: '/v1/uploads/bulk',
+  security,
+  request: { body: { content: { 'multipart/form-data': { schema: BulkUploadForm } } } },
+  responses: {
+    201: {
+      description: 'the pairs stored, and each refused file with its reason',
+      content: { 'application/json': { schema: BulkUploadResponse } },
+    },
+    ...problems(400, 401, 413, 415, 422),
+  },
+});
+
+interface Refusal {
+  index: number;
+  field: 'cv' | 'project';
+  filename: string;
+  code: ApiErrorCode;
+  detail: string;
+}
+
+export function bulkUploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes'>) {
+  const app = router();
+  app.use('/v1/uploads/bulk', requireMediaType('multipart/form-data'));
+  app.use(
+    '/v1/uploads/bulk',
+    limitBody(
+      MAX_BULK_BYTES,
+      codes.PAYLOAD_TOO_LARGE,
+      `a bulk upload may be at most ${MAX_BULK_BYTES} bytes`,
+    ),
+  );
+  app.openAPIRegistry.registerPath(bulkRoute);
+  app.post('/v1/uploads/bulk', async (c) => {
+    const form = await c.req.parseBody({ all: true }).catch((err) => {
+      throw new Problem(codes.MALFORMED_MULTIPART, 'the multipart body cannot be parsed', { cause: err });
+    });
+    const unexpected = Object.keys(form).filter((k) => k !== 'cv' && k !== 'project');
+    if (unexpected.length)
+      throw new Problem(codes.UNEXPECTED_FIELD, `unexpected form fields: ${unexpected.join(', ')}`);
+    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    const cvs = list(form.cv);
+    const projects = list(form.project);
+    const pairs = Math.max(cvs.length, projects.length);
+    if (pairs === 0) throw new Problem(codes.MISSING_FILE, 'send at least one "cv" and one "project" file');
+    if (pairs > MAX_BULK_PAIRS)
+      throw new Problem(codes.VALIDATION_FAILED, `at most ${MAX_BULK_PAIRS} pairs in one bulk upload`);
+
+    const refused: Refusal[] = [];
+    const limit = pLimit(2);
+    const extract = (index: number, field: 'cv' | 'project', f: unknown) =>
+      limit(async () => {
+        if (!(f instanceof File)) {
+          refused.push({
+            index,
+            field,
+            filename: '',
+            code: codes.MISSING_FILE,
+            detail: `no "${field}" file at position ${index}`,
+          });
+          return undefined;
+        }
+        const filename = (f.name || field).slice(0, 255);
+        if (f.size > deps.uploadMaxBytes) {
+          refused.push({
+            index,
+            field,
+            filename,
+            code: codes.FILE_TOO_LARGE,
+            detail: `${f.size} bytes; at most ${deps.uploadMaxBytes} are accepted`,
+          });
+          return undefined;
+        }
+        const bytes = new Uint8Array(await f.arrayBuffer());
+        try {
+          const extracted = await extractDocument(bytes, defaultLimits);
+          return { field, filename, bytes, extracted };
+        } catch (err) {
+          const p = toProblem(err);
+          // a code the catalog does not know of means a bug, not a refusal: answer 500
+          if (p.code === codes.INTERNAL_ERROR) throw err;
+          refused.push({ index, field, filename, code: p.code, detail: p.message });
+          return undefined;
+        }
+      });
+    const results = await Promise.all(
+      Array.from({ length: pairs }, (_, i) =>
+        Promise.all([extract(i, 'cv', cvs[i]), extract(i, 'project', projects[i])]),
+      ),
+    );
+    const good = results
+      .map(([cv, project], index) => ({ index, cv, project }))
+      .filter(
+        (p): p is { index: number; cv: NonNullable<typeof p.cv>; project: NonNullable<typeof p.project> } =>
+          Boolean(p.cv && p.project),
+      );
+    if (good.length === 0) {
+      throw new Problem(codes.BATCH_REFUSED, 'every pair was refused; nothing was stored', {
+        extra: { refused: refused.sort((a, b) => a.index - b.index) },
+      });
+    }
+    const clientId = c.get('clientId');
+    const ids = good.map(() => ({ cv: randomUUID(), project: randomUUID() }));
+    await insertUploads(
+      deps.db,
+      good.flatMap((p, i) =>
+        [p.cv, p.project].map((u) => ({
+          id: ids[i]![u.field],
+          clientId,
+          kind: u.field,
+          filename: u.filename,
+          mediaType: u.extracted.mediaType,
+          sizeBytes: u.bytes.length,
+          sha256: createHash('sha256').update(u.bytes).digest('hex'),
+          extractedText: u.extracted.text,
+        })),
+      ),
+    );
+    return c.json(
+      {
+        accepted: good.map((p, i) => ({
+          index: p.index,
+          cv_id: ids[i]!.cv,
+          project_id: ids[i]!.project,
+        })),
+        refused: refused.sort((a, b) => a.index - b.index || a.field.localeCompare(b.field)),
+      },
+      201,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,370 @@
+// The notify function's handler on the real broker and PostgreSQL, delivering to a local receiver:
+// signatures verified with the standardwebhooks package, rotation (both signatures), the retry schedule
+// kept in the database and picked up by a sweep, Retry-After, 410 disabling the endpoint, SSRF
+// refusals, and a replay after an aborted Kafka transaction re-sending nothing already delivered.
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../lib/api/app.ts';
+import { createClient, findClientByKey } from '../../lib/db/api-clients.ts';
+import { webhookDeliveries, webhookEndpoints } from '../../lib/db/schema.ts';
+import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
+import { runSession } from '../../lib/kafka/session.ts';
+import type { SessionHooks } from '../../lib/kafka/types.ts';
+import { type DispatchOptions, sweepDueDeliveries } from '../../lib/webhooks/dispatcher.ts';
+import { type ApiHarness, apiHarness } from '../helpers/api.ts';
+import { runChild } from '../helpers/child.ts';
+import { testLogger } from '../helpers/engine.ts';
+import { isolatedStack } from '../helpers/isolation.ts';
+import { seedJob } from '../helpers/jobs.ts';
+
+const stack = await isolatedStack('notify');
+let h: ApiHarness;
+const results = stack.topic('results');
+const dlq = stack.topic('notify-dlq');
+
+interface Receipt {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+const receipts: Receipt[] = [];
+/** per path: what to answer next (status and headers, or 'hang'); default 200 */
+const script = new Map<string, ({ status: number; headers?: Record<string, string> } | 'hang')[]>();
+let receiver: http.Server;
+let base = '';
+
+beforeAll(async () => {
+  h = await apiHarness(stack, { allowPrivateWebhooks: true });
+  await stack.createTopics([results, dlq]);
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      receipts.push({ path: req.url ?? '', headers: req.headers as Record<string, string>, body });
+      const next = script.get(req.url ?? '')?.shift() ?? { status: 200 };
+      if (next === 'hang') return; // the request arrived; its answer never does
+      res.writeHead(next.status, next.headers);
+      res.end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  receiver?.closeAllConnections();
+  receiver?.close();
+  await h?.close();
+});
+
+const dispatch = (o: Partial<DispatchOptions> = {}): DispatchOptions => ({
+  db: h.db,
+  retrySchedule: [0, 300, 600],
+  timeoutMs: 2_000,
+  allowPrivate: true,
+  concurrency: 8,
+  logger: testLogger,
+  ...o,
+});
+
+async function notify(o: { dispatch?: Partial<DispatchOptions>; hooks?: SessionHooks } = {}) {
+  const handler = createNotifyHandler({
+    dispatch: dispatch(o.dispatch),
+    publicBaseUrl: 'https://api.example',
+  });
+  const report = await runSession({
+    kafka: stack.kafka,
+    app: 'test',
+    groupId: `${stack.prefix}-notify`,
+    topic: results,
+    dlqTopic: dlq,
+    handler,
+    logger: testLogger,
+    maxIdleMs: 1500,
+    sessionTimeoutMs: 6000,
+    retryBackoffMs: 20,
+    hooks: o.hooks,
+  });
+  return { report, stats: handler.stats };
+}
+
+/** A client with an endpoint at `path` on the receiver; returns its key, client id and secret. */
+async function subscriber(path: string, eventTypes?: string[]) {
+  const { apiKey } = await createClient(h.db, `sub-${randomUUID().slice(0, 6)}`);
+  const clientId = (await findClientByKey(h.db, apiKey))!.id;
+  const res = await h.app.request('/v1/webhooks', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `${base}${path}`, ...(eventTypes ? { event_types: eventTypes } : {}) }),
+  });
+  expect(res.status).toBe(201);
+  const body = (await res.json()) as { id: string; secret: string };
+  return { apiKey, clientId, endpointId: body.id, secret: body.secret };
+}
+
+/** Jobs for the client and their result events on the results topic (as the evaluator emits them). */
+async function results_(clientId: string, statuses: ('completed' | 'failed')[]) {
+  const ids: string[] = [];
+  for (const _ of statuses) ids.push(await seedJob(h.db, clientId, `CV ${randomUUID()}`));
+  const producer = stack.kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic: results,
+    messages: ids.map((id, i) => ({
+      key: id,
+      value: JSON.stringify({ v: 1, job_id: id, status: statuses[i], provenance: {} }),
+    })),
+  });
+  await producer.disconnect();
+  return ids;
+}
+
+const at = (path: string) => receipts.filter((r) => r.path === path);
+const deliveriesOf = (endpointId: string) =>
+  h.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId));
+
+describe('notify', () => {
+  it('delivers one signed, thin event per result to subscribed endpoints; receivers verify with standardwebhooks', async () => {
+    const sub = await subscriber('/e2e');
+    const failedOnly = await subscriber('/failed-only', ['evaluation.failed']);
+    const ids = await results_(sub.clientId, ['completed', 'completed', 'failed']);
+    await results_(failedOnly.clientId, ['completed']);
+    const { stats } = await notify();
+    expect(stats.delivered).toBeGreaterThanOrEqual(3);
+
+    const got = at('/e2e');
+    expect(got).toHaveLength(3);
+    const events = got.map(
+      (r) =>
+        new Webhook(sub.secret).verify(r.body, r.headers) as { type: string; data: Record<string, unknown> },
+    );
+    expect(events.map((e) => e.data.job_id).sort()).toEqual([...ids].sort());
+    expect(events.map((e) => e.type).sort()).toEqual([
+      'evaluation.completed',
+      'evaluation.completed',
+      'evaluation.failed',
+    ]);
+    for (const e of events) {
+      expect(Object.keys(e.data).sort()).toEqual(['job_id', 'links', 'status']);
+      expect((e.data.links as { result: string }).result).toBe(
+        `https://api.example/v1/result/${e.data.job_id}`,
+      );
+    }
+    expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(3);
+    // another secret does not verify
+    expect(() => new Webhook(failedOnly.secret).verify(got[0]!.body, got[0]!.headers)).toThrow();
+    // not subscribed to evaluation.completed: nothing sent, nothing stored
+    expect(at('/failed-only')).toHaveLength(0);
+    expect(await deliveriesOf(failedOnly.endpointId)).toHaveLength(0);
+    const rows = await deliveriesOf(sub.endpointId);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual(Array(3).fill(['delivered', 1]));
+    // the API lists them under the same webhook-ids
+    const listed = (await (
+      await h.app.request(`/v1/webhooks/${sub.endpointId}/deliveries`, {
+        headers: { authorization: `Bearer ${sub.apiKey}` },
+      })
+    ).json()) as { items: { webhook_id: string }[] };
+    expect(new Set(listed.items.map((d) => d.webhook_id))).toEqual(
+      new Set(got.map((r) => r.headers['webhook-id'])),
+    );
+  });
+
+  it('after a rotation both live secrets sign: receivers with the old or the new secret verify', async () => {
+    const sub = await subscriber('/rotate');
+    const rotated = await h.app.request(`/v1/webhooks/${sub.endpointId}/rotate-secret`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sub.apiKey}` },
+    });
+    expect(rotated.status).toBe(200);
+    const { secret: fresh } = (await rotated.json()) as { secret: string };
+    await results_(sub.clientId, ['completed']);
+    await notify();
+    const [r] = at('/rotate');
+    expect(r!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(() => new Webhook(sub.secret).verify(r!.body, r!.headers)).not.toThrow();
+    expect(() => new Webhook(fresh).verify(r!.body, r!.headers)).not.toThrow();
+  });
+
+  it('a failed attempt is scheduled in the database and a later sweep delivers it with the same webhook-id', async () => {
+    const sub = await subscriber('/retry');
+    script.set('/retry', [{ status: 500 }]);
+    await results_(sub.clientId, ['completed']);
+    const started = Date.now();
+    await notify();
+    const [pending] = await deliveriesOf(sub.endpointId);
+    expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500 });
+    // the schedule's second delay (300 ms) after the first attempt
+    const delay = pending!.nextAttemptAt!.getTime() - pending!.lastAttemptAt!.getTime();
+    expect(delay).toBeGreaterThanOrEqual(250);
+    expect(delay).toBeLessThan(5_000);
+    // not due yet: a sweep now sends nothing
+    if (Date.now() - started < 250)
+      expect((await sweepDueDeliveries(dispatch(), { maxMs: 2_000 })).delivered).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    const swept = await sweepDueDeliveries(dispatch(), { maxMs: 5_000 });
+    expect(swept.delivered).toBe(1);
+    const got = at('/retry');
+    expect(got).toHaveLength(2);
+    expect(got[0]!.headers['webhook-id']).toBe(got[1]!.headers['webhook-id']);
+    expect(got[0]!.body).toBe(got[1]!.body);
+    expect((await deliveriesOf(sub.endpointId))[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+
+  it('honours Retry-After on 429 and gives up when the schedule is exhausted', async () => {
+    const slow = await subscriber('/429');
+    script.set('/429', [{ status: 429, headers: { 'retry-after': '3' } }]);
+    const broken = await subscriber('/always-500');
+    script.set('/always-500', Array(10).fill({ status: 500 }));
+    await results_(slow.clientId, ['completed']);
+    await results_(broken.clientId, ['failed']);
+    await notify({ dispatch: { retrySchedule: [0, 50] } });
+    const [d429] = await deliveriesOf(slow.endpointId);
+    expect(d429!.nextAttemptAt!.getTime() - d429!.lastAttemptAt!.getTime()).toBeGreaterThanOrEqual(2_900);
+    await new Promise((r) => setTimeout(r, 150));
+    await sweepDueDeliveries(dispatch({ retrySchedule: [0, 50] }), { maxMs: 5_000 });
+    expect(at('/429')).toHaveLength(1); // not before Retry-After
+    expect(at('/always-500')).toHaveLength(2);
+    expect((await deliveriesOf(broken.endpointId))[0]).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      lastStatus: 500,
+    });
+  });
+
+  it('410 Gone disables the endpoint: nothing more is sent to it', async () => {
+    const sub = await subscriber('/gone');
+    script.set('/gone', [{ status: 410 }]);
+    await results_(sub.clientId, ['completed']);
+    await notify();
+    const [endpoint] = await h.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, sub.endpointId));
+    expect(endpoint!.status).toBe('disabled');
+    await results_(sub.clientId, ['completed', 'failed']);
+    await notify();
+    await sweepDueDeliveries(dispatch(), { maxMs: 2_000 });
+    expect(at('/gone')).toHaveLength(1);
+    expect(await deliveriesOf(sub.endpointId)).toHaveLength(1);
+    const shown = (await (
+      await h.app.request(`/v1/webhooks/${sub.endpointId}`, {
+        headers: { authorization: `Bearer ${sub.apiKey}` },
+      })
+    ).json()) as { status: string; disabled_reason: string };
+    expect(shown).toMatchObject({ status: 'disabled', disabled_reason: expect.stringMatching(/410/) });
+  });
+
+  it('refuses loopback, private and metadata destinations (SSRF), at registration and at delivery', async () => {
+    const strict = createApp({
+      db: h.db,
+      publish: async () => {},
+      jobsTopic: h.topics.jobs,
+      uploadMaxBytes: 1024,
+      publishing: { leaseMs: 15_000, timeoutMs: 5_000 },
+      logger: testLogger,
+      readiness: async () => ({}),
+      webhooks: { allowPrivate: false, secretOverlapMs: 0 },
+    });
+    for (const url of [
+      `${base}/x`,
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::1]:8080/',
+      'http://10.0.0.5/',
+      'http://localhost:8080/',
+      'http://[::ffff:127.0.0.1]/',
+    ]) {
+      const res = await strict.request('/v1/webhooks', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.keyA}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url }),
+      });
+      expect(res.status, url).toBe(422);
+      expect(((await res.json()) as { code: string }).code).toBe('WEBHOOK_URL_REFUSED');
+    }
+    // an endpoint registered while private destinations were allowed is still refused at delivery
+    const sub = await subscriber('/ssrf');
+    await results_(sub.clientId, ['completed']);
+    await notify({ dispatch: { allowPrivate: false } });
+    expect(at('/ssrf')).toHaveLength(0);
+    const [d] = await deliveriesOf(sub.endpointId);
+    expect(d).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(d!.lastError).toMatch(/refused/);
+  });
+
+  it('an aborted Kafka transaction replays its records without re-sending what was delivered', async () => {
+    const sub = await subscriber('/replay');
+    const ids = await results_(sub.clientId, ['completed', 'completed']);
+    let aborts = 0;
+    const { report } = await notify({
+      hooks: {
+        beforeCommit: () => {
+          // the process "dies" after its deliveries, before the offsets commit: the records come again
+          if (aborts++ === 0) throw new Error('crash before commit');
+        },
+      },
+    });
+    expect(report.aborts).toBeGreaterThanOrEqual(1);
+    const got = at('/replay');
+    expect(got.map((r) => JSON.parse(r.body).data.job_id).sort()).toEqual([...ids].sort());
+    expect(got).toHaveLength(2);
+  });
+
+  it('an attempt whose answer is lost is re-sent with the same webhook-id: dedup by id gives one (negative control)', async () => {
+    const sub = await subscriber('/lost-answer');
+    script.set('/lost-answer', ['hang']);
+    await results_(sub.clientId, ['completed']);
+    await notify({ dispatch: { timeoutMs: 500, retrySchedule: [0, 50] } });
+    await new Promise((r) => setTimeout(r, 100));
+    await sweepDueDeliveries(dispatch({ timeoutMs: 500, retrySchedule: [0, 50] }), { maxMs: 5_000 });
+    const got = at('/lost-answer');
+    // the raw count sees the duplicate (the check can fail) …
+    expect(got).toHaveLength(2);
+    // … and it carries the same id, so a receiver deduplicating by webhook-id processes it once
+    expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    for (const r of got) expect(() => new Webhook(sub.secret).verify(r.body, r.headers)).not.toThrow();
+
+    // redelivery by hand: the same id and body again
+    const [row] = await deliveriesOf(sub.endpointId);
+    const res = await h.app.request(`/v1/webhooks/${sub.endpointId}/deliveries/${row!.id}/redeliver`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sub.apiKey}` },
+    });
+    expect(res.status).toBe(202);
+    await sweepDueDeliveries(dispatch(), { maxMs: 5_000 });
+    expect(at('/lost-answer')).toHaveLength(3);
+    expect(at('/lost-answer')[2]!.headers['webhook-id']).toBe(got[0]!.headers['webhook-id']);
+  });
+
+  it('functions/notify runs to drain: sweeps, consumes the results, delivers, reports and exits 0', async () => {
+    const sub = await subscriber('/function');
+    const ids = await results_(sub.clientId, ['completed', 'failed']);
+    const child = runChild('../functions/notify/index.ts', {
+      DATABASE_URL: stack.databaseUrl,
+      KAFKA_BROKERS: stack.brokers.join(','),
+      KAFKA_TOPIC_RESULTS: results,
+      KAFKA_TOPIC_NOTIFY_DLQ: dlq,
+      KAFKA_TOPIC_PARTITIONS: '12',
+      KAFKA_NOTIFY_GROUP: `${stack.prefix}-notify-fn`,
+      APP_NAME: stack.prefix,
+      NOTIFY_MAX_IDLE_MS: '1500',
+      NOTIFY_SESSION_TIMEOUT_MS: '6000',
+      WEBHOOKS_ALLOW_PRIVATE: 'true',
+      OTEL_SDK_DISABLED: 'true',
+      LOG_LEVEL: 'info',
+    });
+    const { code } = await child.exited;
+    expect(code).toBe(0);
+    expect(child.lines.some((l) => l.includes('invocation finished'))).toBe(true);
+    const got = at('/function').map(
+      (r) => (new Webhook(sub.secret).verify(r.body, r.headers) as { data: { job_id: string } }).data.job_id,
+    );
+    expect(got.sort()).toEqual([...ids].sort());
+  });
+});
