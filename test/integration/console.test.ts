@@ -298,8 +298,8 @@ describe('console in Chromium', () => {
     await page.getByLabel('Title').fill('Senior backend engineer');
     await page.getByRole('button', { name: 'Save as version 2' }).click();
     await eventually(() => page.getByRole('status').textContent()).toContain('Saved as version 2');
-    // The evaluations of this file were started without a position (the console offers the choice when
-    // the API accepts one); attach them as the positions API records it, to rank them.
+    // This file's two evaluations were started without a position; attach them as the positions API
+    // records its evaluations (position and version on the job), to rank them.
     await db.$client`update jobs set position_id = ${positionId}, position_version = 1 where id in ${db.$client(jobIds)}`;
     await page.goto(`${base}/app/positions/${positionId}`);
     expect(await page.locator('tr[data-rank]').count()).toBe(2);
