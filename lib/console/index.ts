@@ -140,8 +140,9 @@ export function createConsole(deps: ConsoleDeps): Hono {
   signedIn.get('/jobs', async (c) => {
     const f = filters(c.req.query());
     const clientId = c.get('session').clientId;
-    const [items, ps] = await Promise.all([listJobs(clientId, f), positions(clientId)]);
-    return c.html(page('Jobs', jobsPage(items, f, ps), nav(c, '/app/jobs')));
+    // No position filter until GET /v1/jobs takes one: a position's jobs are on its ranking page.
+    const items = await listJobs(clientId, f);
+    return c.html(page('Jobs', jobsPage(items, f, undefined), nav(c, '/app/jobs')));
   });
   signedIn.get('/jobs/rows', async (c) => {
     const f = filters(c.req.query());
@@ -214,18 +215,23 @@ export function createConsole(deps: ConsoleDeps): Hono {
     const parsed = EvaluateForm.safeParse(await c.req.json().catch(() => null));
     if (!parsed.success) return c.json({ error: 'The request was not understood.' }, 400);
     const f = parsed.data;
-    const body: Record<string, string> = { cv_id: f.cv_id, project_id: f.project_id };
-    if (f.job_description?.trim()) body.job_description = f.job_description.trim();
-    if (f.position_id && uuid.safeParse(f.position_id).success) body.position_id = f.position_id;
+    const clientId = c.get('session').clientId;
+    // With a position, the positions API evaluates the pair against the position's current version.
+    const position = f.position_id && uuid.safeParse(f.position_id).success ? f.position_id : undefined;
+    const body: Record<string, unknown> = position
+      ? { candidates: [{ cv_id: f.cv_id, project_id: f.project_id }] }
+      : { cv_id: f.cv_id, project_id: f.project_id };
+    if (!position && f.job_description?.trim()) body.job_description = f.job_description.trim();
     // Same pair and same settings → same key: a double click replays instead of evaluating twice.
-    const key = `console-${createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 40)}`;
-    const res = await call(c.get('session').clientId, '/v1/evaluate', {
+    const key = `console-${createHash('sha256').update(JSON.stringify({ body, position })).digest('hex').slice(0, 40)}`;
+    const res = await call(clientId, position ? `/v1/positions/${position}/evaluations` : '/v1/evaluate', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify(body),
     });
     if (!res.ok) return c.json({ error: plainWords(await readProblem(res)) }, res.status as 400);
-    return c.json(await res.json(), 202);
+    const answer = (await res.json()) as { id?: string; jobs?: { id: string }[] };
+    return c.json({ id: answer.id ?? answer.jobs?.[0]?.id }, 202);
   });
 
   mountPositions(signedIn, deps.db, nav);

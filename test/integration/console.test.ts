@@ -298,19 +298,37 @@ describe('console in Chromium', () => {
     await page.getByLabel('Title').fill('Senior backend engineer');
     await page.getByRole('button', { name: 'Save as version 2' }).click();
     await eventually(() => page.getByRole('status').textContent()).toContain('Saved as version 2');
-    // The evaluations of this file were started without a position (the console offers the choice when
-    // the API accepts one); attach them as the positions API records it, to rank them.
+    // This file's two evaluations were started without a position; attach them as the positions API
+    // records its evaluations (position and version on the job), to rank them.
     await db.$client`update jobs set position_id = ${positionId}, position_version = 1 where id in ${db.$client(jobIds)}`;
+    // A third candidate evaluated for the position from the candidates page (positions API); it is still
+    // queued (no evaluator runs now), so it ranks last.
+    await page.goto(`${base}/app/candidates`);
+    await page.getByLabel('Position').selectOption(positionId);
+    await page
+      .getByLabel('CV', { exact: true })
+      .setInputFiles({ name: 'dana-cv.txt', mimeType: 'text/plain', buffer: Buffer.from(CV('Dana')) });
+    await page
+      .getByLabel('Project report', { exact: true })
+      .setInputFiles({ name: 'dana-report.txt', mimeType: 'text/plain', buffer: Buffer.from(REPORT) });
+    await page.getByRole('button', { name: 'Upload and evaluate' }).click();
+    await eventually(() => page.locator('#form-status').textContent(), { timeout: 30_000 }).toContain(
+      '1 evaluation(s) started',
+    );
+    const [queued] =
+      await db.$client`select position_version from jobs where position_id = ${positionId} and not (id in ${db.$client(jobIds)})`;
+    expect(queued?.position_version).toBe(2);
     await page.goto(`${base}/app/positions/${positionId}`);
-    expect(await page.locator('tr[data-rank]').count()).toBe(2);
-    const scores = (await page.locator('td[data-combined]').allTextContents()).map(Number);
+    expect(await page.locator('tr[data-rank]').count()).toBe(3);
+    expect(await page.locator('tr[data-rank="3"] [data-status=queued]').count()).toBe(1);
+    const scores = (await page.locator('td[data-combined]').allTextContents()).slice(0, 2).map(Number);
     expect(scores[0]).toBeGreaterThanOrEqual(scores[1]!);
     await check(page, 'position');
     const csv = await context.request.get(`${base}/app/positions/${positionId}/ranking.csv`);
     expect(csv.headers()['content-type']).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toMatch(/^rank,job_id,status,combined_score,/);
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(lines[1]).toContain(',completed,');
     for (const id of jobIds)
       await page.getByRole('checkbox', { name: `Compare evaluation ${id.slice(0, 8)}` }).check();

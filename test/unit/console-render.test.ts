@@ -1,0 +1,63 @@
+// Pure pieces of the console: evidence highlighting and the ranking CSV.
+import { describe, expect, it } from 'vitest';
+import { highlighted } from '../../lib/console/pages/evidence.ts';
+import { rankingCsv } from '../../lib/console/pages/positions.ts';
+import type { RankingRow } from '../../lib/db/ranking.ts';
+
+const render = async (h: unknown) => String(await h);
+
+describe('evidence highlighting', () => {
+  it('marks each quote at its offsets, merges overlaps and escapes the document', async () => {
+    const text = 'Led <b>five</b> people; wrote Kafka consumers; shipped.';
+    const out = await render(
+      highlighted(text, [
+        { start: 0, end: 15, criterion: 'experience_level' },
+        { start: 10, end: 22, criterion: 'cultural_fit' },
+        { start: 30, end: 45, criterion: 'technical_skills' },
+        { start: 50, end: 999, criterion: 'out_of_range' },
+      ]),
+    );
+    expect(out).toContain('<mark data-criteria="experience level, cultural fit"');
+    expect(out).toContain('>Led &lt;b&gt;five&lt;/b&gt; people</mark>');
+    expect(out).toContain('>Kafka consumers</mark>');
+    expect(out.match(/<mark/g)).toHaveLength(2);
+    expect(out).not.toContain('<b>');
+  });
+});
+
+describe('ranking CSV', () => {
+  const row = (o: Partial<RankingRow>): RankingRow =>
+    ({
+      jobId: '00000000-0000-4000-8000-000000000001',
+      status: 'completed',
+      combinedScore: '71.5',
+      cvMatchRate: '0.80',
+      projectScore: '7.0',
+      positionVersion: 2,
+      createdAt: new Date('2026-01-01T00:00:00Z'),
+      cvScores: { technical_skills: 4 },
+      projectScores: { correctness: 3 },
+      ...o,
+    }) as RankingRow;
+
+  it('has a header, one line per row with criteria columns, CRLF endings', () => {
+    const csv = rankingCsv([
+      row({}),
+      row({ jobId: 'x', status: 'failed', combinedScore: null, cvScores: null, projectScores: null }),
+    ]);
+    const lines = csv.split('\r\n');
+    expect(lines[0]).toBe(
+      'rank,job_id,status,combined_score,cv_match_rate,project_score,position_version,created_at,cv.technical_skills,project.correctness',
+    );
+    expect(lines[1]).toBe(
+      '1,00000000-0000-4000-8000-000000000001,completed,71.5,0.80,7.0,2,2026-01-01T00:00:00.000Z,4,3',
+    );
+    expect(lines[2]).toBe('2,x,failed,,0.80,7.0,2,2026-01-01T00:00:00.000Z,,');
+    expect(csv.endsWith('\r\n')).toBe(true);
+  });
+
+  it('quotes separators and neutralises formulas but not negative numbers', () => {
+    const csv = rankingCsv([row({ jobId: '=HYPERLINK("x")', status: 'a,b' as never, combinedScore: '-1' })]);
+    expect(csv.split('\r\n')[1]).toMatch(/^1,"'=HYPERLINK\(""x""\)","a,b",-1,/);
+  });
+});
