@@ -168,12 +168,9 @@ describe('submit API: happy paths', () => {
     expect((await h.app.request('/healthz')).status).toBe(200);
     expect((await h.app.request('/readyz')).status).toBe(200);
     const doc = (await (await h.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths).sort()).toEqual([
-      '/v1/evaluate',
-      '/v1/jobs',
-      '/v1/result/{id}',
-      '/v1/upload',
-    ]);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/evaluate', '/v1/jobs', '/v1/result/{id}', '/v1/upload']),
+    );
     const docs = await h.app.request('/docs');
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toContain('text/html');
