@@ -51,7 +51,8 @@ function keyOf(chunk: InputRecord[]): string {
   return `${chunk[0]!.partition}:${chunk[0]!.offset}`;
 }
 
+// A handler says a failure is final by throwing a RecordError with retriable: false; anything else
+// (a bug, a timeout) is worth another attempt up to the cap.
 function isRetriable(err: unknown): boolean {
-  if (err instanceof RecordError) return err.retriable;
-  return !(err instanceof Error && err.name === 'NonRetriableError');
+  return err instanceof RecordError ? err.retriable : true;
 }
