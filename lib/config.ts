@@ -77,6 +77,18 @@ const schema = z.object({
   SUBMIT_PRODUCER_SLOTS: int(1, 64).default(4),
   UPLOAD_MAX_BYTES: int(1, 100 * 1024 * 1024).default(10 * 1024 * 1024),
 
+  /** the extraction sandbox: worker threads parsing uploads (see lib/extraction/sandbox.ts) */
+  EXTRACT_WORKERS: int(1, 64).default(2),
+  EXTRACT_QUEUE: int(0, 10_000).default(16),
+  EXTRACT_QUEUE_TIMEOUT_MS: int(0).default(10_000),
+  EXTRACT_TIMEOUT_MS: int(100).default(5_000),
+  EXTRACT_WORKER_HEAP_MB: int(32, 4096).default(96),
+  EXTRACT_WORKER_MEMORY_MB: int(32, 8192).default(160),
+  EXTRACT_MAX_PAGES: int(1, 10_000).default(50),
+  EXTRACT_MAX_INFLATED_BYTES: int(1024).default(64 * 1024 * 1024),
+  EXTRACT_MAX_PART_BYTES: int(1024).default(8 * 1024 * 1024),
+  EXTRACT_MAX_CHARS: int(1000).default(200_000),
+
   EVALUATE_MAX_DURATION_MS: int(1000).default(60_000),
   EVALUATE_MAX_IDLE_MS: int(100).default(3_000),
   EVALUATE_MAX_RECORDS: int(0).default(0),
@@ -113,6 +125,21 @@ export interface Config {
     deliveryMode: DeliveryMode;
   };
   submit: { port: number; host: string; producerSlots: number; uploadMaxBytes: number };
+  extraction: {
+    workers: number;
+    queue: number;
+    queueTimeoutMs: number;
+    timeoutMs: number;
+    heapMb: number;
+    memoryMb: number;
+    limits: {
+      maxPages: number;
+      timeoutMs: number;
+      maxInflatedBytes: number;
+      maxPartBytes: number;
+      maxChars: number;
+    };
+  };
   evaluate: {
     maxDurationMs: number;
     maxIdleMs: number;
@@ -174,6 +201,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.HOST,
       producerSlots: e.SUBMIT_PRODUCER_SLOTS,
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    },
+    extraction: {
+      workers: e.EXTRACT_WORKERS,
+      queue: e.EXTRACT_QUEUE,
+      queueTimeoutMs: e.EXTRACT_QUEUE_TIMEOUT_MS,
+      timeoutMs: e.EXTRACT_TIMEOUT_MS,
+      heapMb: e.EXTRACT_WORKER_HEAP_MB,
+      memoryMb: e.EXTRACT_WORKER_MEMORY_MB,
+      limits: {
+        maxPages: e.EXTRACT_MAX_PAGES,
+        timeoutMs: e.EXTRACT_TIMEOUT_MS,
+        maxInflatedBytes: e.EXTRACT_MAX_INFLATED_BYTES,
+        maxPartBytes: e.EXTRACT_MAX_PART_BYTES,
+        maxChars: e.EXTRACT_MAX_CHARS,
+      },
     },
     evaluate: {
       maxDurationMs: e.EVALUATE_MAX_DURATION_MS,

@@ -1,0 +1,27 @@
+// The extraction sandbox's worker: parses one file at a time and answers with its text or a stable
+// code. A parser's own error never leaves this thread: it may quote the document.
+import { parentPort } from 'node:worker_threads';
+import { ExtractionError, type ExtractionLimits, extractDocument } from '../evaluation/extract.ts';
+
+export interface TaskMessage {
+  id: number;
+  bytes: Uint8Array;
+  limits: ExtractionLimits;
+}
+
+export type ReplyMessage =
+  | { id: number; ok: { type: string; mediaType: string; text: string; pages?: number } }
+  | { id: number; error: { code: string; message: string } };
+
+parentPort?.on('message', async ({ id, bytes, limits }: TaskMessage) => {
+  let reply: ReplyMessage;
+  try {
+    reply = { id, ok: await extractDocument(bytes, limits) };
+  } catch (err) {
+    reply =
+      err instanceof ExtractionError
+        ? { id, error: { code: err.code, message: err.message } }
+        : { id, error: { code: 'CORRUPT_FILE', message: 'the file cannot be read' } };
+  }
+  parentPort?.postMessage(reply);
+});
