@@ -77,6 +77,20 @@ const schema = z.object({
   SUBMIT_PRODUCER_SLOTS: int(1, 64).default(4),
   UPLOAD_MAX_BYTES: int(1, 100 * 1024 * 1024).default(10 * 1024 * 1024),
 
+  /** a revoked key stops working within this long (the key cache's fixed expiry) */
+  API_KEY_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
+  API_KEY_NEGATIVE_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
+
+  /** per-client limits, counted in PostgreSQL so they hold across submit instances (0 = no limit) */
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
+  RATE_LIMIT_UPLOADS: int(0).default(30),
+  RATE_LIMIT_EVALUATIONS: int(0).default(60),
+  JOB_QUOTA_PER_DAY: int(0).default(1000),
+  /** characters of CV + project text + overrides one job may send to the LLM */
+  JOB_INPUT_MAX_CHARS: int(1000).default(300_000),
+  /** uploads, jobs and results older than this are erased by the retention sweeper (0 = keep) */
+  RETENTION_DAYS: int(0, 36_500).default(30),
+
   /** the extraction sandbox: worker threads parsing uploads (see lib/extraction/sandbox.ts) */
   EXTRACT_WORKERS: int(1, 64).default(2),
   EXTRACT_QUEUE: int(0, 10_000).default(16),
@@ -105,6 +119,8 @@ const schema = z.object({
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: int(100).default(30_000),
   LLM_CONCURRENCY: int(1, 256).default(8),
+  /** max_tokens of every LLM call: bounds what one call may cost */
+  LLM_MAX_TOKENS: int(16, 100_000).default(1024),
   /** simulated latency per step of the offline provider (load tests, the chaos verifier) */
   OFFLINE_PROVIDER_DELAY_MS: int(0, 60_000).default(0),
 });
@@ -124,7 +140,22 @@ export interface Config {
     evaluateGroup: string;
     deliveryMode: DeliveryMode;
   };
-  submit: { port: number; host: string; producerSlots: number; uploadMaxBytes: number };
+  submit: {
+    port: number;
+    host: string;
+    producerSlots: number;
+    uploadMaxBytes: number;
+    apiKeyCacheTtlMs: number;
+    apiKeyNegativeTtlMs: number;
+  };
+  limits: {
+    windowSeconds: number;
+    uploads: number;
+    evaluations: number;
+    jobsPerDay: number;
+    jobInputMaxChars: number;
+  };
+  retention: { days: number };
   extraction: {
     workers: number;
     queue: number;
@@ -158,7 +189,24 @@ export interface Config {
     timeoutMs: number;
     concurrency: number;
     offlineDelayMs: number;
+    maxTokens: number;
   };
+}
+
+/**
+ * A bad value as an error message may show it: never a secret's value, and a URL only without its
+ * password (a URL that does not parse is not shown at all: its password cannot be told apart).
+ */
+function shownValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (/KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL/i.test(name)) return '[hidden]';
+  if (/_URL$/.test(name) || /:\/\//.test(value)) {
+    if (!URL.canParse(value)) return '[hidden: not a URL]';
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  }
+  return value;
 }
 
 /** Every variable the code reads; deploy manifests and compose files are checked against this. */
@@ -172,7 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '?');
-        const got = cleaned[name];
+        const got = shownValue(name, cleaned[name]);
         return `${name} must be ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
       }),
     );
@@ -201,7 +249,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.HOST,
       producerSlots: e.SUBMIT_PRODUCER_SLOTS,
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+      apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
+      apiKeyNegativeTtlMs: e.API_KEY_NEGATIVE_CACHE_TTL_MS,
     },
+    limits: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      uploads: e.RATE_LIMIT_UPLOADS,
+      evaluations: e.RATE_LIMIT_EVALUATIONS,
+      jobsPerDay: e.JOB_QUOTA_PER_DAY,
+      jobInputMaxChars: e.JOB_INPUT_MAX_CHARS,
+    },
+    retention: { days: e.RETENTION_DAYS },
     extraction: {
       workers: e.EXTRACT_WORKERS,
       queue: e.EXTRACT_QUEUE,
@@ -235,6 +293,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.LLM_TIMEOUT_MS,
       concurrency: e.LLM_CONCURRENCY,
       offlineDelayMs: e.OFFLINE_PROVIDER_DELAY_MS,
+      maxTokens: e.LLM_MAX_TOKENS,
     },
   };
 }

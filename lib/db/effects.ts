@@ -70,8 +70,24 @@ export type NewOutcome = typeof results.$inferInsert;
 async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
   if (outcomes.length === 0) return new Map();
   return db.transaction(async (tx) => {
-    await tx.insert(results).values(outcomes).onConflictDoNothing({ target: results.jobId });
-    const ids = outcomes.map((o) => o.jobId);
+    // Issue 13 (erasure): store outcomes only for jobs that still exist, locked FOR SHARE so an erasure
+    // (which locks FOR UPDATE, lib/db/erasure.ts) runs wholly before or after. A job erased while it was
+    // evaluated gets no result: it is cancelled, not resurrected.
+    const present = await tx
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(
+        inArray(
+          jobs.id,
+          outcomes.map((o) => o.jobId),
+        ),
+      )
+      .for('share');
+    const kept = new Set(present.map((r) => r.id));
+    const live = outcomes.filter((o) => kept.has(o.jobId));
+    if (live.length === 0) return new Map<string, ResultRow>();
+    await tx.insert(results).values(live).onConflictDoNothing({ target: results.jobId });
+    const ids = live.map((o) => o.jobId);
     const rows = await tx.select().from(results).where(inArray(results.jobId, ids));
     await tx.execute(sql`
       update ${jobs} set status = r.outcome, error_code = r.error_code, error_message = r.error_message, updated_at = now()

@@ -11,6 +11,7 @@ export function createProvider(llm: Config['llm']): Provider {
       model: llm.model,
       timeoutMs: llm.timeoutMs,
       concurrency: llm.concurrency,
+      maxTokens: llm.maxTokens,
     });
   }
   return new OfflineProvider({ delayMs: llm.offlineDelayMs });

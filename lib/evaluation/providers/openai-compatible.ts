@@ -14,6 +14,8 @@ export interface OpenAICompatibleOptions {
   timeoutMs: number;
   concurrency: number;
   maxRetries?: number;
+  /** max_tokens of every call: bounds what one call may cost (default 1024) */
+  maxTokens?: number;
 }
 
 type OutputMode = 'json_schema' | 'json_object' | 'prompt';
@@ -25,9 +27,11 @@ export class OpenAICompatibleProvider implements Provider {
   private readonly client: OpenAI;
   private readonly limit: ReturnType<typeof pLimit>;
   private mode: OutputMode = 'json_schema';
+  private readonly maxTokens: number;
 
   constructor(options: OpenAICompatibleOptions) {
     this.model = options.model;
+    this.maxTokens = options.maxTokens ?? 1024;
     this.client = new OpenAI({
       baseURL: options.baseUrl,
       // Local servers (Ollama, vLLM) take any key; the SDK insists on one.
@@ -77,6 +81,7 @@ export class OpenAICompatibleProvider implements Provider {
           model: this.model,
           messages,
           temperature: 0,
+          max_tokens: this.maxTokens,
           ...(responseFormat ? { response_format: responseFormat } : {}),
         },
         { signal },
