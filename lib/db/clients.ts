@@ -81,7 +81,9 @@ export async function rotateKey(
     const expireAt = new Date(Date.now() + graceMs);
     await tx
       .update(apiKeys)
-      .set({ expiresAt: sql`least(coalesce(${apiKeys.expiresAt}, ${expireAt}), ${expireAt})` })
+      .set({
+        expiresAt: sql`least(coalesce(${apiKeys.expiresAt}, ${expireAt.toISOString()}::timestamptz), ${expireAt.toISOString()}::timestamptz)`,
+      })
       .where(and(eq(apiKeys.clientId, clientId), live()));
     const apiKey = newKey();
     const [key] = await tx
