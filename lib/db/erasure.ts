@@ -32,7 +32,10 @@ async function eraseInTx(
   if (uploadIds.length) {
     // Only uploads no remaining job refers to (a CV may serve several jobs).
     await tx.execute(sql`
-      delete from uploads u where ${inArray(uploads.id, uploadIds)}
+      delete from uploads u where u.id in (${sql.join(
+        [...new Set(uploadIds)].map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})
         and not exists (select 1 from jobs j where j.cv_id = u.id or j.project_id = u.id)`);
   }
   return jobIds;
