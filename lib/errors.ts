@@ -1,12 +1,117 @@
-// One place for the project's error types. Every error carries a stable machine-readable `code`
-// (what HTTP problem+json answers and what DLQ headers carry); subclasses say how to react.
+// The one catalog of error codes, and the error types that carry them. A code is stable: clients branch
+// on it (problem+json `code`), stored failed jobs keep it, DLQ headers carry it. Each code says which
+// HTTP status answers it and whether trying the same thing again later can succeed.
+//
+// `api: true` marks the codes an HTTP route can answer; the problem schema's `code` enum is built from
+// exactly those, so /openapi.json lists every one of them. This module imports nothing, so every layer
+// (lib/api, lib/jobs, lib/evaluation) may import it.
+
+interface CatalogEntry {
+  /** the HTTP status a problem with this code is answered with */
+  readonly status: number;
+  /** trying the same request (or record) again later can succeed */
+  readonly retriable: boolean;
+  /** an HTTP route can answer it (listed in the OpenAPI document) */
+  readonly api: boolean;
+}
+
+export const errorCatalog = {
+  // Requests the API refuses.
+  ROUTE_NOT_FOUND: { status: 404, retriable: false, api: true },
+  UNAUTHENTICATED: { status: 401, retriable: false, api: true },
+  INVALID_API_KEY: { status: 401, retriable: false, api: true },
+  UNSUPPORTED_CONTENT_TYPE: { status: 415, retriable: false, api: true },
+  BAD_REQUEST: { status: 400, retriable: false, api: true },
+  MALFORMED_JSON: { status: 400, retriable: false, api: true },
+  MALFORMED_MULTIPART: { status: 400, retriable: false, api: true },
+  PAYLOAD_TOO_LARGE: { status: 413, retriable: false, api: true },
+  VALIDATION_FAILED: { status: 422, retriable: false, api: true },
+  IDEMPOTENCY_KEY_MISSING: { status: 400, retriable: false, api: true },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, retriable: false, api: true },
+  IDEMPOTENCY_KEY_IN_FLIGHT: { status: 409, retriable: true, api: true },
+  QUEUE_UNAVAILABLE: { status: 503, retriable: true, api: true },
+  UPLOAD_NOT_FOUND: { status: 404, retriable: false, api: true },
+  WRONG_UPLOAD_KIND: { status: 422, retriable: false, api: true },
+  JOB_NOT_FOUND: { status: 404, retriable: false, api: true },
+  INVALID_CURSOR: { status: 400, retriable: false, api: true },
+  INTERNAL_ERROR: { status: 500, retriable: true, api: true },
+
+  // Uploads: the multipart form, then the documents themselves (lib/evaluation/extract.ts).
+  MISSING_FILE: { status: 422, retriable: false, api: true },
+  DUPLICATE_FILE: { status: 422, retriable: false, api: true },
+  UNEXPECTED_FIELD: { status: 422, retriable: false, api: true },
+  FILE_TOO_LARGE: { status: 413, retriable: false, api: true },
+  EMPTY_FILE: { status: 422, retriable: false, api: true },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false, api: true },
+  CORRUPT_FILE: { status: 422, retriable: false, api: true },
+  ENCRYPTED_FILE: { status: 422, retriable: false, api: true },
+  NO_TEXT: { status: 422, retriable: false, api: true },
+  ZIP_BOMB: { status: 422, retriable: false, api: true },
+  TOO_MANY_PAGES: { status: 422, retriable: false, api: true },
+  EXTRACTION_TIMEOUT: { status: 422, retriable: false, api: true },
+  // Issue 13: the extraction sandbox and the text rules.
+  DECOMPRESSION_BOMB: { status: 422, retriable: false, api: true },
+  DOCUMENT_TOO_COMPLEX: { status: 422, retriable: false, api: true },
+  TEXT_TOO_LONG: { status: 422, retriable: false, api: true },
+  TEXT_CONTAINS_NUL: { status: 422, retriable: false, api: true },
+  TEXT_NOT_DECODABLE: { status: 422, retriable: false, api: true },
+  EXTRACTION_BUSY: { status: 503, retriable: true, api: true },
+
+  // Issue 13: abuse limits and erasure.
+  RATE_LIMITED: { status: 429, retriable: true, api: true },
+  QUOTA_EXCEEDED: { status: 429, retriable: true, api: true },
+  INPUT_BUDGET_EXCEEDED: { status: 422, retriable: false, api: true },
+  IDEMPOTENCY_KEY_INVALID: { status: 400, retriable: false, api: true },
+
+  // Why a job failed (a result's error.code) or why its record went to the DLQ.
+  PROVIDER_TIMEOUT: { status: 504, retriable: true, api: false },
+  PROVIDER_UNAVAILABLE: { status: 503, retriable: true, api: false },
+  // A wrong key or model: retrying after the configuration is fixed can succeed.
+  PROVIDER_REJECTED: { status: 502, retriable: true, api: false },
+  INVALID_PROVIDER_ANSWER: { status: 502, retriable: false, api: false },
+  EVALUATION_FAILED: { status: 500, retriable: true, api: false },
+  MALFORMED_RECORD: { status: 422, retriable: false, api: false },
+  UNKNOWN_JOB: { status: 404, retriable: false, api: false },
+  // The engine's own DLQ code for a handler that threw without naming one (lib/kafka stays generic and
+  // spells it itself).
+  HANDLER_FAILED: { status: 500, retriable: false, api: false },
+
+  // Start-up.
+  CONFIG_INVALID: { status: 500, retriable: false, api: false },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+export type ApiErrorCode = {
+  [K in ErrorCode]: (typeof errorCatalog)[K]['api'] extends true ? K : never;
+}[ErrorCode];
+
+/** `codes.JOB_NOT_FOUND === 'JOB_NOT_FOUND'`: name a code through the catalog, never as a loose string. */
+export const codes = Object.fromEntries(Object.keys(errorCatalog).map((k) => [k, k])) as {
+  readonly [K in ErrorCode]: K;
+};
+
+export const errorCodes = Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]];
+export const apiErrorCodes = errorCodes.filter((c) => errorCatalog[c].api) as [
+  ApiErrorCode,
+  ...ApiErrorCode[],
+];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalog, value);
+}
 
 export class AppError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+  }
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+  get retriable(): boolean {
+    return errorCatalog[this.code].retriable;
   }
 }
 
@@ -14,27 +119,20 @@ export class AppError extends Error {
 export class ConfigError extends AppError {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super(codes.CONFIG_INVALID, `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
   }
 }
 
-/** Retrying cannot help (malformed record, unknown job): the record goes to the DLQ at once. */
-export class NonRetriableError extends AppError {}
-
-/** Transient failure: abort and retry later, honouring `retryAfterMs` when given. */
+/**
+ * A transient failure with a hint of when to try again (inngest-js' RetryAfterError): the evaluator
+ * aborts and the record is retried later, honouring `retryAfterMs` when given.
+ */
 export class RetriableError extends AppError {
   readonly retryAfterMs: number | undefined;
-  constructor(code: string, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(code, message, options);
     this.retryAfterMs = options?.retryAfterMs;
-  }
-}
-
-/** Another instance owns the transactional id now; this instance must stop touching its partition. */
-export class FencedError extends AppError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('PRODUCER_FENCED', message, options);
   }
 }
 

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { ExtractionSandbox } from '../../lib/extraction/sandbox.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -66,11 +67,19 @@ meter()
     }
   });
 
+// Uploads are parsed in worker threads (memory cap, deadline, bounded pool), never on this event loop.
+const sandbox = new ExtractionSandbox(config.extraction);
+sandbox.warm();
+
 export const app = createApp({
   db,
   publish: (record) => publisher.publish(record),
   jobsTopic: t.jobs,
+  resultsTopic: t.results,
   uploadMaxBytes: config.submit.uploadMaxBytes,
+  extractor: sandbox,
+  limits: config.limits,
+  keyCache: { ttlMs: config.submit.apiKeyCacheTtlMs, negativeTtlMs: config.submit.apiKeyNegativeTtlMs },
   logger,
   readiness: async () => {
     const database = await db.$client`select 1`.then(() => true).catch(() => false);
@@ -115,6 +124,7 @@ async function shutdown(signal: string) {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
   await publisher.close();
+  await sandbox.close();
   if (adminConnected) await admin.disconnect().catch(() => {});
   await closeDatabase(db);
   await telemetry.shutdown().catch(() => {});

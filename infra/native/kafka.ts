@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createKafka } from '../../lib/kafka/client.ts';
-import { cacheDir, projectRoot, stackDir } from './paths.ts';
+import { cacheDir, portBase, projectRoot, stackDir } from './paths.ts';
 import { done, step, waitFor } from './progress.ts';
 
 export const KAFKA_VERSION = '4.1.1';
@@ -19,8 +19,8 @@ export interface BrokerNode {
   pid?: number;
 }
 
-export const clientPort = (id: number) => 9091 + id;
-export const controllerPort = (id: number) => 9191 + id;
+export const clientPort = (id: number) => portBase + id - 1;
+export const controllerPort = (id: number) => portBase + 100 + id - 1;
 
 export function brokerNodes(count: number): BrokerNode[] {
   return Array.from({ length: count }, (_, i) => ({

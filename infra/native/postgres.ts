@@ -6,7 +6,8 @@ import postgres from 'postgres';
 import { stackDir } from './paths.ts';
 import { step } from './progress.ts';
 
-export const privatePort = 55432;
+// STACK_PG_PORT: a second stack that needs its own private cluster puts it elsewhere.
+export const privatePort = Number(process.env.STACK_PG_PORT || 55432);
 const pgData = `${stackDir}/postgres/data`;
 const pgLog = `${stackDir}/postgres/postgres.log`;
 

@@ -19,6 +19,7 @@ import {
 import { stackDir, stateFile } from './paths.ts';
 import { postgresAnswers, startPrivateCluster, stopPrivateCluster } from './postgres.ts';
 import { done, step } from './progress.ts';
+import { brokerProcessesUnder, decideUp, type ObservedStack } from './stack-guard.ts';
 
 export interface StackState {
   mode: 'native' | 'docker';
@@ -55,16 +56,17 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
   const count = options.brokers ?? 1;
   if (count !== 1 && count !== 3) throw new Error('--brokers must be 1 or 3');
   const mode = options.mode ?? (dockerEngineAnswers() ? 'docker' : 'native');
+  // Look before touching anything: a live stack (even with a broker down) is never wiped.
   const existing = readState();
-  if (existing && (existing.mode === 'docker' || existing.brokers.every((b) => isAlive(b.pid)))) {
-    if (existing.mode === mode && (mode === 'docker' || existing.brokers.length === count)) {
-      done('stack already running');
-      return existing;
-    }
-    throw new Error(
-      `a ${existing.mode} stack with ${existing.brokers.length} broker(s) is running: stack:down first`,
-    );
+  const decision = decideUp(await observeStack(existing, mode === 'native' ? count : 0), {
+    mode,
+    brokers: count,
+  });
+  if (decision.action === 'reuse') {
+    done(decision.message);
+    return existing!;
   }
+  if (decision.action === 'refuse') throw new Error(decision.message);
 
   if (mode === 'docker') {
     step('Docker engine found: starting infra/docker-compose.yml');
@@ -98,21 +100,17 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
   await migrateDatabase(databaseUrl);
 
   ensureKafkaJars();
+  // Checked again just before the wipe: the migrations above took time, and a broker that appeared
+  // meanwhile would answer our readiness probe and pass for ours.
+  const recheck = decideUp(await observeStack(readState(), count), { mode, brokers: count });
+  if (recheck.action !== 'start')
+    throw new Error(recheck.action === 'refuse' ? recheck.message : 'a stack appeared');
   // A fresh cluster id and fresh data each time: stale KRaft metadata from another topology never matches.
   rmSync(`${stackDir}/kafka-1`, { recursive: true, force: true });
   rmSync(`${stackDir}/kafka-2`, { recursive: true, force: true });
   rmSync(`${stackDir}/kafka-3`, { recursive: true, force: true });
   const clusterId = newClusterId();
   const nodes = brokerNodes(count);
-  // Another broker on our ports would answer our readiness probe and pass for ours: refuse instead.
-  for (const node of nodes) {
-    for (const port of [node.port, node.controllerPort]) {
-      if (await portOpen(port))
-        throw new Error(
-          `port ${port} is already in use (another Kafka, or a stack started from another checkout?)`,
-        );
-    }
-  }
   prepareNodes(nodes, clusterId);
   for (const node of nodes) {
     node.pid = startNode(node, heapFor(count));
@@ -136,6 +134,20 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
   }
   done('Kafka accepted a committed transactional produce');
   return state;
+}
+
+/** What is there now: live broker pids of the state file, taken ports of `count` brokers, stray brokers. */
+export async function observeStack(state: StackState | undefined, count: number): Promise<ObservedStack> {
+  const ports = brokerNodes(count).flatMap((n) => [n.port, n.controllerPort]);
+  const open = await Promise.all(ports.map(portOpen));
+  return {
+    state,
+    alivePids: new Set(
+      (state?.brokers ?? []).map((b) => b.pid).filter((p): p is number => p !== undefined && isAlive(p)),
+    ),
+    portsInUse: ports.filter((_, i) => open[i]),
+    processesUsingDir: brokerProcessesUnder(stackDir),
+  };
 }
 
 export async function stackDown(): Promise<void> {

@@ -11,7 +11,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import mammoth from 'mammoth';
 import { getDocumentProxy, extractText as pdfText } from 'unpdf';
 import yauzl from 'yauzl';
-import { AppError } from '../errors.ts';
+import { AppError, codes } from '../errors.ts';
 import { withTimeout } from '../util/timeout.ts';
 
 export type DocumentType = 'pdf' | 'docx' | 'text';
@@ -21,24 +21,8 @@ export const MEDIA_TYPES: Record<DocumentType, string> = {
   text: 'text/plain',
 };
 
-export type ExtractionCode =
-  | 'EMPTY_FILE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'CORRUPT_FILE'
-  | 'ENCRYPTED_FILE'
-  | 'NO_TEXT'
-  | 'ZIP_BOMB'
-  | 'TOO_MANY_PAGES'
-  | 'TEXT_TOO_LONG'
-  | 'TEXT_CONTAINS_NUL'
-  | 'TEXT_NOT_DECODABLE'
-  | 'EXTRACTION_TIMEOUT'
-  | 'DECOMPRESSION_BOMB'
-  | 'DOCUMENT_TOO_COMPLEX';
-
-export class ExtractionError extends AppError {
-  declare readonly code: ExtractionCode;
-}
+/** A document refused; its code's status and retriability are in the catalog (lib/errors.ts). */
+export class ExtractionError extends AppError {}
 
 export interface ExtractionLimits {
   maxPages: number;
@@ -67,7 +51,7 @@ export interface Extracted {
 }
 
 export async function detectType(bytes: Uint8Array): Promise<DocumentType> {
-  if (bytes.length === 0) throw new ExtractionError('EMPTY_FILE', 'the file is empty');
+  if (bytes.length === 0) throw new ExtractionError(codes.EMPTY_FILE, 'the file is empty');
   const detected = await fileTypeFromBuffer(bytes);
   if (detected?.mime === 'application/pdf') return 'pdf';
   if (detected?.ext === 'docx') return 'docx';
@@ -76,7 +60,7 @@ export async function detectType(bytes: Uint8Array): Promise<DocumentType> {
   // A PDF with garbage before its header, or a truncated one, is still meant as a PDF: call it corrupt.
   if (!detected && startsWithAscii(bytes, '%PDF')) return 'pdf';
   throw new ExtractionError(
-    'UNSUPPORTED_MEDIA_TYPE',
+    codes.UNSUPPORTED_MEDIA_TYPE,
     `the content is ${detected ? `${detected.mime}` : 'binary data of no known type'}; PDF, DOCX or plain text expected`,
   );
 }
@@ -93,17 +77,20 @@ export async function extractDocument(
     work,
     limits.timeoutMs,
     () =>
-      new ExtractionError('EXTRACTION_TIMEOUT', `text extraction took longer than ${limits.timeoutMs} ms`),
+      new ExtractionError(
+        codes.EXTRACTION_TIMEOUT,
+        `text extraction took longer than ${limits.timeoutMs} ms`,
+      ),
   );
   const clean = normalise(text);
   if (clean.length > limits.maxChars) {
     throw new ExtractionError(
-      'TEXT_TOO_LONG',
+      codes.TEXT_TOO_LONG,
       `the ${type.toUpperCase()} holds more than ${limits.maxChars} characters of text`,
     );
   }
   if (clean.replace(/\s/g, '').length === 0) {
-    throw new ExtractionError('NO_TEXT', `the ${type.toUpperCase()} holds no extractable text (a scan?)`);
+    throw new ExtractionError(codes.NO_TEXT, `the ${type.toUpperCase()} holds no extractable text (a scan?)`);
   }
   return { type, mediaType: MEDIA_TYPES[type], text: clean, ...(pages !== undefined ? { pages } : {}) };
 }
@@ -115,7 +102,7 @@ async function fromPdf(
   // pdf.js opens PDFs encrypted with an empty user password without complaint; we refuse every
   // encrypted PDF, so look for the trailer's /Encrypt entry (it is never inside a compressed stream).
   if (/\/Encrypt\b/.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'))) {
-    throw new ExtractionError('ENCRYPTED_FILE', 'the PDF is encrypted');
+    throw new ExtractionError(codes.ENCRYPTED_FILE, 'the PDF is encrypted');
   }
   await checkPdfStreams(bytes, limits);
   let doc: Awaited<ReturnType<typeof getDocumentProxy>>;
@@ -124,13 +111,13 @@ async function fromPdf(
     doc = await getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: true, verbosity: 0 });
   } catch (err) {
     const name = (err as { name?: string }).name;
-    if (name === 'PasswordException') throw new ExtractionError('ENCRYPTED_FILE', 'the PDF is encrypted');
-    throw new ExtractionError('CORRUPT_FILE', 'the PDF cannot be read (damaged or not a PDF)');
+    if (name === 'PasswordException') throw new ExtractionError(codes.ENCRYPTED_FILE, 'the PDF is encrypted');
+    throw new ExtractionError(codes.CORRUPT_FILE, 'the PDF cannot be read (damaged or not a PDF)');
   }
   try {
     if (doc.numPages > limits.maxPages) {
       throw new ExtractionError(
-        'TOO_MANY_PAGES',
+        codes.TOO_MANY_PAGES,
         `the PDF has ${doc.numPages} pages; at most ${limits.maxPages} are accepted`,
       );
     }
@@ -138,7 +125,7 @@ async function fromPdf(
     return { text, pages: doc.numPages };
   } catch (err) {
     if (err instanceof ExtractionError) throw err;
-    throw new ExtractionError('CORRUPT_FILE', 'the PDF cannot be read (damaged or not a PDF)');
+    throw new ExtractionError(codes.CORRUPT_FILE, 'the PDF cannot be read (damaged or not a PDF)');
   } finally {
     await (doc as unknown as { destroy?: () => Promise<void> }).destroy?.().catch(() => {});
   }
@@ -150,7 +137,7 @@ async function fromDocx(bytes: Uint8Array, limits: ExtractionLimits): Promise<{ 
     const { value } = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
     return { text: value };
   } catch {
-    throw new ExtractionError('CORRUPT_FILE', 'the DOCX cannot be read (damaged or not a DOCX)');
+    throw new ExtractionError(codes.CORRUPT_FILE, 'the DOCX cannot be read (damaged or not a DOCX)');
   }
 }
 
@@ -176,15 +163,18 @@ function fromText(bytes: Uint8Array): { text: string } {
     // ignoreBOM: false (the default) drops the BOM itself.
     text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
   } catch {
-    throw new ExtractionError('TEXT_NOT_DECODABLE', `the text file is not valid ${encoding.toUpperCase()}`);
+    throw new ExtractionError(
+      codes.TEXT_NOT_DECODABLE,
+      `the text file is not valid ${encoding.toUpperCase()}`,
+    );
   }
   if (text.includes('\u0000')) {
-    throw new ExtractionError('TEXT_CONTAINS_NUL', 'the text file contains NUL bytes (binary data?)');
+    throw new ExtractionError(codes.TEXT_CONTAINS_NUL, 'the text file contains NUL bytes (binary data?)');
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   if (/[\u0001-\u0008\u000B\u000E-\u001F\u007F]/.test(text)) {
     throw new ExtractionError(
-      'TEXT_NOT_DECODABLE',
+      codes.TEXT_NOT_DECODABLE,
       'the text file contains control characters (binary data?)',
     );
   }
@@ -262,11 +252,12 @@ async function checkInflatedSize(bytes: Uint8Array, limits: ExtractionLimits): P
   try {
     zip = await openZip(bytes);
   } catch {
-    throw new ExtractionError('CORRUPT_FILE', 'the DOCX is not a valid zip archive');
+    throw new ExtractionError(codes.CORRUPT_FILE, 'the DOCX is not a valid zip archive');
   }
   const bomb = (what: string) =>
-    new ExtractionError('ZIP_BOMB', `the DOCX would inflate beyond ${what} (a zip bomb?)`);
-  const corrupt = () => new ExtractionError('CORRUPT_FILE', 'the DOCX cannot be read (damaged zip entry)');
+    new ExtractionError(codes.ZIP_BOMB, `the DOCX would inflate beyond ${what} (a zip bomb?)`);
+  const corrupt = () =>
+    new ExtractionError(codes.CORRUPT_FILE, 'the DOCX cannot be read (damaged zip entry)');
   let total = 0;
   let entries = 0;
   await new Promise<void>((resolve, reject) => {
@@ -276,7 +267,7 @@ async function checkInflatedSize(bytes: Uint8Array, limits: ExtractionLimits): P
     };
     zip.on('entry', (entry: yauzl.Entry) => {
       entries += 1;
-      if (entries > 5000) return fail(new ExtractionError('ZIP_BOMB', 'the DOCX holds too many entries'));
+      if (entries > 5000) return fail(new ExtractionError(codes.ZIP_BOMB, 'the DOCX holds too many entries'));
       if (entry.uncompressedSize > maxPartBytes) return fail(bomb(`${maxPartBytes} bytes in one part`));
       if (total + entry.uncompressedSize > limit) return fail(bomb(`${limit} bytes`));
       if (entry.fileName.endsWith('/')) return zip.readEntry();
@@ -324,7 +315,7 @@ async function checkPdfStreams(bytes: Uint8Array, limits: ExtractionLimits): Pro
     const head = latin.slice(Math.max(0, latin.lastIndexOf(' obj', m.index)), m.index);
     if (!/\/(FlateDecode|Fl)\b/.test(head)) continue;
     if (++scanned > 10_000)
-      throw new ExtractionError('DOCUMENT_TOO_COMPLEX', 'the PDF holds too many streams');
+      throw new ExtractionError(codes.DOCUMENT_TOO_COMPLEX, 'the PDF holds too many streams');
     const isImage = /\/Subtype\s*\/Image\b/.test(head);
     const partLimit = isImage ? limits.maxInflatedBytes : limits.maxPartBytes;
     const inflated = await inflatedSize(
@@ -333,7 +324,7 @@ async function checkPdfStreams(bytes: Uint8Array, limits: ExtractionLimits): Pro
     );
     if (inflated === 'over') {
       throw new ExtractionError(
-        'DECOMPRESSION_BOMB',
+        codes.DECOMPRESSION_BOMB,
         `the PDF holds compressed data inflating beyond ${partLimit < limits.maxInflatedBytes - total ? partLimit : limits.maxInflatedBytes} bytes (a decompression bomb?)`,
       );
     }

@@ -3,7 +3,7 @@
 // pass (the provider sees its answer and the error), then one fresh retry; then the job fails with a
 // reason. A score is never invented or clamped.
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, codes } from '../errors.ts';
 import { SpanKind, withSpan } from '../telemetry/tracing.ts';
 import {
   CV_WEIGHTS,
@@ -30,7 +30,7 @@ import type {
 export class InvalidAnswerError extends AppError {
   constructor(step: StepName, detail: string) {
     super(
-      'INVALID_PROVIDER_ANSWER',
+      codes.INVALID_PROVIDER_ANSWER,
       `the ${step} step's answer stayed invalid after a repair pass and a retry: ${detail}`,
     );
   }

@@ -4,13 +4,8 @@
 // deadline; crossing either terminates the worker and the file is refused. A few workers per instance;
 // requests beyond them wait in a bounded queue, for a bounded time, and are otherwise turned away (503).
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../errors.ts';
-import {
-  type Extracted,
-  type ExtractionCode,
-  ExtractionError,
-  type ExtractionLimits,
-} from '../evaluation/extract.ts';
+import { AppError, codes, isErrorCode } from '../errors.ts';
+import { type Extracted, ExtractionError, type ExtractionLimits } from '../evaluation/extract.ts';
 import type { ReplyMessage, TaskMessage } from './worker.ts';
 
 export interface SandboxOptions {
@@ -31,8 +26,9 @@ export interface SandboxOptions {
 
 /** The instance is parsing as many files as it may: retry shortly (503 with Retry-After). */
 export class SandboxBusyError extends AppError {
+  readonly headers = { 'retry-after': '2' };
   constructor(message: string) {
-    super('EXTRACTION_BUSY', message);
+    super(codes.EXTRACTION_BUSY, message);
   }
 }
 
@@ -46,7 +42,12 @@ interface Task {
 interface Slot {
   worker: Worker;
   busy: boolean;
+  /** resolves once the worker has loaded its parsers; false if it died or took too long */
+  ready: Promise<boolean>;
 }
+
+/** Longest a new worker may take to load its parsers (a busy machine can take seconds). */
+const BOOT_TIMEOUT_MS = 30_000;
 
 const WATCH_EVERY_MS = 25;
 
@@ -120,11 +121,38 @@ export class ExtractionSandbox {
       stderr: false,
     });
     worker.unref();
-    return { worker, busy: false };
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), BOOT_TIMEOUT_MS);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        resolve(ok);
+      };
+      const onMessage = (m: { ready?: boolean }) => {
+        if (m.ready) done(true);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', () => done(false));
+      worker.once('exit', () => done(false));
+    });
+    return { worker, busy: false, ready };
   }
 
   private run(slot: Slot, task: Task): void {
     slot.busy = true;
+    // The deadline covers parsing, not the worker's start-up: wait until it has loaded its parsers.
+    void slot.ready.then((ok) => {
+      if (ok) return this.start(slot, task);
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      void slot.worker.terminate();
+      this.stats.busy += 1;
+      task.reject(new SandboxBusyError('the file reader could not start; retry shortly'));
+      this.next();
+    });
+  }
+
+  private start(slot: Slot, task: Task): void {
     const id = this.nextId++;
     const { worker } = slot;
     let settled = false;
@@ -156,11 +184,20 @@ export class ExtractionSandbox {
     const onMessage = (m: ReplyMessage) => {
       if (m.id !== id) return;
       if ('ok' in m) finish({ ok: m.ok as Extracted }, false);
-      else finish({ err: new ExtractionError(m.error.code as ExtractionCode, m.error.message) }, false);
+      else
+        finish(
+          {
+            err: new ExtractionError(
+              isErrorCode(m.error.code) ? m.error.code : codes.CORRUPT_FILE,
+              m.error.message,
+            ),
+          },
+          false,
+        );
     };
     const tooComplex = () =>
       new ExtractionError(
-        'DOCUMENT_TOO_COMPLEX',
+        codes.DOCUMENT_TOO_COMPLEX,
         `reading the file needed more than ${this.o.memoryMb} MB of memory; simplify or re-save it`,
       );
     const onError = (err: Error & { code?: string }) => {
@@ -176,7 +213,7 @@ export class ExtractionSandbox {
       finish(
         {
           err: new ExtractionError(
-            'EXTRACTION_TIMEOUT',
+            codes.EXTRACTION_TIMEOUT,
             `reading the file took longer than ${this.o.timeoutMs} ms`,
           ),
         },

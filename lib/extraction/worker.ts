@@ -1,6 +1,7 @@
 // The extraction sandbox's worker: parses one file at a time and answers with its text or a stable
 // code. A parser's own error never leaves this thread: it may quote the document.
 import { parentPort } from 'node:worker_threads';
+import { codes } from '../errors.ts';
 import { ExtractionError, type ExtractionLimits, extractDocument } from '../evaluation/extract.ts';
 
 export interface TaskMessage {
@@ -13,6 +14,9 @@ export type ReplyMessage =
   | { id: number; ok: { type: string; mediaType: string; text: string; pages?: number } }
   | { id: number; error: { code: string; message: string } };
 
+// Loaded (pdf.js, mammoth, file-type imported above): the sandbox starts a file's deadline from here.
+parentPort?.postMessage({ ready: true });
+
 parentPort?.on('message', async ({ id, bytes, limits }: TaskMessage) => {
   let reply: ReplyMessage;
   try {
@@ -21,7 +25,7 @@ parentPort?.on('message', async ({ id, bytes, limits }: TaskMessage) => {
     reply =
       err instanceof ExtractionError
         ? { id, error: { code: err.code, message: err.message } }
-        : { id, error: { code: 'CORRUPT_FILE', message: 'the file cannot be read' } };
+        : { id, error: { code: codes.CORRUPT_FILE, message: 'the file cannot be read' } };
   }
   parentPort?.postMessage(reply);
 });

@@ -14,7 +14,7 @@ import pLimit from 'p-limit';
 import type { Database } from '../db/client.ts';
 import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
 import { erasedAmong } from '../db/erasure.ts';
-import { AppError } from '../errors.ts';
+import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
 import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
@@ -57,7 +57,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       if ('error' in parsed) {
         stats.poison += 1;
         telemetryMetrics().jobs.add(1, { outcome: 'poison' });
-        dlq.push({ offset: record.offset, code: 'MALFORMED_RECORD', message: parsed.error });
+        dlq.push({ offset: record.offset, code: codes.MALFORMED_RECORD, message: parsed.error });
       } else {
         requests.push({ record, jobId: parsed.jobId });
       }
@@ -89,7 +89,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       if (!jobs.has(req.jobId)) {
         stats.poison += 1;
         telemetryMetrics().jobs.add(1, { outcome: 'poison' });
-        dlq.push({ offset: req.record.offset, code: 'UNKNOWN_JOB', message: `no job ${req.jobId}` });
+        dlq.push({ offset: req.record.offset, code: codes.UNKNOWN_JOB, message: `no job ${req.jobId}` });
         continue;
       }
       // The same job twice in one batch: the first record handles it, the later one is a duplicate.
@@ -142,7 +142,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
             stats.evaluated += 1;
             outcomes.push(completed(t.jobId, result, attempt, source));
           } catch (err) {
-            const code = err instanceof AppError ? err.code : 'EVALUATION_FAILED';
+            const code = err instanceof AppError ? err.code : codes.EVALUATION_FAILED;
             const message = err instanceof Error ? err.message : String(err);
             if (err instanceof InvalidAnswerError) {
               stats.failed += 1;
@@ -184,7 +184,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       const first = transient[0]!;
       throw new RecordError(
         first.offset,
-        (first.err as AppError).code ?? 'EVALUATION_FAILED',
+        (first.err as AppError).code ?? codes.EVALUATION_FAILED,
         String((first.err as Error).message ?? first.err),
       );
     }

@@ -10,9 +10,14 @@ export function jobRequestRecord(topic: string, jobId: string) {
   return { topic, key: jobId, value: JSON.stringify({ v: 1, job_id: jobId } satisfies JobRequest) };
 }
 
+/** Every result says so (issue 13): the scores are an aid to a person, never a decision. */
+export const HUMAN_REVIEW_NOTICE =
+  'Automated assessment: a human must review it before any decision about the candidate.';
+
 export interface ResultEvent {
   v: 1;
   job_id: string;
+  notice: string;
   status: 'completed' | 'failed';
   result?: {
     cv_match_rate: number;
@@ -29,6 +34,7 @@ export function resultEvent(row: ResultRow): ResultEvent {
   return {
     v: 1,
     job_id: row.jobId,
+    notice: HUMAN_REVIEW_NOTICE,
     status: row.outcome,
     ...(row.outcome === 'completed'
       ? {

@@ -1,4 +1,4 @@
-// The request side of the engine (DESIGN.md §5.2 step 3): short-lived transactional producers for
+// The request side of the engine: short-lived transactional producers for
 // request handlers. Each instance owns a bounded set of transactional ids (instance identity + slot).
 // Requests for the same key always use the same slot, and the requests that arrive while a slot's
 // transaction is in flight are published together in its next transaction (group commit). A caller's

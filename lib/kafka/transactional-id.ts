@@ -1,4 +1,4 @@
-// Transactional ids (DESIGN.md §4). kafkajs commits offsets with the old protocol (no group generation
+// Transactional ids. kafkajs commits offsets with the old protocol (no group generation
 // in TxnOffsetCommit), so the transactional id is the only fence there is: a new InitProducerId for an id
 // bumps its epoch and makes every later request of the previous holder fail.
 //

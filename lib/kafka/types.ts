@@ -67,7 +67,7 @@ export type StopReason = 'caught-up' | 'max-duration' | 'max-records' | 'signal'
 
 /** Test seams at the protocol's critical points (crash, zombie and race tests). */
 export interface SessionHooks {
-  /** after partition p's committed offset was read (DESIGN.md §5.1 step 1) */
+  /** after partition p's committed offset was read (step 1 of session.ts) */
   afterOffsetRead?(info: { partition: number; offset: string }): Promise<void> | void;
   /** after outputs and offsets were sent in p's transaction, before it commits */
   beforeCommit?(info: { partition: number; nextOffset: string; outputs: number }): Promise<void> | void;

@@ -5,13 +5,17 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { hitWindow, type WindowHit } from '../db/rate-limits.ts';
-import { AppError } from '../errors.ts';
+import { AppError, codes } from '../errors.ts';
 
 export type LimitName = 'upload' | 'evaluate' | 'jobs-day';
 
 export class LimitExceededError extends AppError {
   readonly headers: Record<string, string>;
-  constructor(code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED', message: string, headers: Record<string, string>) {
+  constructor(
+    code: typeof codes.RATE_LIMITED | typeof codes.QUOTA_EXCEEDED,
+    message: string,
+    headers: Record<string, string>,
+  ) {
     super(code, message);
     this.headers = headers;
   }
@@ -19,7 +23,7 @@ export class LimitExceededError extends AppError {
 
 export class InputBudgetError extends AppError {
   constructor(message: string) {
-    super('INPUT_BUDGET_EXCEEDED', message);
+    super(codes.INPUT_BUDGET_EXCEEDED, message);
   }
 }
 
@@ -53,7 +57,7 @@ export function abuseLimits(db: Database, limits: Config['limits']): AbuseLimits
       const headers = rateLimitHeaders(name, window, hit);
       if (!hit.allowed) {
         throw new LimitExceededError(
-          'RATE_LIMITED',
+          codes.RATE_LIMITED,
           `at most ${limit} ${name} requests per ${window} s; retry in ${hit.resetSeconds} s`,
           { ...headers, 'retry-after': String(hit.resetSeconds) },
         );
@@ -66,7 +70,7 @@ export function abuseLimits(db: Database, limits: Config['limits']): AbuseLimits
       const headers = rateLimitHeaders('jobs-day', 86_400, hit);
       if (!hit.allowed) {
         throw new LimitExceededError(
-          'QUOTA_EXCEEDED',
+          codes.QUOTA_EXCEEDED,
           `the daily quota of ${limits.jobsPerDay} jobs is used up; it resets at 00:00 UTC (in ${hit.resetSeconds} s)`,
           { ...headers, 'retry-after': String(hit.resetSeconds) },
         );

@@ -1,6 +1,7 @@
 // Builds the submit app against the test file's own database and topics, with real Kafka publishing.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from '../../lib/api/app.ts';
+import type { Config } from '../../lib/config.ts';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
 import { createClient } from '../../lib/db/clients.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -22,7 +23,7 @@ export interface ApiHarness {
 
 export async function apiHarness(
   stack: IsolatedStack,
-  options: { uploadMaxBytes?: number } = {},
+  options: { uploadMaxBytes?: number; limits?: Partial<Config['limits']>; keyCacheTtlMs?: number } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
@@ -39,6 +40,17 @@ export async function apiHarness(
     db,
     publish: (r) => (override ? override(r) : publisher.publish(r)),
     jobsTopic: topics.jobs,
+    resultsTopic: topics.results,
+    // Most tests are not about abuse limits: none unless the test sets them.
+    limits: {
+      windowSeconds: 60,
+      uploads: 0,
+      evaluations: 0,
+      jobsPerDay: 0,
+      jobInputMaxChars: 300_000,
+      ...options.limits,
+    },
+    keyCache: { ttlMs: options.keyCacheTtlMs ?? 30_000, negativeTtlMs: options.keyCacheTtlMs ?? 30_000 },
     uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
     publishTimeoutMs: 3000,
     logger: testLogger,

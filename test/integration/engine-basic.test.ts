@@ -1,7 +1,8 @@
 // lib/kafka session on the real broker: N in → exactly N out, offsets committed, poison → DLQ, budget.
 import { describe, expect, it } from 'vitest';
+import { DLQ_HEADERS } from '../../lib/kafka/dlq.ts';
 import { RecordError } from '../../lib/kafka/errors.ts';
-import { DLQ_HEADERS, runSession } from '../../lib/kafka/session.ts';
+import { runSession } from '../../lib/kafka/session.ts';
 import {
   checkExactlyOnce,
   committedOffsets,

@@ -2,6 +2,7 @@
 // idempotency under concurrency, and a broker that does not answer.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HUMAN_REVIEW_NOTICE } from '../../lib/jobs/records.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
 import {
@@ -121,7 +122,7 @@ describe('submit API: happy paths', () => {
     const { id } = (await res.json()) as { id: string };
     const r1 = await h.app.request(`/v1/result/${id}`, { headers: auth(h.keyA) });
     expect(r1.status).toBe(200);
-    expect(await r1.json()).toEqual({ id, status: 'queued' });
+    expect(await r1.json()).toEqual({ id, status: 'queued', notice: HUMAN_REVIEW_NOTICE });
     const tag = r1.headers.get('etag');
     expect(tag).toBeTruthy();
     const r2 = await h.app.request(`/v1/result/${id}`, {
@@ -170,8 +171,10 @@ describe('submit API: happy paths', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/v1/evaluate',
       '/v1/jobs',
+      '/v1/jobs/{id}',
       '/v1/result/{id}',
       '/v1/upload',
+      '/v1/uploads/{id}',
     ]);
     const docs = await h.app.request('/docs');
     expect(docs.status).toBe(200);

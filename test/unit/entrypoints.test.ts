@@ -17,6 +17,7 @@ describe('entrypoints refuse a bad configuration', () => {
       expect(r.status).toBe(78);
       expect(r.stderr).toContain('PORT must be an integer between 1 and 65535 (got "eighty")');
       expect(r.stderr).toContain('KAFKA_BROKERS must be a comma-separated list of host:port');
-    });
+      // loading the entrypoint's modules takes seconds on a busy machine; spawnSync's own limit rules
+    }, 40_000);
   }
 });

@@ -27,7 +27,7 @@ async function outcome(sb: ExtractionSandbox, bytes: Uint8Array): Promise<{ code
   }
 }
 
-describe('extraction sandbox', () => {
+describe('extraction sandbox', { timeout: 60_000 }, () => {
   let docxBomb: Uint8Array;
   let pdfBomb: Uint8Array;
   const sandboxes: ExtractionSandbox[] = [];
@@ -67,8 +67,8 @@ describe('extraction sandbox', () => {
   });
 
   it('terminates a worker past its deadline, and the next file gets a fresh one', async () => {
-    const sb = sandbox({ workers: 1, timeoutMs: 150 });
-    // 150 ms is less than loading pdf.js in a cold worker takes
+    const sb = sandbox({ workers: 1, timeoutMs: 5 });
+    // 5 ms is less than pdf.js needs for a first document (its font and worker set-up)
     expect((await outcome(sb, await makePdf(['slow']))).code).toBe('EXTRACTION_TIMEOUT');
     expect(sb.stats.respawned).toBe(1);
     const honest = new ExtractionSandbox({ ...base, workers: 1 });

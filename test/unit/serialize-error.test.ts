@@ -26,8 +26,8 @@ describe('error serializer', () => {
   });
 
   it("keeps our own errors' messages", () => {
-    expect(serializeError(new AppError('X', 'a plain message'))).toMatchObject({
-      code: 'X',
+    expect(serializeError(new AppError('NO_TEXT', 'a plain message'))).toMatchObject({
+      code: 'NO_TEXT',
       message: 'a plain message',
     });
   });

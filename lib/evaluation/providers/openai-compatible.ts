@@ -4,7 +4,7 @@
 // for a JSON object, then for plain JSON text (the pipeline validates every answer either way).
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
-import { RetriableError } from '../../errors.ts';
+import { codes, RetriableError } from '../../errors.ts';
 import type { Provider, ProviderAnswer, StepRequest } from '../types.ts';
 
 export interface OpenAICompatibleOptions {
@@ -110,7 +110,7 @@ export class OpenAICompatibleProvider implements Provider {
 
 function classify(err: unknown): unknown {
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
-    return new RetriableError('PROVIDER_TIMEOUT', 'the LLM did not answer in time', { cause: err });
+    return new RetriableError(codes.PROVIDER_TIMEOUT, 'the LLM did not answer in time', { cause: err });
   }
   if (err instanceof OpenAI.APIUserAbortError) return err;
   if (
@@ -119,15 +119,19 @@ function classify(err: unknown): unknown {
     err instanceof OpenAI.APIConnectionError
   ) {
     const retryAfter = Number((err as { headers?: Headers }).headers?.get?.('retry-after'));
-    return new RetriableError('PROVIDER_UNAVAILABLE', `the LLM is unavailable: ${(err as Error).message}`, {
-      cause: err,
-      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
-    });
+    return new RetriableError(
+      codes.PROVIDER_UNAVAILABLE,
+      `the LLM is unavailable: ${(err as Error).message}`,
+      {
+        cause: err,
+        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      },
+    );
   }
   if (err instanceof OpenAI.APIError) {
     // 401/403/404 (a wrong key or model) are configuration problems: retrying later may succeed once fixed.
     return new RetriableError(
-      'PROVIDER_REJECTED',
+      codes.PROVIDER_REJECTED,
       `the LLM refused the request (${err.status}): ${err.message}`,
       { cause: err },
     );

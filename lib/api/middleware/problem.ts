@@ -1,0 +1,116 @@
+// RFC 9457 problem details: every error that reaches HTTP is answered here, with a stable `code` from
+// the catalog (lib/errors.ts), whose entry also fixes the status.
+import type { Hook } from '@hono/zod-openapi';
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { type ApiErrorCode, AppError, codes, errorCatalog } from '../../errors.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+import type { Env } from '../context.ts';
+
+export class Problem extends AppError {
+  declare readonly code: ApiErrorCode;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  constructor(
+    code: ApiErrorCode,
+    detail: string,
+    options: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(code, detail, { cause: options.cause });
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function toProblem(err: unknown): Problem {
+  if (err instanceof Problem) return err;
+  // Errors from the layers below (a refused document) already carry a catalog code.
+  if (err instanceof AppError && errorCatalog[err.code].api) {
+    // A refusal from below may carry its own headers (a rate limit's Retry-After and RateLimit).
+    const headers = (err as { headers?: Record<string, string> }).headers;
+    return new Problem(err.code as ApiErrorCode, err.message, {
+      cause: err,
+      ...(headers ? { headers } : {}),
+    });
+  }
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new Problem(codes.PAYLOAD_TOO_LARGE, 'the request body is too large');
+    if (/Malformed JSON/i.test(err.message))
+      return new Problem(codes.MALFORMED_JSON, 'the request body is not valid JSON');
+    if (/FormData/i.test(err.message))
+      return new Problem(codes.MALFORMED_MULTIPART, 'the multipart body cannot be parsed');
+    if (err.status < 500) return new Problem(codes.BAD_REQUEST, err.message || 'the request is not valid');
+  }
+  return new Problem(codes.INTERNAL_ERROR, 'an unexpected error occurred; it has been logged', {
+    cause: err,
+  });
+}
+
+export function problemResponse(c: Context, problem: Problem): Response {
+  const requestId = c.get('requestId' as never) as string | undefined;
+  const body = {
+    type: `https://cv-evaluator.dev/problems/${problem.code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[problem.status] ?? 'Error',
+    status: problem.status,
+    detail: problem.message,
+    code: problem.code,
+    ...(requestId ? { request_id: requestId } : {}),
+    ...problem.extra,
+  };
+  return new Response(JSON.stringify(body), {
+    status: problem.status,
+    headers: {
+      'content-type': 'application/problem+json',
+      ...(requestId ? { 'x-request-id': requestId } : {}),
+      ...problem.headers,
+    },
+  });
+}
+
+/** Schema validation failures: a missing Idempotency-Key is its own code, everything else one code. */
+export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) => {
+  if (result.success) return;
+  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  if (issues.some((i) => i.path === 'idempotency-key') && c.req.header('idempotency-key') !== undefined) {
+    throw new Problem(
+      codes.IDEMPOTENCY_KEY_INVALID,
+      'the Idempotency-Key header must be 1–255 printable ASCII characters, not blank',
+      { extra: { errors: issues } },
+    );
+  }
+  if (issues.some((i) => i.path === 'idempotency-key')) {
+    throw new Problem(
+      codes.IDEMPOTENCY_KEY_MISSING,
+      'an Idempotency-Key header (1–255 characters) is required',
+      { extra: { errors: issues } },
+    );
+  }
+  throw new Problem(codes.VALIDATION_FAILED, 'the request does not match the schema', {
+    extra: { errors: issues },
+  });
+};
+
+export function onProblem(logger: Logger): ErrorHandler {
+  return (err, c) => {
+    const problem = toProblem(err);
+    if (problem.status >= 500)
+      ((c.get('log' as never) as Logger | undefined) ?? logger).error({ err }, 'request failed');
+    return problemResponse(c, problem);
+  };
+}
+
+export const routeNotFound: NotFoundHandler = (c) =>
+  problemResponse(c, new Problem(codes.ROUTE_NOT_FOUND, `no route for ${c.req.method} ${c.req.path}`));

@@ -1,0 +1,116 @@
+// POST /v1/upload: a CV and a project report in one multipart form. Each document's type is decided by
+// its content and its text extracted before anything is stored; a refusal stores nothing.
+import { createHash } from 'node:crypto';
+import { createRoute } from '@hono/zod-openapi';
+import { insertUploads } from '../../db/uploads.ts';
+import { codes } from '../../errors.ts';
+import { abuseLimits } from '../../limits/abuse.ts';
+import type { ApiDeps } from '../context.ts';
+import { router } from '../context.ts';
+import { limitBody, requireMediaType } from '../middleware/body.ts';
+import { Problem, toProblem } from '../middleware/problem.ts';
+import { problems, security, UploadForm, UploadResponse } from '../schemas.ts';
+
+const uploadRoute = createRoute({
+  method: 'post',
+  path: '/v1/upload',
+  security,
+  request: { body: { content: { 'multipart/form-data': { schema: UploadForm } } } },
+  responses: {
+    201: { description: 'uploaded', content: { 'application/json': { schema: UploadResponse } } },
+    ...problems(400, 401, 413, 415, 422, 429, 503),
+  },
+});
+
+const FIELDS = ['cv', 'project'] as const;
+
+/** A client's file name, kept for display: no control characters (PostgreSQL text cannot hold NUL). */
+function safeFilename(name: string, fallback: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const clean = name.replace(/[\u0000-\u001F\u007F]/g, '').trim();
+  return (clean || fallback).slice(0, 255);
+}
+
+export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extractor' | 'limits'>) {
+  const app = router();
+  const limits = abuseLimits(deps.db, deps.limits!);
+  const extractor = deps.extractor!;
+  // Counted before the body is read: a client over its rate costs one upsert, not a parse.
+  app.use('/v1/upload', async (c, next) => {
+    const headers = await limits.rate(c.get('clientId'), 'upload');
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  });
+  app.use('/v1/upload', requireMediaType('multipart/form-data'));
+  app.use(
+    '/v1/upload',
+    limitBody(
+      2 * deps.uploadMaxBytes + 64 * 1024,
+      codes.FILE_TOO_LARGE,
+      `each file may be at most ${deps.uploadMaxBytes} bytes`,
+    ),
+  );
+  // Documented from its route schema but parsed by hand: the handler answers each multipart problem
+  // with its own code (MISSING_FILE, UNEXPECTED_FIELD, …) rather than one generic validation error.
+  app.openAPIRegistry.registerPath(uploadRoute);
+  app.post('/v1/upload', async (c) => {
+    const form = await c.req.parseBody({ all: true }).catch((err) => {
+      throw new Problem(codes.MALFORMED_MULTIPART, 'the multipart body cannot be parsed', { cause: err });
+    });
+    const unexpected = Object.keys(form).filter((k) => !(FIELDS as readonly string[]).includes(k));
+    if (unexpected.length)
+      throw new Problem(codes.UNEXPECTED_FIELD, `unexpected form fields: ${unexpected.join(', ')}`);
+    const files = { cv: form.cv, project: form.project };
+    for (const [name, f] of Object.entries(files)) {
+      if (Array.isArray(f)) throw new Problem(codes.DUPLICATE_FILE, `send exactly one "${name}" file`);
+      if (!(f instanceof File))
+        throw new Problem(codes.MISSING_FILE, `a "${name}" file is required (multipart field "${name}")`);
+      if (f.size > deps.uploadMaxBytes) {
+        throw new Problem(
+          codes.FILE_TOO_LARGE,
+          `"${name}" is ${f.size} bytes; at most ${deps.uploadMaxBytes} are accepted`,
+        );
+      }
+    }
+    const [cv, project] = await Promise.all(
+      FIELDS.map(async (kind) => {
+        const file = files[kind] as File;
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        try {
+          // Parsed in the sandbox's worker threads, never on this event loop.
+          const extracted = await extractor.extract(bytes);
+          return { kind, file, bytes, extracted };
+        } catch (err) {
+          const p = toProblem(err);
+          throw new Problem(p.code, `${kind}: ${p.message}`, { extra: { field: kind }, headers: p.headers });
+        }
+      }),
+    );
+    const rows = await insertUploads(
+      deps.db,
+      [cv!, project!].map((u) => ({
+        clientId: c.get('clientId'),
+        kind: u.kind,
+        filename: safeFilename(u.file.name, u.kind),
+        mediaType: u.extracted.mediaType,
+        sizeBytes: u.bytes.length,
+        sha256: createHash('sha256').update(u.bytes).digest('hex'),
+        extractedText: u.extracted.text,
+      })),
+    );
+    const view = (r: (typeof rows)[number]) => ({
+      id: r.id,
+      filename: r.filename,
+      media_type: r.mediaType,
+      size: r.sizeBytes,
+      sha256: r.sha256,
+    });
+    const cvRow = rows.find((r) => r.kind === 'cv')!;
+    const projectRow = rows.find((r) => r.kind === 'project')!;
+    return c.json(
+      { cv_id: cvRow.id, project_id: projectRow.id, files: { cv: view(cvRow), project: view(projectRow) } },
+      201,
+    );
+  });
+  return app;
+}

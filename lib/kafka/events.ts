@@ -1,0 +1,33 @@
+// The engine's structured log events. Every engine log line that marks a step of the protocol carries
+// `event: <one of these>`, so tools (the verifier, log queries, alerts) count events by name instead of
+// matching message text, and a reworded message breaks nothing.
+export const ENGINE_EVENTS = {
+  /** the member joined the group (every rebalance); fields: generation, partitions */
+  joined: 'engine.joined',
+  /** fence-then-read done for a partition; fields: partition, committed */
+  established: 'engine.established',
+  /** fence or offset read failed for a reason other than fencing; retried */
+  establishFailed: 'engine.establish-failed',
+  /** a batch of records is handed to the handler; fields: partition, records, from */
+  batchStarted: 'engine.batch-started',
+  /** the handler threw on a chunk; fields: partition, offset, attempt */
+  handlerFailed: 'engine.handler-failed',
+  /** a partition transaction committed; fields: partition, next */
+  committed: 'engine.committed',
+  /** a partition transaction failed and was abandoned; the partition is re-established */
+  aborted: 'engine.aborted',
+  /** another instance owns the partition now; this session stops touching it */
+  fenced: 'engine.fenced',
+  /** a partition this session will not process (see the error); it stays paused */
+  partitionRefused: 'engine.partition-refused',
+  /** a dependency (database, …) is unavailable: nothing committed, the session backs off */
+  dependencyUnavailable: 'engine.dependency-unavailable',
+  /** records went to the DLQ in a committed transaction; fields: partition, offsets */
+  deadLettered: 'engine.dead-lettered',
+  /** a delivery mode other than exactly-once is on (verifier negative controls) */
+  unsafeMode: 'engine.unsafe-mode',
+  /** the session ended; fields: report */
+  finished: 'engine.finished',
+} as const;
+
+export type EngineEvent = (typeof ENGINE_EVENTS)[keyof typeof ENGINE_EVENTS];

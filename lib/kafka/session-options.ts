@@ -1,0 +1,64 @@
+// What a session is told, and what it assumes when it is not told.
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '../telemetry/logger.ts';
+import type { BatchHandler, DeliveryMode, SessionHooks } from './types.ts';
+
+export interface SessionOptions {
+  kafka: Kafka;
+  /** application name: the first part of every transactional id */
+  app: string;
+  groupId: string;
+  topic: string;
+  dlqTopic: string;
+  handler: BatchHandler;
+  /** exactly-once unless a verifier negative control asks otherwise (unsafe-delivery.ts) */
+  mode?: DeliveryMode;
+  logger?: Logger;
+  /** stop after this long in total */
+  maxDurationMs?: number;
+  /** stop once no record arrived for this long after joining: caught up */
+  maxIdleMs?: number;
+  /** stop after this many input records were committed (0 = no limit) */
+  maxRecords?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  rebalanceTimeoutMs?: number;
+  /** a handler error on one record is retried this many times in all, then the record goes to the DLQ */
+  maxAttempts?: number;
+  /** back-off before retry n is retryBackoffMs × n */
+  retryBackoffMs?: number;
+  partitionsConsumedConcurrently?: number;
+  /** most records handed to the handler (and committed) at once; a large fetch is split */
+  maxBatchRecords?: number;
+  maxBytesPerPartition?: number;
+  transactionTimeoutMs?: number;
+  signal?: AbortSignal;
+  hooks?: SessionHooks;
+}
+
+export const SESSION_DEFAULTS = {
+  mode: 'exactly-once',
+  maxDurationMs: 60_000,
+  maxIdleMs: 3_000,
+  maxRecords: 0,
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+  rebalanceTimeoutMs: 30_000,
+  maxAttempts: 3,
+  retryBackoffMs: 200,
+  partitionsConsumedConcurrently: 16,
+  maxBatchRecords: 1000,
+  maxBytesPerPartition: 1024 * 1024,
+  transactionTimeoutMs: 30_000,
+} as const satisfies Partial<SessionOptions>;
+
+type Defaulted = keyof typeof SESSION_DEFAULTS;
+export type ResolvedSessionOptions = Omit<SessionOptions, Defaulted> &
+  Required<Pick<SessionOptions, Defaulted>>;
+
+export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
+  const resolved: Record<string, unknown> = { ...SESSION_DEFAULTS };
+  // An option given as undefined keeps its default.
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) resolved[k] = v;
+  return resolved as unknown as ResolvedSessionOptions;
+}
