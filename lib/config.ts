@@ -92,7 +92,7 @@ const schema = z.object({
   RETENTION_DAYS: int(0, 36_500).default(30),
 
   /** the extraction sandbox: worker threads parsing uploads (see lib/extraction/sandbox.ts) */
-  EXTRACT_WORKERS: int(1, 64).default(2),
+  EXTRACT_WORKERS: int(1, 64).default(1),
   EXTRACT_QUEUE: int(0, 10_000).default(16),
   EXTRACT_QUEUE_TIMEOUT_MS: int(0).default(10_000),
   EXTRACT_TIMEOUT_MS: int(100).default(5_000),

@@ -113,7 +113,8 @@ export class ExtractionSandbox {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), {
       resourceLimits: {
         maxOldGenerationSizeMb: this.o.heapMb,
-        maxYoungGenerationSizeMb: Math.max(4, Math.min(16, Math.floor(this.o.heapMb / 8))),
+        // A small young generation: parsing makes short-lived garbage, and RSS is what a pod pays for.
+        maxYoungGenerationSizeMb: Math.max(2, Math.min(8, Math.floor(this.o.heapMb / 16))),
         stackSizeMb: 4,
       },
       // The worker must not keep a finished process alive.
