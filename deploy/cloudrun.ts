@@ -1,4 +1,4 @@
-// Google Cloud Run: submit as a service; evaluate as a Cloud Run job executed by Cloud Scheduler.
+// Google Cloud Run: submit as a service; evaluate and notify as Cloud Run jobs executed by Cloud Scheduler.
 // Rendered as the gcloud commands the deploy script runs (or prints, with --dry-run).
 import type { DeploySettings } from './settings.ts';
 
@@ -15,6 +15,52 @@ export function cloudRunCommands(s: DeploySettings, o: CloudRunOptions): string[
     .map((k) => `${k}=cv-evaluator-${k.toLowerCase().replace(/_/g, '-')}:latest`)
     .join(',');
   const common = ['--project', o.project, '--region', o.region];
+  // evaluate and notify are both Cloud Run jobs executed every minute by Cloud Scheduler (notify's
+  // run also sends the webhook retries that came due).
+  const functionJob = (fn: 'evaluate' | 'notify'): string[][] => [
+    [
+      'gcloud',
+      'run',
+      'jobs',
+      'deploy',
+      `cv-evaluator-${fn}`,
+      '--image',
+      s.image,
+      '--command',
+      'node',
+      '--args',
+      `functions/${fn}/index.ts`,
+      `--set-env-vars=^@^${envVars}`,
+      `--set-secrets=${secrets}`,
+      '--tasks',
+      '3',
+      '--max-retries',
+      '2',
+      '--task-timeout',
+      '300s',
+      ...common,
+    ],
+    [
+      'gcloud',
+      'scheduler',
+      'jobs',
+      'create',
+      'http',
+      `cv-evaluator-${fn}-every-minute`,
+      '--schedule',
+      '* * * * *',
+      '--location',
+      o.region,
+      '--project',
+      o.project,
+      '--http-method',
+      'POST',
+      '--uri',
+      `https://run.googleapis.com/v2/projects/${o.project}/locations/${o.region}/jobs/cv-evaluator-${fn}:run`,
+      '--oauth-service-account-email',
+      `cv-evaluator-scheduler@${o.project}.iam.gserviceaccount.com`,
+    ],
+  ];
   return [
     [
       'gcloud',
@@ -57,47 +103,6 @@ export function cloudRunCommands(s: DeploySettings, o: CloudRunOptions): string[
       '--no-allow-unauthenticated',
       ...common,
     ],
-    [
-      'gcloud',
-      'run',
-      'jobs',
-      'deploy',
-      'cv-evaluator-evaluate',
-      '--image',
-      s.image,
-      '--command',
-      'node',
-      '--args',
-      'functions/evaluate/index.ts',
-      `--set-env-vars=^@^${envVars}`,
-      `--set-secrets=${secrets}`,
-      '--tasks',
-      '3',
-      '--max-retries',
-      '2',
-      '--task-timeout',
-      '300s',
-      ...common,
-    ],
-    [
-      'gcloud',
-      'scheduler',
-      'jobs',
-      'create',
-      'http',
-      'cv-evaluator-evaluate-every-minute',
-      '--schedule',
-      '* * * * *',
-      '--location',
-      o.region,
-      '--project',
-      o.project,
-      '--http-method',
-      'POST',
-      '--uri',
-      `https://run.googleapis.com/v2/projects/${o.project}/locations/${o.region}/jobs/cv-evaluator-evaluate:run`,
-      '--oauth-service-account-email',
-      `cv-evaluator-scheduler@${o.project}.iam.gserviceaccount.com`,
-    ],
+    ...(['evaluate', 'notify'] as const).flatMap((fn) => functionJob(fn)),
   ];
 }

@@ -1,5 +1,6 @@
 // Kubernetes manifests: submit as a Deployment + Service + HPA; evaluate as a KEDA ScaledJob on the lag
-// of evaluate-jobs (at most one replica per partition with lag) with a CronJob fallback; migrations as
+// of evaluate-jobs (at most one replica per partition with lag) with a CronJob fallback; notify as a
+// ScaledJob on the lag of evaluate-results with a CronJob every minute for retries that came due; migrations as
 // a Job; secrets from a Secret. Rendered from deploy/settings.ts.
 import type { DeploySettings } from './settings.ts';
 
@@ -25,16 +26,53 @@ function container(s: DeploySettings, name: string, command: string[], extra: Ma
   };
 }
 
-const evaluatePod = (s: DeploySettings): Manifest => ({
-  metadata: { labels: labels('evaluate') },
+const functionPod = (s: DeploySettings, name: 'evaluate' | 'notify'): Manifest => ({
+  metadata: { labels: labels(name) },
   spec: {
     restartPolicy: 'Never',
     // The invocation commits or aborts its open transaction and leaves the group on SIGTERM.
     terminationGracePeriodSeconds: 30,
     containers: [
-      container(s, 'evaluate', ['node', 'functions/evaluate/index.ts'], {
+      container(s, name, ['node', `functions/${name}/index.ts`], {
         resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
       }),
+    ],
+  },
+});
+const evaluatePod = (s: DeploySettings) => functionPod(s, 'evaluate');
+
+/** A KEDA ScaledJob on a consumer group's lag: at most one invocation per partition with lag. */
+const scaledJob = (
+  s: DeploySettings,
+  meta: Manifest,
+  name: 'evaluate' | 'notify',
+  group: string,
+  topic: string,
+  lagThreshold: string,
+): Manifest => ({
+  apiVersion: 'keda.sh/v1alpha1',
+  kind: 'ScaledJob',
+  metadata: meta,
+  spec: {
+    jobTargetRef: { backoffLimit: 2, template: functionPod(s, name) },
+    pollingInterval: 10,
+    // More invocations than partitions with lag would only wait in the group.
+    maxReplicaCount: s.partitions,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 5,
+    scalingStrategy: { strategy: 'accurate' },
+    triggers: [
+      {
+        type: 'kafka',
+        metadata: {
+          bootstrapServers: s.env.KAFKA_BROKERS,
+          consumerGroup: group,
+          topic,
+          lagThreshold,
+          offsetResetPolicy: 'earliest',
+          limitToPartitionsWithLag: 'true',
+        },
+      },
     ],
   },
 });
@@ -126,33 +164,22 @@ export function kubernetesManifests(s: DeploySettings): Manifest[] {
         ],
       },
     },
-    {
-      apiVersion: 'keda.sh/v1alpha1',
-      kind: 'ScaledJob',
-      metadata: meta('cv-evaluator-evaluate', 'evaluate'),
-      spec: {
-        jobTargetRef: { backoffLimit: 2, template: evaluatePod(s) },
-        pollingInterval: 10,
-        // More invocations than partitions with lag would only wait in the group.
-        maxReplicaCount: s.partitions,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 5,
-        scalingStrategy: { strategy: 'accurate' },
-        triggers: [
-          {
-            type: 'kafka',
-            metadata: {
-              bootstrapServers: s.env.KAFKA_BROKERS,
-              consumerGroup: s.env.KAFKA_EVALUATE_GROUP,
-              topic: s.env.KAFKA_TOPIC_JOBS,
-              lagThreshold: '50',
-              offsetResetPolicy: 'earliest',
-              limitToPartitionsWithLag: 'true',
-            },
-          },
-        ],
-      },
-    },
+    scaledJob(
+      s,
+      meta('cv-evaluator-evaluate', 'evaluate'),
+      'evaluate',
+      s.env.KAFKA_EVALUATE_GROUP!,
+      s.env.KAFKA_TOPIC_JOBS!,
+      '50',
+    ),
+    scaledJob(
+      s,
+      meta('cv-evaluator-notify', 'notify'),
+      'notify',
+      s.env.KAFKA_NOTIFY_GROUP!,
+      s.env.KAFKA_TOPIC_RESULTS!,
+      '20',
+    ),
     {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
@@ -162,6 +189,18 @@ export function kubernetesManifests(s: DeploySettings): Manifest[] {
         schedule: '*/5 * * * *',
         concurrencyPolicy: 'Forbid',
         jobTemplate: { spec: { backoffLimit: 2, template: evaluatePod(s) } },
+      },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: meta('cv-evaluator-notify-due', 'notify'),
+      spec: {
+        // Webhook retries come due with no new result to raise the lag KEDA watches: one invocation a
+        // minute sweeps them (and drains results if KEDA is absent).
+        schedule: '* * * * *',
+        concurrencyPolicy: 'Forbid',
+        jobTemplate: { spec: { backoffLimit: 2, template: functionPod(s, 'notify') } },
       },
     },
   ];

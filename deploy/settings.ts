@@ -6,7 +6,7 @@ import { configVariables, loadConfig } from '../lib/config.ts';
 export interface DeploySettings {
   image: string;
   namespace: string;
-  /** plain environment shared by both functions */
+  /** plain environment shared by the functions */
   env: Record<string, string>;
   /** names of variables that come from a Secret, never from a manifest in clear */
   secretEnv: string[];
@@ -34,6 +34,10 @@ export function deploySettings(
     EVALUATE_MAX_DURATION_MS: '240000',
     EVALUATE_MAX_IDLE_MS: '5000',
     EVALUATE_SESSION_TIMEOUT_MS: '10000',
+    KAFKA_NOTIFY_GROUP: 'cv-evaluator-notify',
+    KAFKA_TOPIC_NOTIFY_DLQ: 'evaluate-results-dlq',
+    NOTIFY_MAX_DURATION_MS: '240000',
+    WEBHOOKS_ALLOW_PRIVATE: 'false',
     LLM_PROVIDER: 'offline',
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   } as Record<string, string>;

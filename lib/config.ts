@@ -4,7 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { type DeliveryMode, deliveryModes } from './kafka/types.ts';
+import { defaultRetrySchedule, parseSchedule } from './webhooks/schedule.ts';
+
+/**
+ * How the engine delivers: exactly-once, or one of the verifier's negative controls. The engine has
+ * the same list (lib/kafka/types.ts); config keeps its own so it depends on no layer it configures,
+ * and a unit test holds the two lists equal.
+ */
+export const deliveryModes = ['exactly-once', 'at-least-once', 'read-then-fence'] as const;
+export type DeliveryMode = (typeof deliveryModes)[number];
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -38,26 +46,26 @@ const identifier = z
   .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'letters, digits, ".", "_" or "-" (1-100 characters)' });
 
 /**
- * A stable identity for this instance: the hostname (a pod's name, a container's id). Where every
- * instance has the same hostname (Cloud Run answers "localhost"), a random suffix keeps live instances
- * apart; the request-side transactional ids then change on restart, which the coordinator tolerates.
+ * An identity unique among live processes: the hostname (a pod's name, a container's id) and the
+ * process id, so two processes on one host differ. Where every instance has the same hostname and pid
+ * (Cloud Run answers "localhost", pid 1), a random suffix keeps live instances apart. Within one
+ * container a restarted process keeps its id (same hostname, pid 1) and fences its predecessor's open
+ * transactions at once; a random id would leave them to the transaction timeout.
  */
-function defaultInstanceId(): string {
+export function defaultInstanceId(): string {
   const host =
     hostname()
       .replace(/[^A-Za-z0-9._-]/g, '-')
       .slice(0, 80) || 'instance';
-  return host === 'localhost' ? `${host}-${randomBytes(4).toString('hex')}` : host;
+  return host === 'localhost' ? `${host}-${randomBytes(4).toString('hex')}` : `${host}-${process.pid}`;
 }
 
 const schema = z.object({
   APP_NAME: identifier.default('cv-evaluator'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  INSTANCE_ID: identifier.default(() =>
-    hostname()
-      .replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 100),
-  ),
+  /** auto: readable lines on a terminal, JSON otherwise */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  INSTANCE_ID: identifier.default(defaultInstanceId),
 
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/cv_evaluator'),
   DATABASE_POOL_SIZE: int(1, 100).default(10),
@@ -76,6 +84,10 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   SUBMIT_PRODUCER_SLOTS: int(1, 64).default(4),
   UPLOAD_MAX_BYTES: int(1, 100 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** how long one publisher (a request, or the sweeper) owns publishing a job; above PUBLISH_TIMEOUT_MS */
+  PUBLISH_LEASE_MS: int(1000, 600_000).default(15_000),
+  /** how long publishing one request record may take before submit answers 503 */
+  PUBLISH_TIMEOUT_MS: int(100, 300_000).default(5_000),
 
   /** a revoked key stops working within this long (the key cache's fixed expiry) */
   API_KEY_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
@@ -94,7 +106,7 @@ const schema = z.object({
   /** the extraction sandbox: worker threads parsing uploads (see lib/extraction/sandbox.ts) */
   EXTRACT_WORKERS: int(1, 64).default(1),
   EXTRACT_QUEUE: int(0, 10_000).default(16),
-  EXTRACT_QUEUE_TIMEOUT_MS: int(0).default(10_000),
+  EXTRACT_QUEUE_TIMEOUT_MS: int(0).default(30_000),
   EXTRACT_TIMEOUT_MS: int(100).default(5_000),
   EXTRACT_WORKER_HEAP_MB: int(32, 4096).default(96),
   EXTRACT_WORKER_MEMORY_MB: int(32, 8192).default(160),
@@ -110,6 +122,7 @@ const schema = z.object({
   EVALUATE_MAX_ATTEMPTS: int(1, 100).default(3),
   EVALUATE_CONCURRENCY: int(1, 1000).default(32),
   EVALUATE_LOOP_PAUSE_MS: int(0).default(1_000),
+  EVALUATE_OUTAGE_BUDGET_MS: int(0).default(30_000),
   /** the sweeper republishes jobs accepted but still unpublished after this long */
   SWEEP_UNPUBLISHED_AFTER_MS: int(0).default(30_000),
 
@@ -123,6 +136,36 @@ const schema = z.object({
   LLM_MAX_TOKENS: int(16, 100_000).default(1024),
   /** simulated latency per step of the offline provider (load tests, the chaos verifier) */
   OFFLINE_PROVIDER_DELAY_MS: int(0, 60_000).default(0),
+
+  KAFKA_NOTIFY_GROUP: identifier.default('cv-evaluator-notify'),
+  KAFKA_TOPIC_NOTIFY_DLQ: identifier.default('evaluate-results-dlq'),
+  NOTIFY_MAX_DURATION_MS: int(1000).default(60_000),
+  NOTIFY_MAX_IDLE_MS: int(100).default(3_000),
+  NOTIFY_SESSION_TIMEOUT_MS: int(1000, 300_000).default(30_000),
+  NOTIFY_CONCURRENCY: int(1, 1000).default(32),
+  NOTIFY_LOOP_PAUSE_MS: int(0).default(1_000),
+  /** delays before each attempt, Standard Webhooks' by default; compress it for tests */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default(defaultRetrySchedule)
+    .transform((s, ctx) => {
+      try {
+        return parseSchedule(s);
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a comma-separated schedule like "${defaultRetrySchedule}" (${err})`,
+        });
+        return z.NEVER;
+      }
+    }),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
+  /** how long the previous secret keeps signing after a rotation */
+  WEBHOOK_SECRET_OVERLAP_MS: int(0).default(24 * 3_600_000),
+  /** local development and tests only: lets webhooks reach loopback and private addresses */
+  WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false'], { error: 'true or false' }).default('false'),
+  /** the service's public URL, for the links in webhook payloads (relative links without it) */
+  PUBLIC_BASE_URL: z.url({ error: 'an http(s) URL' }).optional(),
 });
 
 type Env = z.infer<typeof schema>;
@@ -130,6 +173,7 @@ type Env = z.infer<typeof schema>;
 export interface Config {
   appName: string;
   logLevel: Env['LOG_LEVEL'];
+  logFormat: Env['LOG_FORMAT'];
   instanceId: string;
   database: { url: string; poolSize: number };
   kafka: {
@@ -171,6 +215,8 @@ export interface Config {
       maxChars: number;
     };
   };
+  /** publishing a job's request record, by submit and by the sweeper alike */
+  publish: { leaseMs: number; timeoutMs: number };
   evaluate: {
     maxDurationMs: number;
     maxIdleMs: number;
@@ -179,7 +225,25 @@ export interface Config {
     maxAttempts: number;
     concurrency: number;
     loopPauseMs: number;
+    /** how long a database outage is waited out before the invocation ends non-zero */
+    outageBudgetMs: number;
     sweepUnpublishedAfterMs: number;
+  };
+  notify: {
+    group: string;
+    dlqTopic: string;
+    maxDurationMs: number;
+    maxIdleMs: number;
+    sessionTimeoutMs: number;
+    concurrency: number;
+    loopPauseMs: number;
+  };
+  webhooks: {
+    retrySchedule: number[];
+    timeoutMs: number;
+    secretOverlapMs: number;
+    allowPrivate: boolean;
+    publicBaseUrl: string;
   };
   llm: {
     provider: Env['LLM_PROVIDER'];
@@ -193,10 +257,7 @@ export interface Config {
   };
 }
 
-/**
- * A bad value as an error message may show it: never a secret's value, and a URL only without its
- * password (a URL that does not parse is not shown at all: its password cannot be told apart).
- */
+// A bad value shown in an error: never a secret, a URL without its password (not at all if unparseable).
 function shownValue(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (/KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL/i.test(name)) return '[hidden]';
@@ -231,9 +292,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'LLM_PROVIDER=openai-compatible needs LLM_BASE_URL (a local server) or LLM_API_KEY (OpenAI)',
     ]);
   }
+  // A lease that could expire under a publish still in progress would let a second publisher in.
+  if (e.PUBLISH_LEASE_MS <= e.PUBLISH_TIMEOUT_MS) {
+    throw new ConfigError([
+      `PUBLISH_LEASE_MS must be above PUBLISH_TIMEOUT_MS (got ${e.PUBLISH_LEASE_MS} and ${e.PUBLISH_TIMEOUT_MS})`,
+    ]);
+  }
   return {
     appName: e.APP_NAME,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     instanceId: e.INSTANCE_ID,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kafka: {
@@ -275,6 +343,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxChars: e.EXTRACT_MAX_CHARS,
       },
     },
+    publish: { leaseMs: e.PUBLISH_LEASE_MS, timeoutMs: e.PUBLISH_TIMEOUT_MS },
     evaluate: {
       maxDurationMs: e.EVALUATE_MAX_DURATION_MS,
       maxIdleMs: e.EVALUATE_MAX_IDLE_MS,
@@ -283,7 +352,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.EVALUATE_MAX_ATTEMPTS,
       concurrency: e.EVALUATE_CONCURRENCY,
       loopPauseMs: e.EVALUATE_LOOP_PAUSE_MS,
+      outageBudgetMs: e.EVALUATE_OUTAGE_BUDGET_MS,
       sweepUnpublishedAfterMs: e.SWEEP_UNPUBLISHED_AFTER_MS,
+    },
+    notify: {
+      group: e.KAFKA_NOTIFY_GROUP,
+      dlqTopic: e.KAFKA_TOPIC_NOTIFY_DLQ,
+      maxDurationMs: e.NOTIFY_MAX_DURATION_MS,
+      maxIdleMs: e.NOTIFY_MAX_IDLE_MS,
+      sessionTimeoutMs: e.NOTIFY_SESSION_TIMEOUT_MS,
+      concurrency: e.NOTIFY_CONCURRENCY,
+      loopPauseMs: e.NOTIFY_LOOP_PAUSE_MS,
+    },
+    webhooks: {
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_MS,
+      allowPrivate: e.WEBHOOKS_ALLOW_PRIVATE === 'true',
+      publicBaseUrl: e.PUBLIC_BASE_URL ?? '',
     },
     llm: {
       provider: e.LLM_PROVIDER,

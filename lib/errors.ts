@@ -30,6 +30,7 @@ export const errorCatalog = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, retriable: false, api: true },
   IDEMPOTENCY_KEY_IN_FLIGHT: { status: 409, retriable: true, api: true },
   QUEUE_UNAVAILABLE: { status: 503, retriable: true, api: true },
+  DATABASE_UNAVAILABLE: { status: 503, retriable: true, api: true },
   UPLOAD_NOT_FOUND: { status: 404, retriable: false, api: true },
   WRONG_UPLOAD_KIND: { status: 422, retriable: false, api: true },
   JOB_NOT_FOUND: { status: 404, retriable: false, api: true },
@@ -62,6 +63,11 @@ export const errorCatalog = {
   QUOTA_EXCEEDED: { status: 429, retriable: true, api: true },
   INPUT_BUDGET_EXCEEDED: { status: 422, retriable: false, api: true },
   IDEMPOTENCY_KEY_INVALID: { status: 400, retriable: false, api: true },
+
+  // Evaluation inputs: a scoring_rubric that cannot be parsed into parameters and weights, and a job
+  // description (or brief) naming too few concrete requirements to screen against.
+  INVALID_RUBRIC: { status: 422, retriable: false, api: true },
+  CANNOT_SCREEN: { status: 422, retriable: false, api: true },
 
   // Why a job failed (a result's error.code) or why its record went to the DLQ.
   PROVIDER_TIMEOUT: { status: 504, retriable: true, api: false },

@@ -1,7 +1,7 @@
 // npm run client:create -- <name> — creates an API client and prints its key once (only a hash is kept).
 import { loadConfigOrExit } from '../lib/config.ts';
-import { closeDatabase, createDatabase } from '../lib/db/client.ts';
-import { createClient } from '../lib/db/clients.ts';
+import { createClient } from '../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 
 const name = process.argv[2];
 if (!name) {

@@ -1,22 +1,50 @@
 // npm start — brings up the whole system locally: the stack (docker compose when a Docker engine answers,
-// otherwise native Apache Kafka + PostgreSQL), migrations, an API key for local use, then the submit
-// function on :8080 and the evaluate function in --loop mode, in the foreground with prefixed logs.
-// Ctrl-C stops the functions (SIGTERM, as a platform would); `npm run stack:down` stops the stack.
+// otherwise native Apache Kafka + PostgreSQL), migrations, the topics, an API key for local use, then the
+// submit function on :8080 (the API and the console) and the evaluate and notify functions in --loop mode,
+// in the foreground. Ctrl-C stops the functions (SIGTERM, as a platform would); `npm run stack:down`
+// stops the stack.
+//
+// With KAFKA_BROKERS and DATABASE_URL both set, the stack they name is used as it is (nothing is started
+// or stopped): a second checkout beside a running one, or a shared development stack.
+//
+// On a terminal the functions' JSON logs are shown as readable lines; otherwise they pass through as JSON.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stackDir } from '../infra/native/paths.ts';
+import { postgresAnswers } from '../infra/native/postgres.ts';
+import { done, step } from '../infra/native/progress.ts';
 import { redact, stackUp } from '../infra/native/stack.ts';
-import { closeDatabase, createDatabase } from '../lib/db/client.ts';
-import { createClient, findClientByKey } from '../lib/db/clients.ts';
+import { loadConfigOrExit } from '../lib/config.ts';
+import { createClient, findClientByKey } from '../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../lib/db/database.ts';
+import { migrateDatabase } from '../lib/db/migrate.ts';
+import { createKafka } from '../lib/kafka/client.ts';
+import { ensureTopics } from '../lib/kafka/topics.ts';
+import { prettyLine } from '../lib/telemetry/pretty.ts';
 
 const { values } = parseArgs({
-  options: { brokers: { type: 'string', default: '1' }, port: { type: 'string', default: '8080' } },
+  options: {
+    brokers: { type: 'string', default: '1' },
+    port: { type: 'string', default: process.env.PORT || '8080' },
+  },
 });
-const state = await stackUp({
-  brokers: Number(values.brokers),
-  databaseUrl: process.env.DATABASE_URL || undefined,
-});
+
+async function givenStack() {
+  const databaseUrl = process.env.DATABASE_URL!;
+  const kafkaBrokers = process.env.KAFKA_BROKERS!.split(',').map((b) => b.trim());
+  step(`using the stack given by KAFKA_BROKERS (${kafkaBrokers.join(',')}) and DATABASE_URL`);
+  if (!(await postgresAnswers(databaseUrl)))
+    throw new Error(`no PostgreSQL answers at ${redact(databaseUrl)}`);
+  await migrateDatabase(databaseUrl);
+  done(`PostgreSQL at ${redact(databaseUrl)} migrated`);
+  return { mode: 'given' as const, databaseUrl, kafkaBrokers, brokers: kafkaBrokers };
+}
+
+const state =
+  process.env.KAFKA_BROKERS && process.env.DATABASE_URL
+    ? await givenStack()
+    : await stackUp({ brokers: Number(values.brokers), databaseUrl: process.env.DATABASE_URL || undefined });
 
 if (state.mode === 'docker') {
   process.stdout.write(
@@ -25,7 +53,33 @@ if (state.mode === 'docker') {
   process.exit(0);
 }
 
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=4',
+  DATABASE_URL: state.databaseUrl,
+  KAFKA_BROKERS: state.kafkaBrokers.join(','),
+  KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR || (state.brokers.length >= 3 ? '3' : '1'),
+  PORT: values.port,
+  HOST: process.env.HOST || '127.0.0.1',
+  PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${values.port}`,
+  // a local receiver (on this machine) is the usual webhook target during development
+  WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE || 'true',
+  // the functions write JSON to our pipes; this script decides how it is shown
+  LOG_FORMAT: 'json',
+};
+const config = loadConfigOrExit(env);
+
+// Topics first, once: submit and evaluate would otherwise race to create them on a fresh broker.
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-local` });
+const t = config.kafka.topics;
+await ensureTopics(kafka, [t.jobs, t.results, t.dlq], {
+  partitions: config.kafka.partitions,
+  replicationFactor: config.kafka.replicationFactor,
+});
+done(`topics ${t.jobs}, ${t.results}, ${t.dlq} ready`);
+
 // A local API key, kept in the cache so the README's curl session works after every start.
+mkdirSync(stackDir, { recursive: true });
 const keyFile = `${stackDir}/local-api-key`;
 const db = createDatabase(state.databaseUrl, { poolSize: 1 });
 let apiKey = existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : '';
@@ -35,16 +89,10 @@ if (!apiKey || !(await findClientByKey(db, apiKey))) {
 }
 await closeDatabase(db);
 
-const env = {
-  ...process.env,
-  NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=4',
-  DATABASE_URL: state.databaseUrl,
-  KAFKA_BROKERS: state.kafkaBrokers.join(','),
-  KAFKA_REPLICATION_FACTOR: state.brokers.length >= 3 ? '3' : '1',
-  PORT: values.port,
-  HOST: '127.0.0.1',
-};
+const pretty = process.stdout.isTTY === true;
+const color = pretty && process.stdout.hasColors();
 const children: ChildProcess[] = [];
+let stopping = false;
 function start(name: string, args: string[]): void {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -53,11 +101,13 @@ function start(name: string, args: string[]): void {
       buffer += chunk.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
-      for (const line of lines) process.stdout.write(`${name.padEnd(8)}| ${line}\n`);
+      for (const line of lines) {
+        process.stdout.write(pretty ? `${name.padEnd(8)} ${prettyLine(line, { color })}\n` : `${line}\n`);
+      }
     });
   }
   child.on('exit', (code, signal) => {
-    process.stdout.write(`${name.padEnd(8)}| exited (${signal ?? code})\n`);
+    process.stderr.write(`${name} exited (${signal ?? code})\n`);
     if (!stopping) shutdown(1);
   });
   children.push(child);
@@ -65,27 +115,47 @@ function start(name: string, args: string[]): void {
 
 start('submit', ['functions/submit/index.ts']);
 start('evaluate', ['functions/evaluate/index.ts', '--loop']);
-process.stdout.write(
-  `\nlocal system up (${state.mode} stack)\n` +
-    `  API          http://127.0.0.1:${values.port}  (docs: http://127.0.0.1:${values.port}/docs)\n` +
-    `  API key      ${apiKey}   (also in ${keyFile})\n` +
-    `  Kafka        ${state.kafkaBrokers.join(',')}\n` +
-    `  PostgreSQL   ${redact(state.databaseUrl)}\n` +
-    '  Ctrl-C stops the functions; npm run stack:down stops the stack\n\n',
-);
+start('notify', ['functions/notify/index.ts', '--loop']);
 
-let stopping = false;
+// The banner comes once submit answers, so the first thing tried with it works.
+const api = `http://127.0.0.1:${values.port}`;
+const deadline = Date.now() + 60_000;
+while (!stopping && Date.now() < deadline) {
+  if (
+    await fetch(`${api}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
+  await new Promise((r) => setTimeout(r, 250));
+}
+if (!stopping) {
+  process.stdout.write(
+    `\ncv-evaluator is running (${state.mode} stack)\n` +
+      `  API        ${api}\n` +
+      `  API docs   ${api}/docs   (OpenAPI: ${api}/openapi.json)\n` +
+      `  Console    ${api}/app   (sign in with the API key below)\n` +
+      `  API key    ${apiKey}   (kept in ${keyFile})\n` +
+      `  Kafka      ${state.kafkaBrokers.join(',')}\n` +
+      `  PostgreSQL ${redact(state.databaseUrl)}\n\n` +
+      '  Try it (from this directory): upload a CV and a project report\n' +
+      `    curl -s -H "Authorization: Bearer ${apiKey}" -F cv=@samples/cv-strong.txt -F project=@samples/project-report.txt ${api}/v1/upload\n\n` +
+      `  Ctrl-C stops the functions${state.mode === 'given' ? '' : '; npm run stack:down stops the stack'}\n\n`,
+  );
+}
+
 function shutdown(code: number): void {
   if (stopping) return;
   stopping = true;
   for (const c of children) c.kill('SIGTERM');
-  const deadline = setTimeout(() => {
+  const killAfter = setTimeout(() => {
     for (const c of children) c.kill('SIGKILL');
   }, 30_000);
   Promise.all(
     children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
   ).then(() => {
-    clearTimeout(deadline);
+    clearTimeout(killAfter);
     process.exit(code);
   });
 }

@@ -1,7 +1,7 @@
 // npm run retention:sweep — erases uploads, jobs and results older than RETENTION_DAYS now (the
 // evaluate function also does it at the start of each invocation) and sends their tombstones.
 import { loadConfigOrExit } from '../lib/config.ts';
-import { closeDatabase, createDatabase } from '../lib/db/client.ts';
+import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 import { sweepRetention } from '../lib/jobs/retention.ts';
 import { createKafka } from '../lib/kafka/client.ts';
 import { RequestPublisher } from '../lib/kafka/request-publisher.ts';

@@ -2,8 +2,8 @@
 // npm run client:revoke -- --client <client-id> revokes every key of a client
 // A revoked key stops working within API_KEY_CACHE_TTL_MS (default 30 s) on every submit instance.
 import { loadConfigOrExit } from '../lib/config.ts';
-import { closeDatabase, createDatabase } from '../lib/db/client.ts';
-import { revokeKeys } from '../lib/db/clients.ts';
+import { revokeKeys } from '../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const [first, second] = process.argv.slice(2);

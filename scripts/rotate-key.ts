@@ -2,8 +2,8 @@
 // Issues a new key (printed once) and lets the client's current key expire after the grace period
 // (default 24 h), so callers can switch without downtime. A client holds at most two live keys.
 import { loadConfigOrExit } from '../lib/config.ts';
-import { closeDatabase, createDatabase } from '../lib/db/client.ts';
-import { rotateKey } from '../lib/db/clients.ts';
+import { rotateKey } from '../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 
 const [clientId, hours = '24'] = process.argv.slice(2);
 const grace = Number(hours);

@@ -3,7 +3,7 @@
 // to back with a pause: the scheduler for compose and local use.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createProvider } from '../../lib/evaluation/providers/index.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { sweepRetention } from '../../lib/jobs/retention.ts';
@@ -20,7 +20,7 @@ import { serializeError } from '../../lib/telemetry/serialize-error.ts';
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
 const telemetry = startTelemetry({ serviceName: `${config.appName}-evaluate` });
-const logger = createLogger({ level: config.logLevel, name: 'evaluate' });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'evaluate' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
 const provider = createProvider(config.llm);
@@ -55,6 +55,7 @@ try {
       db,
       publish: (r) => publisher.publish(r),
       jobsTopic: t.jobs,
+      publishing: config.publish,
       olderThanMs: config.evaluate.sweepUnpublishedAfterMs,
       logger,
     }).catch((err) => {
@@ -80,13 +81,25 @@ try {
       concurrency: config.evaluate.concurrency,
       logger,
     });
+    // The commit stage's time (outputs + offsets sent, transaction committed), for the report and bench.
+    const handedBack = new Map<number, number>();
+    let commitMs = 0;
     const report = await runSession({
       kafka,
       app: config.appName,
       groupId: config.kafka.evaluateGroup,
       topic: t.jobs,
       dlqTopic: t.dlq,
-      handler,
+      handler: async (input) => {
+        const result = await handler(input);
+        handedBack.set(input.partition, performance.now());
+        return result;
+      },
+      hooks: {
+        afterCommit: ({ partition }) => {
+          commitMs += performance.now() - (handedBack.get(partition) ?? performance.now());
+        },
+      },
       mode: config.kafka.deliveryMode,
       logger,
       maxDurationMs: config.evaluate.maxDurationMs,
@@ -101,15 +114,19 @@ try {
       // the engine's in-memory retries outlast the database-counted attempts, so the job is marked
       // failed (with its reason) before the engine would DLQ the record on its own
       maxAttempts: config.evaluate.maxAttempts + 1,
+      dependencyOutageBudgetMs: config.evaluate.outageBudgetMs,
       signal: controller.signal,
     });
-    logger.info(
+    // Idle invocations (nothing read, nothing swept) repeat every few seconds under --loop: debug.
+    const idle = report.records === 0 && swept === 0;
+    logger[idle ? 'debug' : 'info'](
       {
         invocation: {
           n: invocation,
           ...report,
           swept,
           jobs: handler.stats,
+          commitMs: Math.round(commitMs),
           provider: provider.name,
           totalMs: Date.now() - started,
           maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -118,7 +135,11 @@ try {
       'invocation finished',
     );
     telemetryMetrics().invocationDuration.record(Date.now() - started, { stop_reason: report.stopReason });
+    // The database was away for longer than the budget: nothing was committed past the unfinished work.
+    // A job platform runs a failed invocation again; --loop simply tries again after its pause.
+    if (report.stopReason === 'dependency-unavailable') exitCode = 1;
     if (!values.loop || controller.signal.aborted) break;
+    exitCode = 0;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, config.evaluate.loopPauseMs);
       controller.signal.addEventListener(

@@ -3,7 +3,8 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
+import { queueStatsReader } from '../../lib/console/queue-stats.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { ExtractionSandbox } from '../../lib/extraction/sandbox.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
@@ -15,7 +16,7 @@ import { startTelemetry } from '../../lib/telemetry/otel.ts';
 
 const config = loadConfigOrExit();
 const telemetry = startTelemetry({ serviceName: `${config.appName}-submit` });
-const logger = createLogger({ level: config.logLevel, name: 'submit' });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'submit' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-submit`, logger });
 const t = config.kafka.topics;
@@ -76,11 +77,21 @@ export const app = createApp({
   publish: (record) => publisher.publish(record),
   jobsTopic: t.jobs,
   resultsTopic: t.results,
+  publishing: config.publish,
   uploadMaxBytes: config.submit.uploadMaxBytes,
   extractor: sandbox,
   limits: config.limits,
   keyCache: { ttlMs: config.submit.apiKeyCacheTtlMs, negativeTtlMs: config.submit.apiKeyNegativeTtlMs },
   logger,
+  queueStats: queueStatsReader({
+    admin: async () => {
+      await connectAdmin();
+      return admin;
+    },
+    group: config.kafka.evaluateGroup,
+    jobsTopic: t.jobs,
+    dlqTopic: t.dlq,
+  }),
   readiness: async () => {
     const database = await db.$client`select 1`.then(() => true).catch(() => false);
     const broker = await (async () => {

@@ -35,7 +35,9 @@ export function brokerNodes(count: number): BrokerNode[] {
 export function ensureKafkaJars(): void {
   const marker = `${libsDir}/.complete`;
   if (existsSync(marker)) return;
-  step(`fetching Apache Kafka ${KAFKA_VERSION} jars from Maven Central into ${libsDir} (once)`);
+  // Maven's download log is hundreds of lines: keep it behind this one line, and show it only when
+  // Maven fails.
+  step(`fetching Apache Kafka ${KAFKA_VERSION} jars from Maven Central (once; a minute or two)`);
   mkdirSync(libsDir, { recursive: true });
   const mvn = spawnSync(
     'mvn',
@@ -49,9 +51,13 @@ export function ensureKafkaJars(): void {
       '-DincludeScope=runtime',
       `-DoutputDirectory=${libsDir}`,
     ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
-  if (mvn.status !== 0) throw new Error(`mvn could not fetch the Kafka jars (exit ${mvn.status})`);
+  if (mvn.status !== 0) {
+    process.stderr.write(`${mvn.stdout ?? ''}${mvn.stderr ?? ''}`);
+    const why = mvn.error ? `: ${mvn.error.message}` : ` (exit ${mvn.status}; its output is above)`;
+    throw new Error(`mvn could not fetch the Kafka jars${why}`);
+  }
   const jars = readdirSync(libsDir).filter((f) => f.endsWith('.jar'));
   if (!jars.some((j) => j.startsWith('kafka_2.13-'))) throw new Error('kafka_2.13 jar missing after mvn');
   writeFileSync(marker, `${jars.length} jars\n`);

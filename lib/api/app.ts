@@ -2,8 +2,9 @@
 // request, then the routes, each a sub-app in routes/ mounted with app.route(). Routes are declared
 // with the zod schemas they validate with (schemas.ts), and /openapi.json is generated from them.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { loadConfig } from '../config.ts';
+import { consoleEnv } from '../console/api.ts';
+import { createConsole } from '../console/index.ts';
 import { ExtractionSandbox } from '../extraction/sandbox.ts';
 import type { ApiDeps, Env } from './context.ts';
 import { bearerAuth } from './middleware/auth.ts';
@@ -23,7 +24,7 @@ export function createApp(given: ApiDeps): OpenAPIHono<Env> {
   const defaults = loadConfig({});
   const deps: ApiDeps = {
     ...given,
-    extractor: given.extractor ?? new ExtractionSandbox(defaults.extraction),
+    extractor: given.extractor ?? warmed(new ExtractionSandbox(defaults.extraction)),
     limits: given.limits ?? defaults.limits,
     keyCache: given.keyCache ?? {
       ttlMs: defaults.submit.apiKeyCacheTtlMs,
@@ -46,7 +47,18 @@ export function createApp(given: ApiDeps): OpenAPIHono<Env> {
       description: 'Evaluate CVs and project reports with exactly-once effects.',
     },
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'cv-evaluator API' }));
+  // The web console (/, /app/…, /assets/…) and the offline API reference (/docs): lib/console.
+  app.route(
+    '/',
+    createConsole({
+      db: deps.db,
+      api: async (path, init, clientId) =>
+        app.fetch(new Request(new URL(path, 'http://console.internal'), init), consoleEnv(clientId)),
+      uploadMaxBytes: deps.uploadMaxBytes,
+      hasRoute: (method, path) => app.routes.some((r) => r.method === method && r.path === path),
+      queueStats: deps.queueStats,
+    }),
+  );
 
   app.use('/v1/*', bearerAuth(deps.db, deps.keyCache));
   app.route('/', uploadRoutes(deps));
@@ -55,4 +67,10 @@ export function createApp(given: ApiDeps): OpenAPIHono<Env> {
   app.route('/', jobRoutes(deps));
   app.route('/', erasureRoutes(deps));
   return app;
+}
+
+/** A sandbox whose workers start loading their parsers now, not on the first upload. */
+function warmed(sandbox: ExtractionSandbox): ExtractionSandbox {
+  sandbox.warm();
+  return sandbox;
 }

@@ -2,8 +2,10 @@
 // factory so each sub-app answers validation failures the same way.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Config } from '../config.ts';
-import type { Database } from '../db/client.ts';
+import type { QueueStats } from '../console/pages/dashboard.ts';
+import type { Database } from '../db/database.ts';
 import type { Extracted } from '../evaluation/extract.ts';
+import type { PublishLeaseConfig } from '../jobs/publish-lease.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { validationHook } from './middleware/problem.ts';
@@ -13,10 +15,12 @@ export interface ApiDeps {
   publish: (record: OutputRecord) => Promise<void>;
   jobsTopic: string;
   uploadMaxBytes: number;
-  publishTimeoutMs?: number;
-  leaseMs?: number;
+  /** the publish lease and timeout, shared with the sweeper (config: PUBLISH_LEASE_MS, PUBLISH_TIMEOUT_MS) */
+  publishing: PublishLeaseConfig;
   logger: Logger;
   readiness: () => Promise<Record<string, boolean>>;
+  /** system-wide queue figures for the console's dashboard */
+  queueStats?: () => Promise<QueueStats>;
   /** where erased jobs' tombstones go */
   resultsTopic: string;
   /** parses uploads off the event loop (lib/extraction/sandbox.ts); a default sandbox when absent */

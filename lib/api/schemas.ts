@@ -48,6 +48,11 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
+const EvidenceByParameter = z.record(
+  z.string(),
+  z.array(z.object({ quote: z.string(), start: z.number().int(), end: z.number().int() })),
+);
+
 export const ResultSchema = z
   .object({
     id: z.uuid(),
@@ -61,6 +66,29 @@ export const ResultSchema = z
         project_score: z.number(),
         project_feedback: z.string(),
         overall_summary: z.string(),
+        // Verbatim quotes (offsets into the uploaded document's text) behind each parameter's score.
+        evidence: z
+          .object({ cv: EvidenceByParameter, project: EvidenceByParameter })
+          .optional()
+          .openapi({ description: 'the verified quotes behind each rubric parameter' }),
+        flags: z
+          .array(
+            z.object({
+              code: z.enum([
+                'injection_suspected',
+                'needs_review',
+                'score_without_evidence',
+                'quotes_dropped',
+                'language_unsupported',
+              ]),
+              detail: z.string(),
+              document: z.enum(['cv', 'project']).optional(),
+              parameter: z.string().optional(),
+              quote: z.string().optional(),
+            }),
+          )
+          .optional()
+          .openapi({ description: 'what a reviewer should look at before trusting the scores' }),
       })
       .optional(),
     provenance: z.record(z.string(), z.unknown()).optional(),

@@ -2,8 +2,9 @@
 // longer than the request). Entries have a FIXED expiry, set when looked up in the database and never
 // renewed by a hit: a revoked key stops working within `ttlMs` on every instance, however busy.
 // Unknown keys are cached too (negative cache), and strings that cannot be keys never reach the database.
-import type { Database } from '../db/client.ts';
-import { API_KEY_PATTERN, findClientByKeyHash, hashApiKey, type KeyOwner } from '../db/clients.ts';
+
+import { API_KEY_PATTERN, findClientByKeyHash, hashApiKey, type KeyOwner } from '../db/api-clients.ts';
+import type { Database } from '../db/database.ts';
 
 export interface KeyResolverOptions {
   db: Database;

@@ -1,9 +1,10 @@
 // The evaluator's effects in PostgreSQL (DESIGN.md §5.1 steps 3 and 5). Each terminal outcome is stored
 // once per job (results.job_id is the primary key), tagged with the request record it came from, so a
 // replay of the same record (its Kafka transaction never committed) is told from a duplicate record.
-import { inArray, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
-import { jobs, results, uploads } from './schema.ts';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from './database.ts';
+import { idIn } from './id-list.ts';
+import { jobs, positionVersions, results, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 
 export type ResultRow = typeof results.$inferSelect;
@@ -30,18 +31,30 @@ async function loadJobsUntraced(db: Database, ids: string[]): Promise<Map<string
       attempts: jobs.attempts,
       cvText: sql<string>`${cv}`,
       projectText: sql<string>`${project}`,
-      jobDescription: jobs.jobDescription,
-      studyCaseBrief: jobs.studyCaseBrief,
-      scoringRubric: jobs.scoringRubric,
+      // a position's job evaluates against the position version it recorded
+      jobDescription: sql<
+        string | null
+      >`coalesce(${jobs.jobDescription}, ${positionVersions.jobDescription})`,
+      studyCaseBrief: sql<
+        string | null
+      >`coalesce(${jobs.studyCaseBrief}, ${positionVersions.studyCaseBrief})`,
+      scoringRubric: sql<string | null>`coalesce(${jobs.scoringRubric}, ${positionVersions.scoringRubric})`,
     })
     .from(jobs)
-    .where(inArray(jobs.id, ids));
+    .leftJoin(
+      positionVersions,
+      and(
+        eq(positionVersions.positionId, jobs.positionId),
+        eq(positionVersions.version, jobs.positionVersion),
+      ),
+    )
+    .where(idIn(jobs.id, ids));
   return new Map(rows.map((r) => [r.id, r]));
 }
 
 async function loadResultsUntraced(db: Database, ids: string[]): Promise<Map<string, ResultRow>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select().from(results).where(inArray(results.jobId, ids));
+  const rows = await db.select().from(results).where(idIn(results.jobId, ids));
   return new Map(rows.map((r) => [r.jobId, r]));
 }
 
@@ -56,7 +69,7 @@ async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<s
       status: sql`case when ${jobs.status} = 'queued' then 'processing' else ${jobs.status} end`,
       updatedAt: sql`now()`,
     })
-    .where(inArray(jobs.id, ids))
+    .where(idIn(jobs.id, ids))
     .returning({ id: jobs.id, attempts: jobs.attempts });
   return new Map(rows.map((r) => [r.id, r.attempts]));
 }
@@ -64,8 +77,9 @@ async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<s
 export type NewOutcome = typeof results.$inferInsert;
 
 /**
- * Stores outcomes in one transaction: insert-if-absent, read back the row that won, then move each job
- * to its terminal status (guarded, idempotent). Returns the winning rows.
+ * Stores outcomes in one transaction: insert-if-absent returning the rows it wrote (as stored, so a
+ * later replay emits the same bytes), read back only the rows another record already wrote (rare), then
+ * move each job to its terminal status (guarded, idempotent). Returns the winning rows.
  */
 async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
   if (outcomes.length === 0) return new Map();
@@ -77,7 +91,7 @@ async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Pro
       .select({ id: jobs.id })
       .from(jobs)
       .where(
-        inArray(
+        idIn(
           jobs.id,
           outcomes.map((o) => o.jobId),
         ),
@@ -86,18 +100,28 @@ async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Pro
     const kept = new Set(present.map((r) => r.id));
     const live = outcomes.filter((o) => kept.has(o.jobId));
     if (live.length === 0) return new Map<string, ResultRow>();
-    await tx.insert(results).values(live).onConflictDoNothing({ target: results.jobId });
-    const ids = live.map((o) => o.jobId);
-    const rows = await tx.select().from(results).where(inArray(results.jobId, ids));
-    await tx.execute(sql`
-      update ${jobs} set status = r.outcome, error_code = r.error_code, error_message = r.error_message, updated_at = now()
-      from ${results} r
-      where r.job_id = ${jobs.id} and ${inArray(jobs.id, ids)} and r.job_id in (${sql.join(
-        ids.map((id) => sql`${id}::uuid`),
-        sql`, `,
-      )})
-        and ${jobs.status} in ('queued', 'processing')`);
-    return new Map(rows.map((r) => [r.jobId, r]));
+    const won = await tx
+      .insert(results)
+      .values(live)
+      .onConflictDoNothing({ target: results.jobId })
+      .returning();
+    const winners = new Map(won.map((r) => [r.jobId, r]));
+    const lost = live.map((o) => o.jobId).filter((id) => !winners.has(id));
+    if (lost.length > 0) {
+      for (const r of await tx.select().from(results).where(idIn(results.jobId, lost)))
+        winners.set(r.jobId, r);
+    }
+    if (won.length > 0) {
+      // the outcomes just written, as arrays (one statement shape whatever the batch size)
+      const col = <K extends 'jobId' | 'outcome' | 'errorCode' | 'errorMessage'>(k: K) =>
+        sql.param(won.map((r) => r[k]));
+      await tx.execute(sql`
+        update ${jobs} set status = v.outcome, error_code = v.error_code, error_message = v.error_message, updated_at = now()
+        from unnest(${col('jobId')}::uuid[], ${col('outcome')}::text[], ${col('errorCode')}::text[], ${col('errorMessage')}::text[])
+          as v(job_id, outcome, error_code, error_message)
+        where ${jobs.id} = v.job_id and ${jobs.status} in ('queued', 'processing')`);
+    }
+    return winners;
   });
 }
 

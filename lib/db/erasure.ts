@@ -6,7 +6,7 @@
 // only for jobs it can lock FOR SHARE. So either the outcome is stored first and erased here, or the
 // job is gone first and the outcome is dropped: an erased job's result is never resurrected.
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { erasedJobs, jobs, resultReads, results, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 

@@ -1,7 +1,8 @@
 // Jobs: idempotent creation (the unique (client, key) index decides, not a look-up), the publish lease
 // that tells an in-flight first request from a failed one, reads for the API, and the sweeper's query.
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
+import { idIn } from './id-list.ts';
 import { type JobStatus, jobs, results } from './schema.ts';
 import { traced } from './trace.ts';
 
@@ -41,6 +42,47 @@ async function createOrGetJobUntraced(
   return { job: existing, created: false };
 }
 
+export interface CheckedInsert {
+  /** kind of the upload named as the CV / project among the caller's uploads; null = not theirs */
+  cvKind: string | null;
+  projectKind: string | null;
+  /** the new job's id; null when the uploads did not match or the (client, key) already had a job */
+  jobId: string | null;
+}
+
+/**
+ * The evaluate route's hot path in one round trip: checks that the two uploads are the caller's and of
+ * the right kinds, and only then inserts the job with a publish lease (idempotent on (client, key)).
+ * A postgres.js tagged template: a prepared statement, parsed and planned once per connection, with no
+ * query building per request. On a key conflict the caller reads the existing job (createOrGetJob).
+ */
+async function insertJobIfUploadsMatchUntraced(
+  db: Database,
+  job: NewJob,
+  leaseMs: number,
+): Promise<CheckedInsert> {
+  const [row] = await db.$client<
+    { cv_kind: string | null; project_kind: string | null; job_id: string | null }[]
+  >`
+    with u as (
+      select id, kind from uploads where client_id = ${job.clientId} and id in (${job.cvId}, ${job.projectId})
+    ), ins as (
+      insert into jobs (client_id, idempotency_key, request_fingerprint, cv_id, project_id,
+                        job_description, study_case_brief, scoring_rubric, publish_lease_until)
+      select ${job.clientId}, ${job.idempotencyKey}, ${job.requestFingerprint}, ${job.cvId}, ${job.projectId},
+             ${job.jobDescription}, ${job.studyCaseBrief}, ${job.scoringRubric},
+             now() + ${leaseMs}::int * interval '1 millisecond'
+      where exists (select 1 from u where id = ${job.cvId} and kind = 'cv')
+        and exists (select 1 from u where id = ${job.projectId} and kind = 'project')
+      on conflict (client_id, idempotency_key) do nothing
+      returning id
+    )
+    select (select kind from u where id = ${job.cvId}) as cv_kind,
+           (select kind from u where id = ${job.projectId}) as project_kind,
+           (select id from ins) as job_id`;
+  return { cvKind: row!.cv_kind, projectKind: row!.project_kind, jobId: row!.job_id };
+}
+
 /** Takes the publish lease of an unpublished job whose lease is free or expired. */
 async function takePublishLeaseUntraced(db: Database, jobId: string, leaseMs: number): Promise<boolean> {
   const rows = await db
@@ -66,7 +108,7 @@ async function markPublishedUntraced(db: Database, jobIds: string[]): Promise<vo
       publishLeaseUntil: null,
       updatedAt: sql`now()`,
     })
-    .where(inArray(jobs.id, jobIds));
+    .where(idIn(jobs.id, jobIds));
 }
 
 async function releasePublishLeaseUntraced(db: Database, jobId: string): Promise<void> {
@@ -142,6 +184,8 @@ async function takeUnpublishedJobsUntraced(
 }
 
 export const createOrGetJob = traced('createOrGetJob', createOrGetJobUntraced);
+
+export const insertJobIfUploadsMatch = traced('insertJobIfUploadsMatch', insertJobIfUploadsMatchUntraced);
 
 export const takePublishLease = traced('takePublishLease', takePublishLeaseUntraced);
 

@@ -2,7 +2,7 @@
 // instance (the row's lock serialises concurrent hits). Windows are aligned to the epoch, so a daily
 // quota resets at 00:00 UTC.
 import { sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { traced } from './trace.ts';
 
 export interface WindowHit {

@@ -5,6 +5,7 @@ import {
   bigint,
   bigserial,
   check,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -142,6 +143,12 @@ export const jobs = pgTable(
     jobDescription: text('job_description'),
     studyCaseBrief: text('study_case_brief'),
     scoringRubric: text('scoring_rubric'),
+    /** The position version this evaluation used (its texts replace the three above); null = ad hoc job. */
+    positionId: uuid('position_id'),
+    positionVersion: integer('position_version'),
+    /** The batch (POST /v1/positions/{id}/evaluations) that accepted this job, and its place in it. */
+    batchId: uuid('batch_id'),
+    batchIndex: integer('batch_index'),
     status: text('status', { enum: jobStatuses }).notNull().default('queued'),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
@@ -207,4 +214,176 @@ export const results = pgTable(
     ),
     check('results_source_check', sql`${t.sourcePartition} >= 0 and ${t.sourceOffset} >= 0`),
   ],
+);
+
+// Positions: a position's texts are versioned; editing adds a version, jobs record the one they used,
+// and archiving keeps every version (jobs point at them).
+export const positions = pgTable(
+  'positions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    currentVersion: integer('current_version').notNull().default(1),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('positions_version_check', sql`${t.currentVersion} >= 1`),
+    index('positions_client_idx').on(t.clientId, t.createdAt, t.id),
+  ],
+);
+
+export const positionVersions = pgTable(
+  'position_versions',
+  {
+    positionId: uuid('position_id')
+      .notNull()
+      .references(() => positions.id),
+    version: integer('version').notNull(),
+    title: text('title').notNull(),
+    jobDescription: text('job_description').notNull(),
+    studyCaseBrief: text('study_case_brief').notNull(),
+    scoringRubric: text('scoring_rubric').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'position_versions_pkey', columns: [t.positionId, t.version] }),
+    check('position_versions_version_check', sql`${t.version} >= 1`),
+  ],
+);
+
+/** One accepted batch of evaluations: its (client, key) is unique, like a single job's (G4). */
+export const evaluationBatches = pgTable(
+  'evaluation_batches',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    idempotencyKey: text('idempotency_key').notNull(),
+    requestFingerprint: text('request_fingerprint').notNull(),
+    positionId: uuid('position_id').notNull(),
+    positionVersion: integer('position_version').notNull(),
+    size: integer('size').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('evaluation_batches_client_key').on(t.clientId, t.idempotencyKey),
+    foreignKey({
+      name: 'evaluation_batches_position_fk',
+      columns: [t.positionId, t.positionVersion],
+      foreignColumns: [positionVersions.positionId, positionVersions.version],
+    }),
+    check('evaluation_batches_size_check', sql`${t.size} between 1 and 100`),
+  ],
+);
+
+export const webhookEndpointStatuses = ['active', 'disabled', 'deleted'] as const;
+
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    url: text('url').notNull(),
+    eventTypes: text('event_types').array().notNull(),
+    description: text('description'),
+    status: text('status', { enum: webhookEndpointStatuses }).notNull().default('active'),
+    disabledReason: text('disabled_reason'),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('webhook_endpoints_status_check', sql`${t.status} in ('active', 'disabled', 'deleted')`),
+    index('webhook_endpoints_client_idx').on(t.clientId, t.createdAt, t.id),
+  ],
+);
+
+/** Signing secrets; during a rotation two are live (expires_at null or in the future) and both sign. */
+export const webhookSecrets = pgTable(
+  'webhook_secrets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    secret: text('secret').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+  },
+  (t) => [index('webhook_secrets_endpoint_idx').on(t.endpointId, t.createdAt)],
+);
+
+export const deliveryStatuses = ['pending', 'delivered', 'failed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/**
+ * One event for one endpoint. Created once (unique endpoint, job, event), tagged with the result record
+ * it came from like an evaluator outcome; its id is the webhook-id of every attempt. A retry due later
+ * is next_attempt_at here, not a timer in a process; locked_until is the lease of an attempt in flight.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    eventType: text('event_type').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: deliveryStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    firstAttemptAt: timestamp('first_attempt_at', { withTimezone: true }),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    sourcePartition: integer('source_partition').notNull(),
+    sourceOffset: bigint('source_offset', { mode: 'bigint' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check(
+      'webhook_deliveries_status_check',
+      sql`${t.status} in ('pending', 'delivered', 'failed', 'cancelled')`,
+    ),
+    check(
+      'webhook_deliveries_pending_scheduled',
+      sql`${t.status} <> 'pending' or ${t.nextAttemptAt} is not null`,
+    ),
+    check('webhook_deliveries_source_check', sql`${t.sourcePartition} >= 0 and ${t.sourceOffset} >= 0`),
+    uniqueIndex('webhook_deliveries_endpoint_job_key').on(t.endpointId, t.jobId, t.eventType),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt, t.id),
+  ],
+);
+
+/** Web console sessions: the cookie holds a random token, this table its sha256 (issue 16). */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id, { onDelete: 'cascade' }),
+    /** the key that signed in: a session outlives neither its key's rotation nor its revocation */
+    apiKeyHash: text('api_key_hash').notNull(),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('console_sessions_expires_idx').on(t.expiresAt)],
 );

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { type UploadKind, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 

@@ -1,30 +1,42 @@
 // The evaluation pipeline: CV analysis → project analysis → final summary, each its own call with its
 // own output schema. Every answer is validated (schema and ranges). An invalid answer gets one repair
 // pass (the provider sees its answer and the error), then one fresh retry; then the job fails with a
-// reason. A score is never invented or clamped.
+// reason. A score is never invented or clamped. Every quote is verified against the document; invented
+// ones are dropped and counted, and a score left without evidence is flagged.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, codes } from '../errors.ts';
 import { SpanKind, withSpan } from '../telemetry/tracing.ts';
+import { type Evidence, verifyQuotes } from './evidence.ts';
+import { detectInjection } from './injection.ts';
+import { offlineCvAnswer, offlineProjectAnswer } from './offline/index.ts';
+import { plainText } from './plain-text.ts';
+import { documentTag, stepSchema, summarySchema, systemPrompt, userPrompt } from './prompts.ts';
+import { redact } from './redact.ts';
 import {
-  CV_WEIGHTS,
   cvMatchRate,
-  PROJECT_WEIGHTS,
   PROMPT_VERSION,
-  parameterScore,
+  parseRubric,
   projectScore,
   RUBRIC_VERSION,
+  type Scores,
 } from './rubric.ts';
 import type {
-  CvAnalysis,
+  Analysis,
   EvaluationInput,
   EvaluationResult,
-  ProjectAnalysis,
+  Flag,
+  OutputMode,
   Provider,
+  StepAnswer,
   StepContext,
   StepName,
   StepRequest,
   SummaryAnswer,
 } from './types.ts';
+
+export { CannotScreenError } from './offline/index.ts';
+export { sentences, summarySchema } from './prompts.ts';
 
 /** The provider's answers never became valid: the job fails with this (no retry can help). */
 export class InvalidAnswerError extends AppError {
@@ -36,63 +48,28 @@ export class InvalidAnswerError extends AppError {
   }
 }
 
-const scoresOf = <K extends string>(weights: Record<K, number>) =>
-  z.strictObject(
-    Object.fromEntries(Object.keys(weights).map((k) => [k, parameterScore])) as Record<
-      K,
-      typeof parameterScore
-    >,
-  );
+/**
+ * LLM scores further than this from the offline evaluator's are flagged needs_review: 0.25 of match
+ * rate is more than one rubric point on every CV parameter; 2.5 of project score is the same on 0–10.
+ */
+export const CROSS_CHECK_GAP = { cvMatchRate: 0.25, projectScore: 2.5 } as const;
 
-const feedback = z.string().trim().min(10).max(4000);
-export const cvSchema = z.strictObject({ scores: scoresOf(CV_WEIGHTS), feedback });
-export const projectSchema = z.strictObject({ scores: scoresOf(PROJECT_WEIGHTS), feedback });
-export const summarySchema = z.strictObject({
-  overall_summary: z
-    .string()
-    .trim()
-    .min(20)
-    .max(4000)
-    .refine((s) => {
-      const n = sentences(s);
-      return n >= 3 && n <= 5;
-    }, 'overall_summary must have 3 to 5 sentences'),
-});
-
-export function sentences(text: string): number {
-  return text.split(/(?<=[.!?])\s+/).filter((s) => s.trim().length > 0).length;
+export interface EvaluateOptions {
+  signal?: AbortSignal;
+  /** redact personal data before text reaches the provider; default: on for LLM providers */
+  redact?: boolean;
 }
-
-const SYSTEM =
-  'You are a meticulous technical recruiter. You evaluate candidates strictly against the job description, ' +
-  'the case-study brief and the scoring rubric you are given. Score each rubric parameter with an integer from 1 to 5. ' +
-  'Answer with JSON only, matching the schema exactly.';
-
-function prompt(step: StepName, ctx: StepContext): string {
-  if (step === 'cv') {
-    return `## Job description\n${ctx.jobDescription}\n\n## Scoring rubric\n${ctx.scoringRubric}\n\n## Candidate CV\n${ctx.cvText}\n\nScore the CV on technical_skills, experience_level, relevant_achievements and cultural_fit, and give feedback citing the CV.`;
-  }
-  if (step === 'project') {
-    return `## Case-study brief\n${ctx.studyCaseBrief}\n\n## Scoring rubric\n${ctx.scoringRubric}\n\n## Project report\n${ctx.projectText}\n\nScore the report on correctness, code_quality, resilience, documentation and creativity, and give feedback citing the report.`;
-  }
-  return `## CV analysis\n${JSON.stringify(ctx.cv)}\n\n## Project analysis\n${JSON.stringify(ctx.project)}\n\nWrite overall_summary: 3 to 5 sentences on strengths, gaps and a recommendation.`;
-}
-
-const SCHEMAS = { cv: cvSchema, project: projectSchema, summary: summarySchema } as const;
 
 interface StepOutcome<T> {
   value: T;
   attempts: number;
   latencyMs: number;
   tokens: { input: number; output: number };
+  model?: string;
+  outputMode?: OutputMode;
 }
 
-function runStep<T>(
-  provider: Provider,
-  step: StepName,
-  ctx: StepContext,
-  signal?: AbortSignal,
-): Promise<StepOutcome<T>> {
+function runStep<T>(provider: Provider, step: StepName, ctx: StepContext, tag: string, signal?: AbortSignal) {
   return withSpan(
     `llm ${step}`,
     {
@@ -100,7 +77,7 @@ function runStep<T>(
       attributes: { 'gen_ai.system': provider.name, 'gen_ai.request.model': provider.model, 'cv.step': step },
     },
     async (span) => {
-      const outcome = await runStepUntraced<T>(provider, step, ctx, signal);
+      const outcome = await runStepUntraced<T>(provider, step, ctx, tag, signal);
       span.setAttributes({
         'cv.attempts': outcome.attempts,
         'gen_ai.usage.input_tokens': outcome.tokens.input,
@@ -115,13 +92,19 @@ async function runStepUntraced<T>(
   provider: Provider,
   step: StepName,
   ctx: StepContext,
+  tag: string,
   signal?: AbortSignal,
 ): Promise<StepOutcome<T>> {
-  const schema = SCHEMAS[step];
+  const schema =
+    step === 'cv'
+      ? stepSchema(ctx.rubric.cv)
+      : step === 'project'
+        ? stepSchema(ctx.rubric.project)
+        : summarySchema;
   const base: StepRequest = {
     step,
-    system: SYSTEM,
-    user: prompt(step, ctx),
+    system: systemPrompt(tag),
+    user: userPrompt(step, ctx, tag),
     schemaName: `${step}_evaluation`,
     jsonSchema: z.toJSONSchema(schema) as Record<string, unknown>,
     context: ctx,
@@ -142,7 +125,16 @@ async function runStepUntraced<T>(
     tokens.output += answer.usage?.outputTokens ?? 0;
     previous = answer.content;
     const parsed = parseAnswer(answer.content, schema);
-    if (parsed.ok) return { value: parsed.value as T, attempts, latencyMs: Date.now() - started, tokens };
+    if (parsed.ok) {
+      return {
+        value: parsed.value as T,
+        attempts,
+        latencyMs: Date.now() - started,
+        tokens,
+        ...(answer.model ? { model: answer.model } : {}),
+        ...(answer.outputMode ? { outputMode: answer.outputMode } : {}),
+      };
+    }
     lastError = parsed.error;
   }
   throw new InvalidAnswerError(step, lastError);
@@ -164,45 +156,197 @@ function parseAnswer(
   return { ok: false, error: z.prettifyError(result.error).slice(0, 1000) };
 }
 
+interface Stats {
+  quotes: number;
+  verified: number;
+  dropped: number;
+  parametersWithoutEvidence: number;
+}
+
+/** Verifies every quote of a step's answer against its document; flags what is left unsupported. */
+function verified(
+  answer: StepAnswer,
+  document: 'cv' | 'project',
+  seen: string,
+  original: string,
+  flags: Flag[],
+  stats: Stats,
+): Analysis {
+  const scores: Scores = {};
+  const evidence: Record<string, Evidence[]> = {};
+  let dropped = 0;
+  for (const [key, p] of Object.entries(answer.parameters)) {
+    scores[key] = p.score;
+    const v = verifyQuotes(p.evidence, seen, original);
+    evidence[key] = v.kept;
+    stats.quotes += p.evidence.length;
+    stats.verified += v.kept.length;
+    dropped += v.dropped;
+    if (v.kept.length === 0 && p.score > 1) {
+      stats.parametersWithoutEvidence += 1;
+      flags.push({
+        code: 'score_without_evidence',
+        document,
+        parameter: key,
+        detail: `${key} scored ${p.score} with no quote found in the ${document === 'cv' ? 'CV' : 'report'}`,
+      });
+    }
+  }
+  stats.dropped += dropped;
+  if (dropped > 0) {
+    flags.push({
+      code: 'quotes_dropped',
+      document,
+      detail: `${dropped} quote${dropped === 1 ? '' : 's'} not found in the document were dropped`,
+    });
+  }
+  return { scores, evidence, feedback: plainText(answer.feedback) };
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
 export async function evaluate(
   input: EvaluationInput,
   provider: Provider,
-  signal?: AbortSignal,
+  options: EvaluateOptions = {},
 ): Promise<EvaluationResult> {
+  const startedAt = new Date();
   const started = Date.now();
-  const ctx: StepContext = { ...input };
-  const cv = await runStep<CvAnalysis>(provider, 'cv', ctx, signal);
-  ctx.cv = cv.value;
-  const project = await runStep<ProjectAnalysis>(provider, 'project', ctx, signal);
-  ctx.project = project.value;
-  const summary = await runStep<SummaryAnswer>(provider, 'summary', ctx, signal);
+  const rubric = parseRubric(input.scoringRubric);
+  const flags: Flag[] = [];
+  const injections = { cv: detectInjection(input.cvText), project: detectInjection(input.projectText) };
+  for (const [document, found] of Object.entries(injections) as ['cv' | 'project', typeof injections.cv][]) {
+    for (const f of found) {
+      flags.push({
+        code: 'injection_suspected',
+        document,
+        quote: plainText(f.quote, 300),
+        detail: `instruction-like text in the ${document === 'cv' ? 'CV' : 'report'} was treated as data, not obeyed`,
+      });
+    }
+  }
+  const shouldRedact = options.redact ?? provider.kind === 'llm';
+  const redactedCv = shouldRedact ? redact(input.cvText) : undefined;
+  const redactedProject = shouldRedact ? redact(input.projectText) : undefined;
+  const ctx: StepContext = {
+    ...input,
+    rubric,
+    seen: {
+      cvText: redactedCv?.text ?? input.cvText,
+      projectText: redactedProject?.text ?? input.projectText,
+    },
+    injections: {
+      cv: injections.cv.map((f) => [f.start, f.end]),
+      project: injections.project.map((f) => [f.start, f.end]),
+    },
+  };
+  const tag = documentTag();
+  const stats: Stats = { quotes: 0, verified: 0, dropped: 0, parametersWithoutEvidence: 0 };
+  const cvStep = await runStep<StepAnswer>(provider, 'cv', ctx, tag, options.signal);
+  ctx.cv = verified(cvStep.value, 'cv', ctx.seen.cvText, input.cvText, flags, stats);
+  const projectStep = await runStep<StepAnswer>(provider, 'project', ctx, tag, options.signal);
+  ctx.project = verified(projectStep.value, 'project', ctx.seen.projectText, input.projectText, flags, stats);
+  const summary = await runStep<SummaryAnswer>(provider, 'summary', ctx, tag, options.signal);
+
+  const cvRate = cvMatchRate(ctx.cv.scores, rubric.cv);
+  const project = projectScore(ctx.project.scores, rubric.project);
+  let crossCheck: EvaluationResult['provenance']['crossCheck'] = null;
+  if (provider.kind === 'llm') {
+    try {
+      const offCv = offlineCvAnswer(input.jobDescription, input.cvText, rubric.cv, ctx.injections.cv);
+      const offProject = offlineProjectAnswer(
+        input.studyCaseBrief,
+        input.projectText,
+        rubric.project,
+        ctx.injections.project,
+      );
+      const score = (a: StepAnswer) =>
+        Object.fromEntries(Object.entries(a.parameters).map(([k, v]) => [k, v.score]));
+      const offlineCvMatchRate = cvMatchRate(score(offCv), rubric.cv);
+      const offlineProjectScore = projectScore(score(offProject), rubric.project);
+      crossCheck = {
+        offlineCvMatchRate,
+        offlineProjectScore,
+        cvGap: Math.round(Math.abs(cvRate - offlineCvMatchRate) * 100) / 100,
+        projectGap: Math.round(Math.abs(project - offlineProjectScore) * 10) / 10,
+      };
+      if (
+        crossCheck.cvGap > CROSS_CHECK_GAP.cvMatchRate ||
+        crossCheck.projectGap > CROSS_CHECK_GAP.projectScore
+      ) {
+        flags.push({
+          code: 'needs_review',
+          detail: `the model's scores differ from the offline evaluator's by ${crossCheck.cvGap} (CV match rate) and ${crossCheck.projectGap} (project score); limits ${CROSS_CHECK_GAP.cvMatchRate} and ${CROSS_CHECK_GAP.projectScore}`,
+        });
+      }
+    } catch {
+      // the offline evaluator cannot screen this job description: no cross-check, said in the provenance
+    }
+  }
+  if (injections.cv.length + injections.project.length > 0 && provider.kind === 'llm') {
+    flags.push({
+      code: 'needs_review',
+      detail: 'a document contains instruction-like text; confirm the scores by hand',
+    });
+  }
+  const finishedAt = new Date();
+  const overridden = Object.entries(input.overridden ?? {})
+    .filter(([, v]) => v)
+    .map(([k]) => k);
+  const redactions = shouldRedact ? mergeCounts(redactedCv!.counts, redactedProject!.counts) : null;
   return {
-    cvMatchRate: cvMatchRate(cv.value.scores),
-    cvFeedback: cv.value.feedback,
-    projectScore: projectScore(project.value.scores),
-    projectFeedback: project.value.feedback,
-    overallSummary: summary.value.overall_summary,
-    cvScores: cv.value.scores,
-    projectScores: project.value.scores,
+    cvMatchRate: cvRate,
+    cvFeedback: ctx.cv.feedback,
+    projectScore: project,
+    projectFeedback: ctx.project.feedback,
+    overallSummary: plainText(summary.value.overall_summary),
+    cvScores: ctx.cv.scores,
+    projectScores: ctx.project.scores,
+    evidence: { cv: ctx.cv.evidence, project: ctx.project.evidence },
+    flags,
     provenance: {
       provider: provider.name,
       model: provider.model,
+      modelReported: cvStep.model ?? null,
+      outputMode: summary.outputMode ?? projectStep.outputMode ?? cvStep.outputMode ?? null,
       kind: provider.kind,
       promptVersion: PROMPT_VERSION,
-      rubricVersion: RUBRIC_VERSION,
-      cvScores: cv.value.scores,
-      projectScores: project.value.scores,
-      attempts: { cv: cv.attempts, project: project.attempts, summary: summary.attempts },
+      rubricVersion: overridden.includes('scoringRubric')
+        ? `request-${sha256(input.scoringRubric).slice(0, 12)}`
+        : RUBRIC_VERSION,
+      rubric,
+      inputs: {
+        cv: sha256(input.cvText),
+        project: sha256(input.projectText),
+        jobDescription: sha256(input.jobDescription),
+        studyCaseBrief: sha256(input.studyCaseBrief),
+        scoringRubric: sha256(input.scoringRubric),
+      },
+      overridden,
+      cvScores: ctx.cv.scores,
+      projectScores: ctx.project.scores,
+      evidence: stats,
+      redactions,
+      crossCheck,
+      attempts: { cv: cvStep.attempts, project: projectStep.attempts, summary: summary.attempts },
       latencyMs: {
-        cv: cv.latencyMs,
-        project: project.latencyMs,
+        cv: cvStep.latencyMs,
+        project: projectStep.latencyMs,
         summary: summary.latencyMs,
         total: Date.now() - started,
       },
       tokens: {
-        input: cv.tokens.input + project.tokens.input + summary.tokens.input,
-        output: cv.tokens.output + project.tokens.output + summary.tokens.output,
+        input: cvStep.tokens.input + projectStep.tokens.input + summary.tokens.input,
+        output: cvStep.tokens.output + projectStep.tokens.output + summary.tokens.output,
       },
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
     },
   };
+}
+
+function mergeCounts<K extends string>(...all: Partial<Record<K, number>>[]): Partial<Record<K, number>> {
+  const out: Partial<Record<K, number>> = {};
+  for (const c of all) for (const [k, v] of Object.entries(c) as [K, number][]) out[k] = (out[k] ?? 0) + v;
+  return out;
 }

@@ -2,7 +2,7 @@
 // (lib/db/erasure.ts), then each erased job's key gets a tombstone on the results topic so that log
 // compaction drops its result event. If publishing the tombstone fails, the rows are gone anyway and the
 // retention sweeper sends the tombstones of the last hour's erasures again.
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { eraseJob, eraseUpload } from '../db/erasure.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';

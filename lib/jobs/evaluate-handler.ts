@@ -11,19 +11,29 @@
 // Attempts are counted in PostgreSQL. A transient failure is retried (the engine re-runs the record)
 // until EVALUATE_MAX_ATTEMPTS, then the job fails with the reason and the record goes to the DLQ.
 import pLimit from 'p-limit';
-import type { Database } from '../db/client.ts';
-import { loadJobs, loadResults, type NewOutcome, recordOutcomes, startAttempts } from '../db/effects.ts';
+import type { Database } from '../db/database.ts';
+import {
+  loadJobs,
+  loadResults,
+  type NewOutcome,
+  type ResultRow,
+  recordOutcomes,
+  startAttempts,
+} from '../db/effects.ts';
 import { erasedAmong } from '../db/erasure.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
-import { evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { CannotScreenError, evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
+import { InvalidRubricError } from '../evaluation/rubric.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
-import { RecordError } from '../kafka/errors.ts';
+import { DependencyUnavailableError, RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from '../kafka/types.ts';
+import { jobRequestSchema } from '../records/job-request.ts';
+import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
-import { jobRequestSchema, resultEventRecord } from './records.ts';
 
 export interface EvaluateHandlerOptions {
   db: Database;
@@ -42,13 +52,22 @@ export interface HandlerStats {
   duplicates: number;
   failed: number;
   poison: number;
+  /** wall time per stage, summed over batches (provider: summed over jobs, which overlap) */
+  stageMs: { load: number; provider: number; store: number };
 }
 
 export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler & { stats: HandlerStats } {
   const limit = pLimit(o.concurrency ?? 16);
-  const stats: HandlerStats = { evaluated: 0, replayed: 0, duplicates: 0, failed: 0, poison: 0 };
+  const stats: HandlerStats = {
+    evaluated: 0,
+    replayed: 0,
+    duplicates: 0,
+    failed: 0,
+    poison: 0,
+    stageMs: { load: 0, provider: 0, store: 0 },
+  };
 
-  const handler = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
+  const handle = async ({ records, partition }: { records: InputRecord[]; partition: number }) => {
     const outputs: OutputRecord[] = [];
     const dlq: DlqDecision[] = [];
     const requests: { record: InputRecord; jobId: string }[] = [];
@@ -63,6 +82,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       }
     }
     const ids = [...new Set(requests.map((r) => r.jobId))];
+    const loadStarted = performance.now();
     const [jobs, stored] = await Promise.all([loadJobs(o.db, ids), loadResults(o.db, ids)]);
     // Issue 13 (erasure): a job erased on request or by retention is skipped, not sent to the DLQ.
     const erased = await erasedAmong(
@@ -79,6 +99,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           stats.replayed += 1;
           telemetryMetrics().jobs.add(1, { outcome: 'replayed' });
           outputs.push(resultEventRecord(o.resultsTopic, existing));
+          // A job that gave up sent its record to the DLQ in that same uncommitted transaction.
+          const gaveUp = deadLetterOf(existing, req.record.offset);
+          if (gaveUp) dlq.push(gaveUp);
         } else {
           stats.duplicates += 1;
           telemetryMetrics().jobs.add(1, { outcome: 'duplicate' });
@@ -106,6 +129,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       o.db,
       todo.map((t) => t.jobId),
     );
+    stats.stageMs.load += performance.now() - loadStarted;
     const outcomes: NewOutcome[] = [];
     const transient: { offset: string; err: unknown }[] = [];
     await Promise.all(
@@ -132,19 +156,29 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                     jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
                     studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
                     scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
+                    overridden: {
+                      jobDescription: job.jobDescription != null,
+                      studyCaseBrief: job.studyCaseBrief != null,
+                      scoringRubric: job.scoringRubric != null,
+                    },
                   },
                   o.provider,
                 ),
             );
-            telemetryMetrics().evaluationDuration.record(performance.now() - evalStarted, {
-              provider: o.provider.name,
-            });
+            const evalMs = performance.now() - evalStarted;
+            stats.stageMs.provider += evalMs;
+            telemetryMetrics().evaluationDuration.record(evalMs, { provider: o.provider.name });
             stats.evaluated += 1;
             outcomes.push(completed(t.jobId, result, attempt, source));
           } catch (err) {
             const code = err instanceof AppError ? err.code : codes.EVALUATION_FAILED;
             const message = err instanceof Error ? err.message : String(err);
-            if (err instanceof InvalidAnswerError) {
+            // no retry can change these: the answers stayed invalid, or the inputs cannot be screened
+            if (
+              err instanceof InvalidAnswerError ||
+              err instanceof CannotScreenError ||
+              err instanceof InvalidRubricError
+            ) {
               stats.failed += 1;
               outcomes.push(failed(t.jobId, code, message, attempt, o.provider, source));
             } else if (attempt >= o.maxAttempts) {
@@ -157,9 +191,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
                   attempt,
                   o.provider,
                   source,
+                  { deadLettered: true },
                 ),
               );
-              dlq.push({ offset: t.record.offset, code, message, attempts: attempt });
             } else {
               o.logger?.warn({ job_id: t.jobId, attempt, err: message }, 'evaluation failed; will retry');
               transient.push({ offset: t.record.offset, err });
@@ -171,11 +205,15 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
 
     // Store first, even when some records must be retried: their siblings are then replays, not
     // re-evaluations, when the engine runs the records again.
+    const storeStarted = performance.now();
     const winners = await recordOutcomes(o.db, outcomes);
+    stats.stageMs.store += performance.now() - storeStarted;
     for (const outcome of outcomes) {
       const row = winners.get(outcome.jobId);
       if (row && row.sourcePartition === partition && row.sourceOffset === outcome.sourceOffset) {
         outputs.push(resultEventRecord(o.resultsTopic, row));
+        const gaveUp = deadLetterOf(row, String(row.sourceOffset));
+        if (gaveUp) dlq.push(gaveUp);
       }
     }
     const jobsMetric = telemetryMetrics().jobs;
@@ -190,6 +228,13 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     }
     return { outputs, dlq };
   };
+  // A database that is down or restarting says nothing about the records: the engine must wait it
+  // out, not send the records to the DLQ.
+  const handler: BatchHandler = (batch) =>
+    handle(batch).catch((err: unknown) => {
+      if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', { cause: err });
+      throw err;
+    });
   return Object.assign(handler, { stats });
 }
 
@@ -220,8 +265,21 @@ function completed(
     overallSummary: r.overallSummary,
     cvScores: r.cvScores,
     projectScores: r.projectScores,
-    provenance: { ...r.provenance, jobAttempts: attempt },
+    // the verified quotes and the flags travel with the provenance (the result API returns them)
+    provenance: { ...r.provenance, jobAttempts: attempt, evidenceQuotes: r.evidence, flags: r.flags },
     ...source,
+  };
+}
+
+/** The DLQ decision a stored outcome carries: only jobs that gave up after their last attempt. */
+function deadLetterOf(row: ResultRow, offset: string): DlqDecision | undefined {
+  const provenance = row.provenance as { deadLettered?: boolean; jobAttempts?: number } | null;
+  if (row.outcome !== 'failed' || !provenance?.deadLettered) return undefined;
+  return {
+    offset,
+    code: row.errorCode ?? codes.EVALUATION_FAILED,
+    message: row.errorMessage ?? '',
+    attempts: provenance.jobAttempts,
   };
 }
 
@@ -232,13 +290,16 @@ function failed(
   attempt: number,
   provider: Provider,
   source: { sourcePartition: number; sourceOffset: bigint },
+  /** deadLettered: the job gave up and its request record goes to the DLQ (again on every replay) */
+  flags: { deadLettered?: boolean } = {},
 ): NewOutcome {
+  const { name, model, kind } = provider;
   return {
     jobId,
     outcome: 'failed',
     errorCode: code,
     errorMessage: message.slice(0, 2000),
-    provenance: { provider: provider.name, model: provider.model, kind: provider.kind, jobAttempts: attempt },
+    provenance: { provider: name, model, kind, jobAttempts: attempt, ...flags },
     ...source,
   };
 }

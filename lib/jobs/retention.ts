@@ -2,7 +2,7 @@
 // erasure request, in batches, and each erased job's key gets a tombstone (null value) on the results
 // topic so compaction drops its result there too. Tombstones of jobs erased in the last hour are sent
 // again: a result committed to Kafka in the moment of an erasure could otherwise outlive it.
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { eraseExpired, recentlyErased } from '../db/erasure.ts';
 import { deleteOldCounters } from '../db/rate-limits.ts';
 import type { OutputRecord } from '../kafka/types.ts';

@@ -1,13 +1,7 @@
 // A kafkajs client whose logs go through our logger, not kafkajs' console logger.
 import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
-
-const toPino: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [KafkaLogLevel.ERROR]: 'error',
-  [KafkaLogLevel.WARN]: 'warn',
-  [KafkaLogLevel.INFO]: 'info',
-  [KafkaLogLevel.DEBUG]: 'debug',
-};
+import { levelFor } from './log-levels.ts';
 
 /**
  * Retries for transactional producers. Right after a commit the coordinator is still writing the
@@ -43,13 +37,11 @@ export function createKafka(options: {
 }): Kafka {
   filterKafkajsTimeoutWarning();
   const logger = options.logger;
-  const creator: logCreator =
-    () =>
-    ({ level, log }) => {
-      if (!logger) return;
-      const { message, ...extra } = log;
-      logger[toPino[level] ?? 'debug']({ kafkajs: extra }, String(message));
-    };
+  const creator: logCreator = () => (entry) => {
+    if (!logger) return;
+    const { message, ...extra } = entry.log;
+    logger[levelFor(entry)]({ kafkajs: extra }, String(message));
+  };
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

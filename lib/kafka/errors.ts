@@ -47,3 +47,22 @@ export class RecordError extends Error {
     this.retriable = options.retriable ?? true;
   }
 }
+
+/**
+ * Thrown by a handler when something it depends on (a database, …) is unavailable: nothing is wrong
+ * with the records. The engine commits nothing, keeps the offset, backs off and tries the same records
+ * again; it never sends them to the DLQ for it.
+ */
+export class DependencyUnavailableError extends Error {
+  readonly dependency: string;
+  readonly code = 'DEPENDENCY_UNAVAILABLE';
+  constructor(dependency: string, options: { cause?: unknown } = {}) {
+    super(`${dependency} is unavailable`, { cause: options.cause });
+    this.name = 'DependencyUnavailableError';
+    this.dependency = dependency;
+  }
+}
+
+export function isDependencyUnavailable(err: unknown): err is DependencyUnavailableError {
+  return err instanceof Error && err.name === 'DependencyUnavailableError';
+}

@@ -16,6 +16,8 @@ export const ENGINE_EVENTS = {
   committed: 'engine.committed',
   /** a partition transaction failed and was abandoned; the partition is re-established */
   aborted: 'engine.aborted',
+  /** a rebalance landed during a batch: nothing of it is committed */
+  partitionLost: 'engine.partition-lost',
   /** another instance owns the partition now; this session stops touching it */
   fenced: 'engine.fenced',
   /** a partition this session will not process (see the error); it stays paused */

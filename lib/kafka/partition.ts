@@ -13,6 +13,8 @@ export class PartitionState implements PartitionLink {
   awaitingFetchAt: bigint | undefined;
   /** another instance owns the partition: paused, never touched again until assigned anew */
   fenced = false;
+  /** paused in the consumer (after fencing); kafkajs keeps pauses across rebalances */
+  paused = false;
   private producer: Producer | undefined;
   /** the transaction whose start fenced the previous owner; used by the first batch */
   private openTx: Transaction | undefined;
@@ -41,6 +43,30 @@ export class PartitionState implements PartitionLink {
       });
   }
 
+  /**
+   * A rebalance: whatever we held may have had another owner in between, so the partition is
+   * established again before its next batch. True when it must be resumed in the consumer.
+   */
+  rejoined(assigned: boolean): boolean {
+    this.generation = -1;
+    // kafkajs may have reset its fetch position from its own offset cache: a pending seek is void
+    // (establishing seeks again), or every batch would look stale for ever.
+    this.awaitingFetchAt = undefined;
+    this.fenced = false;
+    if (!assigned) void this.drop();
+    // kafkajs keeps a pause across rebalances: resume a partition fenced earlier once it is ours again.
+    const resume = this.paused && assigned;
+    if (resume) this.paused = false;
+    return resume;
+  }
+
+  /** Another instance owns the partition: stop touching it (the session pauses it). */
+  markFenced(): void {
+    this.fenced = true;
+    this.paused = true;
+    void this.drop();
+  }
+
   async fence(): Promise<void> {
     this.drop();
     const producer = this.newProducer();
@@ -51,7 +77,9 @@ export class PartitionState implements PartitionLink {
   }
 
   async transaction(): Promise<Transaction> {
-    if (!this.producer) await this.fence();
+    // Never fence again here: the producer was dropped because the partition was lost, and a late
+    // fence would fence its new owner (only the read-then-fence control fences late, on purpose).
+    if (!this.producer) throw new Error(`partition ${this.partition} has no producer: it was lost`);
     const tx = this.openTx ?? (await this.producer!.transaction());
     this.openTx = undefined;
     return tx;

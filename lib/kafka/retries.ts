@@ -1,6 +1,8 @@
 // What the session does when its handler throws: split a chunk to find the failing record, retry that
 // record with a back-off, and after its last attempt send it to the DLQ with the reason.
+import type { Logger } from '../telemetry/logger.ts';
 import { RecordError } from './errors.ts';
+import { ENGINE_EVENTS } from './events.ts';
 import type { HandlerResult, InputRecord } from './types.ts';
 
 export type AfterHandlerError =
@@ -25,7 +27,9 @@ export class HandlerRetries {
     return chunk.length === 1 ? (this.attempts.get(keyOf(chunk)) ?? 0) + 1 : 1;
   }
 
-  afterError(chunk: InputRecord[], attempt: number, err: unknown): AfterHandlerError {
+  afterError(chunk: InputRecord[], attempt: number, err: unknown, log?: Logger): AfterHandlerError {
+    const { partition, offset } = chunk[0]!;
+    log?.warn({ event: ENGINE_EVENTS.handlerFailed, partition, offset, attempt, err }, 'handler failed');
     if (chunk.length > 1) return { action: 'split', chunks: chunk.map((r) => [r]) };
     this.attempts.set(keyOf(chunk), attempt);
     if (isRetriable(err) && attempt < this.maxAttempts)

@@ -32,6 +32,11 @@ export interface SessionOptions {
   maxBatchRecords?: number;
   maxBytesPerPartition?: number;
   transactionTimeoutMs?: number;
+  /**
+   * How long a dependency outage (the handler throws DependencyUnavailableError) is waited out with
+   * back-off before the session stops with stopReason 'dependency-unavailable'.
+   */
+  dependencyOutageBudgetMs?: number;
   signal?: AbortSignal;
   hooks?: SessionHooks;
 }
@@ -50,6 +55,7 @@ export const SESSION_DEFAULTS = {
   maxBatchRecords: 1000,
   maxBytesPerPartition: 1024 * 1024,
   transactionTimeoutMs: 30_000,
+  dependencyOutageBudgetMs: 30_000,
 } as const satisfies Partial<SessionOptions>;
 
 type Defaulted = keyof typeof SESSION_DEFAULTS;

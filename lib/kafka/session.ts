@@ -13,16 +13,18 @@
 //   6. the budget (maxDurationMs, maxIdleMs, maxRecords, abort signal) ends the session cleanly: the
 //      open transaction commits or is abandoned (never half-written), the member leaves the group.
 // Steps 1 and 3 go through a Delivery (delivery.ts): exactly-once, or a verifier negative control.
-import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { withBatchSpan } from './batch-span.ts';
 import type { Delivery } from './delivery.ts';
 import { dlqRecords } from './dlq.ts';
-import { isFencedError } from './errors.ts';
+import { isDependencyUnavailable, isFencedError } from './errors.ts';
 import { ENGINE_EVENTS } from './events.ts';
 import { sleepWithHeartbeat, withHeartbeat } from './heartbeat.ts';
 import { committedOffset, logStartOffset } from './offsets.ts';
+import { DependencyOutage } from './outage.ts';
 import { PartitionState } from './partition.ts';
+import { toInput } from './records.ts';
 import { HandlerRetries } from './retries.ts';
 import {
   type ResolvedSessionOptions,
@@ -45,6 +47,7 @@ export class ConsumeTransformProduceSession {
   private readonly partitions = new Map<number, PartitionState>();
   private readonly retries: HandlerRetries;
   private readonly counters: SessionCounters;
+  private readonly outage: DependencyOutage;
   private generation = 0;
   private joined = false;
   private lastActivity = Date.now();
@@ -57,6 +60,7 @@ export class ConsumeTransformProduceSession {
     this.log = o.logger;
     this.counters = new SessionCounters(o.mode, o.topic);
     this.retries = new HandlerRetries(o.maxAttempts, o.retryBackoffMs);
+    this.outage = new DependencyOutage(o.dependencyOutageBudgetMs);
     this.consumer = o.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs,
@@ -67,18 +71,12 @@ export class ConsumeTransformProduceSession {
       readUncommitted: false,
     });
     this.admin = o.kafka.admin();
-    this.delivery = deliveryFor(o.mode, o.kafka, this.consumer);
+    this.delivery = deliveryFor(o.mode, o.kafka, this.consumer, this.log);
   }
 
   /** Runs until the budget ends it; resolves with the report (and logs it as one line). */
   async run(): Promise<SessionReport> {
-    const { signal, mode } = this.options;
-    if (mode !== 'exactly-once') {
-      this.log?.warn(
-        { event: ENGINE_EVENTS.unsafeMode, mode },
-        `UNSAFE DELIVERY MODE "${mode}": exactly-once is OFF — for the verifier's negative controls only`,
-      );
-    }
+    const { signal } = this.options;
     const onAbort = () => this.requestStop('signal');
     signal?.addEventListener('abort', onAbort, { once: true });
     let failure: unknown;
@@ -112,7 +110,8 @@ export class ConsumeTransformProduceSession {
     const report = this.counters.report;
     report.stopReason = this.stopping ?? 'stopped';
     report.durationMs = this.counters.elapsedMs();
-    this.log?.info({ event: ENGINE_EVENTS.finished, report }, 'session finished');
+    const level = report.records ? 'info' : 'debug'; // idle invocations, like joins, are routine
+    this.log?.[level]({ event: ENGINE_EVENTS.finished, report }, 'session finished');
     if (failure && report.stopReason === 'error') throw failure;
     return { ...report };
   }
@@ -143,14 +142,9 @@ export class ConsumeTransformProduceSession {
     this.lastActivity = Date.now();
     const mine = new Set(assignment[this.options.topic] ?? []);
     for (const [p, state] of this.partitions) {
-      state.generation = -1;
-      if (state.fenced) {
-        state.fenced = false;
-        if (mine.has(p)) this.consumer.resume([{ topic: this.options.topic, partitions: [p] }]);
-      }
-      if (!mine.has(p)) void state.drop();
+      if (state.rejoined(mine.has(p))) this.consumer.resume([{ topic: this.options.topic, partitions: [p] }]);
     }
-    this.log?.info(
+    this.log?.debug(
       { event: ENGINE_EVENTS.joined, generation: this.generation, partitions: [...mine] },
       'joined group',
     );
@@ -215,6 +209,7 @@ export class ConsumeTransformProduceSession {
   /** Step 1, through the delivery: fence p's previous owner, read p's committed offset. */
   private async establish(state: PartitionState): Promise<boolean> {
     const p = state.partition;
+    const generation = this.generation;
     await state.drop();
     let committed: bigint;
     try {
@@ -231,8 +226,10 @@ export class ConsumeTransformProduceSession {
       await sleep(500);
       return false;
     }
+    // A join landed between fence and read: the partition may be someone else's now. Start over.
+    if (generation !== this.generation) return false;
     state.position = committed;
-    state.generation = this.generation;
+    state.generation = generation;
     this.log?.debug(
       { event: ENGINE_EVENTS.established, partition: p, committed: committed.toString() },
       'partition established',
@@ -278,19 +275,23 @@ export class ConsumeTransformProduceSession {
         const { topic, handler, heartbeatIntervalMs } = this.options;
         const batch = { topic, partition: state.partition, records: chunk, attempt };
         result = await withHeartbeat(payload, heartbeatIntervalMs, () => handler(batch));
+        this.outage.recovered();
       } catch (err) {
+        if (isDependencyUnavailable(err)) {
+          // Not the records' fault: nothing is committed, the offset stays, the same chunk is tried again.
+          this.counters.report.dependencyWaits += 1;
+          const { heartbeatIntervalMs } = this.options;
+          const stop = () => !!this.stopping;
+          const wait = { payload, partition: state.partition, heartbeatIntervalMs, stop, log: this.log };
+          if (!(await this.outage.waitOut(err, wait))) {
+            this.requestStop('dependency-unavailable');
+            return;
+          }
+          queue.unshift(chunk);
+          continue;
+        }
         this.counters.report.handlerErrors += 1;
-        this.log?.warn(
-          {
-            event: ENGINE_EVENTS.handlerFailed,
-            partition: state.partition,
-            offset: chunk[0]!.offset,
-            attempt,
-            err,
-          },
-          'handler failed',
-        );
-        const next = this.retries.afterError(chunk, attempt, err);
+        const next = this.retries.afterError(chunk, attempt, err, this.log);
         if (next.action === 'split') queue.unshift(...next.chunks);
         if (next.action === 'retry') {
           const { heartbeatIntervalMs } = this.options;
@@ -323,6 +324,16 @@ export class ConsumeTransformProduceSession {
     const beforeCommit = async () => {
       await hooks?.beforeCommit?.({ partition, nextOffset, outputs: messages.length });
     };
+    if (state.generation !== this.generation) {
+      // A rebalance landed while the handler ran: the partition may have a new owner, which must be
+      // neither fenced nor duplicated. Nothing is committed; if it is still ours, it is established
+      // again and the records come back (their stored effects make them replays).
+      this.log?.info(
+        { event: ENGINE_EVENTS.partitionLost, partition },
+        'rebalanced during the batch: nothing committed',
+      );
+      return false;
+    }
     const done = this.counters.transaction();
     try {
       await this.delivery.commit(state, { messages, groupId, topic, partition, next, beforeCommit });
@@ -359,8 +370,7 @@ export class ConsumeTransformProduceSession {
 
   private markFenced(state: PartitionState, err: unknown): false {
     this.counters.report.fenced += 1;
-    state.fenced = true;
-    void state.drop();
+    state.markFenced();
     this.log?.warn(
       { event: ENGINE_EVENTS.fenced, partition: state.partition, err: String(err) },
       'fenced: another instance owns this partition now',
@@ -379,11 +389,6 @@ export class ConsumeTransformProduceSession {
       this.admin.disconnect().catch(() => {}),
     ]);
   }
-}
-
-function toInput(topic: string, partition: number, m: KafkaMessage): InputRecord {
-  const { offset, key, value, timestamp } = m;
-  return { topic, partition, offset, key, value, headers: m.headers ?? {}, timestamp };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

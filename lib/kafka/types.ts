@@ -55,6 +55,8 @@ export interface SessionReport {
   fenced: number;
   dlq: number;
   handlerErrors: number;
+  /** back-offs because a dependency was unavailable (nothing committed, records tried again) */
+  dependencyWaits: number;
   rebalances: number;
   durationMs: number;
   /** ms from session start to its first committed transaction (cold start), if any */
@@ -63,7 +65,15 @@ export interface SessionReport {
   mode: DeliveryMode;
 }
 
-export type StopReason = 'caught-up' | 'max-duration' | 'max-records' | 'signal' | 'stopped' | 'error';
+export type StopReason =
+  | 'caught-up'
+  | 'max-duration'
+  | 'max-records'
+  | 'signal'
+  | 'stopped'
+  | 'error'
+  /** a dependency outage outlasted its budget: the invocation should end non-zero and run again */
+  | 'dependency-unavailable';
 
 /** Test seams at the protocol's critical points (crash, zombie and race tests). */
 export interface SessionHooks {

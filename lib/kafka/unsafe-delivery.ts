@@ -2,7 +2,9 @@
 // prevents; nothing in production selects them (KAFKA_DELIVERY_MODE defaults to exactly-once and the
 // session logs a warning when another mode is on).
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../telemetry/logger.ts';
 import { commitTransaction, type Delivery, exactlyOnce } from './delivery.ts';
+import { ENGINE_EVENTS } from './events.ts';
 import { byTopic } from './records.ts';
 import type { DeliveryMode } from './types.ts';
 
@@ -44,7 +46,12 @@ function atLeastOnce(kafka: Kafka, consumer: Consumer): Delivery {
   };
 }
 
-export function deliveryFor(mode: DeliveryMode, kafka: Kafka, consumer: Consumer): Delivery {
+export function deliveryFor(mode: DeliveryMode, kafka: Kafka, consumer: Consumer, log?: Logger): Delivery {
+  if (mode === 'exactly-once') return exactlyOnce;
+  log?.warn(
+    { event: ENGINE_EVENTS.unsafeMode, mode },
+    `UNSAFE DELIVERY MODE "${mode}": exactly-once is OFF — for the verifier's negative controls only`,
+  );
   if (mode === 'read-then-fence') return readThenFence;
   if (mode === 'at-least-once') return atLeastOnce(kafka, consumer);
   return exactlyOnce;

@@ -3,7 +3,7 @@
 // instances run. A refusal carries Retry-After and the IETF RateLimit / RateLimit-Policy headers
 // (draft-ietf-httpapi-ratelimit-headers).
 import type { Config } from '../config.ts';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { hitWindow, type WindowHit } from '../db/rate-limits.ts';
 import { AppError, codes } from '../errors.ts';
 

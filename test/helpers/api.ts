@@ -1,9 +1,9 @@
 // Builds the submit app against the test file's own database and topics, with real Kafka publishing.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { createApp } from '../../lib/api/app.ts';
-import type { Config } from '../../lib/config.ts';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
-import { createClient } from '../../lib/db/clients.ts';
+import { type ApiDeps, createApp } from '../../lib/api/app.ts';
+import { type Config, loadConfig } from '../../lib/config.ts';
+import { createClient } from '../../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import type { OutputRecord } from '../../lib/kafka/types.ts';
 import { testLogger } from './engine.ts';
@@ -23,11 +23,17 @@ export interface ApiHarness {
 
 export async function apiHarness(
   stack: IsolatedStack,
-  options: { uploadMaxBytes?: number; limits?: Partial<Config['limits']>; keyCacheTtlMs?: number } = {},
+  options: {
+    uploadMaxBytes?: number;
+    queueStats?: ApiDeps['queueStats'];
+    databaseUrl?: string;
+    limits?: Partial<Config['limits']>;
+    keyCacheTtlMs?: number;
+  } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
-  const db = createDatabase(stack.databaseUrl, { poolSize: 10 });
+  const db = createDatabase(options.databaseUrl ?? stack.databaseUrl, { poolSize: 10 });
   const publisher = new RequestPublisher({
     kafka: stack.kafka,
     app: stack.prefix,
@@ -52,9 +58,10 @@ export async function apiHarness(
     },
     keyCache: { ttlMs: options.keyCacheTtlMs ?? 30_000, negativeTtlMs: options.keyCacheTtlMs ?? 30_000 },
     uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
-    publishTimeoutMs: 3000,
+    publishing: { ...loadConfig({}).publish, timeoutMs: 3000 },
     logger: testLogger,
     readiness: async () => ({ database: true, broker: true }),
+    queueStats: options.queueStats,
   });
   const keyA = (await createClient(db, 'client-a')).apiKey;
   const keyB = (await createClient(db, 'client-b')).apiKey;

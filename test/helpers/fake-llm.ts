@@ -29,16 +29,32 @@ export function stepOf(body: ChatBody): 'cv' | 'project' | 'summary' {
   return 'summary';
 }
 
+/** Turns scores into the answer shape the pipeline asks for: a score and verbatim quotes per parameter. */
+export function withEvidence(scores: Record<string, number>, quotes: string[] = []) {
+  return Object.fromEntries(Object.entries(scores).map(([k, score]) => [k, { score, evidence: quotes }]));
+}
+
 export function goodAnswer(step: string): string {
   if (step === 'cv') {
     return JSON.stringify({
-      scores: { technical_skills: 4, experience_level: 3, relevant_achievements: 5, cultural_fit: 2 },
+      parameters: withEvidence({
+        technical_skills: 4,
+        experience_level: 3,
+        relevant_achievements: 5,
+        cultural_fit: 2,
+      }),
       feedback: 'Strong Kafka and PostgreSQL experience; little evidence of teamwork.',
     });
   }
   if (step === 'project') {
     return JSON.stringify({
-      scores: { correctness: 4, code_quality: 3, resilience: 2, documentation: 5, creativity: 1 },
+      parameters: withEvidence({
+        correctness: 4,
+        code_quality: 3,
+        resilience: 2,
+        documentation: 5,
+        creativity: 1,
+      }),
       feedback: 'Implements the brief; resilience is thin; documentation is excellent.',
     });
   }

@@ -1,7 +1,7 @@
 // Seeds jobs straight into the database (client, two uploads, a job) for evaluator tests.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database } from '../../lib/db/client.ts';
-import { createClient } from '../../lib/db/clients.ts';
+import { createClient } from '../../lib/db/api-clients.ts';
+import type { Database } from '../../lib/db/database.ts';
 import { createOrGetJob, markPublished } from '../../lib/db/jobs.ts';
 import { insertUploads } from '../../lib/db/uploads.ts';
 

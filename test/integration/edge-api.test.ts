@@ -3,8 +3,8 @@
 // RateLimit headers, the daily quota, the input budget, revocation, erasure routes and the access log.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, revokeKeys } from '../../lib/db/clients.ts';
-import { HUMAN_REVIEW_NOTICE } from '../../lib/jobs/records.ts';
+import { createClient, revokeKeys } from '../../lib/db/api-clients.ts';
+import { HUMAN_REVIEW_NOTICE } from '../../lib/records/result-event.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
 import { makeDocxInflating, makePdfInflating } from '../helpers/documents.ts';
 import { isolatedStack } from '../helpers/isolation.ts';

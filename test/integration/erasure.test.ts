@@ -4,15 +4,15 @@
 // retention erases what is older than RETENTION_DAYS.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
 import type { Provider } from '../../lib/evaluation/types.ts';
 import { eraseClientJob, eraseClientUpload } from '../../lib/jobs/erasure.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
-import { jobRequestRecord } from '../../lib/jobs/records.ts';
 import { sweepRetention } from '../../lib/jobs/retention.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import { runSession } from '../../lib/kafka/session.ts';
+import { jobRequestRecord } from '../../lib/records/job-request.ts';
 import { testLogger } from '../helpers/engine.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { seedClient, seedJob } from '../helpers/jobs.ts';

@@ -2,14 +2,15 @@
 // between the database commit and the Kafka commit; a duplicate request record; a poison record.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { loadResults } from '../../lib/db/effects.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
-import { jobRequestRecord, resultEvent } from '../../lib/jobs/records.ts';
 import { DLQ_HEADERS } from '../../lib/kafka/dlq.ts';
 import { runSession } from '../../lib/kafka/session.ts';
+import { jobRequestRecord } from '../../lib/records/job-request.ts';
+import { resultEvent } from '../../lib/records/result-event.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
 import { runChild } from '../helpers/child.ts';
 import { testLogger } from '../helpers/engine.ts';
@@ -180,6 +181,37 @@ describe('evaluate function', () => {
     const events = await drainTopic(stack.kafka, t.results, { expected: 5 });
     expect(events.map((e) => e.key).sort()).toEqual([...ids].sort());
     for (let i = 0; i < 5; i++) expect(cvCalls.get(`crash-${i}`)).toBe(1);
+  });
+
+  it('a job that gave up, replayed after a SIGKILL between the database and Kafka commits → its failed event and its DLQ record, each exactly once', async () => {
+    const t = {
+      jobs: stack.topic('giveup-jobs'),
+      results: stack.topic('giveup-results'),
+      dlq: stack.topic('giveup-dlq'),
+    };
+    await stack.createTopics(Object.values(t), 1);
+    const client = await seedClient(db);
+    const id = await seedJob(db, client, 'CV of CANDIDATE-giveup POISON');
+    await publishRaw(t.jobs, [jobRequestRecord(t.jobs, id)]);
+    const group = `${stack.prefix}-giveup`;
+    const child = runChild('fixtures/evaluate-child.ts', {
+      BROKERS: stack.brokers.join(','),
+      DATABASE_URL: stack.databaseUrl,
+      GROUP: group,
+      ...{ JOBS: t.jobs, RESULTS: t.results, DLQ: t.dlq },
+      LLM_URL: fake.url,
+      CRASH_AT_COMMIT: '1',
+    });
+    await child.waitForLine(/^crashing$/);
+    expect((await child.exited).signal).toBe('SIGKILL');
+    expect((await loadResults(db, [id])).get(id)?.outcome).toBe('failed');
+
+    const { stats } = await session({ group, ...t, provider: 'fake' });
+    expect(stats.replayed).toBe(1);
+    const dlq = await drainTopic(stack.kafka, t.dlq, { expected: 1 });
+    expect(dlq.map((r) => [r.key, r.headers[DLQ_HEADERS.code]])).toEqual([[id, 'PROVIDER_UNAVAILABLE']]);
+    const events = await drainTopic(stack.kafka, t.results, { expected: 1 });
+    expect(events.map((e) => [e.key, JSON.parse(e.value!).status])).toEqual([[id, 'failed']]);
   });
 
   it('a duplicate request record for a completed job → no second event, no second provider call', async () => {

@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../../lib/db/clients.ts';
+import { createClient } from '../../lib/db/api-clients.ts';
 import { apiErrorCodes } from '../../lib/errors.ts';
 import { type ApiHarness, apiHarness } from '../helpers/api.ts';
 import { makeDocx, makePdf } from '../helpers/documents.ts';

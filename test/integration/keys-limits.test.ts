@@ -3,8 +3,8 @@
 // rate limits and the daily quota hold across two "instances" (two connection pools).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyResolver } from '../../lib/auth/key-cache.ts';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/client.ts';
-import { createClient, revokeKeys, rotateKey } from '../../lib/db/clients.ts';
+import { createClient, revokeKeys, rotateKey } from '../../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { abuseLimits, LimitExceededError } from '../../lib/limits/abuse.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 

@@ -2,8 +2,9 @@
 // idempotency under concurrency, and a broker that does not answer.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HUMAN_REVIEW_NOTICE } from '../../lib/jobs/records.ts';
+import { loadConfig } from '../../lib/config.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
+import { HUMAN_REVIEW_NOTICE } from '../../lib/records/result-event.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
 import {
   CORRUPT_PDF,
@@ -132,7 +133,7 @@ describe('submit API: happy paths', () => {
   });
 
   it('jobs: newest first, cursor-paginated, filtered by status', async () => {
-    const key = (await import('../../lib/db/clients.ts')).createClient;
+    const key = (await import('../../lib/db/api-clients.ts')).createClient;
     const { apiKey } = await key(h.db, 'lister');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -412,6 +413,7 @@ describe('submit API: idempotency under concurrency and an unavailable broker', 
       db: h.db,
       publish: (r) => h.publisher.publish(r),
       jobsTopic: h.topics.jobs,
+      publishing: loadConfig({}).publish,
       olderThanMs: 0,
     });
     expect(swept).toBeGreaterThanOrEqual(1);

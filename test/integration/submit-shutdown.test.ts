@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { closeDatabase, createDatabase } from '../../lib/db/client.ts';
-import { createClient } from '../../lib/db/clients.ts';
+import { createClient } from '../../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { insertUploads } from '../../lib/db/uploads.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { drainTopic } from '../helpers/kafka.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { batched, ttlCache } from '../../lib/api/batcher.ts';
 import { slotFor } from '../../lib/kafka/request-publisher.ts';
+import { batched } from '../../lib/util/batched.ts';
+import { ttlCache } from '../../lib/util/ttl-cache.ts';
 
 describe('batched', () => {
   it('runs the calls made in one tick as one operation, and settles each caller', async () => {

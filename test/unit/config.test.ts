@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.ts';
+import { deliveryModes, loadConfig } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { deliveryModes as engineDeliveryModes } from '../../lib/kafka/types.ts';
 
 describe('config', () => {
   it('has defaults that work locally', () => {
@@ -63,5 +64,17 @@ describe('config', () => {
 
   it('refuses an openai-compatible provider with nowhere to call', () => {
     expect(() => loadConfig({ LLM_PROVIDER: 'openai-compatible' })).toThrow(/LLM_BASE_URL/);
+  });
+
+  it('refuses a publish lease that could expire under a publish in progress', () => {
+    expect(loadConfig({}).publish).toEqual({ leaseMs: 15_000, timeoutMs: 5_000 });
+    expect(() => loadConfig({ PUBLISH_LEASE_MS: '5000', PUBLISH_TIMEOUT_MS: '5000' })).toThrow(
+      /PUBLISH_LEASE_MS must be above PUBLISH_TIMEOUT_MS/,
+    );
+    expect(loadConfig({ PUBLISH_LEASE_MS: '5001', PUBLISH_TIMEOUT_MS: '5000' }).publish.leaseMs).toBe(5001);
+  });
+
+  it('lists the same delivery modes as the engine (config keeps its own copy so it imports no layer)', () => {
+    expect([...deliveryModes]).toEqual([...engineDeliveryModes]);
   });
 });

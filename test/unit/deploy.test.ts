@@ -29,6 +29,7 @@ describe('docker compose', () => {
         'grafana',
         'jaeger',
         'migrate',
+        'notify',
         'otel-collector',
         'postgres',
         'prometheus',
@@ -40,10 +41,11 @@ describe('docker compose', () => {
     expect(compose.services.console!.ports).toContain('8090:8080');
     expect(compose.services.submit!.ports).toContain('8080:8080');
     expect(compose.services.evaluate!.command).toEqual(['node', 'functions/evaluate/index.ts', '--loop']);
+    expect(compose.services.notify!.command).toEqual(['node', 'functions/notify/index.ts', '--loop']);
   });
 
   it("the functions' environment is complete, known and valid", () => {
-    for (const name of ['submit', 'evaluate', 'migrate']) {
+    for (const name of ['submit', 'evaluate', 'notify', 'migrate']) {
       const env = Object.fromEntries(
         Object.entries(compose.services[name]!.environment ?? {}).map(([k, v]) => [
           k,
@@ -56,7 +58,7 @@ describe('docker compose', () => {
       ).toEqual([]);
       expect(() => loadConfig(env)).not.toThrow();
     }
-    for (const name of ['submit', 'evaluate']) {
+    for (const name of ['submit', 'evaluate', 'notify']) {
       for (const required of REQUIRED_IN_DEPLOYMENTS)
         expect(compose.services[name]!.environment).toHaveProperty(required);
     }
@@ -98,13 +100,31 @@ describe('kubernetes manifests', () => {
     expect(manifests.some((m) => m.kind === 'CronJob')).toBe(true);
   });
 
+  it('scale notify with KEDA on the lag of the results topic, and sweep due retries every minute', () => {
+    const scaled = manifests.filter((m) => m.kind === 'ScaledJob') as unknown as {
+      metadata: { name: string };
+      spec: { jobTargetRef: unknown; triggers: { metadata: Record<string, string> }[] };
+    }[];
+    const notify = scaled.find((m) => m.metadata.name === 'cv-evaluator-notify')!;
+    expect(notify.spec.triggers[0]!.metadata).toMatchObject({
+      topic: 'evaluate-results',
+      consumerGroup: 'cv-evaluator-notify',
+      limitToPartitionsWithLag: 'true',
+    });
+    expect(JSON.stringify(notify.spec.jobTargetRef)).toContain('functions/notify/index.ts');
+    const cron = manifests.find(
+      (m) => m.kind === 'CronJob' && JSON.stringify(m).includes('functions/notify/index.ts'),
+    ) as unknown as { spec: { schedule: string } };
+    expect(cron.spec.schedule).toBe('* * * * *');
+  });
+
   it('refuse a setting the code does not know, or a bad value', () => {
     expect(() => deploySettings({ KAFKA_BROKER: 'x:1' })).toThrow(/KAFKA_BROKER/);
     expect(() => deploySettings({ KAFKA_TOPIC_PARTITIONS: 'many' })).toThrow(/KAFKA_TOPIC_PARTITIONS/);
   });
 });
 
-describe('deploy --dry-run', () => {
+describe('deploy --dry-run', { timeout: 60_000 }, () => {
   const dryRun = (target: string) =>
     execFileSync(
       process.execPath,
@@ -129,6 +149,8 @@ describe('deploy --dry-run', () => {
       'Service',
       'HorizontalPodAutoscaler',
       'ScaledJob',
+      'ScaledJob',
+      'CronJob',
       'CronJob',
     ]);
     expect(JSON.stringify(docs)).toContain('registry.example/cv:1.2.3');
@@ -139,6 +161,8 @@ describe('deploy --dry-run', () => {
     const out = dryRun('cloudrun');
     expect(out).toContain('gcloud run deploy cv-evaluator-submit --image registry.example/cv:1.2.3');
     expect(out).toContain('gcloud run jobs deploy cv-evaluator-evaluate');
+    expect(out).toContain('gcloud run jobs deploy cv-evaluator-notify');
+    expect(out).toContain('jobs/cv-evaluator-notify:run');
     expect(out).toContain('gcloud scheduler jobs create http');
     expect(out.trim().split('\n')).toHaveLength(
       cloudRunCommands(deploySettings(), { project: 'p', region: 'r' }).length,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 const root = new URL('../../', import.meta.url);
 
 describe('entrypoints refuse a bad configuration', () => {
-  for (const fn of ['submit', 'evaluate']) {
+  for (const fn of ['submit', 'evaluate', 'notify']) {
     it(`${fn}: exit 78 naming the variable`, () => {
       const r = spawnSync(process.execPath, [`functions/${fn}/index.ts`], {
         cwd: root,

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/api/app.ts';
-import type { Database } from '../../lib/db/client.ts';
+import type { Database } from '../../lib/db/database.ts';
 import { apiErrorCodes, errorCatalog, errorCodes } from '../../lib/errors.ts';
 import { testLogger } from '../helpers/engine.ts';
 
@@ -16,6 +16,7 @@ async function openapi() {
     publish: async () => {},
     jobsTopic: 'unused',
     resultsTopic: 'unused',
+    publishing: { leaseMs: 15_000, timeoutMs: 5_000 },
     uploadMaxBytes: 1024,
     logger: testLogger,
     readiness: async () => ({}),

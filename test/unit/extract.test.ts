@@ -19,7 +19,7 @@ async function codeOf(bytes: Uint8Array, limits?: Parameters<typeof extractDocum
   }
 }
 
-describe('document extraction', () => {
+describe('document extraction', { timeout: 30_000 }, () => {
   it('reads the text of a real PDF', async () => {
     const out = await extractDocument(
       await makePdf(['Jane Doe', 'Senior backend engineer: Node.js, Kafka, PostgreSQL']),

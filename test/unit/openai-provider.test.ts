@@ -4,7 +4,7 @@ import { RetriableError } from '../../lib/errors.ts';
 import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
 import { evaluate, InvalidAnswerError } from '../../lib/evaluation/pipeline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
-import { type Behaviour, type FakeLlm, goodAnswer, startFakeLlm } from '../helpers/fake-llm.ts';
+import { type Behaviour, type FakeLlm, goodAnswer, startFakeLlm, withEvidence } from '../helpers/fake-llm.ts';
 
 const input = { cvText: 'CV text', projectText: 'Report text', ...defaultDocuments };
 let fake: FakeLlm | undefined;
@@ -63,7 +63,12 @@ describe('openai-compatible provider', () => {
 
   it('out-of-range scores are never clamped: repair, retry, then the job fails with a reason', async () => {
     const outOfRange = JSON.stringify({
-      scores: { technical_skills: 7, experience_level: 3, relevant_achievements: 5, cultural_fit: 2 },
+      parameters: withEvidence({
+        technical_skills: 7,
+        experience_level: 3,
+        relevant_achievements: 5,
+        cultural_fit: 2,
+      }),
       feedback: 'Way too enthusiastic about this candidate.',
     });
     const err = await run([{ kind: 'answer', content: () => outOfRange }]).catch((e) => e);
@@ -75,7 +80,7 @@ describe('openai-compatible provider', () => {
 
   it('a missing parameter fails the step: a score is never invented', async () => {
     const missing = JSON.stringify({
-      scores: { technical_skills: 4 },
+      parameters: withEvidence({ technical_skills: 4 }),
       feedback: 'Only one score given here.',
     });
     const err = await run([{ kind: 'answer', content: () => missing }]).catch((e) => e);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CV_WEIGHTS, cvMatchRate, PROJECT_WEIGHTS, projectScore } from '../../lib/evaluation/rubric.ts';
+import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
+import { evaluate } from '../../lib/evaluation/pipeline.ts';
+import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
+import {
+  CV_WEIGHTS,
+  cvMatchRate,
+  InvalidRubricError,
+  PROJECT_WEIGHTS,
+  parseRubric,
+  projectScore,
+} from '../../lib/evaluation/rubric.ts';
 
 describe('rubric math', () => {
   it('weights add up to 1', () => {
@@ -43,5 +53,77 @@ describe('rubric math', () => {
     expect(() =>
       cvMatchRate({ technical_skills: 2.5, experience_level: 3, relevant_achievements: 3, cultural_fit: 3 }),
     ).toThrow();
+  });
+});
+
+describe('rubric override', () => {
+  const custom = `# Our rubric
+## CV
+- technical_skills (70%): the stack we use
+- cultural_fit (30%): mentoring and reviews
+## Project
+- correctness (50%): does what the brief asks
+- documentation (50%): README`;
+
+  it('is parsed into parameters and weights, and those weights are what the scores use', async () => {
+    const r = parseRubric(custom);
+    expect(r.cv).toEqual([
+      { key: 'technical_skills', weight: 0.7, description: 'the stack we use' },
+      { key: 'cultural_fit', weight: 0.3, description: 'mentoring and reviews' },
+    ]);
+    expect(cvMatchRate({ technical_skills: 5, cultural_fit: 1 }, r.cv)).toBe(0.76);
+    const input = {
+      ...defaultDocuments,
+      cvText:
+        'Backend Engineer (2019 – 2025)\n- Built TypeScript REST APIs on PostgreSQL with Kafka and Docker.',
+      projectText: 'I built the endpoints and a queue; the README explains the setup.',
+    };
+    const withDefault = await evaluate(input, new OfflineProvider());
+    const withCustom = await evaluate({ ...input, scoringRubric: custom }, new OfflineProvider());
+    expect(Object.keys(withCustom.cvScores)).toEqual(['technical_skills', 'cultural_fit']);
+    expect(Object.keys(withCustom.projectScores)).toEqual(['correctness', 'documentation']);
+    expect(withCustom.cvMatchRate).not.toBe(withDefault.cvMatchRate);
+    expect(withCustom.provenance.rubric).toEqual(parseRubric(custom));
+  });
+
+  it('aliases name known parameters', () => {
+    const r = parseRubric('## CV\n- Skills (60%)\n- Experience (40%)\n## Project\n- Correctness (100%)');
+    expect(r.cv.map((p) => p.key)).toEqual(['technical_skills', 'experience_level']);
+  });
+
+  it.each([
+    ['free text', 'Please be fair and focus on backend skills.', /no cv parameters/],
+    [
+      'weights not adding up',
+      '## CV\n- technical_skills (70%)\n## Project\n- correctness (100%)',
+      /add up to 70%/,
+    ],
+    [
+      'an unknown parameter',
+      '## CV\n- charisma (100%)\n## Project\n- correctness (100%)',
+      /unknown parameter "charisma"/,
+    ],
+    [
+      'a parameter twice',
+      '## CV\n- skills (50%)\n- technical_skills (50%)\n## Project\n- correctness (100%)',
+      /listed twice/,
+    ],
+  ])('refuses %s with the reason (INVALID_RUBRIC)', (_, text, reason) => {
+    const err = (() => {
+      try {
+        parseRubric(text);
+      } catch (e) {
+        return e;
+      }
+    })() as InvalidRubricError;
+    expect(err).toBeInstanceOf(InvalidRubricError);
+    expect(err.code).toBe('INVALID_RUBRIC');
+    expect(err.message).toMatch(reason);
+  });
+
+  it('the shipped default rubric parses to the default weights', () => {
+    expect(parseRubric(defaultDocuments.scoringRubric).cv.map((p) => [p.key, p.weight])).toEqual(
+      Object.entries(CV_WEIGHTS),
+    );
   });
 });

@@ -3,7 +3,8 @@
 // stops working within API_KEY_CACHE_TTL_MS on every instance; unknown keys are cached too.
 import type { MiddlewareHandler } from 'hono';
 import { createKeyResolver } from '../../auth/key-cache.ts';
-import type { Database } from '../../db/client.ts';
+import { consoleClientOf } from '../../console/api.ts';
+import type { Database } from '../../db/database.ts';
 import { codes } from '../../errors.ts';
 import type { Env } from '../context.ts';
 import { Problem } from './problem.ts';
@@ -14,6 +15,12 @@ export function bearerAuth(
 ): MiddlewareHandler<Env> {
   const keys = createKeyResolver({ db, ...cache });
   return async (c, next) => {
+    // The console calls in-process for its signed-in client (lib/console/api.ts); no HTTP request can.
+    const internal = consoleClientOf(c.env);
+    if (internal) {
+      c.set('clientId', internal);
+      return next();
+    }
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
     if (!match)
       throw new Problem(codes.UNAUTHENTICATED, 'an Authorization: Bearer <api key> header is required', {

@@ -3,6 +3,7 @@
 import type { Hook } from '@hono/zod-openapi';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { isDatabaseUnavailable } from '../../db/errors.ts';
 import { type ApiErrorCode, AppError, codes, errorCatalog } from '../../errors.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { Env } from '../context.ts';
@@ -21,6 +22,9 @@ export class Problem extends AppError {
     this.headers = options.headers ?? {};
   }
 }
+
+/** Seconds a client is asked to wait while the database is unavailable: a restart takes a few. */
+export const DATABASE_RETRY_AFTER_S = 2;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -44,6 +48,13 @@ export function toProblem(err: unknown): Problem {
     return new Problem(err.code as ApiErrorCode, err.message, {
       cause: err,
       ...(headers ? { headers } : {}),
+    });
+  }
+  // PostgreSQL down or restarting: the request was fine and can be sent again shortly.
+  if (isDatabaseUnavailable(err)) {
+    return new Problem(codes.DATABASE_UNAVAILABLE, 'the database is unavailable; try again shortly', {
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_S) },
+      cause: err,
     });
   }
   if (err instanceof HTTPException) {

@@ -1,22 +1,13 @@
 // POST /v1/evaluate: accept a job once per Idempotency-Key and publish its request record. The answer
 // is 202 only after the record is on the jobs topic; a retry with the same key replays that answer.
-import { createHash } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
-import {
-  createOrGetJob,
-  jobKeyTaken,
-  leaseHeld,
-  markPublished,
-  releasePublishLease,
-  takePublishLease,
-} from '../../db/jobs.ts';
+import { jobKeyTaken } from '../../db/jobs.ts';
 import { findClientUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
-import { jobRequestRecord } from '../../jobs/records.ts';
+import { InvalidRubricError, parseRubric } from '../../evaluation/rubric.ts';
+import { acceptJob } from '../../jobs/accept.ts';
+import { createLeasePublisher } from '../../jobs/publish-lease.ts';
 import { abuseLimits } from '../../limits/abuse.ts';
-import { canonicalJson } from '../../util/canonical-json.ts';
-import { withTimeout } from '../../util/timeout.ts';
-import { batched } from '../batcher.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
@@ -40,14 +31,13 @@ const evaluateRoute = createRoute({
   },
 });
 
-export function fingerprint(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
-}
-
 export function evaluateRoutes(deps: ApiDeps) {
-  const leaseMs = deps.leaseMs ?? 15_000;
-  const publishTimeoutMs = deps.publishTimeoutMs ?? 5_000;
-  const markPublishedSoon = batched<string>((ids) => markPublished(deps.db, ids));
+  const publishLeased = createLeasePublisher({
+    ...deps.publishing,
+    db: deps.db,
+    publish: deps.publish,
+    jobsTopic: deps.jobsTopic,
+  });
   const app = router();
   const limits = abuseLimits(deps.db, deps.limits!);
   app.use('/v1/evaluate', async (c, next) => {
@@ -62,10 +52,17 @@ export function evaluateRoutes(deps: ApiDeps) {
   );
   app.openapi(evaluateRoute, async (c) => {
     const body = c.req.valid('json');
-    const key = c.req.valid('header')['idempotency-key'];
     const clientId = c.get('clientId');
-    const print = fingerprint(body);
 
+    // A rubric override is used, never ignored: one that cannot be parsed is refused here, stored nowhere.
+    if (body.scoring_rubric !== undefined) {
+      try {
+        parseRubric(body.scoring_rubric);
+      } catch (err) {
+        if (err instanceof InvalidRubricError) throw new Problem(codes.INVALID_RUBRIC, err.message);
+        throw err;
+      }
+    }
     const found = await findClientUploads(deps.db, clientId, [body.cv_id, body.project_id]);
     for (const [field, id, kind] of [
       ['cv_id', body.cv_id, 'cv'],
@@ -84,60 +81,39 @@ export function evaluateRoutes(deps: ApiDeps) {
         (body.scoring_rubric?.length ?? 0),
     );
     // A new job counts against the daily quota; a retry of an accepted one does not.
-    if (!(await jobKeyTaken(deps.db, clientId, key))) await limits.job(clientId);
+    const idempotencyKey = c.req.valid('header')['idempotency-key'];
+    if (!(await jobKeyTaken(deps.db, clientId, idempotencyKey))) await limits.job(clientId);
 
-    const { job, created } = await createOrGetJob(
-      deps.db,
-      {
-        clientId,
-        idempotencyKey: key,
-        requestFingerprint: print,
-        cvId: body.cv_id,
-        projectId: body.project_id,
-        jobDescription: body.job_description ?? null,
-        studyCaseBrief: body.study_case_brief ?? null,
-        scoringRubric: body.scoring_rubric ?? null,
-      },
-      leaseMs,
-    );
-    const accepted = { id: job.id, status: 'queued' as const };
-    if (!created) {
-      if (job.requestFingerprint !== print) {
+    const accepted = await acceptJob(deps.db, { clientId, idempotencyKey, request: body }, deps.publishing);
+    const answer = { id: accepted.job.id, status: 'queued' as const };
+    switch (accepted.outcome) {
+      case 'key-reused':
         throw new Problem(
           codes.IDEMPOTENCY_KEY_REUSED,
           'this Idempotency-Key was used with a different request body',
         );
-      }
-      if (job.publishedAt) {
-        c.header('idempotent-replayed', 'true');
-        return c.json(accepted, 202);
-      }
-      if (leaseHeld(job) || !(await takePublishLease(deps.db, job.id, leaseMs))) {
+      case 'in-flight':
         throw new Problem(
           codes.IDEMPOTENCY_KEY_IN_FLIGHT,
           'a request with this Idempotency-Key is still being processed',
           { headers: { 'retry-after': '1' } },
         );
-      }
+      case 'replayed':
+        c.header('idempotent-replayed', 'true');
+        return c.json(answer, 202);
+      case 'created':
+        try {
+          await publishLeased(accepted.job.id);
+        } catch (err) {
+          c.get('log').warn({ err: String(err), job_id: accepted.job.id }, 'publish failed');
+          throw new Problem(
+            codes.QUEUE_UNAVAILABLE,
+            'the job queue is unavailable; retry with the same Idempotency-Key',
+            { headers: { 'retry-after': '5' }, extra: { id: accepted.job.id } },
+          );
+        }
+        return c.json(answer, 202);
     }
-    try {
-      await withTimeout(
-        deps.publish(jobRequestRecord(deps.jobsTopic, job.id)),
-        publishTimeoutMs,
-        () => new Error(`publish took longer than ${publishTimeoutMs} ms`),
-      );
-    } catch (err) {
-      // The job row stays; a retry with the same key, or the evaluator's sweeper, publishes it later.
-      c.get('log').warn({ err: String(err), job_id: job.id }, 'publish failed');
-      await releasePublishLease(deps.db, job.id).catch(() => {});
-      throw new Problem(
-        codes.QUEUE_UNAVAILABLE,
-        'the job queue is unavailable; retry with the same Idempotency-Key',
-        { headers: { 'retry-after': '5' }, extra: { id: job.id } },
-      );
-    }
-    await markPublishedSoon(job.id);
-    return c.json(accepted, 202);
   });
   return app;
 }

@@ -5,7 +5,7 @@ import { etag } from 'hono/etag';
 import { logResultRead } from '../../db/erasure.ts';
 import { getClientJob } from '../../db/jobs.ts';
 import { codes } from '../../errors.ts';
-import { HUMAN_REVIEW_NOTICE, resultEvent } from '../../jobs/records.ts';
+import { HUMAN_REVIEW_NOTICE, resultEvent } from '../../records/result-event.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { Problem } from '../middleware/problem.ts';

@@ -1,9 +1,23 @@
-import type { Config } from '../../config.ts';
+// Chooses the LLM provider. Its options are its own: the evaluation layer knows nothing of the
+// service's configuration module (lib/config.ts passes its `llm` section, which fits this shape).
 import type { Provider } from '../types.ts';
 import { OfflineProvider } from './offline.ts';
 import { OpenAICompatibleProvider } from './openai-compatible.ts';
 
-export function createProvider(llm: Config['llm']): Provider {
+export interface ProviderOptions {
+  provider: 'offline' | 'openai-compatible';
+  baseUrl?: string | undefined;
+  apiKey?: string | undefined;
+  model: string;
+  timeoutMs: number;
+  concurrency: number;
+  /** simulated latency per step of the offline provider */
+  offlineDelayMs: number;
+  /** max_tokens of every LLM call */
+  maxTokens?: number;
+}
+
+export function createProvider(llm: ProviderOptions): Provider {
   if (llm.provider === 'openai-compatible') {
     return new OpenAICompatibleProvider({
       baseUrl: llm.baseUrl,

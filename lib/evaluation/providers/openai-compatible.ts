@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import pLimit from 'p-limit';
 import { codes, RetriableError } from '../../errors.ts';
-import type { Provider, ProviderAnswer, StepRequest } from '../types.ts';
+import type { OutputMode, Provider, ProviderAnswer, StepRequest } from '../types.ts';
 
 export interface OpenAICompatibleOptions {
   baseUrl?: string;
@@ -17,8 +17,6 @@ export interface OpenAICompatibleOptions {
   /** max_tokens of every call: bounds what one call may cost (default 1024) */
   maxTokens?: number;
 }
-
-type OutputMode = 'json_schema' | 'json_object' | 'prompt';
 
 export class OpenAICompatibleProvider implements Provider {
   readonly name = 'openai-compatible';
@@ -88,6 +86,8 @@ export class OpenAICompatibleProvider implements Provider {
       );
       return {
         content: res.choices[0]?.message?.content ?? '',
+        ...(res.model ? { model: res.model } : {}),
+        outputMode: this.mode,
         usage: {
           inputTokens: res.usage?.prompt_tokens ?? 0,
           outputTokens: res.usage?.completion_tokens ?? 0,

@@ -3,7 +3,7 @@
 // works until it is revoked or expires.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
-import type { Database } from './client.ts';
+import type { Database } from './database.ts';
 import { apiKeys, clients } from './schema.ts';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');

@@ -1,14 +1,6 @@
-// The records this service puts on its topics. A result event is built only from the stored row, so
-// every emission of a job's outcome (first time or replay) carries the same content (G3).
-import { z } from 'zod';
-import type { ResultRow } from '../db/effects.ts';
-
-export const jobRequestSchema = z.strictObject({ v: z.literal(1), job_id: z.uuid() });
-export type JobRequest = z.infer<typeof jobRequestSchema>;
-
-export function jobRequestRecord(topic: string, jobId: string) {
-  return { topic, key: jobId, value: JSON.stringify({ v: 1, job_id: jobId } satisfies JobRequest) };
-}
+// The result event on the results topic (key = job id), also the body of GET /v1/result/{id}. It is
+// built only from the stored outcome, so every emission of a job's outcome (first time or replay)
+// carries the same content (G3).
 
 /** Every result says so (issue 13): the scores are an aid to a person, never a decision. */
 export const HUMAN_REVIEW_NOTICE =
@@ -25,12 +17,30 @@ export interface ResultEvent {
     project_score: number;
     project_feedback: string;
     overall_summary: string;
+    evidence?: unknown;
+    flags?: unknown;
   };
   error?: { code: string; message: string };
   provenance: Record<string, unknown>;
 }
 
-export function resultEvent(row: ResultRow): ResultEvent {
+/** A stored outcome, as the results table holds it (numerics arrive as strings). */
+export interface StoredOutcome {
+  jobId: string;
+  outcome: 'completed' | 'failed';
+  cvMatchRate: string | null;
+  cvFeedback: string | null;
+  projectScore: string | null;
+  projectFeedback: string | null;
+  overallSummary: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  provenance: Record<string, unknown>;
+}
+
+export function resultEvent(row: StoredOutcome): ResultEvent {
+  // The evaluator stores the verified quotes and flags with the provenance; clients read them in the result.
+  const { evidenceQuotes, flags, ...provenance } = row.provenance as Record<string, unknown>;
   return {
     v: 1,
     job_id: row.jobId,
@@ -44,13 +54,15 @@ export function resultEvent(row: ResultRow): ResultEvent {
             project_score: Number(row.projectScore),
             project_feedback: row.projectFeedback!,
             overall_summary: row.overallSummary!,
+            ...(evidenceQuotes ? { evidence: evidenceQuotes } : {}),
+            ...(flags ? { flags } : {}),
           },
         }
       : { error: { code: row.errorCode!, message: row.errorMessage! } }),
-    provenance: row.provenance,
+    provenance,
   };
 }
 
-export function resultEventRecord(topic: string, row: ResultRow) {
+export function resultEventRecord(topic: string, row: StoredOutcome) {
   return { topic, key: row.jobId, value: JSON.stringify(resultEvent(row)) };
 }

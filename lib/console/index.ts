@@ -1,0 +1,224 @@
+// The recruiter console: server-rendered pages under /app, assets under /assets, the API reference at
+// /docs. Reads come from the same tenant-scoped queries as the API; every action goes through the API
+// in-process (lib/console/api.ts). Mounted by lib/api/app.ts.
+import { createHash } from 'node:crypto';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { html } from 'hono/html';
+import { secureHeaders } from 'hono/secure-headers';
+import { z } from 'zod';
+import { findClientByKey, hashApiKey } from '../db/api-clients.ts';
+import { closeConsoleSession, openConsoleSession } from '../db/console-sessions.ts';
+import { dashboardStats } from '../db/console-stats.ts';
+import type { Database } from '../db/database.ts';
+import { getClientJob } from '../db/jobs.ts';
+import { jobStatuses } from '../db/schema.ts';
+import { type ApiCall, plainWords, readProblem } from './api.ts';
+import { mountAssets } from './assets.ts';
+import { type ConsoleEnv, clearSessionCookie, requireSession, sameOrigin, setSessionCookie } from './auth.ts';
+import { mountDocs } from './docs.ts';
+import { digest, type Nav, page } from './layout.ts';
+import { candidatesPage } from './pages/candidates.ts';
+import { dashboardFigures, type QueueStats } from './pages/dashboard.ts';
+import { type Filters, type JobItem, jobsPage, jobTable } from './pages/jobs.ts';
+import { outcome, resultPage } from './pages/result.ts';
+import { signInPage } from './pages/sign-in.ts';
+
+export interface ConsoleDeps {
+  db: Database;
+  api: ApiCall;
+  uploadMaxBytes: number;
+  /** whether the API offers a route (pages for positions, ranking and erasure appear when it does) */
+  hasRoute: (method: string, path: string) => boolean;
+  /** system-wide queue figures for the dashboard, when the process can read them from Kafka */
+  queueStats?: () => Promise<QueueStats>;
+  sessionTtlMs?: number;
+}
+
+const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+const uuid = z.uuid();
+
+/** Only local paths: `next` must not send a signed-in user to another site. */
+const localPath = (next: string | undefined) => (next && /^\/app(\/[\w\-/]*)?$/.test(next) ? next : '/app');
+
+export function createConsole(deps: ConsoleDeps): Hono {
+  const ttl = deps.sessionTtlMs ?? SESSION_TTL_MS;
+  const root = new Hono();
+  mountAssets(root);
+  mountDocs(root);
+  root.get('/', (c) => c.redirect('/app', 302));
+
+  const app = new Hono<ConsoleEnv>();
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    }),
+  );
+  app.use('*', sameOrigin());
+
+  app.get('/sign-in', (c) =>
+    c.html(
+      signInPage({ next: localPath(c.req.query('next')), signedOut: c.req.query('signed-out') === '1' }),
+    ),
+  );
+  app.post('/sign-in', bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+    const form = await c.req.parseBody();
+    const key = typeof form.api_key === 'string' ? form.api_key.trim() : '';
+    const next = localPath(typeof form.next === 'string' ? form.next : undefined);
+    const client = key ? await findClientByKey(deps.db, key) : undefined;
+    if (!client) {
+      c.status(401);
+      return c.html(signInPage({ next, error: 'That API key is not valid. Check it and try again.' }));
+    }
+    const session = await openConsoleSession(deps.db, {
+      clientId: client.id,
+      apiKeyHash: hashApiKey(key),
+      ttlMs: ttl,
+    });
+    setSessionCookie(c, session.token, Math.floor(ttl / 1000));
+    return c.redirect(next, 303);
+  });
+
+  const signedIn = new Hono<ConsoleEnv>();
+  signedIn.use('*', requireSession(deps.db));
+  const nav = (c: { get(k: 'session'): ConsoleEnv['Variables']['session'] }, current: string): Nav => ({
+    current,
+    csrfToken: c.get('session').csrfToken,
+    clientName: c.get('session').clientName,
+    positions: deps.hasRoute('GET', '/v1/positions'),
+  });
+  const call = (clientId: string, path: string, init: RequestInit = {}) => deps.api(path, init, clientId);
+  const queue = async () => (deps.queueStats ? await deps.queueStats().catch(() => undefined) : undefined);
+
+  signedIn.post('/sign-out', async (c) => {
+    await closeConsoleSession(deps.db, c.get('sessionToken'));
+    clearSessionCookie(c);
+    return c.redirect('/app/sign-in?signed-out=1', 303);
+  });
+
+  signedIn.get('/', async (c) => {
+    const stats = await dashboardStats(deps.db, c.get('session').clientId);
+    return c.html(page('Dashboard', dashboardFigures(stats, await queue()), nav(c, '/app')));
+  });
+  signedIn.get('/dashboard/figures', async (c) => {
+    const [stats, q] = await Promise.all([dashboardStats(deps.db, c.get('session').clientId), queue()]);
+    if (c.req.query('seen') === digest({ stats, queue: q })) return c.body(null, 204);
+    return c.html(dashboardFigures(stats, q));
+  });
+
+  const filters = (q: Record<string, string>): Filters => ({
+    status: (jobStatuses as readonly string[]).includes(q.status ?? '') ? q.status : undefined,
+    position: uuid.safeParse(q.position).success ? q.position : undefined,
+  });
+  const listJobs = async (clientId: string, f: Filters): Promise<JobItem[]> => {
+    const q = new URLSearchParams({ limit: '50' });
+    if (f.status) q.set('status', f.status);
+    if (f.position) q.set('position_id', f.position);
+    const res = await call(clientId, `/v1/jobs?${q}`);
+    if (!res.ok) throw new Error(`listing jobs failed: ${res.status}`);
+    return ((await res.json()) as { items: JobItem[] }).items;
+  };
+  const positions = async (clientId: string) => {
+    if (!deps.hasRoute('GET', '/v1/positions')) return undefined;
+    const res = await call(clientId, '/v1/positions?limit=100');
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { items: { id: string; title: string }[] };
+    return body.items;
+  };
+
+  signedIn.get('/jobs', async (c) => {
+    const f = filters(c.req.query());
+    const clientId = c.get('session').clientId;
+    const [items, ps] = await Promise.all([listJobs(clientId, f), positions(clientId)]);
+    return c.html(page('Jobs', jobsPage(items, f, ps), nav(c, '/app/jobs')));
+  });
+  signedIn.get('/jobs/rows', async (c) => {
+    const f = filters(c.req.query());
+    const items = await listJobs(c.get('session').clientId, f);
+    if (c.req.query('seen') === digest(items)) return c.body(null, 204);
+    return c.html(jobTable(items, f));
+  });
+
+  const loadJob = async (clientId: string, id: string) =>
+    uuid.safeParse(id).success ? getClientJob(deps.db, clientId, id) : undefined;
+  const notFound = (c: Context<ConsoleEnv>) =>
+    c.html(
+      page(
+        'Not found',
+        html`<p>There is no such evaluation among yours. <a href="/app/jobs">Back to the jobs</a>.</p>`,
+        nav(c, ''),
+      ),
+      404,
+    );
+  signedIn.get('/jobs/:id', async (c) => {
+    const row = await loadJob(c.get('session').clientId, c.req.param('id'));
+    if (!row) return notFound(c);
+    return c.html(page('Evaluation', resultPage(row.job, row.result), nav(c, '/app/jobs')));
+  });
+  signedIn.get('/jobs/:id/outcome', async (c) => {
+    const row = await loadJob(c.get('session').clientId, c.req.param('id'));
+    if (!row) return c.text('not found', 404);
+    return c.html(outcome(row.job, row.result));
+  });
+
+  signedIn.get('/candidates', async (c) =>
+    c.html(
+      page(
+        'Candidates',
+        candidatesPage({
+          csrfToken: c.get('session').csrfToken,
+          maxBytes: deps.uploadMaxBytes,
+          positions: await positions(c.get('session').clientId),
+        }),
+        nav(c, '/app/candidates'),
+      ),
+    ),
+  );
+  // The browser's multipart body goes to the API unchanged (streamed, not parsed here).
+  signedIn.post('/candidates/upload', async (c) => {
+    const res = await call(c.get('session').clientId, '/v1/upload', {
+      method: 'POST',
+      headers: { 'content-type': c.req.header('content-type') ?? '' },
+      body: c.req.raw.body,
+      duplex: 'half',
+    } as RequestInit);
+    if (!res.ok) return c.json({ error: plainWords(await readProblem(res)) }, res.status as 400);
+    return c.json(await res.json(), 201);
+  });
+  const EvaluateForm = z.object({
+    cv_id: z.uuid(),
+    project_id: z.uuid(),
+    job_description: z.string().max(100_000).optional(),
+    position_id: z.string().optional(),
+  });
+  signedIn.post('/candidates/evaluate', bodyLimit({ maxSize: 256 * 1024 }), async (c) => {
+    const parsed = EvaluateForm.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return c.json({ error: 'The request was not understood.' }, 400);
+    const f = parsed.data;
+    const body: Record<string, string> = { cv_id: f.cv_id, project_id: f.project_id };
+    if (f.job_description?.trim()) body.job_description = f.job_description.trim();
+    if (f.position_id && uuid.safeParse(f.position_id).success) body.position_id = f.position_id;
+    // Same pair and same settings → same key: a double click replays instead of evaluating twice.
+    const key = `console-${createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 40)}`;
+    const res = await call(c.get('session').clientId, '/v1/evaluate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) return c.json({ error: plainWords(await readProblem(res)) }, res.status as 400);
+    return c.json(await res.json(), 202);
+  });
+
+  app.route('/', signedIn);
+  root.route('/app', app);
+  return root;
+}

@@ -1,0 +1,55 @@
+// Shared pieces of the offline analyses: what a parameter result looks like, the "cannot screen"
+// refusal, how much a sentence's kind is worth as evidence, and bands from fractions to 1..5.
+import { AppError, codes } from '../../errors.ts';
+import type { Match } from './match.ts';
+import type { ReadDocument, Sentence } from './text.ts';
+
+export interface OfflineParameter {
+  score: number;
+  /** indexes of the sentences that are the evidence, best first */
+  sentences: number[];
+  note: string;
+}
+
+/** The job description (or brief) names too few concrete requirements to screen against. */
+export class CannotScreenError extends AppError {
+  constructor(what: 'job description' | 'case-study brief', found: number, needed: number) {
+    super(
+      codes.CANNOT_SCREEN,
+      `cannot screen: the ${what} names ${found} concrete requirement${found === 1 ? '' : 's'} (at least ${needed} needed); add the skills, tools or duties the role needs`,
+    );
+  }
+}
+
+export const MIN_REQUIREMENTS = 4;
+
+/** A bare list (or a line dense with terms and no verb) is weak evidence; work described is strong. */
+export function sentenceWeight(s: Sentence, termCount: number): number {
+  const dense = s.words >= 4 && termCount * 2 >= s.words && (!s.hasVerb || termCount * 3 >= s.words * 2);
+  if (s.kind === 'list' || dense) return 0.3;
+  if (s.kind === 'heading') return 0.5;
+  if (s.kind === 'experience') return 1;
+  return s.section === 'summary' ? 0.6 : 0.85;
+}
+
+export function termCounts(doc: ReadDocument, matches: Match[]): number[] {
+  const counts = doc.sentences.map(() => new Set<string>());
+  for (const m of matches) counts[m.sentence]!.add(`${m.start}`);
+  return counts.map((c) => c.size);
+}
+
+export function band(x: number, cuts: [number, number, number, number]): number {
+  if (x >= cuts[0]) return 5;
+  if (x >= cuts[1]) return 4;
+  if (x >= cuts[2]) return 3;
+  if (x >= cuts[3]) return 2;
+  return 1;
+}
+
+export const countBand = (n: number) => Math.min(5, 1 + n);
+
+export const top = (scored: Map<number, number>, n = 3) =>
+  [...scored.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, n)
+    .map(([i]) => i);

@@ -1,0 +1,125 @@
+// The offline CV analysis: requirements come from the job description itself; a CV earns credit for
+// each requirement from its best evidence (work described > a summary > a bare skills list), a sibling
+// of the named term earns most of it, negated mentions count against, and repetition adds nothing.
+// Achievements and collaboration count only as actions, and neither can lift a CV that does not match.
+import {
+  band,
+  CannotScreenError,
+  countBand,
+  MIN_REQUIREMENTS,
+  type OfflineParameter,
+  sentenceWeight,
+  termCounts,
+  top,
+} from './analysis.ts';
+import { relevantYears } from './experience.ts';
+import { deriveRequirements, findMatches, type Requirement, requiredYears, termsIn } from './match.ts';
+import { type ReadDocument, readDocument } from './text.ts';
+import { COLLABORATION_ACTIONS, OUTCOME_WORDS } from './vocabulary.ts';
+
+export type CvKey = 'technical_skills' | 'experience_level' | 'relevant_achievements' | 'cultural_fit';
+
+export interface CvFindings {
+  doc: ReadDocument;
+  parameters: Record<CvKey, OfflineParameter>;
+  requirements: Requirement[];
+  met: { label: string; credit: number }[];
+  years: number;
+  requiredYears: number;
+}
+
+const SIBLING = 0.8;
+
+export function analyseCvText(
+  jobDescription: string,
+  cvText: string,
+  exclude: [number, number][] = [],
+): CvFindings {
+  const jd = readDocument(jobDescription);
+  const requirements = deriveRequirements(jd);
+  if (requirements.length < MIN_REQUIREMENTS)
+    throw new CannotScreenError('job description', requirements.length, MIN_REQUIREMENTS);
+  const doc = readDocument(cvText, exclude);
+  const wanted = new Set(requirements.map((r) => r.family));
+  const matches = findMatches(doc).filter((m) => wanted.has(m.family));
+  const counts = termCounts(doc, matches);
+
+  // best evidence per requirement, minus half for a negated mention
+  const credit = new Map<string, number>();
+  const negatedFamilies = new Set<string>();
+  const techEvidence = new Map<number, number>();
+  for (const m of matches) {
+    if (m.negated) {
+      negatedFamilies.add(m.family);
+      continue;
+    }
+    const req = requirements.find((r) => r.family === m.family)!;
+    const c =
+      sentenceWeight(doc.sentences[m.sentence]!, counts[m.sentence]!) * (req.named.has(m.term) ? 1 : SIBLING);
+    credit.set(m.family, Math.max(credit.get(m.family) ?? 0, c));
+    techEvidence.set(m.sentence, (techEvidence.get(m.sentence) ?? 0) + c);
+  }
+  let total = 0;
+  let got = 0;
+  const met: CvFindings['met'] = [];
+  for (const r of requirements) {
+    const c = Math.max(0, (credit.get(r.family) ?? 0) - (negatedFamilies.has(r.family) ? 0.5 : 0));
+    total += r.weight;
+    got += r.weight * c;
+    met.push({ label: r.label, credit: c });
+  }
+  const coverage = total ? got / total : 0;
+  // depth: how many sentences of described work show the requirements
+  const described = [...techEvidence.keys()].filter((i) => doc.sentences[i]!.kind === 'experience').length;
+  const technical = band(coverage * 0.85 + Math.min(1, described / 10) * 0.15, [0.62, 0.45, 0.3, 0.15]);
+
+  const years = relevantYears(doc, matches, wanted);
+  const needed = requiredYears(jobDescription);
+  const ratio = years.years / needed;
+  const experience = Math.min(technical + 1, band(ratio, [2.5, 1.6, 1, 0.5]));
+
+  const achievements = new Map<number, number>();
+  const collaboration = new Map<number, number>();
+  doc.sentences.forEach((s, i) => {
+    if (s.kind === 'list' || s.kind === 'heading') return;
+    const relevant = (techEvidence.get(i) ?? 0) > 0;
+    if (relevant && /\d/.test(s.text) && termsIn(s.text, OUTCOME_WORDS).length > 0)
+      achievements.set(i, techEvidence.get(i)!);
+    if (termsIn(s.text, COLLABORATION_ACTIONS).length > 0 && !s.negated.length) collaboration.set(i, 1);
+  });
+  const achievementScore = Math.min(
+    technical + 1,
+    achievements.size === 0 ? 1 : achievements.size === 1 ? 3 : achievements.size === 2 ? 4 : 5,
+  );
+  const culture = Math.min(technical + 1, countBand(collaboration.size));
+  const metLabels = met.filter((m) => m.credit >= 0.5).map((m) => m.label);
+  return {
+    doc,
+    requirements,
+    met,
+    years: Math.round(years.years * 10) / 10,
+    requiredYears: needed,
+    parameters: {
+      technical_skills: {
+        score: technical,
+        sentences: top(techEvidence),
+        note: `meets ${metLabels.length} of ${requirements.length} requirements of the job description`,
+      },
+      experience_level: {
+        score: experience,
+        sentences: years.quotes.slice(0, 3),
+        note: `about ${Math.round(years.years * 10) / 10} years of relevant experience (the job asks for ${needed})`,
+      },
+      relevant_achievements: {
+        score: achievementScore,
+        sentences: top(achievements),
+        note: `${achievements.size} measurable outcome${achievements.size === 1 ? '' : 's'} of relevant work`,
+      },
+      cultural_fit: {
+        score: culture,
+        sentences: top(collaboration),
+        note: `${collaboration.size} example${collaboration.size === 1 ? '' : 's'} of working with others (mentoring, reviews, cross-team work)`,
+      },
+    },
+  };
+}

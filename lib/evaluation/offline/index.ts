@@ -1,0 +1,84 @@
+// The offline evaluator's answers, in the same shape an LLM gives: a score and verbatim quotes per
+// rubric parameter, feedback that says what was matched and what is missing, and a summary.
+import type { RubricParameter } from '../rubric.ts';
+import type { Analysis, StepAnswer } from '../types.ts';
+import type { OfflineParameter } from './analysis.ts';
+import { analyseCvText } from './cv.ts';
+import { analyseReportText } from './project.ts';
+import type { ReadDocument } from './text.ts';
+
+export { CannotScreenError } from './analysis.ts';
+
+function answer(
+  doc: ReadDocument,
+  found: Record<string, OfflineParameter>,
+  params: RubricParameter[],
+  feedback: string,
+): StepAnswer {
+  const parameters: StepAnswer['parameters'] = {};
+  for (const p of params) {
+    const f = found[p.key]!;
+    parameters[p.key] = { score: f.score, evidence: f.sentences.map((i) => doc.sentences[i]!.text) };
+  }
+  return { parameters, feedback };
+}
+
+export function offlineCvAnswer(
+  jobDescription: string,
+  cvText: string,
+  params: RubricParameter[],
+  exclude: [number, number][] = [],
+): StepAnswer & { englishShare: number } {
+  const f = analyseCvText(jobDescription, cvText, exclude);
+  const missing = f.met.filter((m) => m.credit < 0.5).map((m) => m.label);
+  const feedback = [
+    `The job description names ${f.requirements.length} requirements; the CV shows ${f.met.length - missing.length} of them in its text.`,
+    missing.length ? `Not shown: ${missing.slice(0, 8).join(', ')}.` : 'Every requirement is shown.',
+    ...params.map(
+      (p) => `${p.key.replace(/_/g, ' ')}: ${f.parameters[p.key as keyof typeof f.parameters].note}.`,
+    ),
+  ].join(' ');
+  return { ...answer(f.doc, f.parameters, params, feedback), englishShare: f.doc.englishShare };
+}
+
+export function offlineProjectAnswer(
+  brief: string,
+  reportText: string,
+  params: RubricParameter[],
+  exclude: [number, number][] = [],
+): StepAnswer {
+  const f = analyseReportText(brief, reportText, exclude);
+  const feedback = [
+    `The report covers ${f.covered.length} of the ${f.requirements.length} requirements of the brief${f.covered.length ? ` (${f.covered.slice(0, 6).join(', ')})` : ''}.`,
+    f.missing.length ? `Missing or stated as not done: ${f.missing.slice(0, 8).join(', ')}.` : '',
+    ...params.map(
+      (p) => `${p.key.replace(/_/g, ' ')}: ${f.parameters[p.key as keyof typeof f.parameters].note}.`,
+    ),
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return answer(f.doc, f.parameters, params, feedback);
+}
+
+/** Names the highest and lowest parameters; says "evenly" when they are all the same. */
+function extremes(scores: Record<string, number>): string {
+  const values = Object.values(scores);
+  const hi = Math.max(...values);
+  const lo = Math.min(...values);
+  const label = (v: number) =>
+    Object.entries(scores)
+      .filter(([, s]) => s === v)
+      .map(([k]) => k.replace(/_/g, ' '))
+      .join(' and ');
+  if (hi === lo) return `evenly, ${hi} of 5 on every criterion`;
+  return `strongest on ${label(hi)} (${hi}/5) and weakest on ${label(lo)} (${lo}/5)`;
+}
+
+export function offlineSummary(cv: Analysis, project: Analysis): string {
+  return [
+    `This offline evaluation scored the CV ${extremes(cv.scores)}.`,
+    `The project report scored ${extremes(project.scores)}.`,
+    'The scores come from matching the documents against the requirements of the job description and the brief, not from a language model.',
+    'A reviewer should confirm the missing items listed in the feedback before deciding.',
+  ].join(' ');
+}

@@ -1,0 +1,107 @@
+// The notify function's batch handler: turns result events into webhook deliveries. For each result
+// record it creates, once, one delivery per subscribed endpoint, tagged with the record's (partition,
+// offset); then it attempts the deliveries this very record created that are due and free. On a
+// replay of the same records (their Kafka transaction never committed) nothing new is created and only
+// what is still pending is attempted again: a crash re-sends at most what was in flight, with the same
+// webhook-id. A failed attempt is scheduled in PostgreSQL; the handler never waits for a retry.
+import { inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../db/database.ts';
+import { jobs } from '../db/schema.ts';
+import { claimFromSource, createDeliveries, type NewDeliveryEvent } from '../db/webhooks.ts';
+import { codes } from '../errors.ts';
+import type { BatchHandler, DlqDecision, InputRecord } from '../kafka/types.ts';
+import { attemptDeliveries, type DispatchOptions, emptyStats, leaseMsFor } from '../webhooks/dispatcher.ts';
+import { webhookMetrics } from '../webhooks/metrics.ts';
+import { evaluationEvent } from '../webhooks/payload.ts';
+
+export interface NotifyHandlerOptions {
+  dispatch: DispatchOptions;
+  /** the service's public URL for payload links ('' = relative links) */
+  publicBaseUrl: string;
+}
+
+const resultRecord = z.looseObject({
+  v: z.literal(1),
+  job_id: z.uuid(),
+  status: z.enum(['completed', 'failed']),
+});
+
+export function createNotifyHandler(o: NotifyHandlerOptions) {
+  const db: Database = o.dispatch.db;
+  const stats = { ...emptyStats(), events: 0, poison: 0 };
+
+  const handler: BatchHandler = async ({ records, partition }) => {
+    const dlq: DlqDecision[] = [];
+    const parsed: { record: InputRecord; jobId: string; status: 'completed' | 'failed' }[] = [];
+    for (const record of records) {
+      try {
+        const value = resultRecord.parse(JSON.parse(record.value?.toString() ?? ''));
+        parsed.push({ record, jobId: value.job_id, status: value.status });
+      } catch (err) {
+        stats.poison += 1;
+        dlq.push({
+          offset: record.offset,
+          code: codes.MALFORMED_RECORD,
+          message: `not a result event: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`,
+        });
+      }
+    }
+    const ids = [...new Set(parsed.map((p) => p.jobId))];
+    const meta = ids.length
+      ? await db
+          .select({
+            id: jobs.id,
+            clientId: jobs.clientId,
+            positionId: jobs.positionId,
+            positionVersion: jobs.positionVersion,
+          })
+          .from(jobs)
+          .where(inArray(jobs.id, ids))
+      : [];
+    const byId = new Map(meta.map((j) => [j.id, j]));
+    const events: NewDeliveryEvent[] = [];
+    for (const p of parsed) {
+      const job = byId.get(p.jobId);
+      if (!job) {
+        stats.poison += 1;
+        dlq.push({ offset: p.record.offset, code: codes.UNKNOWN_JOB, message: `no job ${p.jobId}` });
+        continue;
+      }
+      const payload = evaluationEvent(
+        {
+          jobId: job.id,
+          status: p.status,
+          positionId: job.positionId,
+          positionVersion: job.positionVersion,
+          at: new Date(Number(p.record.timestamp)),
+        },
+        o.publicBaseUrl,
+      );
+      events.push({
+        jobId: job.id,
+        clientId: job.clientId,
+        eventType: payload.type,
+        payload: JSON.stringify(payload),
+        sourceOffset: BigInt(p.record.offset),
+      });
+    }
+    stats.events += events.length;
+    await createDeliveries(db, partition, events);
+    const claimed = await claimFromSource(
+      db,
+      partition,
+      events.map((e) => e.sourceOffset),
+      leaseMsFor(o.dispatch.timeoutMs),
+    );
+    const now = Date.now();
+    const timestamps = new Map(parsed.map((p) => [p.record.offset, Number(p.record.timestamp)]));
+    for (const e of events) {
+      const at = timestamps.get(e.sourceOffset.toString());
+      if (at) webhookMetrics().firstAttemptDelay.record(Math.max(0, now - at));
+    }
+    await attemptDeliveries(o.dispatch, claimed, stats);
+    return { outputs: [], dlq };
+  };
+  return Object.assign(handler, { stats });
+}

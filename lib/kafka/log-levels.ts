@@ -1,0 +1,41 @@
+// Which level a kafkajs log line deserves. kafkajs logs every error answer from a broker at ERROR
+// before its caller decides what to do, and most callers retry: on a fresh broker each start prints
+// "The group coordinator is not available" (the offsets topic is still being created), and two
+// processes creating the same topics print "Topic creation errors" though the loser only finds them
+// there. An error that outlasts kafkajs' retries reaches our code as a thrown error and is logged there,
+// so a broker's answer that is retriable — or one our own code handles (topic creation) — is debug.
+import { createRequire } from 'node:module';
+import { logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+
+export type LogLevelName = 'error' | 'warn' | 'info' | 'debug';
+
+const byKafkaLevel: Record<number, LogLevelName> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+};
+
+/** Messages of the broker error codes kafkajs itself retries (its protocol error table, 2.2.4). */
+const retriableMessages: Set<string> = (() => {
+  try {
+    const table = createRequire(import.meta.url)('kafkajs/src/protocol/error') as {
+      errorCodes: { message: string; retriable: boolean }[];
+    };
+    return new Set(table.errorCodes.filter((e) => e.retriable).map((e) => e.message));
+  } catch {
+    return new Set<string>();
+  }
+})();
+
+export function levelFor(entry: Pick<LogEntry, 'namespace' | 'level' | 'log'>): LogLevelName {
+  const level = byKafkaLevel[entry.level] ?? 'debug';
+  if (level !== 'error' || entry.namespace !== 'Connection') return level;
+  const message = String(entry.log.message ?? '');
+  if (!message.startsWith('Response ')) return level;
+  const error = String((entry.log as { error?: unknown }).error ?? '');
+  if (retriableMessages.has(error)) return 'debug';
+  // createTopicsAndWait treats TOPIC_ALREADY_EXISTS as success and throws anything else.
+  if (message.startsWith('Response CreateTopics')) return 'debug';
+  return level;
+}

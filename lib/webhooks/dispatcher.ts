@@ -1,0 +1,130 @@
+// Attempts leased deliveries and records each outcome in PostgreSQL: delivered; failed for now and
+// scheduled again (next_attempt_at, per the schedule and any Retry-After); failed for good (schedule
+// exhausted); or 410 Gone, which disables the endpoint and cancels what it still had pending. Nothing
+// waits in memory for a later attempt: whoever sweeps due deliveries next makes it.
+import pLimit from 'p-limit';
+import type { Database } from '../db/database.ts';
+import { type ClaimedDelivery, claimDue, liveSecrets, recordAttempt, stopEndpoint } from '../db/webhooks.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { Resolve } from './address-guard.ts';
+import { webhookMetrics } from './metrics.ts';
+import { nextDelayMs } from './schedule.ts';
+import { sendWebhook } from './send.ts';
+import { signDelivery, webhookId } from './signing.ts';
+
+export interface DispatchOptions {
+  db: Database;
+  retrySchedule: number[];
+  timeoutMs: number;
+  allowPrivate: boolean;
+  concurrency: number;
+  logger?: Logger;
+  /** test seam: the DNS resolver of the SSRF guard */
+  resolve?: Resolve;
+}
+
+export interface DispatchStats {
+  delivered: number;
+  retried: number;
+  failed: number;
+  gone: number;
+}
+
+export const emptyStats = (): DispatchStats => ({ delivered: 0, retried: 0, failed: 0, gone: 0 });
+
+/** An attempt's lease outlives its timeout, so a live attempt is never taken over. */
+export const leaseMsFor = (timeoutMs: number) => timeoutMs + 15_000;
+
+export async function attemptDeliveries(
+  o: DispatchOptions,
+  claimed: ClaimedDelivery[],
+  stats: DispatchStats = emptyStats(),
+): Promise<DispatchStats> {
+  if (claimed.length === 0) return stats;
+  const secrets = await liveSecrets(o.db, [...new Set(claimed.map((d) => d.endpointId))]);
+  const limit = pLimit(o.concurrency);
+  const m = webhookMetrics();
+  await Promise.all(
+    claimed.map((d) =>
+      limit(async () => {
+        const startedAt = new Date();
+        const keys = secrets.get(d.endpointId) ?? [];
+        const outcome =
+          keys.length === 0
+            ? { kind: 'failed' as const, error: 'the endpoint has no live signing secret' }
+            : await sendWebhook({
+                url: d.url,
+                body: d.payload,
+                headers: { ...signDelivery(webhookId(d.id), d.payload, keys, startedAt) },
+                timeoutMs: o.timeoutMs,
+                allowPrivate: o.allowPrivate,
+                resolve: o.resolve,
+              });
+        m.attemptDuration.record(Date.now() - startedAt.getTime());
+        if (outcome.kind === 'delivered') {
+          stats.delivered += 1;
+          m.attempts.add(1, { outcome: 'delivered' });
+          await recordAttempt(o.db, d.id, { kind: 'delivered', status: outcome.status, startedAt });
+          return;
+        }
+        if (outcome.kind === 'gone') {
+          stats.gone += 1;
+          m.attempts.add(1, { outcome: 'gone' });
+          await recordAttempt(o.db, d.id, {
+            kind: 'failed',
+            status: 410,
+            error: 'the endpoint answered 410 Gone',
+            startedAt,
+          });
+          await stopEndpoint(o.db, d.endpointId, 'disabled', 'the endpoint answered 410 Gone');
+          o.logger?.warn({ endpoint_id: d.endpointId }, 'webhook endpoint answered 410 Gone: disabled');
+          return;
+        }
+        const delayMs = nextDelayMs(o.retrySchedule, d.attempts + 1, outcome.retryAfterMs);
+        if (delayMs === null) {
+          stats.failed += 1;
+          m.attempts.add(1, { outcome: 'failed' });
+          await recordAttempt(o.db, d.id, {
+            kind: 'failed',
+            status: outcome.status,
+            error: outcome.error,
+            startedAt,
+          });
+        } else {
+          stats.retried += 1;
+          m.attempts.add(1, { outcome: 'retry' });
+          await recordAttempt(o.db, d.id, {
+            kind: 'retry',
+            status: outcome.status,
+            error: outcome.error,
+            delayMs,
+            startedAt,
+          });
+        }
+        o.logger?.debug(
+          { delivery_id: d.id, attempt: d.attempts + 1, status: outcome.status, next_in_ms: delayMs },
+          'webhook attempt failed',
+        );
+      }),
+    ),
+  );
+  return stats;
+}
+
+/**
+ * Delivers what is due (retries whose time came, redeliveries by hand, attempts a crashed instance
+ * left), in leased pages, until nothing is due or the time budget is spent.
+ */
+export async function sweepDueDeliveries(
+  o: DispatchOptions,
+  budget: { maxMs: number; pageSize?: number; signal?: AbortSignal },
+): Promise<DispatchStats> {
+  const stats = emptyStats();
+  const deadline = Date.now() + budget.maxMs;
+  while (Date.now() < deadline && !budget.signal?.aborted) {
+    const page = await claimDue(o.db, budget.pageSize ?? 100, leaseMsFor(o.timeoutMs));
+    if (page.length === 0) break;
+    await attemptDeliveries(o, page, stats);
+  }
+  return stats;
+}

@@ -1,0 +1,99 @@
+// A TCP proxy the test controls, between a client and a server (PostgreSQL, a broker): cut every
+// connection and refuse new ones for a while, or let a request through and lose its answer.
+import { createServer, type Server, type Socket } from 'node:net';
+
+export interface TcpProxy {
+  /** host:port to give the client instead of the server's */
+  address: string;
+  port: number;
+  /** Destroys every open connection; new ones are refused (nothing listens) until restore(). */
+  cut(): void;
+  restore(): Promise<void>;
+  /**
+   * Arms a one-shot trap: the first client chunk matching `pattern` is forwarded to the server, the
+   * server's answer on that connection is never delivered, and the connection is destroyed after
+   * `afterMs` — a request that took effect whose acknowledgement was lost. Resolves once sprung.
+   */
+  loseAnswerTo(pattern: RegExp, afterMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const pairs = new Set<{ client: Socket; upstream: Socket }>();
+  let refusing = false;
+  let trap: { pattern: RegExp; afterMs: number; sprung: () => void } | undefined;
+
+  const server: Server = createServer((client) => {
+    const upstream = new (client.constructor as typeof Socket)();
+    const pair = { client, upstream };
+    pairs.add(pair);
+    let answersLost = false;
+    upstream.connect(target.port, target.host);
+    client.on('data', (chunk: Buffer) => {
+      const t = trap;
+      if (t?.pattern.test(chunk.toString('latin1'))) {
+        trap = undefined;
+        answersLost = true;
+        upstream.write(chunk);
+        setTimeout(() => {
+          client.destroy();
+          upstream.destroy();
+          t.sprung();
+        }, t.afterMs);
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!answersLost) client.write(chunk);
+    });
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+
+  const proxy: TcpProxy = {
+    address: `127.0.0.1:${port}`,
+    port,
+    cut() {
+      // Like a server that went away: open connections reset, new ones refused (ECONNREFUSED).
+      if (!refusing) {
+        refusing = true;
+        server.close();
+      }
+      for (const { client, upstream } of pairs) {
+        client.destroy();
+        upstream.destroy();
+      }
+      pairs.clear();
+    },
+    async restore() {
+      if (!refusing) return;
+      refusing = false;
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
+    loseAnswerTo(pattern, afterMs = 300) {
+      return new Promise((resolve) => {
+        trap = { pattern, afterMs, sprung: resolve };
+      });
+    },
+    async close() {
+      proxy.cut();
+    },
+  };
+  return proxy;
+}
+
+/** The same database URL, through the proxy. */
+export function viaProxy(databaseUrl: string, proxy: TcpProxy): string {
+  const url = new URL(databaseUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return url.toString();
+}

@@ -1,0 +1,176 @@
+// Accepting a job without HTTP: each outcome of acceptJob() on the real PostgreSQL, and the one
+// lease-publish routine (route and sweeper) on the real broker — a failed publish loses no job and
+// holds no lease; a sweep publishes it exactly once.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
+import { insertUploads } from '../../lib/db/uploads.ts';
+import { acceptJob, type EvaluateRequest } from '../../lib/jobs/accept.ts';
+import { createLeasePublisher, PublishFailedError } from '../../lib/jobs/publish-lease.ts';
+import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
+import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
+import { testLogger } from '../helpers/engine.ts';
+import { isolatedStack } from '../helpers/isolation.ts';
+import { seedClient } from '../helpers/jobs.ts';
+import { drainTopic } from '../helpers/kafka.ts';
+
+const stack = await isolatedStack('accept');
+const jobsTopic = stack.topic('jobs');
+const publishing = { leaseMs: 15_000, timeoutMs: 3_000 };
+let db: Database;
+let publisher: RequestPublisher;
+let clientId: string;
+let request: EvaluateRequest;
+
+beforeAll(async () => {
+  await stack.createTopics([jobsTopic], 3);
+  db = createDatabase(stack.databaseUrl);
+  publisher = new RequestPublisher({
+    kafka: stack.kafka,
+    app: stack.prefix,
+    instanceId: 'accept-test',
+    slots: 1,
+    logger: testLogger,
+  });
+  clientId = await seedClient(db);
+  const rows = await insertUploads(
+    db,
+    (['cv', 'project'] as const).map((kind) => ({
+      clientId,
+      kind,
+      filename: `${kind}.txt`,
+      mediaType: 'text/plain',
+      sizeBytes: 4,
+      sha256: '0'.repeat(64),
+      extractedText: `${kind} text`,
+    })),
+  );
+  request = {
+    cv_id: rows.find((r) => r.kind === 'cv')!.id,
+    project_id: rows.find((r) => r.kind === 'project')!.id,
+  };
+});
+afterAll(async () => {
+  await publisher?.close();
+  if (db) await closeDatabase(db);
+});
+
+const accept = (idempotencyKey: string, body: EvaluateRequest = request, leaseMs = publishing.leaseMs) =>
+  acceptJob(db, { clientId, idempotencyKey, request: body }, { leaseMs });
+const publishLeased = () =>
+  createLeasePublisher({ ...publishing, db, jobsTopic, publish: (r) => publisher.publish(r) });
+const jobRows = (key: string) =>
+  db.execute<{ id: string; published_at: Date | null; publish_lease_until: Date | null }>(
+    sql`select id, published_at, publish_lease_until from jobs where idempotency_key = ${key}`,
+  );
+
+describe('acceptJob', () => {
+  it('created: the first request with a key inserts the job holding its publish lease', async () => {
+    const key = randomUUID();
+    const first = await accept(key);
+    expect(first).toMatchObject({ outcome: 'created', resumed: false });
+    const [row] = await jobRows(key);
+    expect(row?.id).toBe(first.job.id);
+    expect(row?.published_at).toBeNull();
+    expect(row?.publish_lease_until).not.toBeNull();
+  });
+
+  it('in-flight: the same request while the first holds the lease is told to retry', async () => {
+    const key = randomUUID();
+    const first = await accept(key);
+    const second = await accept(key);
+    expect(second.outcome).toBe('in-flight');
+    expect(second.job.id).toBe(first.job.id);
+    expect(await jobRows(key)).toHaveLength(1);
+  });
+
+  it('replayed: after publishing, the same request (keys in any order) answers with the same job', async () => {
+    const key = randomUUID();
+    const first = await accept(key);
+    await publishLeased()(first.job.id);
+    const reordered = { project_id: request.project_id, cv_id: request.cv_id };
+    const again = await accept(key, reordered);
+    expect(again).toMatchObject({ outcome: 'replayed', job: { id: first.job.id } });
+  });
+
+  it('key-reused: the same key with another body is refused and creates nothing', async () => {
+    const key = randomUUID();
+    const first = await accept(key);
+    const other = await accept(key, { ...request, job_description: 'A different role entirely.' });
+    expect(other.outcome).toBe('key-reused');
+    expect(other.job.id).toBe(first.job.id);
+    expect(await jobRows(key)).toHaveLength(1);
+  });
+
+  it('created (resumed): a request whose predecessor never published takes over once the lease ran out', async () => {
+    const key = randomUUID();
+    const first = await accept(key, request, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    const retry = await accept(key);
+    expect(retry).toMatchObject({ outcome: 'created', resumed: true, job: { id: first.job.id } });
+    // and it now holds the lease: a third request is in flight, not a second publisher
+    expect((await accept(key)).outcome).toBe('in-flight');
+  });
+
+  it('20 concurrent identical requests: one creates, the others are in flight, one row', async () => {
+    const key = randomUUID();
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => accept(key)));
+    const counts = Object.groupBy(outcomes, (o) => o.outcome);
+    expect(counts.created).toHaveLength(1);
+    expect(counts['in-flight']).toHaveLength(19);
+    expect(new Set(outcomes.map((o) => o.job.id)).size).toBe(1);
+    expect(await jobRows(key)).toHaveLength(1);
+  });
+});
+
+describe('lease-publish', () => {
+  it('a failed publish keeps the job, releases its lease at once; the sweeper then publishes it once', async () => {
+    const key = randomUUID();
+    const { job } = await accept(key);
+    const failing = createLeasePublisher({
+      ...publishing,
+      db,
+      jobsTopic,
+      publish: () => Promise.reject(new Error('broker down')),
+    });
+    const err = await failing(job.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PublishFailedError);
+    expect((err as PublishFailedError).code).toBe('QUEUE_UNAVAILABLE');
+    const [row] = await jobRows(key);
+    expect(row).toMatchObject({ published_at: null, publish_lease_until: null });
+    // the lease is free: a retry would take over instead of waiting out 15 s
+    expect((await accept(key)).outcome).toBe('created');
+    await db.execute(sql`update jobs set publish_lease_until = null where id = ${job.id}`);
+
+    const swept = await sweepUnpublished({
+      db,
+      publish: (r) => publisher.publish(r),
+      jobsTopic,
+      publishing,
+      olderThanMs: 0,
+    });
+    expect(swept).toBeGreaterThanOrEqual(1);
+    const [after] = await jobRows(key);
+    expect(after?.published_at).not.toBeNull();
+    const records = await drainTopic(stack.kafka, jobsTopic, { settleMs: 1000 });
+    expect(records.filter((r) => r.key === job.id)).toHaveLength(1);
+  });
+
+  it('a publish slower than the timeout fails and frees the lease', async () => {
+    const key = randomUUID();
+    const { job } = await accept(key);
+    const hanging = createLeasePublisher({
+      leaseMs: 15_000,
+      timeoutMs: 200,
+      db,
+      jobsTopic,
+      publish: () => new Promise(() => {}),
+    });
+    const started = Date.now();
+    await expect(hanging(job.id)).rejects.toBeInstanceOf(PublishFailedError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const [row] = await jobRows(key);
+    expect(row?.publish_lease_until).toBeNull();
+  });
+});

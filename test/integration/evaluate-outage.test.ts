@@ -1,0 +1,152 @@
+// The evaluator when PostgreSQL goes away (a TCP proxy between the evaluator and the database cuts
+// every connection): database errors are not poison — nothing goes to the DLQ, no offset moves past
+// an unfinished job, every job ends with exactly one result event, and an outage longer than the
+// budget ends the invocation with nothing committed.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
+import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
+import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
+import { runSession } from '../../lib/kafka/session.ts';
+import { jobRequestRecord } from '../../lib/records/job-request.ts';
+import { committedOffsets, testLogger } from '../helpers/engine.ts';
+import { type FakeLlm, goodAnswer, startFakeLlm } from '../helpers/fake-llm.ts';
+import { isolatedStack } from '../helpers/isolation.ts';
+import { seedClient, seedJob } from '../helpers/jobs.ts';
+import { drainTopic } from '../helpers/kafka.ts';
+import { startTcpProxy, type TcpProxy, viaProxy } from '../helpers/tcp-proxy.ts';
+
+const stack = await isolatedStack('outage');
+let db: Database;
+let fake: FakeLlm;
+let proxy: TcpProxy;
+/** CV evaluations per job, counted by the fake LLM from the CV text (each CV names its job) */
+const cvCalls = new Map<string, number>();
+
+beforeAll(async () => {
+  db = createDatabase(stack.databaseUrl);
+  const pg = new URL(stack.databaseUrl);
+  proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
+  fake = await startFakeLlm([{ kind: 'answer', content: goodAnswer }], (body) => {
+    const user = body.messages.find((m) => m.role === 'user')?.content ?? '';
+    const marker = /CANDIDATE-([\w-]+)/.exec(user)?.[1];
+    if (marker && user.includes('## Candidate CV')) cvCalls.set(marker, (cvCalls.get(marker) ?? 0) + 1);
+    return undefined;
+  });
+});
+afterAll(async () => {
+  await proxy?.close();
+  await fake?.close();
+  if (db) await closeDatabase(db);
+});
+
+async function scenario(name: string, jobs: number) {
+  const t = {
+    jobs: stack.topic(`${name}-jobs`),
+    results: stack.topic(`${name}-results`),
+    dlq: stack.topic(`${name}-dlq`),
+  };
+  await stack.createTopics(Object.values(t), 1);
+  const client = await seedClient(db);
+  const ids: string[] = [];
+  for (let i = 0; i < jobs; i++) ids.push(await seedJob(db, client, `CV of CANDIDATE-${name}-${i}: Kafka.`));
+  const producer = stack.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.send({ topic: t.jobs, messages: ids.map((id) => jobRequestRecord(t.jobs, id)), acks: -1 });
+  await producer.disconnect();
+  return { ...t, ids, group: `${stack.prefix}-${name}` };
+}
+
+/** An evaluator invocation whose database connections go through the proxy. */
+async function invocation(t: Awaited<ReturnType<typeof scenario>>, options: { budgetMs?: number } = {}) {
+  const evaluatorDb = createDatabase(viaProxy(stack.databaseUrl, proxy), { poolSize: 4 });
+  const handler = createEvaluateHandler({
+    db: evaluatorDb,
+    provider: new OpenAICompatibleProvider({
+      baseUrl: fake.url,
+      model: 'fake',
+      timeoutMs: 5000,
+      concurrency: 4,
+      maxRetries: 0,
+    }),
+    resultsTopic: t.results,
+    maxAttempts: 3,
+    logger: testLogger,
+  });
+  try {
+    const report = await runSession({
+      kafka: stack.kafka,
+      app: 'test',
+      groupId: t.group,
+      topic: t.jobs,
+      dlqTopic: t.dlq,
+      handler,
+      logger: testLogger,
+      maxIdleMs: 1500,
+      sessionTimeoutMs: 6000,
+      maxAttempts: 4,
+      retryBackoffMs: 20,
+      dependencyOutageBudgetMs: options.budgetMs ?? 30_000,
+    });
+    return { report, stats: handler.stats };
+  } finally {
+    await evaluatorDb.$client.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
+async function statuses(ids: string[]) {
+  const rows = await db.execute<{ status: string }>(
+    sql`select status from jobs where id in (${sql.join(
+      ids.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})`,
+  );
+  return rows.map((r) => r.status);
+}
+
+describe('evaluator during a database outage', () => {
+  it('PostgreSQL unreachable for 4 s as the invocation starts → nothing in the DLQ, every job completed with one event, the provider called once per job', async () => {
+    const t = await scenario('start', 6);
+    proxy.cut();
+    const restored = new Promise((r) => setTimeout(r, 4000)).then(() => proxy.restore());
+    const { report } = await invocation(t);
+    await restored;
+    expect(report.dlq).toBe(0);
+    expect(report.dependencyWaits).toBeGreaterThan(0);
+    expect(await statuses(t.ids)).toEqual(t.ids.map(() => 'completed'));
+    const events = await drainTopic(stack.kafka, t.results, { expected: 6 });
+    expect(events.map((e) => e.key).sort()).toEqual([...t.ids].sort());
+    expect(await drainTopic(stack.kafka, t.dlq, { settleMs: 500 })).toHaveLength(0);
+    for (let i = 0; i < 6; i++) expect(cvCalls.get(`start-${i}`)).toBe(1);
+  });
+
+  it("the outcome commit's acknowledgement is lost and PostgreSQL stays away for 3 s → one result event, nothing in the DLQ", async () => {
+    const t = await scenario('lost-ack', 3);
+    // The COMMIT of the outcomes reaches PostgreSQL (it takes effect); its answer never comes back.
+    void proxy.loseAnswerTo(/commit/i).then(() => {
+      proxy.cut();
+      setTimeout(() => void proxy.restore(), 3000);
+    });
+    const { report, stats } = await invocation(t);
+    expect(report.dlq).toBe(0);
+    expect(stats.replayed).toBe(3);
+    expect(await statuses(t.ids)).toEqual(t.ids.map(() => 'completed'));
+    const events = await drainTopic(stack.kafka, t.results, { expected: 3 });
+    expect(events.map((e) => e.key).sort()).toEqual([...t.ids].sort());
+    expect(await drainTopic(stack.kafka, t.dlq, { settleMs: 500 })).toHaveLength(0);
+  });
+
+  it('an outage longer than the budget ends the invocation with stopReason dependency-unavailable and no offset committed; the next one completes the jobs', async () => {
+    const t = await scenario('budget', 2);
+    proxy.cut();
+    const first = await invocation(t, { budgetMs: 2000 });
+    expect(first.report.stopReason).toBe('dependency-unavailable');
+    expect(first.report.commits).toBe(0);
+    expect((await committedOffsets(stack.kafka, t.group, t.jobs)).get(0)).toBe('-1');
+    await proxy.restore();
+    const second = await invocation(t);
+    expect(second.report.records).toBe(2);
+    expect(await statuses(t.ids)).toEqual(['completed', 'completed']);
+    expect(await drainTopic(stack.kafka, t.results, { expected: 2 })).toHaveLength(2);
+  });
+});

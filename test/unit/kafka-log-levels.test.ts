@@ -1,0 +1,52 @@
+// A normal start prints no error-level line: kafkajs' error lines for answers it retries (or that our
+// topic creation handles) become debug; every other error stays an error.
+import { logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { levelFor } from '../../lib/kafka/log-levels.ts';
+
+const response = (api: string, error: string) => ({
+  namespace: 'Connection',
+  level: logLevel.ERROR,
+  log: { message: `Response ${api}(key: 10, version: 2)`, error } as never,
+});
+
+describe('kafkajs log levels', () => {
+  it('a retriable broker answer is debug (the coordinator of a fresh broker, a leader election)', () => {
+    expect(levelFor(response('GroupCoordinator', 'The group coordinator is not available'))).toBe('debug');
+    expect(
+      levelFor(
+        response(
+          'Metadata',
+          'There is no leader for this topic-partition as we are in the middle of a leadership election',
+        ),
+      ),
+    ).toBe('debug');
+  });
+
+  it('topic creation answers are debug: createTopicsAndWait handles "already exists" and throws the rest', () => {
+    expect(levelFor(response('CreateTopics', 'Topic creation errors'))).toBe('debug');
+  });
+
+  it('a non-retriable answer stays an error (fencing, authorisation)', () => {
+    expect(
+      levelFor(
+        response(
+          'AddPartitionsToTxn',
+          'The producer attempted to use a producer id which is not currently assigned to its transactional id',
+        ),
+      ),
+    ).toBe('error');
+    expect(
+      levelFor(response('Produce', 'Not authorized to access topics: [Topic authorization failed]')),
+    ).toBe('error');
+  });
+
+  it('levels other than error pass through; errors outside broker answers stay errors', () => {
+    expect(levelFor({ namespace: 'Consumer', level: logLevel.WARN, log: { message: 'x' } as never })).toBe(
+      'warn',
+    );
+    expect(
+      levelFor({ namespace: 'Consumer', level: logLevel.ERROR, log: { message: 'Crash' } as never }),
+    ).toBe('error');
+  });
+});

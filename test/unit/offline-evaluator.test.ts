@@ -1,0 +1,112 @@
+// The offline evaluator reads like a recruiter: requirements from the job description, skill families,
+// negation, relevant years only, caps on lists and soft skills, "cannot screen" for vague jobs, and
+// equal scores when only names and gendered words change.
+import { describe, expect, it } from 'vitest';
+import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
+import { analyseCvText } from '../../lib/evaluation/offline/cv.ts';
+import { offlineSummary } from '../../lib/evaluation/offline/index.ts';
+import { analyseReportText } from '../../lib/evaluation/offline/project.ts';
+import { CannotScreenError, evaluate } from '../../lib/evaluation/pipeline.ts';
+import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
+import { cvMatchRate, projectScore } from '../../lib/evaluation/rubric.ts';
+
+const JD = defaultDocuments.jobDescription;
+const BRIEF = defaultDocuments.studyCaseBrief;
+const scoresOf = (p: Record<string, { score: number }>) =>
+  Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.score]));
+const cvRate = (cv: string, jd = JD) => cvMatchRate(scoresOf(analyseCvText(jd, cv).parameters));
+const reportScore = (report: string) => projectScore(scoresOf(analyseReportText(BRIEF, report).parameters));
+
+const QUALIFIED = `Backend Developer, Fintrak (2020 – 2025)
+- Developed Django services on PostgreSQL and moved reports to RabbitMQ consumers with retries.
+- Wrote REST APIs and integration tests with pytest; deployed with Docker to AWS.
+- Reduced dashboard load time by 60% by optimising SQL queries.`;
+
+describe('offline evaluator', () => {
+  it('a negated report ("no tests, no retry, no README, no queue") scores at most 3/10', () => {
+    const negated =
+      'I started an Express server. There are no tests, no retry, no README and no queue. The LLM is not called and there is no schema validation.';
+    const affirmed =
+      'I built an Express server with endpoints, tests, retries and a README; jobs run on a queue. The LLM is called in chained steps with schema validation.';
+    expect(reportScore(negated)).toBeLessThanOrEqual(3);
+    expect(reportScore(affirmed)).toBeGreaterThan(reportScore(negated) + 2);
+  });
+
+  it('"the rest of the team" is not REST, and "opened 30 years ago" is not experience', () => {
+    const cv = 'Our bakery opened 30 years ago. I help the rest of the team with orders and bake bread.';
+    const f = analyseCvText(JD, cv);
+    expect(f.years).toBe(0);
+    expect(f.met.find((m) => m.label === 'API design')!.credit).toBe(0);
+  });
+
+  it('a sibling of the named term meets the requirement: RabbitMQ for "Kafka or another message broker"', () => {
+    const f = analyseCvText(JD, QUALIFIED);
+    expect(f.met.find((m) => m.label === 'a message broker')!.credit).toBeGreaterThan(0.5);
+    // a backend framework in another language counts toward backend development
+    expect(f.met.find((m) => m.label === 'backend development')!.credit).toBeGreaterThan(0.5);
+  });
+
+  it('years come from dated roles of relevant work, not from education or unrelated jobs', () => {
+    const cv = `${QUALIFIED}\nHead Chef, La Terraza (2005 – 2019)\n- Ran a kitchen of 8 cooks.\nEducation\nBSc Computer Science (2001 – 2005)`;
+    expect(analyseCvText(JD, cv).years).toBe(5);
+  });
+
+  it('a keyword-stuffed line scores below a CV that describes the work', () => {
+    const stuffed =
+      '10 years senior. TypeScript Node.js PostgreSQL Kafka RabbitMQ Docker Kubernetes AWS REST gRPC LLM RAG retries backoff circuit breaker Kafka Kafka';
+    expect(cvRate(stuffed)).toBeLessThan(cvRate(QUALIFIED));
+    expect(analyseCvText(JD, stuffed).years).toBe(0);
+    // repeating a list adds nothing
+    expect(cvRate(`${stuffed}\n${stuffed}\n${stuffed}`)).toBe(cvRate(stuffed));
+  });
+
+  it('soft-skill words cannot lift a CV that does not match the job', () => {
+    const teacher = 'Primary school teacher (2012 – 2025). Taught a class of 30 children.';
+    const soft = `${teacher} Passionate, dedicated team player with excellent communication, leadership, collaboration, empathy and a growth mindset.`;
+    expect(cvRate(soft)).toBe(cvRate(teacher));
+    expect(cvRate(soft)).toBeLessThan(0.3);
+  });
+
+  it('a job description naming too few requirements cannot be screened', () => {
+    expect(() => analyseCvText('We want a passionate rockstar who works hard.', QUALIFIED)).toThrow(
+      CannotScreenError,
+    );
+  });
+
+  it('counterfactual: swapping names and gendered words leaves every score equal', async () => {
+    const her = `Anna Schmidt — Backend Engineer\nShe is a backend engineer.\n${QUALIFIED}\n- She mentored two junior engineers; her team shipped a Kafka pipeline.\nMaternity leave (2019 – 2020).`;
+    const him = her
+      .replace('Anna Schmidt', 'Jonas Schmidt')
+      .replace(/\bShe\b/g, 'He')
+      .replace(/\bher\b/g, 'his')
+      .replace('Maternity', 'Paternity');
+    const p = new OfflineProvider();
+    const base = { projectText: 'I built endpoints with a queue and tests.', ...defaultDocuments };
+    const a = await evaluate({ ...base, cvText: her }, p);
+    const b = await evaluate({ ...base, cvText: him }, p);
+    expect(a.cvScores).toEqual(b.cvScores);
+    expect(a.cvMatchRate).toBe(b.cvMatchRate);
+  });
+
+  it('age proxies (date of birth, age, graduation year) do not change experience', () => {
+    const older = `Date of birth: 1961. Age 63.\n${QUALIFIED}\nEducation\nBSc (1979 – 1983)`;
+    expect(scoresOf(analyseCvText(JD, older).parameters)).toEqual(
+      scoresOf(analyseCvText(JD, QUALIFIED).parameters),
+    );
+  });
+
+  it('cultural fit counts collaboration actions only', () => {
+    const withActions = `${QUALIFIED}\n- Mentored two engineers and ran code reviews.\n- Worked with product managers in a cross-functional team.`;
+    expect(analyseCvText(JD, withActions).parameters.cultural_fit.score).toBeGreaterThan(
+      analyseCvText(JD, `${QUALIFIED}\nGreat team player, collaborative and communicative.`).parameters
+        .cultural_fit.score,
+    );
+  });
+
+  it('the summary never says "strongest on X and weakest on X"', () => {
+    const even = { scores: { a: 3, b: 3 }, evidence: {}, feedback: '' };
+    const uneven = { scores: { a: 5, b: 2, c: 5 }, evidence: {}, feedback: '' };
+    expect(offlineSummary(even, even)).toMatch(/evenly, 3 of 5/);
+    expect(offlineSummary(uneven, even)).toMatch(/strongest on a and c \(5\/5\) and weakest on b \(2\/5\)/);
+  });
+});
