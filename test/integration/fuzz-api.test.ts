@@ -180,6 +180,8 @@ describe('fuzzing the API', () => {
 
   it('POST /v1/evaluate: random JSON, headers and overrides', async () => {
     const jsonBody = fc.oneof(
+      // a valid body now and then, so the accepting path is exercised under random headers
+      fc.constant(null).map(() => JSON.stringify(valid)),
       fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
       fc
         .record(
@@ -199,7 +201,8 @@ describe('fuzzing the API', () => {
         jsonBody,
         fc.option(headerValue, { nil: undefined }),
         fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', ''),
-        fc.option(headerValue, { nil: undefined }),
+        // half the time the real key, half a random Authorization header
+        fc.option(headerValue, { nil: undefined, freq: 1 }),
         async (body, idem, contentType, authorization) => {
           const before = await count('jobs');
           let request: Request;
