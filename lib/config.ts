@@ -89,6 +89,32 @@ const schema = z.object({
   /** how long publishing one request record may take before submit answers 503 */
   PUBLISH_TIMEOUT_MS: int(100, 300_000).default(5_000),
 
+  /** a revoked key stops working within this long (the key cache's fixed expiry) */
+  API_KEY_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
+  API_KEY_NEGATIVE_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
+
+  /** per-client limits, counted in PostgreSQL so they hold across submit instances (0 = no limit) */
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
+  RATE_LIMIT_UPLOADS: int(0).default(30),
+  RATE_LIMIT_EVALUATIONS: int(0).default(60),
+  JOB_QUOTA_PER_DAY: int(0).default(1000),
+  /** characters of CV + project text + overrides one job may send to the LLM */
+  JOB_INPUT_MAX_CHARS: int(1000).default(300_000),
+  /** uploads, jobs and results older than this are erased by the retention sweeper (0 = keep) */
+  RETENTION_DAYS: int(0, 36_500).default(30),
+
+  /** the extraction sandbox: worker threads parsing uploads (see lib/extraction/sandbox.ts) */
+  EXTRACT_WORKERS: int(1, 64).default(1),
+  EXTRACT_QUEUE: int(0, 10_000).default(16),
+  EXTRACT_QUEUE_TIMEOUT_MS: int(0).default(30_000),
+  EXTRACT_TIMEOUT_MS: int(100).default(5_000),
+  EXTRACT_WORKER_HEAP_MB: int(32, 4096).default(96),
+  EXTRACT_WORKER_MEMORY_MB: int(32, 8192).default(160),
+  EXTRACT_MAX_PAGES: int(1, 10_000).default(50),
+  EXTRACT_MAX_INFLATED_BYTES: int(1024).default(64 * 1024 * 1024),
+  EXTRACT_MAX_PART_BYTES: int(1024).default(8 * 1024 * 1024),
+  EXTRACT_MAX_CHARS: int(1000).default(200_000),
+
   EVALUATE_MAX_DURATION_MS: int(1000).default(60_000),
   EVALUATE_MAX_IDLE_MS: int(100).default(3_000),
   EVALUATE_MAX_RECORDS: int(0).default(0),
@@ -108,6 +134,8 @@ const schema = z.object({
   LLM_CONCURRENCY: int(1, 256).default(8),
   /** redact personal data before text reaches the model: auto = only for remote (non-loopback) servers */
   LLM_REDACT: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** max_tokens of every LLM call: bounds what one call may cost */
+  LLM_MAX_TOKENS: int(16, 100_000).default(1024),
   /** simulated latency per step of the offline provider (load tests, the chaos verifier) */
   OFFLINE_PROVIDER_DELAY_MS: int(0, 60_000).default(0),
 
@@ -158,7 +186,37 @@ export interface Config {
     evaluateGroup: string;
     deliveryMode: DeliveryMode;
   };
-  submit: { port: number; host: string; producerSlots: number; uploadMaxBytes: number };
+  submit: {
+    port: number;
+    host: string;
+    producerSlots: number;
+    uploadMaxBytes: number;
+    apiKeyCacheTtlMs: number;
+    apiKeyNegativeTtlMs: number;
+  };
+  limits: {
+    windowSeconds: number;
+    uploads: number;
+    evaluations: number;
+    jobsPerDay: number;
+    jobInputMaxChars: number;
+  };
+  retention: { days: number };
+  extraction: {
+    workers: number;
+    queue: number;
+    queueTimeoutMs: number;
+    timeoutMs: number;
+    heapMb: number;
+    memoryMb: number;
+    limits: {
+      maxPages: number;
+      timeoutMs: number;
+      maxInflatedBytes: number;
+      maxPartBytes: number;
+      maxChars: number;
+    };
+  };
   /** publishing a job's request record, by submit and by the sweeper alike */
   publish: { leaseMs: number; timeoutMs: number };
   evaluate: {
@@ -198,7 +256,21 @@ export interface Config {
     concurrency: number;
     redact: Env['LLM_REDACT'];
     offlineDelayMs: number;
+    maxTokens: number;
   };
+}
+
+// A bad value shown in an error: never a secret, a URL without its password (not at all if unparseable).
+function shownValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (/KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL/i.test(name)) return '[hidden]';
+  if (/_URL$/.test(name) || /:\/\//.test(value)) {
+    if (!URL.canParse(value)) return '[hidden: not a URL]';
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  }
+  return value;
 }
 
 /** Every variable the code reads; deploy manifests and compose files are checked against this. */
@@ -212,7 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '?');
-        const got = cleaned[name];
+        const got = shownValue(name, cleaned[name]);
         return `${name} must be ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
       }),
     );
@@ -248,6 +320,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.HOST,
       producerSlots: e.SUBMIT_PRODUCER_SLOTS,
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+      apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
+      apiKeyNegativeTtlMs: e.API_KEY_NEGATIVE_CACHE_TTL_MS,
+    },
+    limits: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      uploads: e.RATE_LIMIT_UPLOADS,
+      evaluations: e.RATE_LIMIT_EVALUATIONS,
+      jobsPerDay: e.JOB_QUOTA_PER_DAY,
+      jobInputMaxChars: e.JOB_INPUT_MAX_CHARS,
+    },
+    retention: { days: e.RETENTION_DAYS },
+    extraction: {
+      workers: e.EXTRACT_WORKERS,
+      queue: e.EXTRACT_QUEUE,
+      queueTimeoutMs: e.EXTRACT_QUEUE_TIMEOUT_MS,
+      timeoutMs: e.EXTRACT_TIMEOUT_MS,
+      heapMb: e.EXTRACT_WORKER_HEAP_MB,
+      memoryMb: e.EXTRACT_WORKER_MEMORY_MB,
+      limits: {
+        maxPages: e.EXTRACT_MAX_PAGES,
+        timeoutMs: e.EXTRACT_TIMEOUT_MS,
+        maxInflatedBytes: e.EXTRACT_MAX_INFLATED_BYTES,
+        maxPartBytes: e.EXTRACT_MAX_PART_BYTES,
+        maxChars: e.EXTRACT_MAX_CHARS,
+      },
     },
     publish: { leaseMs: e.PUBLISH_LEASE_MS, timeoutMs: e.PUBLISH_TIMEOUT_MS },
     evaluate: {
@@ -286,6 +383,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.LLM_CONCURRENCY,
       redact: e.LLM_REDACT,
       offlineDelayMs: e.OFFLINE_PROVIDER_DELAY_MS,
+      maxTokens: e.LLM_MAX_TOKENS,
     },
   };
 }

@@ -50,6 +50,19 @@ export const errorCatalog = {
   ZIP_BOMB: { status: 422, retriable: false, api: true },
   TOO_MANY_PAGES: { status: 422, retriable: false, api: true },
   EXTRACTION_TIMEOUT: { status: 422, retriable: false, api: true },
+  // Issue 13: the extraction sandbox and the text rules.
+  DECOMPRESSION_BOMB: { status: 422, retriable: false, api: true },
+  DOCUMENT_TOO_COMPLEX: { status: 422, retriable: false, api: true },
+  TEXT_TOO_LONG: { status: 422, retriable: false, api: true },
+  TEXT_CONTAINS_NUL: { status: 422, retriable: false, api: true },
+  TEXT_NOT_DECODABLE: { status: 422, retriable: false, api: true },
+  EXTRACTION_BUSY: { status: 503, retriable: true, api: true },
+
+  // Issue 13: abuse limits and erasure.
+  RATE_LIMITED: { status: 429, retriable: true, api: true },
+  QUOTA_EXCEEDED: { status: 429, retriable: true, api: true },
+  INPUT_BUDGET_EXCEEDED: { status: 422, retriable: false, api: true },
+  IDEMPOTENCY_KEY_INVALID: { status: 400, retriable: false, api: true },
 
   // Evaluation inputs: a scoring_rubric that cannot be parsed into parameters and weights, and a job
   // description (or brief) naming too few concrete requirements to screen against.

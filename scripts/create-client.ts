@@ -12,5 +12,7 @@ const config = loadConfigOrExit();
 const db = createDatabase(config.database.url, { poolSize: 1 });
 const client = await createClient(db, name);
 await closeDatabase(db);
-process.stderr.write(`client "${client.name}" created (id ${client.id}); its API key, shown once:\n`);
+process.stderr.write(
+  `client "${client.name}" created (id ${client.id}, key id ${client.keyId}); its API key, shown once:\n`,
+);
 process.stdout.write(`${client.apiKey}\n`);

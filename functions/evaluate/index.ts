@@ -6,6 +6,7 @@ import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createProvider } from '../../lib/evaluation/providers/index.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
+import { sweepRetention } from '../../lib/jobs/retention.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -14,6 +15,7 @@ import { ensureTopics } from '../../lib/kafka/topics.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
 import { telemetryMetrics } from '../../lib/telemetry/metrics.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
+import { serializeError } from '../../lib/telemetry/serialize-error.ts';
 
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
@@ -60,6 +62,15 @@ try {
       logger.warn({ err: String(err) }, 'sweeper failed; the next invocation tries again');
       return 0;
     });
+    await sweepRetention({
+      db,
+      publish: (r) => publisher.publish(r),
+      resultsTopic: t.results,
+      days: config.retention.days,
+      logger,
+    }).catch((err) =>
+      logger.warn({ err: serializeError(err) }, 'retention sweep failed; the next invocation tries again'),
+    );
     await publisher.close();
     if (controller.signal.aborted) break;
     const handler = createEvaluateHandler({

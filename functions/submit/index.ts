@@ -6,6 +6,7 @@ import { loadConfigOrExit } from '../../lib/config.ts';
 import { queueStatsReader } from '../../lib/console/queue-stats.ts';
 import { oldestUnfinishedJobAgeSeconds } from '../../lib/db/backlog.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
+import { ExtractionSandbox } from '../../lib/extraction/sandbox.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -84,14 +85,22 @@ meter()
     if (backlog.at > 0) result.observe(backlog.age);
   });
 
+// Uploads are parsed in worker threads (memory cap, deadline, bounded pool), never on this event loop.
+const sandbox = new ExtractionSandbox(config.extraction);
+sandbox.warm();
+
 export const app = createApp({
   db,
   publish: (record) => publisher.publish(record),
   publishAll: (records) => publisher.publishAll(records),
   webhooks: { allowPrivate: config.webhooks.allowPrivate, secretOverlapMs: config.webhooks.secretOverlapMs },
   jobsTopic: t.jobs,
+  resultsTopic: t.results,
   publishing: config.publish,
   uploadMaxBytes: config.submit.uploadMaxBytes,
+  extractor: sandbox,
+  limits: config.limits,
+  keyCache: { ttlMs: config.submit.apiKeyCacheTtlMs, negativeTtlMs: config.submit.apiKeyNegativeTtlMs },
   logger,
   queueStats: queueStatsReader({
     admin: async () => {
@@ -145,6 +154,7 @@ async function shutdown(signal: string) {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
   await publisher.close();
+  await sandbox.close();
   if (adminConnected) await admin.disconnect().catch(() => {});
   await closeDatabase(db);
   await telemetry.shutdown().catch(() => {});

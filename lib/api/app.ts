@@ -2,13 +2,16 @@
 // request, then the routes, each a sub-app in routes/ mounted with app.route(). Routes are declared
 // with the zod schemas they validate with (schemas.ts), and /openapi.json is generated from them.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { loadConfig } from '../config.ts';
 import { consoleEnv } from '../console/api.ts';
 import { createConsole } from '../console/index.ts';
+import { ExtractionSandbox } from '../extraction/sandbox.ts';
 import type { ApiDeps, Env } from './context.ts';
 import { bearerAuth } from './middleware/auth.ts';
 import { onProblem, routeNotFound, validationHook } from './middleware/problem.ts';
 import { requestContext, requestId } from './middleware/request-id.ts';
 import { bulkUploadRoutes } from './routes/bulk-upload.ts';
+import { erasureRoutes } from './routes/erasure.ts';
 import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -19,7 +22,18 @@ import { webhookRoutes } from './routes/webhooks.ts';
 
 export type { ApiDeps } from './context.ts';
 
-export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
+export function createApp(given: ApiDeps): OpenAPIHono<Env> {
+  // Defaults are the validated config's defaults (lib/config.ts); there is no in-process parser.
+  const defaults = loadConfig({});
+  const deps: ApiDeps = {
+    ...given,
+    extractor: given.extractor ?? warmed(new ExtractionSandbox(defaults.extraction)),
+    limits: given.limits ?? defaults.limits,
+    keyCache: given.keyCache ?? {
+      ttlMs: defaults.submit.apiKeyCacheTtlMs,
+      negativeTtlMs: defaults.submit.apiKeyNegativeTtlMs,
+    },
+  };
   const app = new OpenAPIHono<Env>({ defaultHook: validationHook });
   app.use('*', requestId());
   app.use('*', requestContext(deps.logger));
@@ -49,7 +63,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
     }),
   );
 
-  app.use('/v1/*', bearerAuth(deps.db));
+  app.use('/v1/*', bearerAuth(deps.db, deps.keyCache));
   app.route('/', uploadRoutes(deps));
   app.route('/', evaluateRoutes(deps));
   app.route('/', resultRoutes(deps));
@@ -57,5 +71,12 @@ export function createApp(deps: ApiDeps): OpenAPIHono<Env> {
   app.route('/', bulkUploadRoutes(deps));
   app.route('/', positionRoutes(deps));
   app.route('/', webhookRoutes(deps));
+  app.route('/', erasureRoutes(deps));
   return app;
+}
+
+/** A sandbox whose workers start loading their parsers now, not on the first upload. */
+function warmed(sandbox: ExtractionSandbox): ExtractionSandbox {
+  sandbox.warm();
+  return sandbox;
 }

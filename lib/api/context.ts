@@ -1,8 +1,10 @@
 // What every part of the HTTP app shares: its dependencies, the per-request variables, and a router
 // factory so each sub-app answers validation failures the same way.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Config } from '../config.ts';
 import type { QueueStats } from '../console/pages/dashboard.ts';
 import type { Database } from '../db/database.ts';
+import type { Extracted } from '../evaluation/extract.ts';
 import type { PublishLeaseConfig } from '../jobs/publish-lease.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -23,9 +25,17 @@ export interface ApiDeps {
   readiness: () => Promise<Record<string, boolean>>;
   /** system-wide queue figures for the console's dashboard */
   queueStats?: () => Promise<QueueStats>;
+  /** where erased jobs' tombstones go */
+  resultsTopic: string;
+  /** parses uploads off the event loop (lib/extraction/sandbox.ts); a default sandbox when absent */
+  extractor?: { extract(bytes: Uint8Array): Promise<Extracted> };
+  /** per-client rate limits, quota and input budget (config defaults when absent) */
+  limits?: Config['limits'];
+  /** the API-key cache's fixed lifetimes (config defaults when absent) */
+  keyCache?: { ttlMs: number; negativeTtlMs: number };
 }
 
-export type Env = { Variables: { requestId: string; clientId: string; log: Logger } };
+export type Env = { Variables: { requestId: string; clientId: string; apiKeyId: string; log: Logger } };
 
 /** A sub-app; mounted with `app.route()`, its OpenAPI paths join the parent's document. */
 export function router(): OpenAPIHono<Env> {

@@ -4,7 +4,14 @@ import { jobStatuses } from '../db/schema.ts';
 import { apiErrorCodes } from '../errors.ts';
 
 const MAX_TEXT = 100_000;
-const text = z.string().trim().min(1).max(MAX_TEXT);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const text = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_TEXT)
+  .refine((s) => !CONTROL.test(s), { error: 'must not contain NUL or other control characters' });
 
 export const EvaluateBody = z
   .strictObject({
@@ -18,7 +25,13 @@ export const EvaluateBody = z
 export type EvaluateBody = z.infer<typeof EvaluateBody>;
 
 export const IdempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(255).openapi({ description: 'IETF draft Idempotency-Key' }),
+  'idempotency-key': z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .regex(/^[\x20-\x7E]+$/, { error: 'printable ASCII only' })
+    .openapi({ description: 'IETF draft Idempotency-Key: 1–255 printable ASCII characters, not blank' }),
 });
 
 export const Accepted = z.object({ id: z.uuid(), status: z.enum(jobStatuses) }).openapi('Accepted');
@@ -44,6 +57,7 @@ export const ResultSchema = z
   .object({
     id: z.uuid(),
     status: z.enum(jobStatuses),
+    notice: z.string().openapi({ description: 'a human must review every result before any decision' }),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     result: z
       .object({

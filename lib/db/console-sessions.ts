@@ -3,9 +3,9 @@
 // client's key (rotation or revocation ends it) and until it expires. Sign-out deletes the row, so a
 // copied cookie stops working at once — which a self-contained signed cookie could not do.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
-import { clients, consoleSessions } from './schema.ts';
+import { apiKeys, clients, consoleSessions } from './schema.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -37,9 +37,16 @@ export async function findConsoleSession(db: Database, token: string): Promise<C
   const [row] = await db
     .select({ clientId: clients.id, clientName: clients.name, csrfToken: consoleSessions.csrfToken })
     .from(consoleSessions)
+    .innerJoin(clients, eq(clients.id, consoleSessions.clientId))
+    // Issue 13: keys live in api_keys; the session holds while its key is live (not revoked, not expired).
     .innerJoin(
-      clients,
-      and(eq(clients.id, consoleSessions.clientId), eq(clients.apiKeyHash, consoleSessions.apiKeyHash)),
+      apiKeys,
+      and(
+        eq(apiKeys.clientId, consoleSessions.clientId),
+        eq(apiKeys.keyHash, consoleSessions.apiKeyHash),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)),
+      ),
     )
     .where(and(eq(consoleSessions.tokenHash, sha256(token)), gt(consoleSessions.expiresAt, sql`now()`)));
   return row;

@@ -117,13 +117,29 @@ export type NewOutcome = typeof results.$inferInsert;
 async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
   if (outcomes.length === 0) return new Map();
   return db.transaction(async (tx) => {
+    // Issue 13 (erasure): store outcomes only for jobs that still exist, locked FOR SHARE so an erasure
+    // (which locks FOR UPDATE, lib/db/erasure.ts) runs wholly before or after. A job erased while it was
+    // evaluated gets no result: it is cancelled, not resurrected.
+    const present = await tx
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(
+        idIn(
+          jobs.id,
+          outcomes.map((o) => o.jobId),
+        ),
+      )
+      .for('share');
+    const kept = new Set(present.map((r) => r.id));
+    const live = outcomes.filter((o) => kept.has(o.jobId));
+    if (live.length === 0) return new Map<string, ResultRow>();
     const won = await tx
       .insert(results)
-      .values(outcomes)
+      .values(live)
       .onConflictDoNothing({ target: results.jobId })
       .returning();
     const winners = new Map(won.map((r) => [r.jobId, r]));
-    const lost = outcomes.map((o) => o.jobId).filter((id) => !winners.has(id));
+    const lost = live.map((o) => o.jobId).filter((id) => !winners.has(id));
     if (lost.length > 0) {
       for (const r of await tx.select().from(results).where(idIn(results.jobId, lost)))
         winners.set(r.jobId, r);

@@ -198,3 +198,14 @@ export const getClientJob = traced('getClientJob', getClientJobUntraced);
 export const listClientJobs = traced('listClientJobs', listClientJobsUntraced);
 
 export const takeUnpublishedJobs = traced('takeUnpublishedJobs', takeUnpublishedJobsUntraced);
+
+/** Whether this (client, key) already names a job: a retry is not a new job for the daily quota. */
+async function jobKeyTakenUntraced(db: Database, clientId: string, idempotencyKey: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.clientId, clientId), eq(jobs.idempotencyKey, idempotencyKey)));
+  return row !== undefined;
+}
+
+export const jobKeyTaken = traced('jobKeyTaken', jobKeyTakenUntraced);

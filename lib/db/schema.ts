@@ -3,6 +3,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
   check,
   foreignKey,
   index,
@@ -30,10 +31,74 @@ export const clients = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     name: text('name').notNull(),
     /** sha256 of the API key. Keys are 256-bit random, so a fast hash is enough (no dictionary to guess). */
-    apiKeyHash: text('api_key_hash').notNull(),
+    /** The first key of clients created before api_keys existed; keys now live in api_keys. */
+    apiKeyHash: text('api_key_hash'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('clients_api_key_hash_key').on(t.apiKeyHash)],
+);
+
+/**
+ * A client's API keys: only the sha256 of each is stored. Two live keys at once make rotation possible
+ * (create the new one, switch, revoke the old). A key works until revoked_at or expires_at.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    keyHash: text('key_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('api_keys_key_hash_key').on(t.keyHash),
+    index('api_keys_client_idx').on(t.clientId, t.createdAt),
+  ],
+);
+
+/** Fixed-window counters for rate limits and quotas, shared by every submit instance. */
+export const rateCounters = pgTable(
+  'rate_counters',
+  {
+    clientId: uuid('client_id').notNull(),
+    bucket: text('bucket').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ name: 'rate_counters_pk', columns: [t.clientId, t.bucket, t.windowStart] })],
+);
+
+/** Jobs erased on request or by retention: ids only, so a replayed request record is skipped. */
+export const erasedJobs = pgTable(
+  'erased_jobs',
+  {
+    jobId: uuid('job_id').primaryKey(),
+    clientId: uuid('client_id').notNull(),
+    reason: text('reason', { enum: ['request', 'retention'] }).notNull(),
+    erasedAt: timestamp('erased_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('erased_jobs_reason_check', sql`${t.reason} in ('request', 'retention')`),
+    index('erased_jobs_erased_at_idx').on(t.erasedAt),
+  ],
+);
+
+/** Who read which result, when (GET /v1/result/{id}). */
+export const resultReads = pgTable(
+  'result_reads',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    jobId: uuid('job_id').notNull(),
+    clientId: uuid('client_id').notNull(),
+    apiKeyId: uuid('api_key_id'),
+    requestId: text('request_id'),
+    readAt: timestamp('read_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('result_reads_job_idx').on(t.jobId, t.readAt)],
 );
 
 export const uploads = pgTable(
@@ -55,6 +120,7 @@ export const uploads = pgTable(
     check('uploads_kind_check', sql`${t.kind} in ('cv', 'project')`),
     check('uploads_size_check', sql`${t.sizeBytes} >= 0`),
     index('uploads_client_idx').on(t.clientId, t.createdAt),
+    index('uploads_created_idx').on(t.createdAt),
   ],
 );
 

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { type UploadKind, uploads } from './schema.ts';
 import { traced } from './trace.ts';
@@ -31,7 +31,7 @@ async function insertUploadsUntraced(db: Database, rows: NewUpload[]) {
 async function findClientUploadsUntraced(db: Database, clientId: string, ids: string[]) {
   if (ids.length === 0) return [];
   return db
-    .select({ id: uploads.id, kind: uploads.kind })
+    .select({ id: uploads.id, kind: uploads.kind, chars: sql<number>`length(${uploads.extractedText})` })
     .from(uploads)
     .where(and(eq(uploads.clientId, clientId), inArray(uploads.id, ids)));
 }

@@ -1,6 +1,12 @@
 // Document text extraction. The type is decided by content, never by file name: PDF (pdf.js through
-// unpdf), DOCX (mammoth, after a streaming zip-bomb check) or UTF-8 plain text. Everything else, and
-// encrypted, corrupt, empty or text-less files, is refused with a stable code.
+// unpdf, after a streaming check of its Flate streams), DOCX (mammoth, after a streaming zip-bomb check)
+// or plain text (UTF-8, or UTF-8/UTF-16 with a byte-order mark). Everything else, and encrypted, corrupt,
+// empty or text-less files, is refused with a stable code. Details never quote a parser's own message:
+// they reach clients, and a parser's message may quote the document.
+//
+// This module runs parsers on whatever thread calls it: the submit function calls it only inside the
+// extraction sandbox (lib/extraction), whose workers have a memory cap and a hard deadline.
+import { createInflate } from 'node:zlib';
 import { fileTypeFromBuffer } from 'file-type';
 import mammoth from 'mammoth';
 import { getDocumentProxy, extractText as pdfText } from 'unpdf';
@@ -21,16 +27,19 @@ export class ExtractionError extends AppError {}
 export interface ExtractionLimits {
   maxPages: number;
   timeoutMs: number;
-  /** most bytes a DOCX may inflate to, all entries together */
+  /** most bytes a DOCX's entries or a PDF's Flate streams may inflate to, all together */
   maxInflatedBytes: number;
-  /** most characters of text kept */
+  /** most bytes one DOCX part or one PDF stream (other than an image) may inflate to */
+  maxPartBytes: number;
+  /** most characters of extracted text; a longer document is refused, never silently cut */
   maxChars: number;
 }
 
 export const defaultLimits: ExtractionLimits = {
   maxPages: 50,
   timeoutMs: 10_000,
-  maxInflatedBytes: 30 * 1024 * 1024,
+  maxInflatedBytes: 64 * 1024 * 1024,
+  maxPartBytes: 8 * 1024 * 1024,
   maxChars: 200_000,
 };
 
@@ -47,7 +56,7 @@ export async function detectType(bytes: Uint8Array): Promise<DocumentType> {
   if (detected?.mime === 'application/pdf') return 'pdf';
   if (detected?.ext === 'docx') return 'docx';
   if (detected?.mime === 'application/zip' && (await zipHasEntry(bytes, 'word/document.xml'))) return 'docx';
-  if (!detected && isPlainText(bytes)) return 'text';
+  if (!detected && (textEncoding(bytes) || isPlainText(bytes))) return 'text';
   // A PDF with garbage before its header, or a truncated one, is still meant as a PDF: call it corrupt.
   if (!detected && startsWithAscii(bytes, '%PDF')) return 'pdf';
   throw new ExtractionError(
@@ -63,6 +72,7 @@ export async function extractDocument(
   const type = await detectType(bytes);
   const work: Promise<{ text: string; pages?: number }> | { text: string; pages?: number } =
     type === 'pdf' ? fromPdf(bytes, limits) : type === 'docx' ? fromDocx(bytes, limits) : fromText(bytes);
+  // Only a caller without the sandbox relies on this timer; the sandbox's deadline terminates the worker.
   const { text, pages } = await withTimeout(
     work,
     limits.timeoutMs,
@@ -72,7 +82,13 @@ export async function extractDocument(
         `text extraction took longer than ${limits.timeoutMs} ms`,
       ),
   );
-  const clean = normalise(text).slice(0, limits.maxChars);
+  const clean = normalise(text);
+  if (clean.length > limits.maxChars) {
+    throw new ExtractionError(
+      codes.TEXT_TOO_LONG,
+      `the ${type.toUpperCase()} holds more than ${limits.maxChars} characters of text`,
+    );
+  }
   if (clean.replace(/\s/g, '').length === 0) {
     throw new ExtractionError(codes.NO_TEXT, `the ${type.toUpperCase()} holds no extractable text (a scan?)`);
   }
@@ -88,6 +104,7 @@ async function fromPdf(
   if (/\/Encrypt\b/.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'))) {
     throw new ExtractionError(codes.ENCRYPTED_FILE, 'the PDF is encrypted');
   }
+  await checkPdfStreams(bytes, limits);
   let doc: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     // pdf.js takes ownership of the buffer it is given: hand it a copy.
@@ -95,7 +112,7 @@ async function fromPdf(
   } catch (err) {
     const name = (err as { name?: string }).name;
     if (name === 'PasswordException') throw new ExtractionError(codes.ENCRYPTED_FILE, 'the PDF is encrypted');
-    throw new ExtractionError(codes.CORRUPT_FILE, `the PDF cannot be read: ${(err as Error).message}`);
+    throw new ExtractionError(codes.CORRUPT_FILE, 'the PDF cannot be read (damaged or not a PDF)');
   }
   try {
     if (doc.numPages > limits.maxPages) {
@@ -108,24 +125,60 @@ async function fromPdf(
     return { text, pages: doc.numPages };
   } catch (err) {
     if (err instanceof ExtractionError) throw err;
-    throw new ExtractionError(codes.CORRUPT_FILE, `the PDF cannot be read: ${(err as Error).message}`);
+    throw new ExtractionError(codes.CORRUPT_FILE, 'the PDF cannot be read (damaged or not a PDF)');
   } finally {
     await (doc as unknown as { destroy?: () => Promise<void> }).destroy?.().catch(() => {});
   }
 }
 
 async function fromDocx(bytes: Uint8Array, limits: ExtractionLimits): Promise<{ text: string }> {
-  await checkInflatedSize(bytes, limits.maxInflatedBytes);
+  await checkInflatedSize(bytes, limits);
   try {
     const { value } = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
     return { text: value };
-  } catch (err) {
-    throw new ExtractionError(codes.CORRUPT_FILE, `the DOCX cannot be read: ${(err as Error).message}`);
+  } catch {
+    throw new ExtractionError(codes.CORRUPT_FILE, 'the DOCX cannot be read (damaged or not a DOCX)');
   }
 }
 
+type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+/** The encoding a byte-order mark declares, if the bytes start with one. */
+function textEncoding(bytes: Uint8Array): TextEncodingName | undefined {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/**
+ * Plain text: UTF-8 (with or without a BOM) or UTF-16 LE/BE with a BOM, converted to a JS string.
+ * NUL anywhere is refused (PostgreSQL text cannot hold it, and no real text file carries one), and so
+ * are other control characters and bytes that are not valid in the declared encoding.
+ */
 function fromText(bytes: Uint8Array): { text: string } {
-  return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '') };
+  const encoding = textEncoding(bytes) ?? 'utf-8';
+  let text: string;
+  try {
+    // ignoreBOM: false (the default) drops the BOM itself.
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    throw new ExtractionError(
+      codes.TEXT_NOT_DECODABLE,
+      `the text file is not valid ${encoding.toUpperCase()}`,
+    );
+  }
+  if (text.includes('\u0000')) {
+    throw new ExtractionError(codes.TEXT_CONTAINS_NUL, 'the text file contains NUL bytes (binary data?)');
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  if (/[\u0001-\u0008\u000B\u000E-\u001F\u007F]/.test(text)) {
+    throw new ExtractionError(
+      codes.TEXT_NOT_DECODABLE,
+      'the text file contains control characters (binary data?)',
+    );
+  }
+  return { text };
 }
 
 function isPlainText(bytes: Uint8Array): boolean {
@@ -150,11 +203,17 @@ function startsWithAscii(bytes: Uint8Array, prefix: string): boolean {
 }
 
 function normalise(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    text
+      // Text a PDF or DOCX yields may carry NULs and other control characters (broken font maps):
+      // they are stripped, as PostgreSQL text cannot hold NUL and they carry no meaning.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+      .replace(/[\u0000-\u0008\u000B\u000E-\u001F\u007F]/g, '')
+      .replace(/\r\n?/g, '\n')
+      .replace(/[ \t]+\n/g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+  );
 }
 
 function openZip(bytes: Uint8Array): Promise<yauzl.ZipFile> {
@@ -182,14 +241,23 @@ async function zipHasEntry(bytes: Uint8Array, name: string): Promise<boolean> {
   });
 }
 
-/** Inflates every entry as a stream and stops at the limit: declared sizes in a zip can lie. */
-async function checkInflatedSize(bytes: Uint8Array, limit: number): Promise<void> {
+/**
+ * Inflates every entry as a stream and stops at the limits: declared sizes in a zip can lie. One part
+ * (document.xml is what mammoth builds a tree of) may not exceed `maxPartBytes`, all together not
+ * `maxInflatedBytes`.
+ */
+async function checkInflatedSize(bytes: Uint8Array, limits: ExtractionLimits): Promise<void> {
+  const { maxInflatedBytes: limit, maxPartBytes } = limits;
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(bytes);
-  } catch (err) {
-    throw new ExtractionError(codes.CORRUPT_FILE, `the DOCX is not a valid zip: ${(err as Error).message}`);
+  } catch {
+    throw new ExtractionError(codes.CORRUPT_FILE, 'the DOCX is not a valid zip archive');
   }
+  const bomb = (what: string) =>
+    new ExtractionError(codes.ZIP_BOMB, `the DOCX would inflate beyond ${what} (a zip bomb?)`);
+  const corrupt = () =>
+    new ExtractionError(codes.CORRUPT_FILE, 'the DOCX cannot be read (damaged zip entry)');
   let total = 0;
   let entries = 0;
   await new Promise<void>((resolve, reject) => {
@@ -200,30 +268,89 @@ async function checkInflatedSize(bytes: Uint8Array, limit: number): Promise<void
     zip.on('entry', (entry: yauzl.Entry) => {
       entries += 1;
       if (entries > 5000) return fail(new ExtractionError(codes.ZIP_BOMB, 'the DOCX holds too many entries'));
-      if (total + entry.uncompressedSize > limit) {
-        return fail(new ExtractionError(codes.ZIP_BOMB, `the DOCX would inflate beyond ${limit} bytes`));
-      }
+      if (entry.uncompressedSize > maxPartBytes) return fail(bomb(`${maxPartBytes} bytes in one part`));
+      if (total + entry.uncompressedSize > limit) return fail(bomb(`${limit} bytes`));
       if (entry.fileName.endsWith('/')) return zip.readEntry();
       zip.openReadStream(entry, (err, stream) => {
-        if (err || !stream)
-          return fail(new ExtractionError(codes.CORRUPT_FILE, `the DOCX cannot be read: ${err?.message}`));
+        if (err || !stream) return fail(corrupt());
+        let part = 0;
         stream.on('data', (chunk: Buffer) => {
           total += chunk.length;
-          if (total > limit) {
+          part += chunk.length;
+          if (part > maxPartBytes || total > limit) {
             stream.destroy();
-            fail(new ExtractionError(codes.ZIP_BOMB, `the DOCX would inflate beyond ${limit} bytes`));
+            fail(bomb(part > maxPartBytes ? `${maxPartBytes} bytes in one part` : `${limit} bytes`));
           }
         });
-        stream.on('error', (e) =>
-          fail(new ExtractionError(codes.CORRUPT_FILE, `the DOCX cannot be read: ${e.message}`)),
-        );
+        stream.on('error', () => fail(corrupt()));
         stream.on('end', () => zip.readEntry());
       });
     });
     zip.on('end', () => resolve());
-    zip.on('error', (e) =>
-      fail(new ExtractionError(codes.CORRUPT_FILE, `the DOCX cannot be read: ${e.message}`)),
-    );
+    zip.on('error', () => fail(corrupt()));
     zip.readEntry();
+  });
+}
+
+/**
+ * pdf.js inflates streams lazily and whole: a 500 KB PDF can hold a stream of gigabytes. Before pdf.js
+ * sees the file, every stream whose dictionary names FlateDecode is inflated here as a stream, counting
+ * and discarding the output. A stream that is not an image may inflate to `maxPartBytes` (pdf.js keeps
+ * content streams whole); images count only towards the total, as text extraction never decodes them.
+ * Streams this scan cannot see (other filters, odd syntax) are bounded by the sandbox's memory cap.
+ */
+async function checkPdfStreams(bytes: Uint8Array, limits: ExtractionLimits): Promise<void> {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const latin = buf.toString('latin1');
+  const keyword = /stream\r?\n/g;
+  let total = 0;
+  let scanned = 0;
+  for (let m = keyword.exec(latin); m; m = keyword.exec(latin)) {
+    if (latin.slice(m.index - 3, m.index) === 'end') continue;
+    const start = m.index + m[0].length;
+    const end = latin.indexOf('endstream', start);
+    if (end < 0) break;
+    keyword.lastIndex = end + 9;
+    // The stream's dictionary: from the object header before it to the keyword.
+    const head = latin.slice(Math.max(0, latin.lastIndexOf(' obj', m.index)), m.index);
+    if (!/\/(FlateDecode|Fl)\b/.test(head)) continue;
+    if (++scanned > 10_000)
+      throw new ExtractionError(codes.DOCUMENT_TOO_COMPLEX, 'the PDF holds too many streams');
+    const isImage = /\/Subtype\s*\/Image\b/.test(head);
+    const partLimit = isImage ? limits.maxInflatedBytes : limits.maxPartBytes;
+    const inflated = await inflatedSize(
+      buf.subarray(start, end),
+      Math.min(partLimit, limits.maxInflatedBytes - total),
+    );
+    if (inflated === 'over') {
+      throw new ExtractionError(
+        codes.DECOMPRESSION_BOMB,
+        `the PDF holds compressed data inflating beyond ${partLimit < limits.maxInflatedBytes - total ? partLimit : limits.maxInflatedBytes} bytes (a decompression bomb?)`,
+      );
+    }
+    total += inflated;
+  }
+}
+
+/** Bytes a zlib stream inflates to, counted without keeping them; 'over' once past `limit`. */
+function inflatedSize(data: Buffer, limit: number): Promise<number | 'over'> {
+  return new Promise((resolve) => {
+    let size = 0;
+    let done = false;
+    const finish = (v: number | 'over') => {
+      if (done) return;
+      done = true;
+      inflate.destroy();
+      resolve(v);
+    };
+    const inflate = createInflate({ chunkSize: 64 * 1024 });
+    inflate.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) finish('over');
+    });
+    inflate.on('end', () => finish(size));
+    // A damaged stream: pdf.js decides what to make of it; what inflated so far is what counts.
+    inflate.on('error', () => finish(size));
+    inflate.end(data);
   });
 }

@@ -22,6 +22,7 @@ import {
   recordOutcomes,
   startAttempts,
 } from '../db/effects.ts';
+import { erasedAmong } from '../db/erasure.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
@@ -104,6 +105,11 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     const ids = [...new Set(requests.map((r) => r.jobId))];
     const loadStarted = performance.now();
     const [jobs, stored] = await Promise.all([loadJobs(o.db, ids), loadResults(o.db, ids)]);
+    // Issue 13 (erasure): a job erased on request or by retention is skipped, not sent to the DLQ.
+    const erased = await erasedAmong(
+      o.db,
+      ids.filter((id) => !jobs.has(id) && !stored.has(id)),
+    );
 
     const todo: { record: InputRecord; jobId: string }[] = [];
     const claimed = new Set<string>();
@@ -123,6 +129,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
         }
         continue;
       }
+      if (erased.has(req.jobId)) continue;
       if (!jobs.has(req.jobId)) {
         stats.poison += 1;
         telemetryMetrics().jobs.add(1, { outcome: 'poison' });

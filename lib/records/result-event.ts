@@ -2,9 +2,14 @@
 // built only from the stored outcome, so every emission of a job's outcome (first time or replay)
 // carries the same content (G3).
 
+/** Every result says so (issue 13): the scores are an aid to a person, never a decision. */
+export const HUMAN_REVIEW_NOTICE =
+  'Automated assessment: a human must review it before any decision about the candidate.';
+
 export interface ResultEvent {
   v: 1;
   job_id: string;
+  notice: string;
   status: 'completed' | 'failed';
   result?: {
     cv_match_rate: number;
@@ -39,6 +44,7 @@ export function resultEvent(row: StoredOutcome): ResultEvent {
   return {
     v: 1,
     job_id: row.jobId,
+    notice: HUMAN_REVIEW_NOTICE,
     status: row.outcome,
     ...(row.outcome === 'completed'
       ? {

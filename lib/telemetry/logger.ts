@@ -4,12 +4,15 @@
 import { trace } from '@opentelemetry/api';
 import { type Logger, pino } from 'pino';
 import { prettyDestination } from './pretty.ts';
+import { serializeError } from './serialize-error.ts';
 
 export type { Logger };
 
 export type LogFormat = 'json' | 'pretty' | 'auto';
 
-export function createLogger(options: { level?: string; name?: string; format?: LogFormat } = {}): Logger {
+export function createLogger(
+  options: { level?: string; name?: string; format?: LogFormat; destination?: NodeJS.WritableStream } = {},
+): Logger {
   const format = options.format ?? 'auto';
   const pretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
   const pinoOptions: pino.LoggerOptions = {
@@ -22,6 +25,8 @@ export function createLogger(options: { level?: string; name?: string; format?: 
       const sc = trace.getActiveSpan()?.spanContext();
       return sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
     },
+    // Errors are logged by name, code and SQL state, never by a library's message (it may quote data).
+    serializers: { err: serializeError, error: serializeError },
     redact: {
       paths: [
         '*.apiKey',
@@ -34,5 +39,6 @@ export function createLogger(options: { level?: string; name?: string; format?: 
       censor: '[redacted]',
     },
   };
+  if (options.destination) return pino(pinoOptions, options.destination);
   return pretty ? pino(pinoOptions, prettyDestination()) : pino(pinoOptions);
 }

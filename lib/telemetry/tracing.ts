@@ -12,6 +12,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 
+import { safeErrorText, serializeError } from './serialize-error.ts';
+
 export const tracer = () => trace.getTracer('cv-evaluator');
 
 export async function withSpan<T>(
@@ -32,11 +34,10 @@ export async function withSpan<T>(
       try {
         return await fn(span);
       } catch (err) {
-        span.recordException(err as Error);
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: err instanceof Error ? err.message : String(err),
-        });
+        // Spans are exported: record what kind of error it was, never a library's message.
+        const safe = serializeError(err);
+        span.recordException({ name: safe.name, message: safeErrorText(err), code: safe.code });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: safeErrorText(err) });
         throw err;
       } finally {
         span.end();

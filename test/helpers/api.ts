@@ -1,7 +1,7 @@
 // Builds the submit app against the test file's own database and topics, with real Kafka publishing.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { type ApiDeps, createApp } from '../../lib/api/app.ts';
-import { loadConfig } from '../../lib/config.ts';
+import { type Config, loadConfig } from '../../lib/config.ts';
 import { createClient } from '../../lib/db/api-clients.ts';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -28,6 +28,8 @@ export async function apiHarness(
     queueStats?: ApiDeps['queueStats'];
     allowPrivateWebhooks?: boolean;
     databaseUrl?: string;
+    limits?: Partial<Config['limits']>;
+    keyCacheTtlMs?: number;
   } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
@@ -48,6 +50,17 @@ export async function apiHarness(
       override ? Promise.all(rs.map((r) => override!(r))).then(() => {}) : publisher.publishAll(rs),
     webhooks: { allowPrivate: options.allowPrivateWebhooks ?? true, secretOverlapMs: 60_000 },
     jobsTopic: topics.jobs,
+    resultsTopic: topics.results,
+    // Most tests are not about abuse limits: none unless the test sets them.
+    limits: {
+      windowSeconds: 60,
+      uploads: 0,
+      evaluations: 0,
+      jobsPerDay: 0,
+      jobInputMaxChars: 300_000,
+      ...options.limits,
+    },
+    keyCache: { ttlMs: options.keyCacheTtlMs ?? 30_000, negativeTtlMs: options.keyCacheTtlMs ?? 30_000 },
     uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
     publishing: { ...loadConfig({}).publish, timeoutMs: 3000 },
     logger: testLogger,

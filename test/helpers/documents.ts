@@ -60,3 +60,71 @@ export const PNG_BYTES = new Uint8Array(
 export const CORRUPT_PDF = new Uint8Array(
   Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\ngarbage without xref\n%%EOF'),
 );
+
+/**
+ * A DOCX whose word/document.xml is well-formed WordprocessingML inflating to `megabytes` MB: one
+ * paragraph repeated, which deflate squeezes ~300:1 (a 28 MB part makes a ~100 KB file).
+ */
+export async function makeDocxInflating(megabytes: number): Promise<Uint8Array> {
+  const zip = new JSZip();
+  zip.file(
+    '[Content_Types].xml',
+    '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+      '<Default Extension="xml" ContentType="application/xml"/></Types>',
+  );
+  const para = '<w:p><w:r><w:t>Senior engineer with Kafka and PostgreSQL experience.</w:t></w:r></w:p>';
+  const head =
+    '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>';
+  const tail = '</w:body></w:document>';
+  const body = para.repeat(Math.ceil((megabytes * 1024 * 1024) / para.length));
+  zip.file('word/document.xml', head + body + tail);
+  return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+}
+
+/**
+ * A one-page PDF whose content stream is FlateDecode'd zeros inflating to `megabytes` MB (512 MB makes
+ * a ~500 KB file). Built by hand with a correct xref, compressed as a stream so the test never holds
+ * the inflated bytes.
+ */
+export async function makePdfInflating(megabytes: number): Promise<Uint8Array> {
+  const { createDeflate } = await import('node:zlib');
+  const deflate = createDeflate({ level: 9 });
+  const parts: Buffer[] = [];
+  deflate.on('data', (c: Buffer) => parts.push(c));
+  const done = new Promise((resolve) => deflate.on('end', resolve));
+  const chunk = Buffer.alloc(1024 * 1024, 0x20);
+  for (let i = 0; i < megabytes; i++) {
+    if (!deflate.write(chunk)) await new Promise((r) => deflate.once('drain', r));
+  }
+  deflate.end();
+  await done;
+  const data = Buffer.concat(parts);
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>',
+  ];
+  const out: Buffer[] = [Buffer.from('%PDF-1.7\n')];
+  let length = out[0]!.length;
+  const offsets: number[] = [];
+  const push = (b: Buffer) => {
+    out.push(b);
+    length += b.length;
+  };
+  objects.forEach((o, i) => {
+    offsets.push(length);
+    push(Buffer.from(`${i + 1} 0 obj\n${o}\nendobj\n`));
+  });
+  offsets.push(length);
+  push(Buffer.from(`4 0 obj\n<< /Length ${data.length} /Filter /FlateDecode >>\nstream\n`));
+  push(data);
+  push(Buffer.from('\nendstream\nendobj\n'));
+  const xref = length;
+  push(
+    Buffer.from(
+      `xref\n0 5\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}` +
+        `trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
+    ),
+  );
+  return new Uint8Array(Buffer.concat(out));
+}

@@ -271,6 +271,7 @@ describe('notify', () => {
       db: h.db,
       publish: async () => {},
       jobsTopic: h.topics.jobs,
+      resultsTopic: h.topics.results,
       uploadMaxBytes: 1024,
       publishing: { leaseMs: 15_000, timeoutMs: 5_000 },
       logger: testLogger,

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
+import { HUMAN_REVIEW_NOTICE } from '../../lib/records/result-event.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
 import {
   CORRUPT_PDF,
@@ -122,7 +123,7 @@ describe('submit API: happy paths', () => {
     const { id } = (await res.json()) as { id: string };
     const r1 = await h.app.request(`/v1/result/${id}`, { headers: auth(h.keyA) });
     expect(r1.status).toBe(200);
-    expect(await r1.json()).toEqual({ id, status: 'queued' });
+    expect(await r1.json()).toEqual({ id, status: 'queued', notice: HUMAN_REVIEW_NOTICE });
     const tag = r1.headers.get('etag');
     expect(tag).toBeTruthy();
     const r2 = await h.app.request(`/v1/result/${id}`, {
@@ -169,7 +170,14 @@ describe('submit API: happy paths', () => {
     expect((await h.app.request('/readyz')).status).toBe(200);
     const doc = (await (await h.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/evaluate', '/v1/jobs', '/v1/result/{id}', '/v1/upload']),
+      expect.arrayContaining([
+        '/v1/evaluate',
+        '/v1/jobs',
+        '/v1/result/{id}',
+        '/v1/upload',
+        '/v1/jobs/{id}',
+        '/v1/uploads/{id}',
+      ]),
     );
     const docs = await h.app.request('/docs');
     expect(docs.status).toBe(200);

@@ -34,6 +34,30 @@ describe('config', () => {
     expect((error as ConfigError).problems).toHaveLength(3);
   });
 
+  it('never echoes a secret: a URL loses its password, keys are hidden', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as ConfigError).message;
+      }
+      return '';
+    };
+    const url = problems({ DATABASE_URL: 'mysql://app:s3cr3t-pw@db:3306/x' });
+    expect(url).toContain('DATABASE_URL must be');
+    expect(url).toContain('mysql://app:***@db:3306/x');
+    expect(url).not.toContain('s3cr3t-pw');
+    const broken = problems({ DATABASE_URL: 'postgres://app:s3cr3t@[db:5432/x' });
+    expect(broken).toContain('DATABASE_URL must be');
+    expect(broken).not.toContain('s3cr3t');
+    const llm = problems({
+      LLM_PROVIDER: 'openai-compatible',
+      LLM_BASE_URL: 'not a url',
+      LLM_API_KEY: 'sk-x',
+    });
+    expect(llm).not.toContain('sk-x');
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '' }).submit.port).toBe(8080);
   });

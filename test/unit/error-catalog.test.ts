@@ -15,6 +15,7 @@ async function openapi() {
     db: {} as Database, // /openapi.json touches no database
     publish: async () => {},
     jobsTopic: 'unused',
+    resultsTopic: 'unused',
     publishing: { leaseMs: 15_000, timeoutMs: 5_000 },
     uploadMaxBytes: 1024,
     logger: testLogger,

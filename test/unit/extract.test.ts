@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExtractionError, extractDocument } from '../../lib/evaluation/extract.ts';
+import { defaultLimits, ExtractionError, extractDocument } from '../../lib/evaluation/extract.ts';
 import {
   CORRUPT_PDF,
   makeDocx,
@@ -19,7 +19,7 @@ async function codeOf(bytes: Uint8Array, limits?: Parameters<typeof extractDocum
   }
 }
 
-describe('document extraction', () => {
+describe('document extraction', { timeout: 30_000 }, () => {
   it('reads the text of a real PDF', async () => {
     const out = await extractDocument(
       await makePdf(['Jane Doe', 'Senior backend engineer: Node.js, Kafka, PostgreSQL']),
@@ -50,7 +50,9 @@ describe('document extraction', () => {
     expect(await codeOf(await makeEncryptedPdf())).toBe('ENCRYPTED_FILE');
     expect(await codeOf(await makeDocxZipBomb(40))).toBe('ZIP_BOMB');
     expect(await codeOf(new TextEncoder().encode('   \n\n  '))).toBe('NO_TEXT');
-    expect(await codeOf(new Uint8Array([0xff, 0xfe, 0x00, 0x01, 0x02]))).toBe('UNSUPPORTED_MEDIA_TYPE');
+    // a UTF-16 BOM followed by bytes that are not UTF-16 text
+    expect(await codeOf(new Uint8Array([0xff, 0xfe, 0x00, 0x01, 0x02]))).toBe('TEXT_NOT_DECODABLE');
+    expect(await codeOf(new Uint8Array([0x01, 0x02, 0x03, 0x80, 0x00]))).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('a PDF with no text (a scan) is refused', async () => {
@@ -59,8 +61,49 @@ describe('document extraction', () => {
 
   it('limits pages', async () => {
     const long = await makePdf(Array.from({ length: 200 }, (_, i) => `line ${i}`));
-    expect(await codeOf(long, { maxPages: 2, timeoutMs: 10_000, maxInflatedBytes: 1e7, maxChars: 1e5 })).toBe(
-      'TOO_MANY_PAGES',
-    );
+    expect(await codeOf(long, { ...defaultLimits, maxPages: 2 })).toBe('TOO_MANY_PAGES');
+  });
+
+  it('refuses text longer than the cap instead of cutting it', async () => {
+    const text = new TextEncoder().encode('word '.repeat(400));
+    expect(await codeOf(text, { ...defaultLimits, maxChars: 1000 })).toBe('TEXT_TOO_LONG');
+    expect(await codeOf(text, { ...defaultLimits, maxChars: 2000 })).toBe('accepted');
+  });
+});
+
+describe('plain text', () => {
+  const body = 'Zoë Δ — café 日本語\nKafka';
+  it('accepts UTF-8 with a BOM and UTF-16 LE/BE with a BOM, converted to the same text', async () => {
+    const utf8bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body, 'utf8')]);
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body, 'utf16le')]);
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const bytes of [utf8bom, le, be]) {
+      const out = await extractDocument(new Uint8Array(bytes));
+      expect(out.type).toBe('text');
+      expect(out.text).toBe(body);
+    }
+  });
+
+  it('refuses a NUL anywhere, even after the first 64 KiB', async () => {
+    const bytes = Buffer.from(`${'a'.repeat(70 * 1024)}\u0000b`, 'utf8');
+    expect(await codeOf(new Uint8Array(bytes))).toBe('TEXT_CONTAINS_NUL');
+    expect(await codeOf(new Uint8Array(Buffer.from('a\u0000b')))).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('refuses invalid UTF-8 or control characters past the sniffed prefix, and UTF-16 with a bad BOM body', async () => {
+    const bad = Buffer.concat([Buffer.from('a'.repeat(70 * 1024)), Buffer.from([0xc3, 0x28])]);
+    expect(await codeOf(new Uint8Array(bad))).toBe('TEXT_NOT_DECODABLE');
+    const ctl = Buffer.from(`${'a'.repeat(70 * 1024)}\u0007`);
+    expect(await codeOf(new Uint8Array(ctl))).toBe('TEXT_NOT_DECODABLE');
+    // a lone surrogate in UTF-16 LE
+    const lone = Buffer.from([0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8, 0x41, 0x00]);
+    expect(await codeOf(new Uint8Array(lone))).toBe('TEXT_NOT_DECODABLE');
+  });
+
+  it('strips NUL and control characters from text a PDF yields', async () => {
+    const out = await extractDocument(await makePdf(['Jane Doe', 'Kafka']));
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is about control characters
+    expect(out.text).not.toMatch(/[\u0000-\u0008]/);
   });
 });

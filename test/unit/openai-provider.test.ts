@@ -44,6 +44,21 @@ describe('openai-compatible provider', () => {
     expect(fake!.requests[0]!.response_format?.type).toBe('json_schema');
   });
 
+  it('every call carries max_tokens (issue 13: bounded cost per call)', async () => {
+    fake = await startFakeLlm([{ kind: 'answer', content: () => 'not json' }, good]);
+    const provider = new OpenAICompatibleProvider({
+      baseUrl: fake.url,
+      model: 'fake-model',
+      timeoutMs: 5000,
+      concurrency: 2,
+      maxRetries: 0,
+      maxTokens: 321,
+    });
+    await evaluate(input, provider);
+    expect(fake.requests.length).toBeGreaterThan(3);
+    for (const body of fake.requests) expect((body as { max_tokens?: number }).max_tokens).toBe(321);
+  });
+
   it('garbage gets one repair pass that sees the bad answer, and succeeds', async () => {
     const r = await run([{ kind: 'answer', content: () => 'I think the candidate is great!' }, good]);
     expect(r.provenance.attempts.cv).toBe(2);

@@ -1,16 +1,19 @@
-// Authorization: Bearer <key>. A client sees only its own uploads, jobs and results; the key look-up is
-// cached briefly, so a revoked key stops working within the cache's lifetime.
+// Authorization: Bearer <key>. A client sees only its own uploads, jobs and results. Key look-ups go
+// through a cache keyed by the key's hash with a fixed expiry (lib/auth/key-cache.ts): a revoked key
+// stops working within API_KEY_CACHE_TTL_MS on every instance; unknown keys are cached too.
 import type { MiddlewareHandler } from 'hono';
+import { createKeyResolver } from '../../auth/key-cache.ts';
 import { consoleClientOf } from '../../console/api.ts';
-import { findClientByKey } from '../../db/api-clients.ts';
 import type { Database } from '../../db/database.ts';
 import { codes } from '../../errors.ts';
-import { ttlCache } from '../../util/ttl-cache.ts';
 import type { Env } from '../context.ts';
 import { Problem } from './problem.ts';
 
-export function bearerAuth(db: Database, cacheMs = 30_000): MiddlewareHandler<Env> {
-  const clientsByKey = ttlCache<{ id: string }>(cacheMs);
+export function bearerAuth(
+  db: Database,
+  cache: { ttlMs: number; negativeTtlMs: number } = { ttlMs: 30_000, negativeTtlMs: 30_000 },
+): MiddlewareHandler<Env> {
+  const keys = createKeyResolver({ db, ...cache });
   return async (c, next) => {
     // The console calls in-process for its signed-in client (lib/console/api.ts); no HTTP request can.
     const internal = consoleClientOf(c.env);
@@ -23,14 +26,13 @@ export function bearerAuth(db: Database, cacheMs = 30_000): MiddlewareHandler<En
       throw new Problem(codes.UNAUTHENTICATED, 'an Authorization: Bearer <api key> header is required', {
         headers: { 'www-authenticate': 'Bearer' },
       });
-    const key = match[1]!;
-    const client = clientsByKey.get(key) ?? (await findClientByKey(db, key));
-    if (!client)
-      throw new Problem(codes.INVALID_API_KEY, 'the API key is not valid', {
+    const owner = await keys.resolve(match[1]!);
+    if (!owner)
+      throw new Problem(codes.INVALID_API_KEY, 'the API key is not valid (unknown, revoked or expired)', {
         headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
       });
-    clientsByKey.set(key, client);
-    c.set('clientId', client.id);
+    c.set('clientId', owner.id);
+    c.set('apiKeyId', owner.keyId);
     await next();
   };
 }

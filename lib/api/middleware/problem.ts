@@ -35,6 +35,7 @@ const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -42,8 +43,14 @@ const TITLES: Record<number, string> = {
 export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   // Errors from the layers below (a refused document) already carry a catalog code.
-  if (err instanceof AppError && errorCatalog[err.code].api)
-    return new Problem(err.code as ApiErrorCode, err.message, { cause: err });
+  if (err instanceof AppError && errorCatalog[err.code].api) {
+    // A refusal from below may carry its own headers (a rate limit's Retry-After and RateLimit).
+    const headers = (err as { headers?: Record<string, string> }).headers;
+    return new Problem(err.code as ApiErrorCode, err.message, {
+      cause: err,
+      ...(headers ? { headers } : {}),
+    });
+  }
   // PostgreSQL down or restarting: the request was fine and can be sent again shortly.
   if (isDatabaseUnavailable(err)) {
     return new Problem(codes.DATABASE_UNAVAILABLE, 'the database is unavailable; try again shortly', {
@@ -86,9 +93,16 @@ export function problemResponse(c: Context, problem: Problem): Response {
 }
 
 /** Schema validation failures: a missing Idempotency-Key is its own code, everything else one code. */
-export const validationHook: Hook<unknown, Env, string, unknown> = (result) => {
+export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) => {
   if (result.success) return;
   const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  if (issues.some((i) => i.path === 'idempotency-key') && c.req.header('idempotency-key') !== undefined) {
+    throw new Problem(
+      codes.IDEMPOTENCY_KEY_INVALID,
+      'the Idempotency-Key header must be 1–255 printable ASCII characters, not blank',
+      { extra: { errors: issues } },
+    );
+  }
   if (issues.some((i) => i.path === 'idempotency-key')) {
     throw new Problem(
       codes.IDEMPOTENCY_KEY_MISSING,

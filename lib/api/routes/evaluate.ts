@@ -1,10 +1,13 @@
 // POST /v1/evaluate: accept a job once per Idempotency-Key and publish its request record. The answer
 // is 202 only after the record is on the jobs topic; a retry with the same key replays that answer.
 import { createRoute } from '@hono/zod-openapi';
+import { jobKeyTaken } from '../../db/jobs.ts';
+import { findClientUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
 import { InvalidRubricError, parseRubric } from '../../evaluation/rubric.ts';
 import { acceptJob } from '../../jobs/accept.ts';
 import { createLeasePublisher } from '../../jobs/publish-lease.ts';
+import { abuseLimits } from '../../limits/abuse.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
@@ -24,7 +27,7 @@ const evaluateRoute = createRoute({
       description: 'accepted (or the original answer replayed)',
       content: { 'application/json': { schema: Accepted } },
     },
-    ...problems(400, 401, 404, 409, 413, 415, 422, 503),
+    ...problems(400, 401, 404, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -36,6 +39,12 @@ export function evaluateRoutes(deps: ApiDeps) {
     jobsTopic: deps.jobsTopic,
   });
   const app = router();
+  const limits = abuseLimits(deps.db, deps.limits!);
+  app.use('/v1/evaluate', async (c, next) => {
+    const headers = await limits.rate(c.get('clientId'), 'evaluate');
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  });
   app.use('/v1/evaluate', requireMediaType('application/json'));
   app.use(
     '/v1/evaluate',
@@ -54,12 +63,28 @@ export function evaluateRoutes(deps: ApiDeps) {
         throw err;
       }
     }
-    // acceptJob refuses uploads that are not the caller's (UPLOAD_NOT_FOUND, WRONG_UPLOAD_KIND).
-    const accepted = await acceptJob(
-      deps.db,
-      { clientId, idempotencyKey: c.req.valid('header')['idempotency-key'], request: body },
-      deps.publishing,
+    const found = await findClientUploads(deps.db, clientId, [body.cv_id, body.project_id]);
+    for (const [field, id, kind] of [
+      ['cv_id', body.cv_id, 'cv'],
+      ['project_id', body.project_id, 'project'],
+    ] as const) {
+      const upload = found.find((u) => u.id === id);
+      if (!upload) throw new Problem(codes.UPLOAD_NOT_FOUND, `${field} ${id} is not one of your uploads`);
+      if (upload.kind !== kind)
+        throw new Problem(codes.WRONG_UPLOAD_KIND, `${field} refers to a ${upload.kind} upload`);
+    }
+    // What this job would send to the LLM: both documents and every override.
+    limits.inputBudget(
+      found.reduce((n, u) => n + Number(u.chars), 0) +
+        (body.job_description?.length ?? 0) +
+        (body.study_case_brief?.length ?? 0) +
+        (body.scoring_rubric?.length ?? 0),
     );
+    // A new job counts against the daily quota; a retry of an accepted one does not.
+    const idempotencyKey = c.req.valid('header')['idempotency-key'];
+    if (!(await jobKeyTaken(deps.db, clientId, idempotencyKey))) await limits.job(clientId);
+
+    const accepted = await acceptJob(deps.db, { clientId, idempotencyKey, request: body }, deps.publishing);
     const answer = { id: accepted.job.id, status: 'queued' as const };
     switch (accepted.outcome) {
       case 'key-reused':

@@ -2,9 +2,10 @@
 // the same content the result topic carries (G3). ETags let pollers skip unchanged answers.
 import { createRoute, z } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
+import { logResultRead } from '../../db/erasure.ts';
 import { getClientJob } from '../../db/jobs.ts';
 import { codes } from '../../errors.ts';
-import { resultEvent } from '../../records/result-event.ts';
+import { HUMAN_REVIEW_NOTICE, resultEvent } from '../../records/result-event.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { Problem } from '../middleware/problem.ts';
@@ -26,6 +27,7 @@ const resultRoute = createRoute({
 });
 
 export function resultRoutes(deps: Pick<ApiDeps, 'db'>) {
+  // The access log: who (client and key) read which job's result, when, in which request.
   const app = router();
   app.use('/v1/result/*', etag());
   app.openapi(resultRoute, async (c) => {
@@ -34,12 +36,19 @@ export function resultRoutes(deps: Pick<ApiDeps, 'db'>) {
     const row = uuid.success ? await getClientJob(deps.db, c.get('clientId'), id) : undefined;
     if (!row) throw new Problem(codes.JOB_NOT_FOUND, `no job ${id} among yours`);
     const { job, result } = row;
+    await logResultRead(deps.db, {
+      jobId: job.id,
+      clientId: c.get('clientId'),
+      apiKeyId: c.get('apiKeyId'),
+      requestId: c.get('requestId'),
+    });
     if (result) {
       const event = resultEvent(result);
       return c.json(
         {
           id: job.id,
           status: event.status,
+          notice: HUMAN_REVIEW_NOTICE,
           ...(event.result ? { result: event.result } : {}),
           ...(event.error ? { error: event.error } : {}),
           provenance: event.provenance,
@@ -52,12 +61,13 @@ export function resultRoutes(deps: Pick<ApiDeps, 'db'>) {
         {
           id: job.id,
           status: job.status,
+          notice: HUMAN_REVIEW_NOTICE,
           error: { code: job.errorCode ?? codes.EVALUATION_FAILED, message: job.errorMessage ?? '' },
         },
         200,
       );
     }
-    return c.json({ id: job.id, status: job.status }, 200);
+    return c.json({ id: job.id, status: job.status, notice: HUMAN_REVIEW_NOTICE }, 200);
   });
   return app;
 }

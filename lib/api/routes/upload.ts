@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { insertUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
-import { defaultLimits, extractDocument } from '../../evaluation/extract.ts';
+import { abuseLimits } from '../../limits/abuse.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
@@ -18,14 +18,29 @@ const uploadRoute = createRoute({
   request: { body: { content: { 'multipart/form-data': { schema: UploadForm } } } },
   responses: {
     201: { description: 'uploaded', content: { 'application/json': { schema: UploadResponse } } },
-    ...problems(400, 401, 413, 415, 422),
+    ...problems(400, 401, 413, 415, 422, 429, 503),
   },
 });
 
 const FIELDS = ['cv', 'project'] as const;
 
-export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes'>) {
+/** A client's file name, kept for display: no control characters (PostgreSQL text cannot hold NUL). */
+function safeFilename(name: string, fallback: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const clean = name.replace(/[\u0000-\u001F\u007F]/g, '').trim();
+  return (clean || fallback).slice(0, 255);
+}
+
+export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extractor' | 'limits'>) {
   const app = router();
+  const limits = abuseLimits(deps.db, deps.limits!);
+  const extractor = deps.extractor!;
+  // Counted before the body is read: a client over its rate costs one upsert, not a parse.
+  app.use('/v1/upload', async (c, next) => {
+    const headers = await limits.rate(c.get('clientId'), 'upload');
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  });
   app.use('/v1/upload', requireMediaType('multipart/form-data'));
   app.use(
     '/v1/upload',
@@ -62,11 +77,12 @@ export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes'>) {
         const file = files[kind] as File;
         const bytes = new Uint8Array(await file.arrayBuffer());
         try {
-          const extracted = await extractDocument(bytes, defaultLimits);
+          // Parsed in the sandbox's worker threads, never on this event loop.
+          const extracted = await extractor.extract(bytes);
           return { kind, file, bytes, extracted };
         } catch (err) {
           const p = toProblem(err);
-          throw new Problem(p.code, `${kind}: ${p.message}`, { extra: { field: kind } });
+          throw new Problem(p.code, `${kind}: ${p.message}`, { extra: { field: kind }, headers: p.headers });
         }
       }),
     );
@@ -75,7 +91,7 @@ export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes'>) {
       [cv!, project!].map((u) => ({
         clientId: c.get('clientId'),
         kind: u.kind,
-        filename: (u.file.name || u.kind).slice(0, 255),
+        filename: safeFilename(u.file.name, u.kind),
         mediaType: u.extracted.mediaType,
         sizeBytes: u.bytes.length,
         sha256: createHash('sha256').update(u.bytes).digest('hex'),

@@ -15,6 +15,8 @@ export interface ProviderOptions {
   redact?: 'auto' | 'on' | 'off';
   /** simulated latency per step of the offline provider */
   offlineDelayMs: number;
+  /** max_tokens of every LLM call */
+  maxTokens?: number;
 }
 
 export function createProvider(llm: ProviderOptions): Provider {
@@ -26,6 +28,7 @@ export function createProvider(llm: ProviderOptions): Provider {
       timeoutMs: llm.timeoutMs,
       concurrency: llm.concurrency,
       ...(llm.redact === 'on' || llm.redact === 'off' ? { redact: llm.redact === 'on' } : {}),
+      maxTokens: llm.maxTokens,
     });
   }
   return new OfflineProvider({ delayMs: llm.offlineDelayMs });

@@ -16,6 +16,8 @@ export interface OpenAICompatibleOptions {
   maxRetries?: number;
   /** redact personal data before sending; default: on unless the server is on this machine */
   redact?: boolean;
+  /** max_tokens of every call: bounds what one call may cost (default 1024) */
+  maxTokens?: number;
 }
 
 export class OpenAICompatibleProvider implements Provider {
@@ -26,10 +28,12 @@ export class OpenAICompatibleProvider implements Provider {
   private readonly client: OpenAI;
   private readonly limit: ReturnType<typeof pLimit>;
   private mode: OutputMode = 'json_schema';
+  private readonly maxTokens: number;
 
   constructor(options: OpenAICompatibleOptions) {
     this.model = options.model;
     this.redact = options.redact ?? !isLoopback(options.baseUrl);
+    this.maxTokens = options.maxTokens ?? 1024;
     this.client = new OpenAI({
       baseURL: options.baseUrl,
       // Local servers (Ollama, vLLM) take any key; the SDK insists on one.
@@ -79,6 +83,7 @@ export class OpenAICompatibleProvider implements Provider {
           model: this.model,
           messages,
           temperature: 0,
+          max_tokens: this.maxTokens,
           ...(responseFormat ? { response_format: responseFormat } : {}),
         },
         { signal },

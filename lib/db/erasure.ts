@@ -1,0 +1,169 @@
+// Erasure of personal data: uploads (their extracted text), jobs (their overrides) and results (their
+// feedback quotes the documents). Each erased job leaves only a marker in erased_jobs (ids and a time,
+// nothing of the document) so that a request record still in Kafka is skipped, never evaluated again.
+//
+// Locking: erasure locks the job rows FOR UPDATE; recordOutcomes (lib/db/effects.ts) stores outcomes
+// only for jobs it can lock FOR SHARE. So either the outcome is stored first and erased here, or the
+// job is gone first and the outcome is dropped: an erased job's result is never resurrected.
+import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import type { Database } from './database.ts';
+import { erasedJobs, jobs, resultReads, results, uploads } from './schema.ts';
+import { traced } from './trace.ts';
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type ErasureReason = 'request' | 'retention';
+
+/** Erases the jobs and, with `uploads`, the given uploads; returns the job ids erased. */
+async function eraseInTx(
+  tx: Tx,
+  jobRows: { id: string; clientId: string }[],
+  uploadIds: string[],
+  reason: ErasureReason,
+): Promise<string[]> {
+  const jobIds = jobRows.map((j) => j.id);
+  if (jobIds.length) {
+    await tx.delete(results).where(inArray(results.jobId, jobIds));
+    await tx.delete(jobs).where(inArray(jobs.id, jobIds));
+    await tx
+      .insert(erasedJobs)
+      .values(jobRows.map((j) => ({ jobId: j.id, clientId: j.clientId, reason })))
+      .onConflictDoNothing();
+  }
+  if (uploadIds.length) {
+    // Only uploads no remaining job refers to (a CV may serve several jobs).
+    await tx.execute(sql`
+      delete from uploads u where u.id in (${sql.join(
+        [...new Set(uploadIds)].map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})
+        and not exists (select 1 from jobs j where j.cv_id = u.id or j.project_id = u.id)`);
+  }
+  return jobIds;
+}
+
+async function lockJobs(tx: Tx, where: ReturnType<typeof and>, limit = 100_000) {
+  return tx
+    .select({ id: jobs.id, clientId: jobs.clientId, cvId: jobs.cvId, projectId: jobs.projectId })
+    .from(jobs)
+    .where(where)
+    .limit(limit)
+    .for('update');
+}
+
+/**
+ * DELETE /v1/jobs/{id}: the job, its result, and its uploads unless another job still uses them.
+ * Returns undefined when the client has no such job.
+ */
+async function eraseJobUntraced(
+  db: Database,
+  clientId: string,
+  jobId: string,
+): Promise<{ jobIds: string[] } | undefined> {
+  return db.transaction(async (tx) => {
+    const rows = await lockJobs(tx, and(eq(jobs.clientId, clientId), eq(jobs.id, jobId)));
+    if (rows.length === 0) return undefined;
+    const jobIds = await eraseInTx(
+      tx,
+      rows,
+      rows.flatMap((r) => [r.cvId, r.projectId]),
+      'request',
+    );
+    return { jobIds };
+  });
+}
+
+/** DELETE /v1/uploads/{id}: the upload and every job (with its result) that used it. */
+async function eraseUploadUntraced(
+  db: Database,
+  clientId: string,
+  uploadId: string,
+): Promise<{ jobIds: string[] } | undefined> {
+  return db.transaction(async (tx) => {
+    const [upload] = await tx
+      .select({ id: uploads.id })
+      .from(uploads)
+      .where(and(eq(uploads.clientId, clientId), eq(uploads.id, uploadId)))
+      .for('update');
+    if (!upload) return undefined;
+    const rows = await lockJobs(tx, or(eq(jobs.cvId, uploadId), eq(jobs.projectId, uploadId)));
+    const jobIds = await eraseInTx(
+      tx,
+      rows,
+      [uploadId, ...rows.flatMap((r) => [r.cvId, r.projectId])],
+      'request',
+    );
+    return { jobIds };
+  });
+}
+
+/**
+ * Retention: every upload created before `cutoff`, every job using one, and every job created before
+ * `cutoff`, in batches of `limit` uploads/jobs. Returns the job ids erased.
+ */
+async function eraseExpiredUntraced(
+  db: Database,
+  cutoff: Date,
+  limit: number,
+): Promise<{ jobIds: string[]; uploads: number }> {
+  return db.transaction(async (tx) => {
+    const old = await tx
+      .select({ id: uploads.id })
+      .from(uploads)
+      .where(lt(uploads.createdAt, cutoff))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    const oldIds = old.map((u) => u.id);
+    const rows = await lockJobs(
+      tx,
+      or(
+        lt(jobs.createdAt, cutoff),
+        ...(oldIds.length ? [inArray(jobs.cvId, oldIds), inArray(jobs.projectId, oldIds)] : []),
+      ),
+      10 * limit,
+    );
+    // An old upload still used by a job not erased in this batch stays until a later batch.
+    const jobIds = await eraseInTx(
+      tx,
+      rows,
+      [...oldIds, ...rows.flatMap((r) => [r.cvId, r.projectId])],
+      'retention',
+    );
+    await tx.delete(resultReads).where(lt(resultReads.readAt, cutoff));
+    return { jobIds, uploads: oldIds.length };
+  });
+}
+
+/** The ids among `ids` of jobs that were erased (the evaluator skips their request records). */
+async function erasedAmongUntraced(db: Database, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: erasedJobs.jobId })
+    .from(erasedJobs)
+    .where(inArray(erasedJobs.jobId, ids));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Jobs erased since `since`: their tombstones are sent again (see lib/jobs/retention.ts). */
+async function recentlyErasedUntraced(db: Database, since: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: erasedJobs.jobId })
+    .from(erasedJobs)
+    .where(sql`${erasedJobs.erasedAt} > ${since.toISOString()}::timestamptz`)
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** The access log: one row per read of a job's result. */
+async function logResultReadUntraced(
+  db: Database,
+  read: { jobId: string; clientId: string; apiKeyId?: string; requestId?: string },
+): Promise<void> {
+  await db.insert(resultReads).values(read);
+}
+
+export const eraseJob = traced('eraseJob', eraseJobUntraced);
+export const eraseUpload = traced('eraseUpload', eraseUploadUntraced);
+export const eraseExpired = traced('eraseExpired', eraseExpiredUntraced);
+export const erasedAmong = traced('erasedAmong', erasedAmongUntraced);
+export const recentlyErased = traced('recentlyErased', recentlyErasedUntraced);
+export const logResultRead = traced('logResultRead', logResultReadUntraced);

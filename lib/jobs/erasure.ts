@@ -1,0 +1,43 @@
+// Erasure on request (DELETE /v1/jobs/{id}, DELETE /v1/uploads/{id}): the rows go in one transaction
+// (lib/db/erasure.ts), then each erased job's key gets a tombstone on the results topic so that log
+// compaction drops its result event. If publishing the tombstone fails, the rows are gone anyway and the
+// retention sweeper sends the tombstones of the last hour's erasures again.
+import type { Database } from '../db/database.ts';
+import { eraseJob, eraseUpload } from '../db/erasure.ts';
+import type { OutputRecord } from '../kafka/types.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { tombstone } from './retention.ts';
+
+export interface ErasureDeps {
+  db: Database;
+  publish: (record: OutputRecord) => Promise<void>;
+  resultsTopic: string;
+  logger?: Logger;
+}
+
+async function tombstones(d: ErasureDeps, jobIds: string[]): Promise<boolean> {
+  try {
+    await Promise.all(jobIds.map((id) => d.publish(tombstone(d.resultsTopic, id))));
+    return true;
+  } catch (err) {
+    d.logger?.warn(
+      { err, jobs: jobIds.length },
+      'tombstones not published; the retention sweeper resends them',
+    );
+    return false;
+  }
+}
+
+/** undefined when the client has no such job */
+export async function eraseClientJob(d: ErasureDeps, clientId: string, jobId: string) {
+  const erased = await eraseJob(d.db, clientId, jobId);
+  if (!erased) return undefined;
+  return { jobIds: erased.jobIds, tombstoned: await tombstones(d, erased.jobIds) };
+}
+
+/** undefined when the client has no such upload */
+export async function eraseClientUpload(d: ErasureDeps, clientId: string, uploadId: string) {
+  const erased = await eraseUpload(d.db, clientId, uploadId);
+  if (!erased) return undefined;
+  return { jobIds: erased.jobIds, tombstoned: await tombstones(d, erased.jobIds) };
+}

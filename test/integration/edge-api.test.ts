@@ -1,0 +1,203 @@
+// Issue 13 through HTTP, on the real PostgreSQL and broker: hostile files refused by the sandbox with
+// nothing stored, the text rules, Idempotency-Key and override checks, 429 with Retry-After and
+// RateLimit headers, the daily quota, the input budget, revocation, erasure routes and the access log.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, revokeKeys } from '../../lib/db/api-clients.ts';
+import { HUMAN_REVIEW_NOTICE } from '../../lib/records/result-event.ts';
+import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
+import { makeDocxInflating, makePdfInflating } from '../helpers/documents.ts';
+import { isolatedStack } from '../helpers/isolation.ts';
+
+const stack = await isolatedStack('edge-api');
+let h: ApiHarness;
+const TTL = 300;
+beforeAll(async () => {
+  h = await apiHarness(stack, {
+    limits: { uploads: 3, evaluations: 100, jobsPerDay: 2, jobInputMaxChars: 5000 },
+    keyCacheTtlMs: TTL,
+  });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+const newClient = async () => createClient(h.db, `edge-${crypto.randomUUID().slice(0, 8)}`);
+const cvText = 'Jane Doe. Senior engineer with 7 years of Node.js, Kafka and PostgreSQL.';
+const report = 'Project report: endpoints, a Kafka queue, retries with backoff, README with setup.';
+
+function upload(
+  key: string,
+  cv: Uint8Array | string,
+  name = 'cv.txt',
+  project: Uint8Array | string = report,
+) {
+  return h.app.request('/v1/upload', {
+    method: 'POST',
+    headers: auth(key),
+    body: uploadForm({ cv: { bytes: cv, name }, project: { bytes: project, name: 'report.txt' } }),
+  });
+}
+function evaluate(key: string, body: unknown, idempotencyKey: string = crypto.randomUUID()) {
+  return h.app.request('/v1/evaluate', {
+    method: 'POST',
+    headers: { ...auth(key), 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+    body: JSON.stringify(body),
+  });
+}
+async function problem(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  const body = (await res.json()) as { code: string; detail: string };
+  expect(body.code).toBe(code);
+  return body;
+}
+const uploadsOf = async (clientId: string) =>
+  Number(
+    (
+      (
+        await h.db.execute(sql`select count(*)::int as n from uploads where client_id = ${clientId}::uuid`)
+      )[0] as {
+        n: number;
+      }
+    ).n,
+  );
+
+async function uploaded(key: string) {
+  const res = await upload(key, cvText);
+  expect(res.status).toBe(201);
+  const { cv_id, project_id } = (await res.json()) as { cv_id: string; project_id: string };
+  return { cv_id, project_id };
+}
+
+describe('hostile files through the API', () => {
+  it('a DOCX inflating to 28 MB and a PDF inflating to 512 MB: 422 with a stable code, nothing stored', async () => {
+    const c = await newClient();
+    const docx = await problem(
+      await upload(c.apiKey, await makeDocxInflating(28), 'cv.docx'),
+      422,
+      'ZIP_BOMB',
+    );
+    expect(docx.detail).toMatch(/^cv: /);
+    await problem(await upload(c.apiKey, await makePdfInflating(512), 'cv.pdf'), 422, 'DECOMPRESSION_BOMB');
+    expect(await uploadsOf(c.id)).toBe(0);
+  }, 60_000);
+
+  it('text: NUL after 64 KiB refused, UTF-16 with a BOM accepted and stored as text', async () => {
+    const c = await newClient();
+    const nul = Buffer.from(`${'a '.repeat(40 * 1024)}\u0000 tail`, 'utf8');
+    await problem(await upload(c.apiKey, new Uint8Array(nul)), 422, 'TEXT_CONTAINS_NUL');
+    expect(await uploadsOf(c.id)).toBe(0);
+    const utf16 = new Uint8Array(
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`Zoë ${cvText}`, 'utf16le')]),
+    );
+    const ok = await upload(c.apiKey, utf16, 'cv.txt');
+    expect(ok.status).toBe(201);
+    const { cv_id } = (await ok.json()) as { cv_id: string };
+    const [row] = await h.db.execute<{ t: string }>(
+      sql`select extracted_text as t from uploads where id = ${cv_id}::uuid`,
+    );
+    expect(row!.t).toBe(`Zoë ${cvText}`);
+  });
+});
+
+describe('evaluate input rules, limits and quota', () => {
+  it('Idempotency-Key "" or blank is refused; an override with NUL is refused; nothing stored', async () => {
+    const c = await newClient();
+    const up = await uploaded(c.apiKey);
+    await problem(await evaluate(c.apiKey, up, ''), 400, 'IDEMPOTENCY_KEY_INVALID');
+    await problem(await evaluate(c.apiKey, up, '   '), 400, 'IDEMPOTENCY_KEY_INVALID');
+    await problem(
+      await evaluate(c.apiKey, { ...up, job_description: 'Backend\u0000role' }),
+      422,
+      'VALIDATION_FAILED',
+    );
+    const [n] = await h.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from jobs where client_id = ${c.id}::uuid`,
+    );
+    expect(n!.n).toBe(0);
+  });
+
+  it('the upload rate: 429 problem+json with Retry-After and the IETF RateLimit headers', async () => {
+    const c = await newClient();
+    for (let i = 0; i < 3; i++) {
+      const res = await upload(c.apiKey, cvText);
+      expect(res.status).toBe(201);
+      expect(res.headers.get('ratelimit')).toBe(
+        `"upload";r=${2 - i};t=${res.headers.get('ratelimit')!.split('t=')[1]}`,
+      );
+    }
+    const refused = await upload(c.apiKey, cvText);
+    await problem(refused, 429, 'RATE_LIMITED');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('ratelimit-policy')).toBe('"upload";q=3;w=60');
+    expect(refused.headers.get('ratelimit')).toMatch(/^"upload";r=0;t=\d+$/);
+    // another client is not affected
+    expect((await upload((await newClient()).apiKey, cvText)).status).toBe(201);
+  });
+
+  it('the daily job quota: the third new job is refused, a retry of an accepted one is not', async () => {
+    const c = await newClient();
+    const up = await uploaded(c.apiKey);
+    expect((await evaluate(c.apiKey, up, 'q-1')).status).toBe(202);
+    expect((await evaluate(c.apiKey, up, 'q-2')).status).toBe(202);
+    const refused = await evaluate(c.apiKey, up, 'q-3');
+    await problem(refused, 429, 'QUOTA_EXCEEDED');
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    expect((await evaluate(c.apiKey, up, 'q-1')).status).toBe(202);
+  });
+
+  it('the input budget per job counts documents and overrides', async () => {
+    const c = await newClient();
+    const up = await uploaded(c.apiKey);
+    await problem(
+      await evaluate(c.apiKey, { ...up, job_description: 'x'.repeat(4900) }),
+      422,
+      'INPUT_BUDGET_EXCEEDED',
+    );
+  });
+});
+
+describe('keys, erasure and the access log through the API', () => {
+  it('a revoked key gets 401 within the cache TTL', async () => {
+    const c = await newClient();
+    expect((await h.app.request('/v1/jobs', { headers: auth(c.apiKey) })).status).toBe(200);
+    await revokeKeys(h.db, { keyId: c.keyId });
+    await new Promise((r) => setTimeout(r, TTL + 50));
+    await problem(await h.app.request('/v1/jobs', { headers: auth(c.apiKey) }), 401, 'INVALID_API_KEY');
+  });
+
+  it('GET result is logged and says a human must review it; DELETE erases, then 404 for everyone', async () => {
+    const c = await newClient();
+    const other = await newClient();
+    const up = await uploaded(c.apiKey);
+    const accepted = await evaluate(c.apiKey, up, 'erase-me');
+    const { id } = (await accepted.json()) as { id: string };
+    const read = await h.app.request(`/v1/result/${id}`, { headers: auth(c.apiKey) });
+    expect(((await read.json()) as { notice: string }).notice).toBe(HUMAN_REVIEW_NOTICE);
+    const log = await h.db.execute<{ client_id: string; api_key_id: string; request_id: string }>(
+      sql`select client_id, api_key_id, request_id from result_reads where job_id = ${id}::uuid`,
+    );
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ client_id: c.id, api_key_id: c.keyId });
+    expect(log[0]!.request_id).toBe(read.headers.get('x-request-id'));
+
+    await problem(
+      await h.app.request(`/v1/jobs/${id}`, { method: 'DELETE', headers: auth(other.apiKey) }),
+      404,
+      'JOB_NOT_FOUND',
+    );
+    const del = await h.app.request(`/v1/jobs/${id}`, { method: 'DELETE', headers: auth(c.apiKey) });
+    expect(del.status).toBe(200);
+    expect(await del.json()).toEqual({ id, erased_jobs: [id] });
+    await problem(await h.app.request(`/v1/result/${id}`, { headers: auth(c.apiKey) }), 404, 'JOB_NOT_FOUND');
+    // the job's uploads went with it (no other job used them)
+    await problem(
+      await h.app.request(`/v1/uploads/${up.cv_id}`, { method: 'DELETE', headers: auth(c.apiKey) }),
+      404,
+      'UPLOAD_NOT_FOUND',
+    );
+    expect(await uploadsOf(c.id)).toBe(0);
+  });
+});

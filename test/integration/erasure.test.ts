@@ -1,0 +1,181 @@
+// Personal data on the real PostgreSQL and Kafka: erasing a job or an upload leaves nothing of the
+// document in any table and a tombstone for the job's key on the results topic; a job erased before or
+// while it is evaluated is cancelled (no result, no DLQ), even when its request record is replayed;
+// retention erases what is older than RETENTION_DAYS.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
+import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
+import type { Provider } from '../../lib/evaluation/types.ts';
+import { eraseClientJob, eraseClientUpload } from '../../lib/jobs/erasure.ts';
+import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
+import { sweepRetention } from '../../lib/jobs/retention.ts';
+import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
+import { runSession } from '../../lib/kafka/session.ts';
+import { jobRequestRecord } from '../../lib/records/job-request.ts';
+import { testLogger } from '../helpers/engine.ts';
+import { isolatedStack } from '../helpers/isolation.ts';
+import { seedClient, seedJob } from '../helpers/jobs.ts';
+import { drainTopic } from '../helpers/kafka.ts';
+
+const stack = await isolatedStack('erasure');
+const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
+let db: Database;
+let publisher: RequestPublisher;
+const publish = (r: Parameters<RequestPublisher['publish']>[0]) => publisher.publish(r);
+
+beforeAll(async () => {
+  await stack.createTopics(Object.values(topics), 2);
+  db = createDatabase(stack.databaseUrl, { poolSize: 6 });
+  publisher = new RequestPublisher({
+    kafka: stack.kafka,
+    app: stack.prefix,
+    instanceId: 'erasure',
+    slots: 1,
+    logger: testLogger,
+  });
+});
+afterAll(async () => {
+  await publisher?.close();
+  if (db) await closeDatabase(db);
+});
+
+/** Every row of every table in the public schema, as text: where a document's words would be. */
+async function everyRow(): Promise<string> {
+  const tables = await db.execute<{ table_name: string }>(
+    sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
+  expect(tables.length).toBeGreaterThanOrEqual(7);
+  let all = '';
+  for (const { table_name } of tables) {
+    const rows = await db.execute(sql.raw(`select t::text as row from "${table_name}" t`));
+    all += rows.map((r) => String((r as { row: string }).row)).join('\n');
+  }
+  return all;
+}
+
+async function evaluateAll(group: string, provider: Provider = new OfflineProvider()) {
+  const handler = createEvaluateHandler({
+    db,
+    provider,
+    resultsTopic: topics.results,
+    maxAttempts: 2,
+    logger: testLogger,
+  });
+  const report = await runSession({
+    kafka: stack.kafka,
+    app: `${stack.prefix}-${group}`,
+    groupId: `${stack.prefix}-${group}`,
+    topic: topics.jobs,
+    dlqTopic: topics.dlq,
+    handler,
+    logger: testLogger,
+    maxIdleMs: 1500,
+    sessionTimeoutMs: 6000,
+    maxAttempts: 3,
+    retryBackoffMs: 20,
+  });
+  return { report, stats: handler.stats };
+}
+
+const count = async (q: ReturnType<typeof sql>) =>
+  Number(((await db.execute<{ n: number }>(q))[0] as { n: number }).n);
+
+describe('erasure', () => {
+  it('DELETE a job: nothing of the document in any table, a tombstone on the results topic', async () => {
+    const client = await seedClient(db);
+    const marker = `ZEBRA-${Date.now()}`;
+    const jobId = await seedJob(db, client, `CV of ${marker}: TypeScript, Kafka, PostgreSQL.`);
+    await publish(jobRequestRecord(topics.jobs, jobId));
+    const { stats } = await evaluateAll('g1');
+    expect(stats.evaluated).toBe(1);
+    // negative control: before erasure the marker is found (so the search below can fail)
+    expect(await everyRow()).toContain(marker);
+    expect(await count(sql`select count(*)::int as n from results where job_id = ${jobId}::uuid`)).toBe(1);
+
+    const erased = await eraseClientJob({ db, publish, resultsTopic: topics.results }, client, jobId);
+    expect(erased).toMatchObject({ jobIds: [jobId], tombstoned: true });
+    const rows = await everyRow();
+    expect(rows).not.toContain(marker);
+    expect(rows).not.toContain('TypeScript, Kafka');
+    expect(await count(sql`select count(*)::int as n from results where job_id = ${jobId}::uuid`)).toBe(0);
+
+    const events = (await drainTopic(stack.kafka, topics.results, { expected: 2 })).filter(
+      (e) => e.key === jobId,
+    );
+    expect(events.map((e) => (e.value === null ? 'tombstone' : 'result'))).toEqual(['result', 'tombstone']);
+
+    // a replay of the request record: skipped, no result, no DLQ
+    await publish(jobRequestRecord(topics.jobs, jobId));
+    const again = await evaluateAll('g1');
+    expect(again.stats).toMatchObject({ evaluated: 0, poison: 0 });
+    expect(await count(sql`select count(*)::int as n from results where job_id = ${jobId}::uuid`)).toBe(0);
+    // another client cannot erase it, nor find it
+    expect(
+      await eraseClientJob({ db, publish, resultsTopic: topics.results }, await seedClient(db), jobId),
+    ).toBeUndefined();
+  });
+
+  it('a job erased while it is evaluated gets no result: cancelled, not resurrected', async () => {
+    const client = await seedClient(db);
+    const marker = `OKAPI-${Date.now()}`;
+    const jobId = await seedJob(db, client, `CV of ${marker}`);
+    await publish(jobRequestRecord(topics.jobs, jobId));
+    const offline = new OfflineProvider();
+    let erasedDuring = false;
+    const erasingProvider: Provider = Object.assign(Object.create(offline), {
+      complete: async (request: Parameters<Provider['complete']>[0]) => {
+        if (!erasedDuring) {
+          erasedDuring = true;
+          await eraseClientJob({ db, publish, resultsTopic: topics.results }, client, jobId);
+        }
+        return offline.complete(request);
+      },
+    });
+    const { stats } = await evaluateAll('g2', erasingProvider);
+    expect(erasedDuring).toBe(true);
+    expect(stats.poison).toBe(0);
+    expect(await count(sql`select count(*)::int as n from results where job_id = ${jobId}::uuid`)).toBe(0);
+    expect(await everyRow()).not.toContain(marker);
+    const dlq = await drainTopic(stack.kafka, topics.dlq, { settleMs: 500 });
+    expect(dlq.filter((r) => r.key === jobId)).toHaveLength(0);
+  });
+
+  it('DELETE an upload erases it and every job that used it', async () => {
+    const client = await seedClient(db);
+    const marker = `IBEX-${Date.now()}`;
+    const jobId = await seedJob(db, client, `CV of ${marker}`);
+    const [job] = await db.execute<{ cv_id: string }>(sql`select cv_id from jobs where id = ${jobId}::uuid`);
+    const erased = await eraseClientUpload({ db, publish, resultsTopic: topics.results }, client, job!.cv_id);
+    expect(erased?.jobIds).toEqual([jobId]);
+    expect(await everyRow()).not.toContain(marker);
+    expect(await count(sql`select count(*)::int as n from erased_jobs where job_id = ${jobId}::uuid`)).toBe(
+      1,
+    );
+  });
+
+  it('retention erases uploads and jobs older than RETENTION_DAYS, and keeps the rest', async () => {
+    const client = await seedClient(db);
+    const oldMarker = `OLD-${Date.now()}`;
+    const newMarker = `NEW-${Date.now()}`;
+    const oldJob = await seedJob(db, client, `CV of ${oldMarker}`);
+    const newJob = await seedJob(db, client, `CV of ${newMarker}`);
+    await db.execute(sql`update jobs set created_at = now() - interval '40 days' where id = ${oldJob}::uuid`);
+    await db.execute(sql`update uploads set created_at = now() - interval '40 days'
+      where id in (select cv_id from jobs where id = ${oldJob}::uuid union select project_id from jobs where id = ${oldJob}::uuid)`);
+    const r = await sweepRetention({
+      db,
+      publish,
+      resultsTopic: topics.results,
+      days: 30,
+      logger: testLogger,
+    });
+    expect(r.jobs).toBeGreaterThanOrEqual(1);
+    const rows = await everyRow();
+    expect(rows).not.toContain(oldMarker);
+    expect(rows).toContain(newMarker);
+    expect(await count(sql`select count(*)::int as n from jobs where id = ${newJob}::uuid`)).toBe(1);
+    const events = await drainTopic(stack.kafka, topics.results, { settleMs: 500 });
+    expect(events.some((e) => e.key === oldJob && e.value === null)).toBe(true);
+  });
+});
