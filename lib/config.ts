@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { shownValue } from './config-redact.ts';
 import { ConfigError } from './errors.ts';
 import { defaultRetrySchedule, parseSchedule } from './webhooks/schedule.ts';
 
@@ -258,19 +259,6 @@ export interface Config {
     offlineDelayMs: number;
     maxTokens: number;
   };
-}
-
-// A bad value shown in an error: never a secret, a URL without its password (not at all if unparseable).
-function shownValue(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (/KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL/i.test(name)) return '[hidden]';
-  if (/_URL$/.test(name) || /:\/\//.test(value)) {
-    if (!URL.canParse(value)) return '[hidden: not a URL]';
-    const url = new URL(value);
-    if (url.password) url.password = '***';
-    return url.toString();
-  }
-  return value;
 }
 
 /** Every variable the code reads; deploy manifests and compose files are checked against this. */
