@@ -120,7 +120,7 @@ describe('telemetry', () => {
       (s) => s.name === 'db.recordOutcomes' && s.parentSpanContext?.spanId === consume!.spanContext().spanId,
     );
     expect(writes).toHaveLength(1);
-    const inserts = find((s) => s.name === 'db.createOrGetJob' && s.spanContext().traceId === trace);
+    const inserts = find((s) => s.name === 'db.insertJobIfUploadsMatch' && s.spanContext().traceId === trace);
     expect(inserts).toHaveLength(1);
   });
 
