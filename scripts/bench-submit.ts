@@ -65,6 +65,10 @@ async function startSubmit(mode: 'exactly-once' | 'at-least-once', port: number)
       BENCH_DIAGNOSTICS_FILE: diagnosticsFile(port),
       DATABASE_URL: dbUrl.toString(),
       DATABASE_POOL_SIZE: values.pool,
+      // one client at full speed on purpose: abuse limits off (0 = none)
+      RATE_LIMIT_UPLOADS: '0',
+      RATE_LIMIT_EVALUATIONS: '0',
+      JOB_QUOTA_PER_DAY: '0',
       KAFKA_BROKERS: stack.brokers.join(','),
       KAFKA_TOPIC_JOBS: `${run}-jobs`,
       KAFKA_TOPIC_RESULTS: `${run}-results`,

@@ -63,6 +63,10 @@ export async function prepareStack(o: VerifyOptions): Promise<RunStack> {
     APP_NAME: run,
     DATABASE_URL: proxiedDbUrl,
     DATABASE_POOL_SIZE: '8',
+    // The verifier is one client sending thousands of jobs on purpose: abuse limits off (0 = none).
+    RATE_LIMIT_UPLOADS: '0',
+    RATE_LIMIT_EVALUATIONS: '0',
+    JOB_QUOTA_PER_DAY: '0',
     KAFKA_BROKERS: state.kafkaBrokers.join(','),
     KAFKA_TOPIC_JOBS: topics.jobs,
     KAFKA_TOPIC_RESULTS: topics.results,
