@@ -82,7 +82,11 @@ try {
       signal: controller.signal,
     });
     const after = controller.signal.aborted ? undefined : await sweep();
-    logger.info(
+    // Idle invocations (nothing read, nothing sent) repeat every few seconds under --loop: debug.
+    const sent = (s?: { delivered: number; retried: number; failed: number; gone: number }) =>
+      s ? s.delivered + s.retried + s.failed + s.gone : 0;
+    const idle = report.records === 0 && sent(before) + sent(after) === 0;
+    logger[idle ? 'debug' : 'info'](
       {
         invocation: {
           n: invocation,

@@ -64,6 +64,8 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
   });
   if (decision.action === 'reuse') {
     done(decision.message);
+    // A reused stack may predate the checkout's migrations (or its database may have been dropped).
+    await migrateDatabase(existing!.databaseUrl);
     return existing!;
   }
   if (decision.action === 'refuse') throw new Error(decision.message);
