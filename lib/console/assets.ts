@@ -10,12 +10,20 @@ const files: Record<string, { path: URL | string; type: string; immutable?: bool
   'console.css': { path: here('console.css'), type: 'text/css; charset=utf-8' },
   'console.js': { path: here('console.js'), type: 'text/javascript; charset=utf-8' },
   'htmx.js': { path: require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript; charset=utf-8' },
+  // The single-file browser build of @scalar/api-reference (a dependency). Its package exports do not
+  // list the file, so it is found from the package's own directory.
   'scalar.js': {
-    path: here('vendor/scalar-api-reference.js'),
+    path: scalarStandalone(),
     type: 'text/javascript; charset=utf-8',
     immutable: true,
   },
 };
+
+function scalarStandalone(): string {
+  const main = require.resolve('@scalar/api-reference');
+  const root = main.slice(0, main.lastIndexOf('/dist/'));
+  return `${root}/dist/browser/standalone.js`;
+}
 
 /** GET /assets/<name>: read once, then served from memory. */
 export function mountAssets(app: Hono): void {
