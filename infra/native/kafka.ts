@@ -147,8 +147,9 @@ export function prepareNodes(nodes: BrokerNode[], clusterId: string): void {
         'format',
         '-c',
         `${node.dir}/server.properties`,
-        '-t',
-        clusterId,
+        // `--cluster-id=<id>` in one argument: an id may begin with '-', which argparse
+        // would otherwise read as the next option.
+        `--cluster-id=${clusterId}`,
       ],
       { encoding: 'utf8' },
     );
@@ -158,8 +159,12 @@ export function prepareNodes(nodes: BrokerNode[], clusterId: string): void {
   }
 }
 
+/** A KRaft cluster id; like Kafka's own Uuid.randomUuid(), never one that starts with '-'. */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function jvmBase(node: BrokerNode): string[] {
