@@ -96,12 +96,17 @@ async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<s
 
 /**
  * Counts one provider call for a job, unless its outcome is stored already (then false: whoever stored
- * it paid; a zombie or a late retry must not pay again).
+ * it paid; a zombie or a late retry must not pay again). `token` names this one call: a claim retried
+ * with the same token (its first reply was lost to an outage, the update may have applied) is not
+ * counted again.
  */
-async function claimProviderCallUntraced(db: Database, id: string): Promise<boolean> {
+async function claimProviderCallUntraced(db: Database, id: string, token: string): Promise<boolean> {
   const rows = await db
     .update(jobs)
-    .set({ providerCalls: sql`${jobs.providerCalls} + 1` })
+    .set({
+      providerCalls: sql`${jobs.providerCalls} + case when ${jobs.providerClaim} = ${token}::uuid then 0 else 1 end`,
+      providerClaim: token,
+    })
     .where(sql`${jobs.id} = ${id} and not exists (select 1 from ${results} where ${results.jobId} = ${id})`)
     .returning({ id: jobs.id });
   return rows.length > 0;

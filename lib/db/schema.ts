@@ -156,6 +156,8 @@ export const jobs = pgTable(
     attempts: integer('attempts').notNull().default(0),
     /** Provider evaluations started for this job (the provider should be paid once per job). */
     providerCalls: integer('provider_calls').notNull().default(0),
+    /** Token of the last counted claim: retrying a claim whose reply was lost does not count it again. */
+    providerClaim: uuid('provider_claim'),
     /** When the request record was committed to Kafka; null = the sweeper must republish it. */
     publishedAt: timestamp('published_at', { withTimezone: true }),
     /** A request publishing this job holds the lease until then: a same-key retry meanwhile gets 409. */

@@ -10,6 +10,7 @@
 //   - otherwise evaluate, store the outcome tagged with (partition, offset), emit it.
 // Attempts are counted in PostgreSQL. A transient failure is retried (the engine re-runs the record)
 // until EVALUATE_MAX_ATTEMPTS, then the job fails with the reason and the record goes to the DLQ.
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Database } from '../db/database.ts';
 import {
@@ -86,6 +87,13 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     unstored.delete(outcome.jobId);
     unstored.set(outcome.jobId, outcome);
     if (unstored.size > MAX_UNSTORED) unstored.delete(unstored.keys().next().value!);
+  };
+
+  // Claims sent but not acknowledged (the database went away): job id → the claim's token. Bounded.
+  const claimTokens = new Map<string, string>();
+  const rememberToken = (jobId: string, token: string) => {
+    claimTokens.set(jobId, token);
+    if (claimTokens.size > MAX_UNSTORED) claimTokens.delete(claimTokens.keys().next().value!);
   };
 
   const handle = async ({ records, partition, signal }: PartitionBatch) => {
@@ -179,10 +187,15 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           // The rebalance already decided this batch will not be committed: do not pay for it.
           if (signal?.aborted) return;
           // Counted before the call; refused when the outcome was stored meanwhile (a new owner did it).
-          if (!(await claimProviderCall(o.db, t.jobId))) {
+          // The token outlives a claim that failed, so its retry is not counted twice.
+          const token = claimTokens.get(t.jobId) ?? randomUUID();
+          rememberToken(t.jobId, token);
+          if (!(await claimProviderCall(o.db, t.jobId, token))) {
+            claimTokens.delete(t.jobId);
             stats.duplicates += 1;
             return;
           }
+          claimTokens.delete(t.jobId);
           const evalStarted = performance.now();
           try {
             o.onEvaluate?.(t.jobId);

@@ -13,26 +13,34 @@ export interface TcpProxy {
    * Arms a one-shot trap: the first client chunk matching `pattern` is forwarded to the server, the
    * server's answer on that connection is never delivered, and the connection is destroyed after
    * `afterMs` — a request that took effect whose acknowledgement was lost. Resolves once sprung.
+   * `atExecute` (PostgreSQL's extended protocol): the matching chunk may only parse the statement and
+   * wait for its description; the trap then springs on the first chunk of that connection that
+   * executes it, so the statement does take effect.
    */
-  loseAnswerTo(pattern: RegExp, afterMs?: number): Promise<void>;
+  loseAnswerTo(pattern: RegExp, options?: { afterMs?: number; atExecute?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
   let refusing = false;
-  let trap: { pattern: RegExp; afterMs: number; sprung: () => void } | undefined;
+  let trap: { pattern: RegExp; afterMs: number; atExecute: boolean; sprung: () => void } | undefined;
+  // An Execute message for the unnamed portal, no row limit: 'E', length 9, "", 0.
+  const execute = Buffer.from([0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0]);
 
   const server: Server = createServer((client) => {
     const upstream = new (client.constructor as typeof Socket)();
     const pair = { client, upstream };
     pairs.add(pair);
     let answersLost = false;
+    let armedHere = false;
     upstream.connect(target.port, target.host);
     client.on('data', (chunk: Buffer) => {
       const t = trap;
-      if (t?.pattern.test(chunk.toString('latin1'))) {
+      if (t && !armedHere && t.pattern.test(chunk.toString('latin1'))) armedHere = true;
+      if (t && armedHere && (!t.atExecute || chunk.includes(execute))) {
         trap = undefined;
+        armedHere = false;
         answersLost = true;
         upstream.write(chunk);
         setTimeout(() => {
@@ -78,9 +86,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       refusing = false;
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     },
-    loseAnswerTo(pattern, afterMs = 300) {
+    loseAnswerTo(pattern, { afterMs = 300, atExecute = false } = {}) {
       return new Promise((resolve) => {
-        trap = { pattern, afterMs, sprung: resolve };
+        trap = { pattern, afterMs, atExecute, sprung: resolve };
       });
     },
     async close() {

@@ -164,6 +164,23 @@ describe('evaluator during a database outage', () => {
     expect(await drainTopic(stack.kafka, t.results, { expected: 4 })).toHaveLength(4);
   });
 
+  it("a provider-call claim's acknowledgement is lost (the count took effect, its answer never came back) → the retry is not counted again: one call, counted once", async () => {
+    const t = await scenario('lost-claim', 1);
+    void proxy.loseAnswerTo(/provider_calls/i, { atExecute: true }).then(() => {
+      proxy.cut();
+      setTimeout(() => void proxy.restore(), 2000);
+    });
+    const { report } = await invocation(t);
+    expect(report.dlq).toBe(0);
+    expect(report.dependencyWaits).toBeGreaterThan(0);
+    expect(await statuses(t.ids)).toEqual(['completed']);
+    expect(cvCalls.get('lost-claim-0')).toBe(1);
+    const counted = await db.execute<{ provider_calls: number }>(
+      sql`select provider_calls from jobs where id = ${t.ids[0]}::uuid`,
+    );
+    expect(counted.map((r) => r.provider_calls)).toEqual([1]);
+  });
+
   it('an outage longer than the budget ends the invocation with stopReason dependency-unavailable and no offset committed; the next one completes the jobs', async () => {
     const t = await scenario('budget', 2);
     proxy.cut();
