@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJobTexts } from '../../lib/db/effects.ts';
 import { evaluationBatches, jobs, results } from '../../lib/db/schema.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
+import { makeDocxInflating } from '../helpers/documents.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { drainTopic } from '../helpers/kafka.ts';
 
@@ -241,6 +242,9 @@ describe('positions', () => {
     form.append('cv', new Blob([new Uint8Array([0x00, 0x01, 0x02, 0xff, 0xfe])]), 'binary.bin');
     form.append('project', new Blob(['Good project two.'], { type: 'text/plain' }), 'b-p.txt');
     form.append('cv', new Blob(['Good CV three.'], { type: 'text/plain' }), 'c.txt');
+    // a zip bomb in a bulk upload is refused by the sandbox like a single upload's
+    form.append('cv', new Blob([(await makeDocxInflating(28)) as BlobPart]), 'bomb.docx');
+    form.append('project', new Blob(['Good project three.'], { type: 'text/plain' }), 'c-p.txt');
     const res = await h.app.request('/v1/uploads/bulk', {
       method: 'POST',
       headers: auth(h.keyA),
@@ -251,12 +255,14 @@ describe('positions', () => {
       accepted: { index: number }[];
       refused: { index: number; field: string; filename: string; code: string }[];
     };
-    expect(body.accepted.map((a) => a.index)).toEqual([0]);
-    expect(body.refused.map((r) => `${r.index}:${r.field}`)).toEqual(['1:cv', '2:project']);
+    // pairs by order: (a, a-p) (binary, b-p) (c, c-p) (bomb, none)
+    expect(body.accepted.map((a) => a.index)).toEqual([0, 2]);
+    expect(body.refused.map((r) => `${r.index}:${r.field}`)).toEqual(['1:cv', '3:cv', '3:project']);
     expect(body.refused[0]!.filename).toBe('binary.bin');
-    expect(body.refused[1]!.code).toBe('MISSING_FILE');
+    expect(body.refused[1]!.code).toBe('ZIP_BOMB');
+    expect(body.refused[2]!.code).toBe('MISSING_FILE');
     const count = await h.db.execute<{ n: number }>(
-      sql`select count(*)::int as n from uploads where filename in ('b-p.txt', 'c.txt', 'binary.bin')`,
+      sql`select count(*)::int as n from uploads where filename in ('b-p.txt', 'binary.bin', 'bomb.docx')`,
     );
     expect([...count][0]!.n).toBe(0);
   });
