@@ -127,9 +127,7 @@ const expectViolations = values['expect-violations'];
 // Each control asked for must be caught by its own checks: --unsafe by G1–G6, --webhook-control by G7.
 const g7 = violations.filter((v) => v.guarantee === 'G7').length;
 const detected =
-  (values.unsafe ? violations.length - g7 > 0 : true) &&
-  (control ? g7 > 0 : true) &&
-  violations.length > 0;
+  (values.unsafe ? violations.length - g7 > 0 : true) && (control ? g7 > 0 : true) && violations.length > 0;
 const ok = report.sane && (expectViolations ? detected : violations.length === 0);
 const modeName = `${report.mode}${control ? ` + webhook control ${control}` : ''}`;
 if (!report.sane)

@@ -32,7 +32,7 @@ export interface ReceiverOptions {
 
 export class WebhookReceiver {
   readonly received: ReceivedDelivery[] = [];
-  readonly counters = { refusedConnections: 0, answered429: 0, answered410: 0 };
+  readonly counters = { outages: 0, answered429: 0, answered410: 0 };
   private secrets = new Map<EndpointName, string>();
   private refusing = false;
   private tooManyUntil = 0;
@@ -73,6 +73,7 @@ export class WebhookReceiver {
   /** The port refuses connections for `ms` (open ones are dropped), then listens again. */
   async outage(ms: number): Promise<void> {
     this.refusing = true;
+    this.counters.outages += 1;
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.listener!.close(() => r()));
     await new Promise((r) => setTimeout(r, ms));
@@ -100,7 +101,6 @@ export class WebhookReceiver {
   private async listen(port: number): Promise<void> {
     const listener = createNetServer((socket) => {
       if (this.refusing) {
-        this.counters.refusedConnections += 1;
         socket.destroy();
         return;
       }

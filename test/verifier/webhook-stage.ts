@@ -137,15 +137,20 @@ export class WebhookStage {
         () => q`select case when endpoint_id = ${this.ids.main!} then 'main' else 'gone' end as endpoint,
           status, count(*)::int as n from webhook_deliveries group by 1, 2`,
       );
-      // result stored → first attempt of its delivery to main (whatever that attempt met)
-      const [delay] = await retrying(
+      // result stored → first attempt of its delivery to main (whatever that attempt met), split at the
+      // delivery row's creation: before it, the result event's way (the evaluator's commit, which a
+      // killed or frozen evaluator delays until a replay, then notify reading it); after it, notify's own
+      const delays = await retrying(
         'measuring the first-attempt delay',
-        () => q`select
-          percentile_cont(0.5) within group (order by extract(epoch from d.first_attempt_at - r.created_at)) * 1000 as p50,
-          percentile_cont(0.99) within group (order by extract(epoch from d.first_attempt_at - r.created_at)) * 1000 as p99,
-          max(extract(epoch from d.first_attempt_at - r.created_at)) * 1000 as max
-          from webhook_deliveries d join results r on r.job_id = d.job_id
-          where d.endpoint_id = ${this.ids.main!} and d.first_attempt_at is not null`,
+        () => q`with d as (
+            select extract(epoch from d.first_attempt_at - r.created_at) * 1000 as total,
+                   extract(epoch from d.created_at - r.created_at) * 1000 as to_created,
+                   extract(epoch from d.first_attempt_at - d.created_at) * 1000 as to_attempt
+            from webhook_deliveries d join results r on r.job_id = d.job_id
+            where d.endpoint_id = ${this.ids.main!} and d.first_attempt_at is not null)
+          select 'resultStoredToFirstAttempt' as k, percentile_cont(array[0.5, 0.99]) within group (order by total) as p, max(total) as max from d
+          union all select 'resultStoredToDeliveryCreated', percentile_cont(array[0.5, 0.99]) within group (order by to_created), max(to_created) from d
+          union all select 'deliveryCreatedToFirstAttempt', percentile_cont(array[0.5, 0.99]) within group (order by to_attempt), max(to_attempt) from d`,
       );
       const { violations, figures } = checkWebhooks({
         jobs,
@@ -156,7 +161,12 @@ export class WebhookStage {
       const ms = (x: unknown) => (x === null || x === undefined ? null : Math.round(Number(x)));
       const report: WebhookFigures & Record<string, unknown> = {
         ...figures,
-        firstAttemptDelayMs: { p50: ms(delay?.p50), p99: ms(delay?.p99), max: ms(delay?.max) },
+        firstAttemptDelayMs: Object.fromEntries(
+          delays.map((d) => {
+            const p = (d.p as number[] | null) ?? [];
+            return [d.k as string, { p50: ms(p[0]), p99: ms(p[1]), max: ms(d.max) }];
+          }),
+        ),
         receiver: this.receiver.counters,
         goneEndpoint: gone?.status ?? 'missing',
         deliveryRows: Object.fromEntries(rows.map((r) => [`${r.endpoint}.${r.status}`, r.n as number])),
