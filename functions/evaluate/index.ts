@@ -6,6 +6,7 @@ import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createProvider } from '../../lib/evaluation/providers/index.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
+import { evaluateProgress } from '../../lib/jobs/evaluate-progress.ts';
 import { sweepRetention } from '../../lib/jobs/retention.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
@@ -101,6 +102,8 @@ try {
         },
       },
       mode: config.kafka.deliveryMode,
+      // lost or rewound committed offsets fail closed: checked against the stored outcomes
+      progress: evaluateProgress(db),
       logger,
       maxDurationMs: config.evaluate.maxDurationMs,
       maxIdleMs: config.evaluate.maxIdleMs,

@@ -217,6 +217,8 @@ export const results = pgTable(
       sql`${t.outcome} <> 'failed' or (${t.errorCode} is not null and ${t.errorMessage} is not null)`,
     ),
     check('results_source_check', sql`${t.sourcePartition} >= 0 and ${t.sourceOffset} >= 0`),
+    // the evaluator's progress per input partition (lib/db/progress.ts)
+    index('results_source_idx').on(t.sourcePartition, t.sourceOffset),
   ],
 );
 

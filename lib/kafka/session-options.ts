@@ -1,6 +1,7 @@
 // What a session is told, and what it assumes when it is not told.
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import type { ProgressWitness } from './progress.ts';
 import type { BatchHandler, DeliveryMode, SessionHooks } from './types.ts';
 
 export interface SessionOptions {
@@ -39,6 +40,11 @@ export interface SessionOptions {
   dependencyOutageBudgetMs?: number;
   signal?: AbortSignal;
   hooks?: SessionHooks;
+  /**
+   * The application's stored progress per partition: with it, a partition whose committed offset is
+   * gone or behind that progress is refused instead of replayed (progress.ts).
+   */
+  progress?: ProgressWitness;
 }
 
 export const SESSION_DEFAULTS = {
