@@ -15,6 +15,7 @@
 // invocation) asks again, so once an operator restored the offsets the partition resumes by itself.
 import type { Admin, Consumer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { ENGINE_EVENTS } from './events.ts';
 import { committedOffset, logStartOffset } from './offsets.ts';
 import type { SessionHooks, SessionReport } from './types.ts';
@@ -126,6 +127,7 @@ export function refusePartition(
   log: Logger | undefined,
 ): false {
   report.refused += 1;
+  telemetryMetrics().partitionsRefused.add(1, { topic: err.where.topic });
   state.markRefused();
   consumer.pause([{ topic: err.where.topic, partitions: [state.partition] }]);
   log?.error(
