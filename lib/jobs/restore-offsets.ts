@@ -72,9 +72,10 @@ export async function planRestore(o: RestoreOptions): Promise<PartitionPlan[]> {
     throw new Error(
       `the ${o.topics.results} or ${o.topics.dlq} topic no longer holds every record written since ` +
         `${new Date(since).toISOString()} (its retention deleted some): committed outputs cannot be told ` +
-        'from uncommitted ones, so no offset is computed. Set them by hand (kafka-consumer-groups ' +
-        '--reset-offsets), knowing that one past the highest stored source offset skips the outcomes ' +
-        'of a transaction that never committed.',
+        'from uncommitted ones, so no offset is computed. A smaller --window looks at fewer, more ' +
+        'recent outcomes; failing that, set the offsets by hand (kafka-consumer-groups --reset-offsets), ' +
+        'knowing that one past the highest stored source offset skips the outcomes of a transaction ' +
+        'that never committed.',
     );
   const emitted = new Set(events.records.filter((e) => e.value !== null).map((e) => e.key?.toString() ?? ''));
   const lastDeadLetter = new Map<number, bigint>();
