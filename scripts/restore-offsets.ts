@@ -81,6 +81,7 @@ try {
         target: p.target?.toString() ?? null,
         storedUpTo: p.storedUpTo?.toString() ?? null,
         lastOutput: p.lastOutput?.toString() ?? null,
+        recorded: p.recorded?.toString() ?? null,
         replays: p.replays,
       })),
     })}\n`,
@@ -117,7 +118,9 @@ function refuse(g: { state: string; members: number }): never {
 
 function describe(p: PartitionPlan): string {
   const committed = p.committed === null ? 'none' : p.committed.toString();
-  const facts = `stored up to ${p.storedUpTo ?? '-'}, last committed output ${p.lastOutput ?? '-'}`;
+  const facts =
+    `stored up to ${p.storedUpTo ?? '-'}, last committed output ${p.lastOutput ?? '-'}, ` +
+    `recorded committed ${p.recorded ?? '-'}`;
   const verdict =
     p.action === 'set'
       ? `SET ${p.target}`

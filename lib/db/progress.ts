@@ -1,31 +1,58 @@
-// The evaluator's progress per input partition, as PostgreSQL records it: every stored outcome is tagged
-// with the request record it came from (source_partition, source_offset). The engine asks this before it
-// processes a partition (lib/kafka/progress.ts), and the offsets-restore command computes offsets from it.
-// The tags carry no topic: one database serves one jobs topic. Both queries walk the
-// results_source_idx index (migration 0010), not the table.
-import { desc, eq, sql } from 'drizzle-orm';
+// The evaluator's progress per input partition, as PostgreSQL records it:
+//   - committed_offsets: the positions its Kafka transactions committed (written after each commit,
+//     only ever raised), which the engine compares with the group's committed offset after each fence
+//     (lib/kafka/progress.ts);
+//   - results tagged with their source record (source_partition, source_offset), which
+//     `npm run offsets:restore` reads to tell committed outcomes from an uncommitted tail.
+// Result tags carry no topic: one database serves one jobs topic.
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
-import { results } from './schema.ts';
+import { committedOffsets, results } from './schema.ts';
 
-export interface StoredProgress {
-  /** the highest source offset of an outcome stored for the partition */
-  lastOffset: bigint;
-  /** outcomes stored for records at or after `from`, counted up to `limit` */
-  storedFrom: number;
+/** The highest position recorded as committed for a partition of `topic`. */
+export async function recordedOffset(
+  db: Database,
+  topic: string,
+  partition: number,
+): Promise<bigint | undefined> {
+  const [row] = await db
+    .select({ next: committedOffsets.nextOffset })
+    .from(committedOffsets)
+    .where(and(eq(committedOffsets.topic, topic), eq(committedOffsets.partition, partition)));
+  return row?.next;
 }
 
-export async function storedProgress(
+/** Every position recorded for `topic`, by partition. */
+export async function recordedOffsets(db: Database, topic: string): Promise<Map<number, bigint>> {
+  const rows = await db
+    .select({ partition: committedOffsets.partition, next: committedOffsets.nextOffset })
+    .from(committedOffsets)
+    .where(eq(committedOffsets.topic, topic));
+  return new Map(rows.map((r) => [r.partition, r.next]));
+}
+
+/**
+ * Records a committed position. `raise` (the evaluator) never lowers it: writes of two owners may land
+ * out of order. Otherwise (offsets:restore) it is set as given.
+ */
+export async function recordOffset(
   db: Database,
+  topic: string,
   partition: number,
-  from: bigint,
-  limit: number,
-): Promise<StoredProgress | undefined> {
-  const [row] = await db.execute<{ last: bigint | null; stored_from: number }>(sql`
-    select (select max(source_offset) from ${results} where source_partition = ${partition}) as last,
-      (select count(*)::int from (select 1 from ${results}
-         where source_partition = ${partition} and source_offset >= ${from} limit ${limit}) s) as stored_from`);
-  if (row?.last === null || row?.last === undefined) return undefined;
-  return { lastOffset: BigInt(row.last), storedFrom: row.stored_from };
+  next: bigint,
+  mode: 'raise' | 'set',
+): Promise<void> {
+  const value =
+    mode === 'raise'
+      ? sql`greatest(${committedOffsets.nextOffset}, excluded.next_offset)`
+      : sql`excluded.next_offset`;
+  await db
+    .insert(committedOffsets)
+    .values({ topic, partition, nextOffset: next })
+    .onConflictDoUpdate({
+      target: [committedOffsets.topic, committedOffsets.partition],
+      set: { nextOffset: value, updatedAt: sql`now()` },
+    });
 }
 
 export interface TaggedOutcome {
@@ -34,7 +61,7 @@ export interface TaggedOutcome {
   createdAt: Date;
 }
 
-/** The partition's latest stored outcomes, highest source offset first. */
+/** The partition's latest stored outcomes, highest source offset first (index results_source_idx). */
 export async function latestOutcomes(
   db: Database,
   partition: number,

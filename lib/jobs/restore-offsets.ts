@@ -11,9 +11,12 @@
 // output and the offset past it commit in one transaction, so that is exactly where the group stood,
 // up to records that produced no output at all (duplicate requests, erased jobs), which produce none
 // again. The outcomes stored after it are the uncommitted tail: they are emitted once, as replays.
+// The position the evaluator recorded as committed (committed_offsets) is a lower bound too, and may
+// stand past the last output (records without one): the offset is the higher of the two. The record is
+// then set to the restored offsets, so the engine's check agrees with them.
 import type { Kafka } from 'kafkajs';
 import type { Database } from '../db/database.ts';
-import { latestOutcomes, type TaggedOutcome } from '../db/progress.ts';
+import { latestOutcomes, recordedOffsets, recordOffset, type TaggedOutcome } from '../db/progress.ts';
 import { DLQ_HEADERS } from '../kafka/dlq.ts';
 import { readTopicSince } from '../kafka/topic-tail.ts';
 
@@ -25,6 +28,8 @@ export interface PartitionPlan {
   storedUpTo: bigint | null;
   /** highest source offset whose output (result event or DLQ record) is committed */
   lastOutput: bigint | null;
+  /** the position the evaluator recorded as committed (committed_offsets) */
+  recorded: bigint | null;
   /** the offset to commit; null: leave the partition as it is */
   target: bigint | null;
   action: 'set' | 'keep' | 'nothing-stored' | 'undecided';
@@ -53,40 +58,37 @@ export async function planRestore(o: RestoreOptions): Promise<PartitionPlan[]> {
     admin.fetchOffsets({ groupId: o.groupId, topics: [o.topics.jobs] }),
   ]).finally(() => admin.disconnect());
   const partitions = marks.map((m) => m.partition).sort((a, b) => a - b);
+  const recorded = await recordedOffsets(o.db, o.topics.jobs);
   const stored = new Map<number, TaggedOutcome[]>();
   for (const p of partitions) stored.set(p, await latestOutcomes(o.db, p, window + 1));
   const all = [...stored.values()].flatMap((rows) => rows.slice(0, window));
-  if (all.length === 0) {
-    return partitions.map((p) => ({
-      ...blank(p, offsets, marks),
-      action: 'nothing-stored',
-      note: 'no outcome stored for this partition: nothing to restore',
-    }));
-  }
-  const since = Math.min(...all.map((r) => r.createdAt.getTime())) - (o.marginMs ?? 10 * 60_000);
-  const [events, deadLetters] = await Promise.all([
-    readTopicSince(o.kafka, o.topics.results, since),
-    readTopicSince(o.kafka, o.topics.dlq, since),
-  ]);
-  if (!events.complete || !deadLetters.complete)
-    throw new Error(
-      `the ${o.topics.results} or ${o.topics.dlq} topic no longer holds every record written since ` +
-        `${new Date(since).toISOString()} (its retention deleted some): committed outputs cannot be told ` +
-        'from uncommitted ones, so no offset is computed. A smaller --window looks at fewer, more ' +
-        'recent outcomes; failing that, set the offsets by hand (kafka-consumer-groups --reset-offsets), ' +
-        'knowing that one past the highest stored source offset skips the outcomes of a transaction ' +
-        'that never committed.',
-    );
-  const emitted = new Set(events.records.filter((e) => e.value !== null).map((e) => e.key?.toString() ?? ''));
+  const emitted = new Set<string>();
   const lastDeadLetter = new Map<number, bigint>();
-  for (const d of deadLetters.records) {
-    if (header(d.headers[DLQ_HEADERS.topic]) !== o.topics.jobs) continue;
-    const p = Number(header(d.headers[DLQ_HEADERS.partition]));
-    const offset = BigInt(header(d.headers[DLQ_HEADERS.offset]) ?? '-1');
-    if (offset > (lastDeadLetter.get(p) ?? -1n)) lastDeadLetter.set(p, offset);
+  if (all.length > 0) {
+    const since = Math.min(...all.map((r) => r.createdAt.getTime())) - (o.marginMs ?? 10 * 60_000);
+    const [events, deadLetters] = await Promise.all([
+      readTopicSince(o.kafka, o.topics.results, since),
+      readTopicSince(o.kafka, o.topics.dlq, since),
+    ]);
+    if (!events.complete || !deadLetters.complete)
+      throw new Error(
+        `the ${o.topics.results} or ${o.topics.dlq} topic no longer holds every record written since ` +
+          `${new Date(since).toISOString()} (its retention deleted some): committed outputs cannot be told ` +
+          'from uncommitted ones, so no offset is computed. A smaller --window looks at fewer, more ' +
+          'recent outcomes; failing that, set the offsets by hand (kafka-consumer-groups --reset-offsets), ' +
+          'knowing that one past the highest stored source offset skips the outcomes of a transaction ' +
+          'that never committed.',
+      );
+    for (const e of events.records) if (e.value !== null) emitted.add(e.key?.toString() ?? '');
+    for (const d of deadLetters.records) {
+      if (header(d.headers[DLQ_HEADERS.topic]) !== o.topics.jobs) continue;
+      const p = Number(header(d.headers[DLQ_HEADERS.partition]));
+      const offset = BigInt(header(d.headers[DLQ_HEADERS.offset]) ?? '-1');
+      if (offset > (lastDeadLetter.get(p) ?? -1n)) lastDeadLetter.set(p, offset);
+    }
   }
   return partitions.map((p) =>
-    decide(blank(p, offsets, marks), stored.get(p)!, window, emitted, lastDeadLetter.get(p)),
+    decide(blank(p, offsets, marks, recorded.get(p)), stored.get(p)!, window, emitted, lastDeadLetter.get(p)),
   );
 }
 
@@ -104,7 +106,7 @@ export function decide(
   const lastEvent = rows.find((r) => emitted.has(r.jobId))?.sourceOffset;
   const last = max(lastEvent, lastDeadLetter);
   plan.lastOutput = last ?? null;
-  if (rows.length === 0 && last === undefined)
+  if (rows.length === 0 && last === undefined && plan.recorded === null)
     return { ...plan, action: 'nothing-stored', note: 'no outcome stored for this partition' };
   if (lastEvent === undefined && !covered)
     return {
@@ -114,6 +116,7 @@ export function decide(
     };
   // No output of the partition ever committed: every stored outcome is from an uncommitted transaction.
   let target = last === undefined ? plan.logStart : last + 1n;
+  if (plan.recorded !== null && plan.recorded > target) target = plan.recorded;
   if (target < plan.logStart) target = plan.logStart; // those records are gone from the log anyway
   plan.target = target;
   plan.replays = rows.filter((r) => r.sourceOffset >= target).length;
@@ -125,27 +128,35 @@ export function decide(
     c === null
       ? 'no committed offset'
       : c < target
-        ? `committed offset ${c} is behind the committed outputs (would emit them again)`
+        ? `committed offset ${c} is behind the committed outputs or the recorded position (would emit them again)`
         : `committed offset ${c} is past stored outcomes whose output never committed (they would never be emitted)`;
   return {
     ...plan,
     action: 'set',
-    note: `${why}; ${plan.replays} stored outcome(s) after the last committed output will be emitted once`,
+    note: `${why}; ${plan.replays} stored outcome(s) from there on will be emitted once`,
   };
 }
 
-/** Commits the planned offsets. Kafka takes an admin's offset commit only for a group with no members. */
+/**
+ * Commits the planned offsets (Kafka takes an admin's offset commit only for a group with no members),
+ * then sets the recorded positions to the offsets the group now has, so the engine's check agrees.
+ */
 export async function applyRestore(o: RestoreOptions, plan: PartitionPlan[]): Promise<number> {
   const partitions = plan
     .filter((p) => p.action === 'set' && p.target !== null)
     .map((p) => ({ partition: p.partition, offset: p.target!.toString() }));
-  if (partitions.length === 0) return 0;
-  const admin = o.kafka.admin();
-  await admin.connect();
-  try {
-    await admin.setOffsets({ groupId: o.groupId, topic: o.topics.jobs, partitions });
-  } finally {
-    await admin.disconnect();
+  if (partitions.length > 0) {
+    const admin = o.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.setOffsets({ groupId: o.groupId, topic: o.topics.jobs, partitions });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  for (const p of plan) {
+    const now = p.action === 'set' ? p.target : p.action === 'keep' ? p.committed : null;
+    if (now !== null) await recordOffset(o.db, o.topics.jobs, p.partition, now, 'set');
   }
   return partitions.length;
 }
@@ -168,6 +179,7 @@ function blank(
   partition: number,
   offsets: { partitions: { partition: number; offset: string }[] } | undefined,
   marks: { partition: number; low: string }[],
+  recorded: bigint | undefined,
 ): PartitionPlan {
   const c = offsets?.partitions.find((x) => x.partition === partition);
   const committed = c && BigInt(c.offset) >= 0n ? BigInt(c.offset) : null;
@@ -178,6 +190,7 @@ function blank(
     logStart,
     storedUpTo: null,
     lastOutput: null,
+    recorded: recorded ?? null,
     target: null,
     action: 'keep',
     replays: 0,

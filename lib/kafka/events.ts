@@ -21,9 +21,9 @@ export const ENGINE_EVENTS = {
   /** another instance owns the partition now; this session stops touching it */
   fenced: 'engine.fenced',
   /**
-   * a partition this session will not process: its committed offset is gone or behind the stored
-   * progress (progress.ts); paused until established again. Fields: reason, group, topic, partition,
-   * committed, storedUpTo, fix
+   * a partition this session will not process: its committed offset is gone or behind the position
+   * the application recorded as committed (progress.ts); paused until established again. Fields:
+   * reason, group, topic, partition, committed, recorded, fix
    */
   partitionRefused: 'engine.partition-refused',
   /** a dependency (database, …) is unavailable: nothing committed, the session backs off */

@@ -14,7 +14,7 @@ export class PartitionState implements PartitionLink {
   awaitingFetchAt: bigint | undefined;
   /** another instance owns the partition: paused, never touched again until assigned anew */
   fenced = false;
-  /** its committed offset disagrees with the application's stored progress (progress.ts): paused */
+  /** its committed offset disagrees with the application's record of it (progress.ts): paused */
   refused = false;
   /** paused in the consumer (after fencing or refusing); kafkajs keeps pauses across rebalances */
   paused = false;
@@ -81,7 +81,7 @@ export class PartitionState implements PartitionLink {
     void this.drop();
   }
 
-  /** Its offsets and the application's progress disagree: stop touching it (the session pauses it). */
+  /** Its offset and the application's record disagree: stop touching it (the session pauses it). */
   markRefused(): void {
     this.refused = true;
     this.paused = true;

@@ -4,13 +4,18 @@
 // meets that record again: "its transaction never committed". That rule is right only while the group's
 // committed offset is where the last transaction left it. If the offset is gone (expired after
 // offsets.retention, group deleted or renamed) or was moved back by hand, every stored effect between the
-// new start and the real position would be emitted a second time. So, before a partition is processed,
-// the application's own store is asked what it has done (the progress witness), and the partition is
-// refused when the two disagree:
-//   - no committed offset, yet stored effects for the partition: refused;
-//   - a committed offset with more stored effects at or after it than one transaction can leave behind
-//     (maxBatchRecords: effects are stored before their transaction, one batch at a time, and each batch
-//     starts at the committed offset): refused.
+// new start and the real position would be emitted a second time.
+//
+// So the application keeps its own durable record of the positions the session committed (the progress
+// witness: told after every committed transaction), and before a partition is processed the two are
+// compared. The partition is refused when
+//   - the group has no committed offset for it, yet a committed position was recorded: lost;
+//   - the committed offset is below the recorded one: moved back.
+// The record holds committed positions only, never "effects stored": a partition whose first
+// transaction never committed (a rebalance or a crash during its first batch) has stored effects and no
+// offset, and must replay them, not be refused. The record may lag (a write lost after a commit): it is
+// a lower bound of the true position, so it never refuses wrongly; it can only miss a loss that
+// happened before its first write.
 // A refused partition is paused and nothing of it is processed; the next establish (a rebalance, the next
 // invocation) asks again, so once an operator restored the offsets the partition resumes by itself.
 import type { Admin, Consumer } from 'kafkajs';
@@ -20,28 +25,19 @@ import { ENGINE_EVENTS } from './events.ts';
 import { committedOffset, logStartOffset } from './offsets.ts';
 import type { SessionHooks, SessionReport } from './types.ts';
 
-/** What the application has stored for one input partition. */
-export interface PartitionProgress {
-  /** the highest input offset of the partition with a stored effect */
-  lastOffset: bigint;
-  /** how many input records at or after the offset asked about have stored effects (at most `limit`) */
-  storedFrom: number;
-}
-
-/** The application's account of its progress, given to the session (SessionOptions.progress). */
+/** The application's durable record of committed positions, given to the session (SessionOptions.progress). */
 export interface ProgressWitness {
   /**
-   * Asked after the fence, before a partition is processed; undefined = nothing stored for it. A throw
-   * counts as "could not establish": the partition is tried again, never processed unchecked.
+   * The highest position (next offset) recorded as committed for the partition; undefined: none. Asked
+   * after the fence, before the partition is processed. A throw counts as "could not establish": the
+   * partition is tried again, never processed unchecked.
    */
-  stored(query: {
-    topic: string;
-    partition: number;
-    /** where processing would start: the committed offset, or the log start when there is none */
-    from: bigint;
-    /** counting stored effects past this many is not needed */
-    limit: number;
-  }): Promise<PartitionProgress | undefined>;
+  recorded(query: { topic: string; partition: number }): Promise<bigint | undefined>;
+  /**
+   * Told after each committed transaction, before the next one of the partition starts. Must not throw
+   * nor wait for the write: a lost write only makes the record lag.
+   */
+  committed(position: { topic: string; partition: number; next: bigint }): void;
   /** what an operator runs to put the offsets back, named in the refusal */
   restoreCommand: string;
 }
@@ -49,21 +45,18 @@ export interface ProgressWitness {
 export type RefusalReason = 'no-committed-offset' | 'committed-behind';
 
 /** The rule above, on its own. */
-export function refusal(
-  committed: bigint | null,
-  progress: PartitionProgress | undefined,
-  maxBatchRecords: number,
-): RefusalReason | undefined {
-  if (!progress) return undefined;
+export function refusal(committed: bigint | null, recorded: bigint | undefined): RefusalReason | undefined {
+  if (recorded === undefined) return undefined;
   if (committed === null) return 'no-committed-offset';
-  return progress.storedFrom > maxBatchRecords ? 'committed-behind' : undefined;
+  return committed < recorded ? 'committed-behind' : undefined;
 }
 
 export class PartitionRefusedError extends Error {
   readonly reason: RefusalReason;
   readonly where: { groupId: string; topic: string; partition: number };
   readonly committed: bigint | null;
-  readonly progress: PartitionProgress;
+  /** the position the witness recorded as committed */
+  readonly recorded: bigint;
   /** the operator's command that puts the offsets back */
   readonly fix: string;
 
@@ -71,7 +64,7 @@ export class PartitionRefusedError extends Error {
     reason: RefusalReason,
     where: { groupId: string; topic: string; partition: number },
     committed: bigint | null,
-    progress: PartitionProgress,
+    recorded: bigint,
     fix: string,
   ) {
     const { groupId, topic, partition } = where;
@@ -80,16 +73,15 @@ export class PartitionRefusedError extends Error {
         ? `group ${groupId} has no committed offset for ${topic}/${partition}`
         : `the committed offset ${committed} of group ${groupId} for ${topic}/${partition} is behind`;
     super(
-      `${what}, but the application stored effects up to offset ${progress.lastOffset} ` +
-        `(${progress.storedFrom}${reason === 'committed-behind' ? '+' : ''} at or after the start): ` +
-        'processing would emit them again. The partition is refused until the offsets are restored ' +
-        `from the stored effects (${fix}, with the group empty); it then resumes on its own.`,
+      `${what}, but offset ${recorded} was recorded as committed: processing would emit stored effects ` +
+        'again. The partition is refused until the offsets are restored from the stored effects ' +
+        `(${fix}, with the group empty); it then resumes on its own.`,
     );
     this.name = 'PartitionRefusedError';
     this.reason = reason;
     this.where = where;
     this.committed = committed;
-    this.progress = progress;
+    this.recorded = recorded;
     this.fix = fix;
   }
 }
@@ -97,25 +89,35 @@ export class PartitionRefusedError extends Error {
 /** The offset to start a partition from (its committed offset, else the log start), checked. */
 export async function startingOffset(
   admin: Admin,
-  o: {
-    groupId: string;
-    topic: string;
-    maxBatchRecords: number;
-    progress?: ProgressWitness;
-    hooks?: SessionHooks;
-  },
+  o: { groupId: string; topic: string; progress?: ProgressWitness; hooks?: SessionHooks },
   partition: number,
 ): Promise<bigint> {
-  const { groupId, topic, maxBatchRecords } = o;
+  const { groupId, topic } = o;
   const committed = await committedOffset(admin, groupId, topic, partition);
   const from = committed ?? (await logStartOffset(admin, topic, partition));
   await o.hooks?.afterOffsetRead?.({ partition, offset: from.toString() });
   if (!o.progress) return from;
-  const progress = await o.progress.stored({ topic, partition, from, limit: maxBatchRecords + 1 });
-  const reason = refusal(committed, progress, maxBatchRecords);
+  const recorded = await o.progress.recorded({ topic, partition });
+  const reason = refusal(committed, recorded);
   if (!reason) return from;
   const fix = o.progress.restoreCommand;
-  throw new PartitionRefusedError(reason, { groupId, topic, partition }, committed, progress!, fix);
+  throw new PartitionRefusedError(reason, { groupId, topic, partition }, committed, recorded!, fix);
+}
+
+/** The session's hooks, with the witness told of every commit (after the caller's own hook). */
+export function withProgressHooks(
+  topic: string,
+  hooks: SessionHooks | undefined,
+  progress: ProgressWitness | undefined,
+): SessionHooks | undefined {
+  if (!progress) return hooks;
+  return {
+    ...hooks,
+    afterCommit: async (info) => {
+      progress.committed({ topic, partition: info.partition, next: BigInt(info.nextOffset) });
+      await hooks?.afterCommit?.(info);
+    },
+  };
 }
 
 /** Stops touching a refused partition until it is established again; says so once, loudly. */
@@ -138,8 +140,7 @@ export function refusePartition(
       topic: err.where.topic,
       partition: state.partition,
       committed: err.committed?.toString() ?? null,
-      storedUpTo: err.progress.lastOffset.toString(),
-      storedFromStart: err.progress.storedFrom,
+      recorded: err.recorded.toString(),
       fix: err.fix,
     },
     err.message,

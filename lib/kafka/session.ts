@@ -3,7 +3,7 @@
 // Per input partition p, with p's own transactional id (transactional-id.ts):
 //   1. fence, then read:  a NEW producer's first transaction() sends InitProducerId, which fences p's
 //      previous owner; only then is p's committed offset read (admin.fetchOffsets; checked against the
-//      application's progress, progress.ts) and the consumer moved to it. Reading first would let a
+//      application's record of it, progress.ts) and the consumer moved to it. Reading first would let a
 //      zombie's commit land in between: duplicates.
 //   2. work outside the transaction: the handler runs before any Kafka transaction is open.
 //   3. one transaction per partition batch: outputs + DLQ records + sendOffsets(p, next) + commit; only

@@ -60,7 +60,7 @@ export interface SessionReport {
   /** back-offs because a dependency was unavailable (nothing committed, records tried again) */
   dependencyWaits: number;
   rebalances: number;
-  /** partitions refused because their committed offset disagrees with the stored progress (progress.ts) */
+  /** partitions refused: committed offset gone or behind the recorded committed position (progress.ts) */
   refused: number;
   durationMs: number;
   /** ms from session start to its first committed transaction (cold start), if any */

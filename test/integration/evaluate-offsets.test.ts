@@ -2,7 +2,8 @@
 // evaluate group is deleted after jobs were processed → the next invocation refuses the partitions
 // (no second result event for any job) → `npm run offsets:restore` puts the offsets back from the
 // database and the topics → the next invocation continues: new jobs get one event each, old jobs none,
-// and outcomes stored by a transaction that never committed are emitted exactly once.
+// and outcomes stored by a transaction that never committed are emitted exactly once. A partition
+// whose very first transaction never committed is not mistaken for lost offsets.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,7 @@ function topicsFor(name: string): Topics {
 
 /** One evaluate invocation, wired as functions/evaluate wires it (the witness from PostgreSQL). */
 async function invocation(group: string, t: Topics) {
+  const progress = evaluateProgress(db);
   const handler = createEvaluateHandler({
     db,
     provider: new OfflineProvider(),
@@ -73,13 +75,14 @@ async function invocation(group: string, t: Topics) {
     topic: t.jobs,
     dlqTopic: t.dlq,
     handler,
-    progress: evaluateProgress(db),
+    progress,
     logger: testLogger,
     maxIdleMs: 1500,
     sessionTimeoutMs: 6000,
     maxBatchRecords: 200,
     maxAttempts: 4,
   });
+  await progress.flush();
   return { report, stats: handler.stats };
 }
 
@@ -247,5 +250,34 @@ describe('lost committed offsets (evaluate)', () => {
     expect(resumed.stats.evaluated).toBe(0);
     const final = await eventsPerJob(t, 5);
     for (const id of [...committed, ...tail]) expect(final.get(id), id).toBe(1);
+  });
+
+  it('a partition whose first transaction never committed (outcomes stored, no offset, nothing recorded) is not refused: its outcomes are emitted once', async () => {
+    await use(1);
+    const t = topicsFor('first');
+    await stack.createTopics(Object.values(t), 1);
+    const group = `${stack.prefix}-first`;
+    const ids = await newJobs(t, 4, 'first');
+    // A rebalance or a crash during a partition's first batch: outcomes stored, nothing committed.
+    const child = runChild('fixtures/evaluate-child.ts', {
+      BROKERS: stack.brokers.join(','),
+      DATABASE_URL: stack.databaseUrl,
+      GROUP: group,
+      JOBS: t.jobs,
+      RESULTS: t.results,
+      DLQ: t.dlq,
+      LLM_URL: fake.url,
+      CRASH_AT_COMMIT: '1',
+    });
+    await child.waitForLine(/^crashing$/);
+    await child.exited;
+    expect((await loadResults(db, ids)).size).toBe(4);
+    expect((await committedOffsets(stack.kafka, group, t.jobs)).get(0)).toBe('-1');
+
+    const next = await invocation(group, t);
+    expect(next.report.refused).toBe(0);
+    expect(next.stats.replayed).toBe(4);
+    const final = await eventsPerJob(t, 4);
+    for (const id of ids) expect(final.get(id), id).toBe(1);
   });
 });

@@ -5,37 +5,36 @@ import type { TaggedOutcome } from '../../lib/db/progress.ts';
 import { decide, type PartitionPlan } from '../../lib/jobs/restore-offsets.ts';
 import { refusal } from '../../lib/kafka/progress.ts';
 
-describe('refusal: committed offset against stored progress', () => {
-  const stored = (lastOffset: bigint, storedFrom: number) => ({ lastOffset, storedFrom });
-
-  it('nothing stored: never refused, with or without a committed offset', () => {
-    expect(refusal(null, undefined, 200)).toBeUndefined();
-    expect(refusal(7n, undefined, 200)).toBeUndefined();
+describe('refusal: the group offset against the position recorded as committed', () => {
+  it('nothing recorded (a partition whose first transaction never committed included): never refused', () => {
+    expect(refusal(null, undefined)).toBeUndefined();
+    expect(refusal(7n, undefined)).toBeUndefined();
   });
 
-  it('no committed offset while effects are stored: refused, however few', () => {
-    expect(refusal(null, stored(3n, 1), 200)).toBe('no-committed-offset');
-    expect(refusal(null, stored(90_000n, 0), 200)).toBe('no-committed-offset');
+  it('no committed offset while a committed position was recorded: lost, refused', () => {
+    expect(refusal(null, 1n)).toBe('no-committed-offset');
+    expect(refusal(null, 90_000n)).toBe('no-committed-offset');
   });
 
-  it('committed offset with at most one batch of stored effects at or after it: the uncommitted tail, accepted', () => {
-    expect(refusal(100n, stored(99n, 0), 200)).toBeUndefined();
-    expect(refusal(100n, stored(350n, 200), 200)).toBeUndefined();
+  it('at or past the recorded position (the record lags the last commits): accepted', () => {
+    expect(refusal(100n, 100n)).toBeUndefined();
+    expect(refusal(150n, 100n)).toBeUndefined();
   });
 
-  it('committed offset with more stored effects after it than one batch holds: moved back, refused', () => {
-    expect(refusal(100n, stored(350n, 201), 200)).toBe('committed-behind');
-    expect(refusal(0n, stored(5000n, 201), 200)).toBe('committed-behind');
+  it('below the recorded position: moved back, refused', () => {
+    expect(refusal(99n, 100n)).toBe('committed-behind');
+    expect(refusal(0n, 5000n)).toBe('committed-behind');
   });
 });
 
 describe('decide: the offset offsets:restore commits', () => {
-  const plan = (committed: bigint | null, logStart = 0n): PartitionPlan => ({
+  const plan = (committed: bigint | null, logStart = 0n, recorded: bigint | null = null): PartitionPlan => ({
     partition: 0,
     committed,
     logStart,
     storedUpTo: null,
     lastOutput: null,
+    recorded,
     target: null,
     action: 'keep',
     replays: 0,
@@ -91,6 +90,18 @@ describe('decide: the offset offsets:restore commits', () => {
     expect([behind.action, behind.target]).toEqual(['set', 12n]);
     const past = decide(plan(30n), rows(13, 14, 15), 100, events(13), undefined);
     expect([past.action, past.target]).toEqual(['set', 14n]);
+  });
+
+  it('a recorded committed position past the last output (records without outputs) raises the offset; it never passes the tail', () => {
+    const d = decide(plan(null, 0n, 17n), rows(10, 11, 17, 18), 100, events(10, 11), undefined);
+    expect([d.action, d.target, d.replays]).toEqual(['set', 17n, 2]);
+    const behind = decide(plan(12n, 0n, 17n), rows(10, 11), 100, events(10, 11), undefined);
+    expect([behind.action, behind.target]).toEqual(['set', 17n]);
+  });
+
+  it('outcomes all erased but a position recorded: back to the recorded position', () => {
+    const d = decide(plan(null, 0n, 40n), [], 100, events(), undefined);
+    expect([d.action, d.target]).toEqual(['set', 40n]);
   });
 
   it('nothing stored, nothing dead-lettered: nothing to do', () => {
