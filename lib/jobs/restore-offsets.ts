@@ -65,7 +65,8 @@ export async function planRestore(o: RestoreOptions): Promise<PartitionPlan[]> {
   const emitted = new Set<string>();
   const lastDeadLetter = new Map<number, bigint>();
   if (all.length > 0) {
-    const since = Math.min(...all.map((r) => r.createdAt.getTime())) - (o.marginMs ?? 10 * 60_000);
+    const oldest = all.reduce((t, r) => Math.min(t, r.createdAt.getTime()), Number.POSITIVE_INFINITY);
+    const since = oldest - (o.marginMs ?? 10 * 60_000);
     const [events, deadLetters] = await Promise.all([
       readTopicSince(o.kafka, o.topics.results, since),
       readTopicSince(o.kafka, o.topics.dlq, since),
