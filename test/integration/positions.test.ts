@@ -136,6 +136,35 @@ describe('positions', () => {
     expect(refused.status).toBe(409);
   });
 
+  it("GET /v1/jobs?position_id= lists that position's jobs only, and only the caller's", async () => {
+    const [p1, p2] = [await newPosition('Filter one'), await newPosition('Filter two')];
+    const [a, b, c] = await uploadPairs(3);
+    const evaluateFor = async (positionId: string, pair: typeof a) => {
+      const res = await post(`/v1/positions/${positionId}/evaluations`, { candidates: [pair] }, h.keyA, {
+        'idempotency-key': randomUUID(),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { jobs: { id: string }[] }).jobs[0]!.id;
+    };
+    const one = await evaluateFor(p1.id, a);
+    const two = await evaluateFor(p2.id, b);
+    const adHoc = await post('/v1/evaluate', c, h.keyA, { 'idempotency-key': randomUUID() });
+    expect(adHoc.status).toBe(202);
+    const adHocId = ((await adHoc.json()) as { id: string }).id;
+    const list = async (query: string, key = h.keyA) =>
+      (await (await get(`/v1/jobs?${query}`, key)).json()) as {
+        items: { id: string; position_id: string | null }[];
+      };
+    expect((await list(`position_id=${p1.id}`)).items).toMatchObject([{ id: one, position_id: p1.id }]);
+    expect((await list(`position_id=${p2.id}&status=queued`)).items.map((j) => j.id)).toEqual([two]);
+    expect((await list(`position_id=${p2.id}&status=completed`)).items).toEqual([]);
+    const all = (await list('limit=100')).items;
+    expect(all.find((j) => j.id === one)?.position_id).toBe(p1.id);
+    expect(all.find((j) => j.id === adHocId)?.position_id).toBeNull();
+    expect((await list(`position_id=${p1.id}`, h.keyB)).items).toEqual([]);
+    expect((await get('/v1/jobs?position_id=not-a-uuid')).status).toBe(422);
+  });
+
   it('a 100-candidate batch is accepted in one Kafka transaction, and a replay returns the same job ids', async () => {
     const p = await newPosition('Batch');
     const candidates = await uploadPairs(100);
