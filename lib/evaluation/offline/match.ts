@@ -26,6 +26,8 @@ function regexes(f: Family): RegExp[] {
   let r = compiled.get(f.id);
   if (!r) {
     r = [bounded(f.terms, 'giu'), ...(f.exact?.length ? [bounded(f.exact, 'gu')] : [])];
+    // names taken from job descriptions come and go; the vocabulary's own families stay
+    if (compiled.size >= FAMILIES.length + 512) compiled.clear();
     compiled.set(f.id, r);
   }
   return r;
@@ -73,7 +75,31 @@ export function findMatches(doc: ReadDocument, families: Family[] = FAMILIES): M
       }
     }
   }
-  return out.sort((a, b) => a.start - b.start || a.family.localeCompare(b.family));
+  return longestOnly(
+    out.sort((a, b) => a.start - b.start || b.end - a.end || a.family.localeCompare(b.family)),
+  );
+}
+
+/**
+ * Drops every match that lies inside a longer one: "Power BI" is a BI tool, not statistical power; "A/B
+ * tests" are experiments, not software tests; "SQL queries" is analysis. Equal spans all stay (the
+ * reader of the job description decides between them). Expects matches sorted by start, longest first.
+ */
+function longestOnly(sorted: Match[]): Match[] {
+  const kept: Match[] = [];
+  let reach = -1; // furthest end of the matches that start before the current one
+  let groupStart = -1;
+  let groupEnd = -1; // longest end among the matches that start where the current one does
+  for (const m of sorted) {
+    if (m.start !== groupStart) {
+      reach = Math.max(reach, groupEnd);
+      groupStart = m.start;
+      groupEnd = m.end;
+    }
+    if (reach >= m.end || groupEnd > m.end) continue;
+    kept.push(m);
+  }
+  return kept;
 }
 
 export interface Requirement {
@@ -82,6 +108,25 @@ export interface Requirement {
   weight: number;
   /** the terms the description itself used: exact matches earn full credit, siblings most of it */
   named: Set<string>;
+  /** a tool or product the description names that the vocabulary does not know ("SSIS", "Argo CD") */
+  name?: Family;
+}
+
+/** A description's named tools outside the vocabulary count as half a requirement each: the reader
+ * cannot tell how central an unknown name is, and a CV meets it only by naming it. */
+const NAME_WEIGHT = 0.5;
+
+/** Vocabulary matches of a document, and the matches of the requirements' own names. */
+export function matchesFor(
+  doc: ReadDocument,
+  requirements: Requirement[],
+): { all: Match[]; wanted: Match[] } {
+  const all = findMatches(doc);
+  const ids = new Set(requirements.map((r) => r.family));
+  const names = requirements.flatMap((r) => (r.name ? [r.name] : []));
+  const wanted = all.filter((m) => ids.has(m.family));
+  if (names.length) wanted.push(...findMatches(doc, names));
+  return { all, wanted: wanted.sort((a, b) => a.start - b.start) };
 }
 
 const OPTIONAL = /\b(plus|preferred|nice to have|bonus|ideally|advantage|desirable)\b/i;
@@ -99,18 +144,86 @@ export function requirementsOf(text: string, read: (t: string) => ReadDocument):
   return r;
 }
 
-/** Requirements derived from a job description or a brief: every vocabulary family it names. */
+/**
+ * Requirements derived from a job description or a brief: every vocabulary family it names, one family
+ * per phrase. A phrase several families share ("SQL", "Python", "regression") means what the rest of the
+ * text is about: the family of the text's main field, then the one the text names with more terms. A
+ * family of another field needs two terms of its own.
+ */
 export function deriveRequirements(doc: ReadDocument): Requirement[] {
-  const byFamily = new Map<string, Requirement>();
-  for (const m of findMatches(doc)) {
-    const family = FAMILIES.find((f) => f.id === m.family)!;
-    const weight = (OPTIONAL.test(doc.sentences[m.sentence]!.text) ? 0.5 : 1) * (family.generic ? 0.4 : 1);
-    const r = byFamily.get(m.family) ?? { family: m.family, label: family.label, weight, named: new Set() };
-    r.weight = Math.max(r.weight, weight);
-    r.named.add(m.term);
-    byFamily.set(m.family, r);
+  const matches = findMatches(doc);
+  const byId = new Map(FAMILIES.map((f) => [f.id, f]));
+  const spans = new Map<string, Match[]>();
+  for (const m of matches) {
+    const key = `${m.start}:${m.end}`;
+    const list = spans.get(key);
+    if (list) list.push(m);
+    else spans.set(key, [m]);
   }
-  return [...byFamily.values()];
+  const field = mainField(
+    [...spans.values()].filter((s) => s.length === 1).map((s) => byId.get(s[0]!.family)!),
+  );
+  const support = new Map<string, Set<string>>();
+  for (const m of matches) support.set(m.family, (support.get(m.family) ?? new Set()).add(m.term));
+  const byFamily = new Map<string, Requirement>();
+  for (const shared of spans.values()) {
+    for (const m of senseOf(shared, field, byId, support)) {
+      const family = byId.get(m.family)!;
+      const weight = (OPTIONAL.test(doc.sentences[m.sentence]!.text) ? 0.5 : 1) * (family.generic ? 0.4 : 1);
+      const r = byFamily.get(m.family) ?? { family: m.family, label: family.label, weight, named: new Set() };
+      r.weight = Math.max(r.weight, weight);
+      r.named.add(m.term);
+      byFamily.set(m.family, r);
+    }
+  }
+  // one word of another field is a different sense, not a requirement: "Model data in PostgreSQL"
+  const requirements = [...byFamily.values()].filter((r) => {
+    const f = byId.get(r.family)!;
+    return f.generic || !f.field || f.field === field || r.named.size >= 2;
+  });
+  const covered = (a: number, b: number) => matches.some((m) => m.start <= a && m.end >= b);
+  for (const [a, b] of doc.names) {
+    const term = doc.text.slice(a, b).toLowerCase();
+    const id = `name:${term}`;
+    if (covered(a, b) || byFamily.has(id)) continue;
+    const label = doc.text.slice(a, b);
+    const weight =
+      (OPTIONAL.test(doc.sentences.find((s) => s.start <= a && s.end >= b)?.text ?? '') ? 0.5 : 1) *
+      NAME_WEIGHT;
+    const r = {
+      family: id,
+      label,
+      weight,
+      named: new Set([term]),
+      name: { id, label, terms: [term], field },
+    };
+    byFamily.set(id, r);
+    requirements.push(r);
+  }
+  return requirements;
+}
+
+/** The field most of a text's specific (non-generic) terms belong to. */
+export function mainField(families: Family[]): string | undefined {
+  const votes = new Map<string, number>();
+  for (const f of families) if (f.field && !f.generic) votes.set(f.field, (votes.get(f.field) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [f, n] of votes) if (best === undefined || n > votes.get(best)!) best = f;
+  return best;
+}
+
+/** The matches of one phrase that keep it: in the text's field if any is, then the best supported. */
+function senseOf(
+  shared: Match[],
+  field: string | undefined,
+  byId: Map<string, Family>,
+  support: Map<string, Set<string>>,
+): Match[] {
+  if (shared.length === 1) return shared;
+  const inField = shared.filter((m) => byId.get(m.family)!.field === field);
+  const pool = inField.length ? inField : shared;
+  const most = Math.max(...pool.map((m) => support.get(m.family)!.size));
+  return pool.filter((m) => support.get(m.family)!.size === most);
 }
 
 /** Stated years of required experience ("3+ years of …"); 2 when the description names none. */

@@ -158,7 +158,7 @@ export const DATA: Family[] = [
     terms: words(
       'statistics | statistical | significance | hypothesis testing | hypothesis tests |' +
         'confidence intervals | regression | logistic regression | econometrics | chi-square | p < |' +
-        'power',
+        'statistical power',
     ),
   },
   {
@@ -166,7 +166,24 @@ export const DATA: Family[] = [
     label: 'dashboards and BI tools',
     terms: words(
       'dashboard | dashboards | looker | looker studio | tableau | power bi | data visualisation |' +
+        'visualisation | visualization | chart |' +
         'data visualization | visualisations | visualizations | charts',
+    ),
+  },
+  {
+    id: 'modelling',
+    label: 'data modelling and warehousing',
+    terms: words(
+      'data model | data models | data modelling | data modeling | dimensional modelling |' +
+        'dimensional model | star schema | star-schema | snowflake schema | fact table | fact tables |' +
+        'dimension table | dimension tables | data warehouse | data warehouses | semantic layer | data mart',
+    ),
+  },
+  {
+    id: 'spreadsheets',
+    label: 'spreadsheets (Excel)',
+    terms: words(
+      'excel | spreadsheet | spreadsheets | pivot tables | pivot table | vlookup | google sheets | vba',
     ),
   },
   {
