@@ -61,8 +61,12 @@ export function analyseCvText(
       continue;
     }
     const req = requirements.find((r) => r.family === m.family)!;
+    const s = doc.sentences[m.sentence]!;
+    // a licence or certification is proven by being listed where credentials are listed
+    const listed =
+      FAMILY_BY_ID.get(m.family)?.credential && (s.section === 'certifications' || s.kind === 'heading');
     const c =
-      sentenceWeight(doc.sentences[m.sentence]!, counts[m.sentence]!) *
+      (listed ? 1 : sentenceWeight(s, counts[m.sentence]!)) *
       (req.named.has(m.term) ? 1 : SIBLING) *
       context[m.sentence]!;
     credit.set(m.family, Math.max(credit.get(m.family) ?? 0, c));
@@ -84,17 +88,25 @@ export function analyseCvText(
   const showsSpecific = requirements.some(
     (r, i) => !FAMILY_BY_ID.get(r.family)?.generic && met[i]!.credit >= 0.5,
   );
-  const technical = Math.max(
-    band(coverage * 0.85 + Math.min(1, described / 10) * 0.15, [0.62, 0.45, 0.3, 0.15]),
-    showsSpecific ? 2 : 1,
+  // what the title names is the role itself (an ICU nurse, a backend engineer): without it, at most 3
+  const missesTitle = requirements.some((r, i) => r.title && met[i]!.credit < 0.5);
+  const technical = Math.min(
+    missesTitle ? 3 : 5,
+    Math.max(
+      band(coverage * 0.85 + Math.min(1, described / 10) * 0.15, [0.62, 0.45, 0.3, 0.15]),
+      showsSpecific ? 2 : 1,
+    ),
   );
-  // achievements and collaboration never lift a CV that shows none of the job's skills
-  const lift = (score: number) => (technical === 1 ? 1 : Math.min(technical + 1, score));
+  // achievements, collaboration and years never lift a CV that shows none of the job's skills, nor one
+  // that lacks the role itself above its skills
+  const ceiling = technical === 1 ? 1 : missesTitle ? technical : technical + 1;
+  const lift = (score: number) => Math.min(ceiling, score);
 
-  const years = relevantYears(doc, matches, wanted, roles, all, jobRoleOf(jobDescription));
+  const forYears = new Set(requirements.filter((r) => r.years).map((r) => r.family));
+  const years = relevantYears(doc, matches, wanted, roles, all, jobRoleOf(jobDescription), forYears);
   const needed = requiredYears(jobDescription);
   const ratio = years.years / needed;
-  const experience = Math.min(technical + 1, band(ratio, [2.5, 1.6, 1, 0.5]));
+  const experience = Math.min(Math.max(ceiling, 2), band(ratio, [2.5, 1.6, 1, 0.5]));
 
   const achievements = new Map<number, number>();
   const collaboration = new Map<number, number>();

@@ -65,6 +65,8 @@ export function relevantYears(
   all: Match[] = matches,
   /** the job's own role word, stemmed ("analyst", "nurs"): a role with that title counts at least half */
   jobRole?: string,
+  /** the families the description names with its years ("2+ years of ICU experience"): a role needs one */
+  forYears: Set<string> = new Set(),
 ): Experience {
   const positive = matches.filter((m) => !m.negated && required.has(m.family));
   const familiesIn = (from: number, to: number) =>
@@ -74,7 +76,7 @@ export function relevantYears(
   const quotes: number[] = [];
   for (const role of roles) {
     const weight = Math.max(
-      relevance(every, required, role.first, role.end),
+      relevance(every, required, role.first, role.end, forYears),
       jobRole && titleStems(doc.sentences[role.first]!.text).includes(jobRole) ? 0.5 : 0,
     );
     if (weight === 0) continue;
@@ -87,7 +89,7 @@ export function relevantYears(
   doc.sentences.forEach((s, i) => {
     if (s.kind === 'list' || s.kind === 'heading' || s.section === 'education') return;
     if (familiesIn(i, i + 1).size === 0) return;
-    const weight = relevance(every, required, i, i + 1);
+    const weight = relevance(every, required, i, i + 1, forYears);
     for (const m of s.text.matchAll(STATED)) {
       const n = Number(m[1]);
       if (n * weight > stated && n <= 45) {
@@ -104,9 +106,16 @@ export function relevantYears(
  * subjects its lines show are the job's requirements (a phrase that is one of them counts as it), else
  * their share; and only half with a single requirement. A backend role that also ran Docker is a little
  * of a platform role; a role of Docker, Terraform and on-call is one, as is a backend role that mentions a
- * dashboard once.
+ * dashboard once. Where the description says what its years are of ("2+ years of ICU experience"), a role
+ * without that is not relevant experience.
  */
-function relevance(matches: Match[], required: Set<string>, from: number, to: number): number {
+function relevance(
+  matches: Match[],
+  required: Set<string>,
+  from: number,
+  to: number,
+  forYears: Set<string>,
+): number {
   const spans = new Map<string, Match[]>();
   for (const m of matches) {
     if (m.negated || m.sentence < from || m.sentence >= to || isGeneric(m.family)) continue;
@@ -118,11 +127,11 @@ function relevance(matches: Match[], required: Set<string>, from: number, to: nu
   const req = new Set<string>();
   const any = new Set<string>();
   for (const shared of spans.values()) {
-    const hit = shared.find((m) => required.has(m.family));
-    if (hit) req.add(hit.family);
-    any.add((hit ?? shared[0]!).family);
+    const hits = shared.filter((m) => required.has(m.family));
+    for (const m of hits) req.add(m.family);
+    for (const m of hits.length ? hits : shared.slice(0, 1)) any.add(m.family);
   }
-  if (req.size === 0) return 0;
+  if (req.size === 0 || (forYears.size && ![...req].some((f) => forYears.has(f)))) return 0;
   return (req.size * 2 >= any.size ? 1 : req.size / any.size) * Math.min(1, req.size / 2);
 }
 

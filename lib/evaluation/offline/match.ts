@@ -110,7 +110,13 @@ export interface Requirement {
   named: Set<string>;
   /** a tool or product the description names that the vocabulary does not know ("SSIS", "Argo CD") */
   name?: Family;
+  /** named in the description's title ("Critical Care Registered Nurse (ICU)"): what the role is */
+  title?: boolean;
+  /** named where the description states the years it wants ("2+ years of ICU experience") */
+  years?: boolean;
 }
+
+const YEARS = /\b\d{1,2}\s*\+?\s*(?:years?|yrs?)\b/i;
 
 /** A description's named tools outside the vocabulary count as half a requirement each: the reader
  * cannot tell how central an unknown name is, and a CV meets it only by naming it. */
@@ -148,7 +154,7 @@ export function requirementsOf(text: string, read: (t: string) => ReadDocument):
  * Requirements derived from a job description or a brief: every vocabulary family it names, one family
  * per phrase. A phrase several families share ("SQL", "Python", "regression") means what the rest of the
  * text is about: the family of the text's main field, then the one the text names with more terms. A
- * family of another field needs two terms of its own.
+ * family of another field needs two terms of its own or a second family of that field beside it.
  */
 export function deriveRequirements(doc: ReadDocument): Requirement[] {
   const matches = findMatches(doc);
@@ -166,6 +172,9 @@ export function deriveRequirements(doc: ReadDocument): Requirement[] {
   const support = new Map<string, Set<string>>();
   for (const m of matches) support.set(m.family, (support.get(m.family) ?? new Set()).add(m.term));
   const byFamily = new Map<string, Requirement>();
+  // a short first line without a full stop is the title ("# Critical Care Registered Nurse (ICU)")
+  const first = doc.sentences[0];
+  const titled = first !== undefined && first.words <= 12 && !/[.!?]\s*$/.test(first.text);
   for (const shared of spans.values()) {
     for (const m of senseOf(shared, field, byId, support)) {
       const family = byId.get(m.family)!;
@@ -173,13 +182,21 @@ export function deriveRequirements(doc: ReadDocument): Requirement[] {
       const r = byFamily.get(m.family) ?? { family: m.family, label: family.label, weight, named: new Set() };
       r.weight = Math.max(r.weight, weight);
       r.named.add(m.term);
+      if (m.sentence === 0 && titled) r.title = true;
+      if (YEARS.test(doc.sentences[m.sentence]!.text)) r.years = true;
       byFamily.set(m.family, r);
     }
   }
-  // one word of another field is a different sense, not a requirement: "Model data in PostgreSQL"
+  // one word of a field the text otherwise never touches is a different sense, not a requirement ("Model
+  // data in PostgreSQL"); a second field with two families or more is real (an ML job asks for CI/CD)
+  const perField = new Map<string, number>();
+  for (const r of byFamily.values()) {
+    const f = byId.get(r.family)!;
+    if (f.field && !f.generic) perField.set(f.field, (perField.get(f.field) ?? 0) + 1);
+  }
   const requirements = [...byFamily.values()].filter((r) => {
     const f = byId.get(r.family)!;
-    return f.generic || !f.field || f.field === field || r.named.size >= 2;
+    return f.generic || !f.field || f.field === field || r.named.size >= 2 || perField.get(f.field)! >= 2;
   });
   const covered = (a: number, b: number) => matches.some((m) => m.start <= a && m.end >= b);
   for (const [a, b] of doc.names) {
@@ -187,15 +204,14 @@ export function deriveRequirements(doc: ReadDocument): Requirement[] {
     const id = `name:${term}`;
     if (covered(a, b) || byFamily.has(id)) continue;
     const label = doc.text.slice(a, b);
-    const weight =
-      (OPTIONAL.test(doc.sentences.find((s) => s.start <= a && s.end >= b)?.text ?? '') ? 0.5 : 1) *
-      NAME_WEIGHT;
-    const r = {
+    const sentence = doc.sentences.find((s) => s.start <= a && s.end >= b)?.text ?? '';
+    const r: Requirement = {
       family: id,
       label,
-      weight,
+      weight: (OPTIONAL.test(sentence) ? 0.5 : 1) * NAME_WEIGHT,
       named: new Set([term]),
-      name: { id, label, terms: [term], field },
+      name: { id, label, terms: [term], ...(field ? { field } : {}) },
+      ...(YEARS.test(sentence) ? { years: true } : {}),
     };
     byFamily.set(id, r);
     requirements.push(r);

@@ -18,9 +18,17 @@ export const CLINICAL: Family[] = [
     id: 'acute',
     label: 'acute care nursing',
     terms: words(
-      'medical-surgical | med-surg | icu | intensive care | critical care | emergency department |' +
-        'step-down | acute care | post-operative | surgical patients | surgical unit | trauma |' +
-        'critically ill | acute medical',
+      'medical-surgical | med-surg | emergency department | step-down | acute care | post-operative |' +
+        'surgical patients | surgical unit | trauma | acute medical',
+    ),
+  },
+  {
+    // a specialty of its own: an ICU post asks for it, a ward nurse's acute care is not it
+    id: 'critical',
+    label: 'intensive (critical) care nursing',
+    terms: words(
+      'icu | intensive care | intensive care unit | critical care | critically ill | ccrn |' +
+        'mechanical ventilation | ventilated patients',
     ),
   },
   {
@@ -169,6 +177,16 @@ export const DATA: Family[] = [
         'visualisation | visualization | chart |' +
         'data visualization | visualisations | visualizations | charts',
     ),
+  },
+  {
+    id: 'ml',
+    label: 'machine learning',
+    terms: words(
+      'machine learning | deep learning | pytorch | tensorflow | keras | scikit-learn | xgboost |' +
+        'lightgbm | neural networks | neural network | feature engineering | mlops | mlflow |' +
+        'model registry | model training | computer vision',
+    ),
+    exact: ['ML'],
   },
   {
     id: 'modelling',
