@@ -21,16 +21,39 @@ const bounded = (terms: string[], flags: string) =>
     flags,
   );
 
-const compiled = new Map<string, RegExp[]>();
-function regexes(f: Family): RegExp[] {
-  let r = compiled.get(f.id);
-  if (!r) {
-    r = [bounded(f.terms, 'giu'), ...(f.exact?.length ? [bounded(f.exact, 'gu')] : [])];
-    // names taken from job descriptions come and go; the vocabulary's own families stay
-    if (compiled.size >= FAMILIES.length + 512) compiled.clear();
-    compiled.set(f.id, r);
+/** All terms of a set of families in one pattern (longest first), and which families each term names. */
+interface TermIndex {
+  any: RegExp;
+  exact: RegExp | undefined;
+  byTerm: Map<string, string[]>;
+  byExact: Map<string, string[]>;
+}
+
+const indexes = new WeakMap<Family[], TermIndex>();
+
+function indexOf(families: Family[]): TermIndex {
+  let ix = indexes.get(families);
+  if (!ix) {
+    const byTerm = new Map<string, string[]>();
+    const byExact = new Map<string, string[]>();
+    const add = (map: Map<string, string[]>, term: string, id: string) => {
+      const ids = map.get(term) ?? [];
+      if (!ids.includes(id)) ids.push(id);
+      map.set(term, ids);
+    };
+    for (const f of families) {
+      for (const t of f.terms) add(byTerm, t.toLowerCase(), f.id);
+      for (const t of f.exact ?? []) add(byExact, t, f.id);
+    }
+    ix = {
+      any: bounded([...byTerm.keys()], 'giu'),
+      exact: byExact.size ? bounded([...byExact.keys()], 'gu') : undefined,
+      byTerm,
+      byExact,
+    };
+    indexes.set(families, ix);
   }
-  return r;
+  return ix;
 }
 
 const termRegexes = new Map<string[], RegExp>();
@@ -62,19 +85,28 @@ function sentenceAt(sentences: Sentence[], at: number): number {
 
 export function findMatches(doc: ReadDocument, families: Family[] = FAMILIES): Match[] {
   const out: Match[] = [];
-  // one pass of each family's pattern over the whole text, then each hit placed in its sentence
-  for (const f of families) {
-    for (const re of regexes(f)) {
-      for (const m of doc.text.matchAll(re)) {
-        const start = m.index;
-        const end = start + m[0].length;
-        const i = sentenceAt(doc.sentences, start);
-        if (i < 0 || end > doc.sentences[i]!.end) continue;
-        const negated = doc.sentences[i]!.negated.some(([a, b]) => start < b && end > a);
-        out.push({ family: f.id, term: m[0].toLowerCase(), start, end, negated, sentence: i });
+  const seen = new Set<string>();
+  const ix = indexOf(families);
+  // one pass of all the terms over the whole text (the longest term wins where several start), then each
+  // hit placed in its sentence and given to every family that has the term
+  const pass = (re: RegExp | undefined, lookup: (t: string) => string[] | undefined) => {
+    if (!re) return;
+    for (const m of doc.text.matchAll(re)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      const i = sentenceAt(doc.sentences, start);
+      if (i < 0 || end > doc.sentences[i]!.end) continue;
+      const negated = doc.sentences[i]!.negated.some(([a, b]) => start < b && end > a);
+      for (const family of lookup(m[0]) ?? []) {
+        const key = `${family}:${start}:${end}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ family, term: m[0].toLowerCase(), start, end, negated, sentence: i });
       }
     }
-  }
+  };
+  pass(ix.any, (t) => ix.byTerm.get(t.toLowerCase()));
+  pass(ix.exact, (t) => ix.byExact.get(t));
   return longestOnly(
     out.sort((a, b) => a.start - b.start || b.end - a.end || a.family.localeCompare(b.family)),
   );
@@ -122,6 +154,8 @@ const YEARS = /\b\d{1,2}\s*\+?\s*(?:years?|yrs?)\b/i;
  * cannot tell how central an unknown name is, and a CV meets it only by naming it. */
 const NAME_WEIGHT = 0.5;
 
+const namesOf = new WeakMap<Requirement[], Family[]>();
+
 /** Vocabulary matches of a document, and the matches of the requirements' own names. */
 export function matchesFor(
   doc: ReadDocument,
@@ -129,7 +163,11 @@ export function matchesFor(
 ): { all: Match[]; wanted: Match[] } {
   const all = findMatches(doc);
   const ids = new Set(requirements.map((r) => r.family));
-  const names = requirements.flatMap((r) => (r.name ? [r.name] : []));
+  let names = namesOf.get(requirements);
+  if (!names) {
+    names = requirements.flatMap((r) => (r.name ? [r.name] : []));
+    namesOf.set(requirements, names);
+  }
   const wanted = all.filter((m) => ids.has(m.family));
   if (names.length) wanted.push(...findMatches(doc, names));
   return { all, wanted: wanted.sort((a, b) => a.start - b.start) };
