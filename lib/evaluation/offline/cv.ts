@@ -1,6 +1,7 @@
 // The offline CV analysis: requirements come from the job description itself; a CV earns credit for
-// each requirement from its best evidence (work described > a summary > a bare skills list), a sibling
-// of the named term earns most of it, negated mentions count against, and repetition adds nothing.
+// each requirement from its best evidence (work described > a summary > a bare skills list), as far as the
+// work around it is in the job's field (field.ts); a sibling of the named term earns most of it, negated
+// mentions count against, and repetition adds nothing. What the job title names is a must-have.
 // Achievements and collaboration count only as actions, and neither can lift a CV that does not match.
 import {
   band,

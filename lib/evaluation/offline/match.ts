@@ -1,4 +1,5 @@
-// Finds vocabulary terms in a read document, sentence by sentence, and whether each sits under a negation.
+// Finds vocabulary terms in a read document, sentence by sentence, and whether each sits under a negation;
+// derives a job description's (or brief's) requirements from them.
 import type { ReadDocument, Sentence } from './text.ts';
 import { FAMILIES, type Family } from './vocabulary.ts';
 
