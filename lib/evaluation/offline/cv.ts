@@ -1,6 +1,7 @@
 // The offline CV analysis: requirements come from the job description itself; a CV earns credit for
-// each requirement from its best evidence (work described > a summary > a bare skills list), a sibling
-// of the named term earns most of it, negated mentions count against, and repetition adds nothing.
+// each requirement from its best evidence (work described > a summary > a bare skills list), as far as the
+// work around it is in the job's field (field.ts); a sibling of the named term earns most of it, negated
+// mentions count against, and repetition adds nothing. What the job title names is a must-have.
 // Achievements and collaboration count only as actions, and neither can lift a CV that does not match.
 import {
   band,
@@ -12,10 +13,14 @@ import {
   termCounts,
   top,
 } from './analysis.ts';
-import { relevantYears } from './experience.ts';
-import { findMatches, type Requirement, requiredYears, requirementsOf, termsIn } from './match.ts';
+import { relevantYears, rolesOf } from './experience.ts';
+import { fieldContext, fieldsOf } from './field.ts';
+import { matchesFor, type Requirement, requiredYears, requirementsOf, termsIn } from './match.ts';
+import { jobRoleOf } from './role.ts';
 import { type ReadDocument, readDocument } from './text.ts';
-import { COLLABORATION_ACTIONS, OUTCOME_WORDS } from './vocabulary.ts';
+import { COLLABORATION_ACTIONS, FAMILIES, OUTCOME_WORDS } from './vocabulary.ts';
+
+const FAMILY_BY_ID = new Map(FAMILIES.map((f) => [f.id, f]));
 
 export type CvKey = 'technical_skills' | 'experience_level' | 'relevant_achievements' | 'cultural_fit';
 
@@ -36,12 +41,16 @@ export function analyseCvText(
   exclude: [number, number][] = [],
 ): CvFindings {
   const requirements = requirementsOf(jobDescription, readDocument);
-  if (requirements.length < MIN_REQUIREMENTS)
-    throw new CannotScreenError('job description', requirements.length, MIN_REQUIREMENTS);
+  // only what the vocabulary knows makes a description screenable: a list of names alone is not a role
+  const known = requirements.filter((r) => !r.name).length;
+  if (known < MIN_REQUIREMENTS) throw new CannotScreenError('job description', known, MIN_REQUIREMENTS);
   const doc = readDocument(cvText, exclude);
   const wanted = new Set(requirements.map((r) => r.family));
-  const matches = findMatches(doc).filter((m) => wanted.has(m.family));
-  const counts = termCounts(doc, matches);
+  const { all, wanted: matches } = matchesFor(doc, requirements);
+  const roles = rolesOf(doc);
+  const context = fieldContext(doc.sentences.length, all, roles, fieldsOf(requirements));
+  // a line dense with terms is a keyword list whichever job reads it: count every term, not only wanted ones
+  const counts = termCounts(doc, all);
 
   // best evidence per requirement, minus half for a negated mention
   const credit = new Map<string, number>();
@@ -53,8 +62,14 @@ export function analyseCvText(
       continue;
     }
     const req = requirements.find((r) => r.family === m.family)!;
+    const s = doc.sentences[m.sentence]!;
+    // a licence or certification is proven by being listed where credentials are listed
+    const listed =
+      FAMILY_BY_ID.get(m.family)?.credential && (s.section === 'certifications' || s.kind === 'heading');
     const c =
-      sentenceWeight(doc.sentences[m.sentence]!, counts[m.sentence]!) * (req.named.has(m.term) ? 1 : SIBLING);
+      (listed ? 1 : sentenceWeight(s, counts[m.sentence]!)) *
+      (req.named.has(m.term) ? 1 : SIBLING) *
+      context[m.sentence]!;
     credit.set(m.family, Math.max(credit.get(m.family) ?? 0, c));
     techEvidence.set(m.sentence, (techEvidence.get(m.sentence) ?? 0) + c);
   }
@@ -70,12 +85,29 @@ export function analyseCvText(
   const coverage = total ? got / total : 0;
   // depth: how many sentences of described work show the requirements
   const described = [...techEvidence.keys()].filter((i) => doc.sentences[i]!.kind === 'experience').length;
-  const technical = band(coverage * 0.85 + Math.min(1, described / 10) * 0.15, [0.62, 0.45, 0.3, 0.15]);
+  // 1 means "none of the job's own skills": one specific requirement shown in earnest is a thin match
+  const showsSpecific = requirements.some(
+    (r, i) => !FAMILY_BY_ID.get(r.family)?.generic && met[i]!.credit >= 0.5,
+  );
+  // what the title names is the role itself (an ICU nurse, a backend engineer): without it, at most 3
+  const missesTitle = requirements.some((r, i) => r.title && met[i]!.credit < 0.5);
+  const technical = Math.min(
+    missesTitle ? 3 : 5,
+    Math.max(
+      band(coverage * 0.85 + Math.min(1, described / 10) * 0.15, [0.62, 0.45, 0.3, 0.15]),
+      showsSpecific ? 2 : 1,
+    ),
+  );
+  // achievements, collaboration and years never lift a CV that shows none of the job's skills, nor one
+  // that lacks the role itself above its skills
+  const ceiling = technical === 1 ? 1 : missesTitle ? technical : technical + 1;
+  const lift = (score: number) => Math.min(ceiling, score);
 
-  const years = relevantYears(doc, matches, wanted);
+  const forYears = new Set(requirements.filter((r) => r.years).map((r) => r.family));
+  const years = relevantYears(doc, matches, wanted, roles, all, jobRoleOf(jobDescription), forYears);
   const needed = requiredYears(jobDescription);
   const ratio = years.years / needed;
-  const experience = Math.min(technical + 1, band(ratio, [2.5, 1.6, 1, 0.5]));
+  const experience = Math.min(Math.max(ceiling, 2), band(ratio, [2.5, 1.6, 1, 0.5]));
 
   const achievements = new Map<number, number>();
   const collaboration = new Map<number, number>();
@@ -86,11 +118,10 @@ export function analyseCvText(
       achievements.set(i, techEvidence.get(i)!);
     if (termsIn(s.text, COLLABORATION_ACTIONS).length > 0 && !s.negated.length) collaboration.set(i, 1);
   });
-  const achievementScore = Math.min(
-    technical + 1,
+  const achievementScore = lift(
     achievements.size === 0 ? 1 : achievements.size === 1 ? 3 : achievements.size === 2 ? 4 : 5,
   );
-  const culture = Math.min(technical + 1, countBand(collaboration.size));
+  const culture = lift(countBand(collaboration.size));
   const metLabels = met.filter((m) => m.credit >= 0.5).map((m) => m.label);
   return {
     doc,

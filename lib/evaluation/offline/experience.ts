@@ -1,7 +1,10 @@
-// Years of relevant experience: from the date ranges of roles whose text shows the job's requirements,
-// and from stated durations ("5 years of backend experience") in sentences about relevant work. Never
-// from ages, birth dates, education, or how long ago something happened ("opened 30 years ago").
+// Years of relevant experience: from the date ranges of roles, each counted as far as its text is the
+// job's work (or at least half when its title is the job's role), and from stated durations ("5 years of
+// backend experience") in sentences about relevant work. Never from ages, birth dates, education, or how
+// long ago something happened ("opened 30 years ago").
+import { isGeneric } from './field.ts';
 import type { Match } from './match.ts';
+import { titleStems } from './role.ts';
 import type { ReadDocument } from './text.ts';
 
 const MONTHS =
@@ -18,17 +21,16 @@ export interface Experience {
   quotes: number[];
 }
 
-export function relevantYears(
-  doc: ReadDocument,
-  matches: Match[],
-  required: Set<string>,
-  now = new Date(),
-): Experience {
-  const positive = matches.filter((m) => !m.negated && required.has(m.family));
-  const familiesIn = (from: number, to: number) =>
-    new Set(positive.filter((m) => m.sentence >= from && m.sentence < to).map((m) => m.family));
-  const intervals: [number, number][] = [];
-  const quotes: number[] = [];
+export interface Role {
+  /** the sentence with the date range, and the end (exclusive) of the role's lines */
+  first: number;
+  end: number;
+  from: number;
+  to: number;
+}
+
+/** Dated roles outside education: a line with a date range, and the lines of its section up to the next. */
+export function rolesOf(doc: ReadDocument, now = new Date()): Role[] {
   const starts: { i: number; from: number; to: number }[] = [];
   doc.sentences.forEach((s, i) => {
     if (s.section === 'education') return;
@@ -41,7 +43,7 @@ export function relevantYears(
       : now.getFullYear() + now.getMonth() / 12;
     if (to > from && to - from < 50) starts.push({ i, from, to });
   });
-  starts.forEach((entry, k) => {
+  return starts.map((entry, k) => {
     const next = starts[k + 1]?.i ?? doc.sentences.length;
     let end = next;
     for (let j = entry.i + 1; j < next; j++) {
@@ -50,21 +52,48 @@ export function relevantYears(
         break;
       }
     }
-    // a role counts when its own lines show at least two of the job's requirement families
-    if (familiesIn(entry.i, end).size >= 2) {
-      intervals.push([entry.from, entry.to]);
-      quotes.push(entry.i);
-    }
+    return { first: entry.i, end, from: entry.from, to: entry.to };
   });
-  const dated = unionLength(intervals);
+}
+
+export function relevantYears(
+  doc: ReadDocument,
+  matches: Match[],
+  required: Set<string>,
+  roles: Role[] = rolesOf(doc),
+  /** every vocabulary match of the CV: what else each role's work was about */
+  all: Match[] = matches,
+  /** the job's own role word, stemmed ("analyst", "nurs"): a role with that title counts at least half */
+  jobRole?: string,
+  /** the families the description names with its years ("2+ years of ICU experience"): a role needs one */
+  forYears: Set<string> = new Set(),
+): Experience {
+  const positive = matches.filter((m) => !m.negated && required.has(m.family));
+  const familiesIn = (from: number, to: number) =>
+    new Set(positive.filter((m) => m.sentence >= from && m.sentence < to).map((m) => m.family));
+  const every = [...all, ...matches];
+  const intervals: [number, number, number][] = [];
+  const quotes: number[] = [];
+  for (const role of roles) {
+    const weight = Math.max(
+      relevance(every, required, role.first, role.end, forYears),
+      jobRole && titleStems(doc.sentences[role.first]!.text).includes(jobRole) ? 0.5 : 0,
+    );
+    if (weight === 0) continue;
+    intervals.push([role.from, role.to, weight]);
+    if (weight >= 0.5) quotes.push(role.first);
+  }
+  const dated = weightedUnion(intervals);
+  // a stated duration counts as far as its sentence is about the job's work, like a role
   let stated = 0;
   doc.sentences.forEach((s, i) => {
     if (s.kind === 'list' || s.kind === 'heading' || s.section === 'education') return;
     if (familiesIn(i, i + 1).size === 0) return;
+    const weight = relevance(every, required, i, i + 1, forYears);
     for (const m of s.text.matchAll(STATED)) {
       const n = Number(m[1]);
-      if (n > stated && n <= 45) {
-        stated = n;
+      if (n * weight > stated && n <= 45) {
+        stated = n * weight;
         quotes.push(i);
       }
     }
@@ -72,22 +101,56 @@ export function relevantYears(
   return { years: Math.max(dated, stated), quotes: [...new Set(quotes)] };
 }
 
+/**
+ * How much of a role (sentences from..to) was the job's work, 0..1: full when at least half of the specific
+ * subjects its lines show are the job's requirements (a phrase that is one of them counts as it), else
+ * their share; and only half with a single requirement. A backend role that also ran Docker is a little
+ * of a platform role; a role of Docker, Terraform and on-call is one, as is a backend role that mentions a
+ * dashboard once. Where the description says what its years are of ("2+ years of ICU experience"), a role
+ * without that is not relevant experience.
+ */
+function relevance(
+  matches: Match[],
+  required: Set<string>,
+  from: number,
+  to: number,
+  forYears: Set<string>,
+): number {
+  const spans = new Map<string, Match[]>();
+  for (const m of matches) {
+    if (m.negated || m.sentence < from || m.sentence >= to || isGeneric(m.family)) continue;
+    const key = `${m.start}:${m.end}`;
+    const list = spans.get(key);
+    if (list) list.push(m);
+    else spans.set(key, [m]);
+  }
+  const req = new Set<string>();
+  const any = new Set<string>();
+  for (const shared of spans.values()) {
+    const hits = shared.filter((m) => required.has(m.family));
+    for (const m of hits) req.add(m.family);
+    for (const m of hits.length ? hits : shared.slice(0, 1)) any.add(m.family);
+  }
+  if (req.size === 0 || (forYears.size && ![...req].some((f) => forYears.has(f)))) return 0;
+  return (req.size * 2 >= any.size ? 1 : req.size / any.size) * Math.min(1, req.size / 2);
+}
+
+/** Length of the union of weighted intervals, each stretch counted at the highest weight covering it. */
+function weightedUnion(intervals: [number, number, number][]): number {
+  const cuts = [...new Set([...intervals.map(([a]) => a), ...intervals.map(([, b]) => b)])].sort(
+    (x, y) => x - y,
+  );
+  let total = 0;
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    const [a, b] = [cuts[k]!, cuts[k + 1]!];
+    const w = Math.max(0, ...intervals.filter(([x, y]) => x <= a && y >= b).map(([, , w]) => w));
+    total += (b - a) * w;
+  }
+  return total;
+}
+
 function monthIndex(name: string): number {
   const i = MONTHS.split('|').indexOf(name.toLowerCase().slice(0, name.length >= 4 ? 4 : 3));
   const j = i >= 0 ? i : MONTHS.split('|').indexOf(name.toLowerCase().slice(0, 3));
   return j >= 0 ? j % 12 : 0;
-}
-
-function unionLength(intervals: [number, number][]): number {
-  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let cur: [number, number] | undefined;
-  for (const iv of sorted) {
-    if (!cur || iv[0] > cur[1]) {
-      if (cur) total += cur[1] - cur[0];
-      cur = [...iv];
-    } else cur[1] = Math.max(cur[1], iv[1]);
-  }
-  if (cur) total += cur[1] - cur[0];
-  return total;
 }

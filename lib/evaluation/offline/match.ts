@@ -1,4 +1,5 @@
-// Finds vocabulary terms in a read document, sentence by sentence, and whether each sits under a negation.
+// Finds vocabulary terms in a read document, sentence by sentence, and whether each sits under a negation;
+// derives a job description's (or brief's) requirements from them.
 import type { ReadDocument, Sentence } from './text.ts';
 import { FAMILIES, type Family } from './vocabulary.ts';
 
@@ -21,14 +22,39 @@ const bounded = (terms: string[], flags: string) =>
     flags,
   );
 
-const compiled = new Map<string, RegExp[]>();
-function regexes(f: Family): RegExp[] {
-  let r = compiled.get(f.id);
-  if (!r) {
-    r = [bounded(f.terms, 'giu'), ...(f.exact?.length ? [bounded(f.exact, 'gu')] : [])];
-    compiled.set(f.id, r);
+/** All terms of a set of families in one pattern (longest first), and which families each term names. */
+interface TermIndex {
+  any: RegExp;
+  exact: RegExp | undefined;
+  byTerm: Map<string, string[]>;
+  byExact: Map<string, string[]>;
+}
+
+const indexes = new WeakMap<Family[], TermIndex>();
+
+function indexOf(families: Family[]): TermIndex {
+  let ix = indexes.get(families);
+  if (!ix) {
+    const byTerm = new Map<string, string[]>();
+    const byExact = new Map<string, string[]>();
+    const add = (map: Map<string, string[]>, term: string, id: string) => {
+      const ids = map.get(term) ?? [];
+      if (!ids.includes(id)) ids.push(id);
+      map.set(term, ids);
+    };
+    for (const f of families) {
+      for (const t of f.terms) add(byTerm, t.toLowerCase(), f.id);
+      for (const t of f.exact ?? []) add(byExact, t, f.id);
+    }
+    ix = {
+      any: bounded([...byTerm.keys()], 'giu'),
+      exact: byExact.size ? bounded([...byExact.keys()], 'gu') : undefined,
+      byTerm,
+      byExact,
+    };
+    indexes.set(families, ix);
   }
-  return r;
+  return ix;
 }
 
 const termRegexes = new Map<string[], RegExp>();
@@ -60,20 +86,53 @@ function sentenceAt(sentences: Sentence[], at: number): number {
 
 export function findMatches(doc: ReadDocument, families: Family[] = FAMILIES): Match[] {
   const out: Match[] = [];
-  // one pass of each family's pattern over the whole text, then each hit placed in its sentence
-  for (const f of families) {
-    for (const re of regexes(f)) {
-      for (const m of doc.text.matchAll(re)) {
-        const start = m.index;
-        const end = start + m[0].length;
-        const i = sentenceAt(doc.sentences, start);
-        if (i < 0 || end > doc.sentences[i]!.end) continue;
-        const negated = doc.sentences[i]!.negated.some(([a, b]) => start < b && end > a);
-        out.push({ family: f.id, term: m[0].toLowerCase(), start, end, negated, sentence: i });
+  const seen = new Set<string>();
+  const ix = indexOf(families);
+  // one pass of all the terms over the whole text (the longest term wins where several start), then each
+  // hit placed in its sentence and given to every family that has the term
+  const pass = (re: RegExp | undefined, lookup: (t: string) => string[] | undefined) => {
+    if (!re) return;
+    for (const m of doc.text.matchAll(re)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      const i = sentenceAt(doc.sentences, start);
+      if (i < 0 || end > doc.sentences[i]!.end) continue;
+      const negated = doc.sentences[i]!.negated.some(([a, b]) => start < b && end > a);
+      for (const family of lookup(m[0]) ?? []) {
+        const key = `${family}:${start}:${end}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ family, term: m[0].toLowerCase(), start, end, negated, sentence: i });
       }
     }
+  };
+  pass(ix.any, (t) => ix.byTerm.get(t.toLowerCase()));
+  pass(ix.exact, (t) => ix.byExact.get(t));
+  return longestOnly(
+    out.sort((a, b) => a.start - b.start || b.end - a.end || a.family.localeCompare(b.family)),
+  );
+}
+
+/**
+ * Drops every match that lies inside a longer one: "Power BI" is a BI tool, not statistical power; "A/B
+ * tests" are experiments, not software tests; "SQL queries" is analysis. Equal spans all stay (the
+ * reader of the job description decides between them). Expects matches sorted by start, longest first.
+ */
+function longestOnly(sorted: Match[]): Match[] {
+  const kept: Match[] = [];
+  let reach = -1; // furthest end of the matches that start before the current one
+  let groupStart = -1;
+  let groupEnd = -1; // longest end among the matches that start where the current one does
+  for (const m of sorted) {
+    if (m.start !== groupStart) {
+      reach = Math.max(reach, groupEnd);
+      groupStart = m.start;
+      groupEnd = m.end;
+    }
+    if (reach >= m.end || groupEnd > m.end) continue;
+    kept.push(m);
   }
-  return out.sort((a, b) => a.start - b.start || a.family.localeCompare(b.family));
+  return kept;
 }
 
 export interface Requirement {
@@ -82,6 +141,37 @@ export interface Requirement {
   weight: number;
   /** the terms the description itself used: exact matches earn full credit, siblings most of it */
   named: Set<string>;
+  /** a tool or product the description names that the vocabulary does not know ("SSIS", "Argo CD") */
+  name?: Family;
+  /** named in the description's title ("Critical Care Registered Nurse (ICU)"): what the role is */
+  title?: boolean;
+  /** named where the description states the years it wants ("2+ years of ICU experience") */
+  years?: boolean;
+}
+
+const YEARS = /\b\d{1,2}\s*\+?\s*(?:years?|yrs?)\b/i;
+
+/** A description's named tools outside the vocabulary count as half a requirement each: the reader
+ * cannot tell how central an unknown name is, and a CV meets it only by naming it. */
+const NAME_WEIGHT = 0.5;
+
+const namesOf = new WeakMap<Requirement[], Family[]>();
+
+/** Vocabulary matches of a document, and the matches of the requirements' own names. */
+export function matchesFor(
+  doc: ReadDocument,
+  requirements: Requirement[],
+): { all: Match[]; wanted: Match[] } {
+  const all = findMatches(doc);
+  const ids = new Set(requirements.map((r) => r.family));
+  let names = namesOf.get(requirements);
+  if (!names) {
+    names = requirements.flatMap((r) => (r.name ? [r.name] : []));
+    namesOf.set(requirements, names);
+  }
+  const wanted = all.filter((m) => ids.has(m.family));
+  if (names.length) wanted.push(...findMatches(doc, names));
+  return { all, wanted: wanted.sort((a, b) => a.start - b.start) };
 }
 
 const OPTIONAL = /\b(plus|preferred|nice to have|bonus|ideally|advantage|desirable)\b/i;
@@ -99,18 +189,96 @@ export function requirementsOf(text: string, read: (t: string) => ReadDocument):
   return r;
 }
 
-/** Requirements derived from a job description or a brief: every vocabulary family it names. */
+/**
+ * Requirements derived from a job description or a brief: every vocabulary family it names, one family
+ * per phrase. A phrase several families share ("SQL", "Python", "regression") means what the rest of the
+ * text is about: the family of the text's main field, then the one the text names with more terms. A
+ * family of another field needs two terms of its own or a second family of that field beside it.
+ */
 export function deriveRequirements(doc: ReadDocument): Requirement[] {
-  const byFamily = new Map<string, Requirement>();
-  for (const m of findMatches(doc)) {
-    const family = FAMILIES.find((f) => f.id === m.family)!;
-    const weight = (OPTIONAL.test(doc.sentences[m.sentence]!.text) ? 0.5 : 1) * (family.generic ? 0.4 : 1);
-    const r = byFamily.get(m.family) ?? { family: m.family, label: family.label, weight, named: new Set() };
-    r.weight = Math.max(r.weight, weight);
-    r.named.add(m.term);
-    byFamily.set(m.family, r);
+  const matches = findMatches(doc);
+  const byId = new Map(FAMILIES.map((f) => [f.id, f]));
+  const spans = new Map<string, Match[]>();
+  for (const m of matches) {
+    const key = `${m.start}:${m.end}`;
+    const list = spans.get(key);
+    if (list) list.push(m);
+    else spans.set(key, [m]);
   }
-  return [...byFamily.values()];
+  const field = mainField(
+    [...spans.values()].filter((s) => s.length === 1).map((s) => byId.get(s[0]!.family)!),
+  );
+  const support = new Map<string, Set<string>>();
+  for (const m of matches) support.set(m.family, (support.get(m.family) ?? new Set()).add(m.term));
+  const byFamily = new Map<string, Requirement>();
+  // a short first line without a full stop is the title ("# Critical Care Registered Nurse (ICU)")
+  const first = doc.sentences[0];
+  const titled = first !== undefined && first.words <= 12 && !/[.!?]\s*$/.test(first.text);
+  for (const shared of spans.values()) {
+    for (const m of senseOf(shared, field, byId, support)) {
+      const family = byId.get(m.family)!;
+      const weight = (OPTIONAL.test(doc.sentences[m.sentence]!.text) ? 0.5 : 1) * (family.generic ? 0.4 : 1);
+      const r = byFamily.get(m.family) ?? { family: m.family, label: family.label, weight, named: new Set() };
+      r.weight = Math.max(r.weight, weight);
+      r.named.add(m.term);
+      if (m.sentence === 0 && titled) r.title = true;
+      if (YEARS.test(doc.sentences[m.sentence]!.text)) r.years = true;
+      byFamily.set(m.family, r);
+    }
+  }
+  // one word of a field the text otherwise never touches is a different sense, not a requirement ("Model
+  // data in PostgreSQL"); a second field with two families or more is real (an ML job asks for CI/CD)
+  const perField = new Map<string, number>();
+  for (const r of byFamily.values()) {
+    const f = byId.get(r.family)!;
+    if (f.field && !f.generic) perField.set(f.field, (perField.get(f.field) ?? 0) + 1);
+  }
+  const requirements = [...byFamily.values()].filter((r) => {
+    const f = byId.get(r.family)!;
+    return f.generic || !f.field || f.field === field || r.named.size >= 2 || perField.get(f.field)! >= 2;
+  });
+  const covered = (a: number, b: number) => matches.some((m) => m.start <= a && m.end >= b);
+  for (const [a, b] of doc.names) {
+    const term = doc.text.slice(a, b).toLowerCase();
+    const id = `name:${term}`;
+    if (covered(a, b) || byFamily.has(id)) continue;
+    const label = doc.text.slice(a, b);
+    const sentence = doc.sentences.find((s) => s.start <= a && s.end >= b)?.text ?? '';
+    const r: Requirement = {
+      family: id,
+      label,
+      weight: (OPTIONAL.test(sentence) ? 0.5 : 1) * NAME_WEIGHT,
+      named: new Set([term]),
+      name: { id, label, terms: [term], ...(field ? { field } : {}) },
+      ...(YEARS.test(sentence) ? { years: true } : {}),
+    };
+    byFamily.set(id, r);
+    requirements.push(r);
+  }
+  return requirements;
+}
+
+/** The field most of a text's specific (non-generic) terms belong to. */
+export function mainField(families: Family[]): string | undefined {
+  const votes = new Map<string, number>();
+  for (const f of families) if (f.field && !f.generic) votes.set(f.field, (votes.get(f.field) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [f, n] of votes) if (best === undefined || n > votes.get(best)!) best = f;
+  return best;
+}
+
+/** The matches of one phrase that keep it: in the text's field if any is, then the best supported. */
+function senseOf(
+  shared: Match[],
+  field: string | undefined,
+  byId: Map<string, Family>,
+  support: Map<string, Set<string>>,
+): Match[] {
+  if (shared.length === 1) return shared;
+  const inField = shared.filter((m) => byId.get(m.family)!.field === field);
+  const pool = inField.length ? inField : shared;
+  const most = Math.max(...pool.map((m) => support.get(m.family)!.size));
+  return pool.filter((m) => support.get(m.family)!.size === most);
 }
 
 /** Stated years of required experience ("3+ years of …"); 2 when the description names none. */

@@ -1,7 +1,10 @@
-// The offline project-report analysis: correctness is the share of the brief's own requirements the
-// report shows as done (a negated mention — "no tests, no queue" — counts against); quality,
-// resilience, documentation and extras count affirmative evidence, and none can exceed correctness by
-// more than one point (nor rise above 1 when the report covers nothing of the brief), so an off-topic report full of good words stays low.
+// The offline project-report analysis: correctness is how much of the brief the report shows as done —
+// the brief's requirements (a negated mention — "no tests, no queue" — counts against) and the brief's own
+// words — scaled by how far the report is about the brief at all: its field (a backend service read
+// against a churn brief) and its subject (a sales forecast read against a churn brief). Quality,
+// resilience, documentation and extras count affirmative evidence and can exceed correctness by one point
+// at most (not at all for a report partly about something else, nor above 1 for one that covers nothing of
+// the brief), so a thorough report on another project stays low.
 import {
   band,
   CannotScreenError,
@@ -11,7 +14,9 @@ import {
   termCounts,
   top,
 } from './analysis.ts';
-import { findMatches, type Requirement, requirementsOf, termsIn } from './match.ts';
+import { fieldProfile, fieldsOf, onFieldShare } from './field.ts';
+import { matchesFor, type Requirement, requirementsOf, termsIn } from './match.ts';
+import { briefSubject, onSubject, recall, type Subject, subjectOf } from './subject.ts';
 import { type ReadDocument, readDocument } from './text.ts';
 
 export type ProjectKey = 'correctness' | 'code_quality' | 'resilience' | 'documentation' | 'creativity';
@@ -126,12 +131,20 @@ export function analyseReportText(
   exclude: [number, number][] = [],
 ): ProjectFindings {
   const requirements = requirementsOf(brief, readDocument);
-  if (requirements.length < MIN_REQUIREMENTS)
-    throw new CannotScreenError('case-study brief', requirements.length, MIN_REQUIREMENTS);
-  const doc = readDocument(reportText, exclude);
-  const wanted = new Set(requirements.map((r) => r.family));
-  const matches = findMatches(doc).filter((m) => wanted.has(m.family));
-  const counts = termCounts(doc, matches);
+  // only what the vocabulary knows makes a description screenable: a list of names alone is not a role
+  const known = requirements.filter((r) => !r.name).length;
+  if (known < MIN_REQUIREMENTS) throw new CannotScreenError('case-study brief', known, MIN_REQUIREMENTS);
+  const doc = readDocument(reportText, exclude, true);
+  const { all, wanted: matches } = matchesFor(doc, requirements);
+  // a report about another field's project (a backend service read against a churn brief) shares words
+  // with the brief (a dashboard, a README) but not its subject: its coverage counts in proportion; so
+  // does a report on another project of the same field (a sales forecast read against a churn brief)
+  const profile = fieldProfile(all, fieldsOf(requirements));
+  const subject = briefSubject(brief);
+  const own = subjectOf(doc, all);
+  const relevant = Math.min(1, onFieldShare(profile) / 0.5) * onSubject(subject, own);
+  // a line dense with terms is a keyword list whichever job reads it: count every term, not only wanted ones
+  const counts = termCounts(doc, all);
   const credit = new Map<string, number>();
   const negated = new Set<string>();
   const evidence = new Map<number, number>();
@@ -154,7 +167,16 @@ export function analyseReportText(
     got += r.weight * c;
     (c >= 0.5 ? covered : missing).push(r.label);
   }
-  const correctness = band(total ? got / total : 0, [0.7, 0.5, 0.32, 0.15]);
+  // 1 means "nothing of the brief"; a report on the brief's subject (two or more of its field's topics,
+  // mostly that field) that shows any requirement is thin, not absent
+  const onTopic = got > 0 && relevant === 1 && profile.on >= 2;
+  const correctness = Math.max(
+    band(total ? coverageOf(got / total, subject, own) * relevant : 0, [0.7, 0.5, 0.32, 0.15]),
+    onTopic ? 2 : 1,
+  );
+  // quality, resilience, documentation and extras of work the brief did not ask for do not count: one
+  // point above correctness at most, none when the report is partly about another project or field
+  const ceiling = correctness === 1 ? 1 : relevant < 1 ? correctness : correctness + 1;
   const parameters = {
     correctness: {
       score: correctness,
@@ -177,10 +199,7 @@ export function analyseReportText(
       }
     });
     const n = Math.max(0, found.size - against.size);
-    const score = Math.max(
-      1,
-      Math.min(correctness === 1 ? 1 : correctness + 1, Math.min(5, 1 + Math.ceil(n * 0.75))),
-    );
+    const score = Math.max(1, Math.min(ceiling, Math.min(5, 1 + Math.ceil(n * 0.75))));
     parameters[key] = {
       score,
       sentences: top(where),
@@ -192,4 +211,12 @@ export function analyseReportText(
     };
   }
   return { doc, parameters, requirements, covered, missing };
+}
+
+/**
+ * How much of the brief a report delivers: the requirements it shows (vocabulary) and, as much, the
+ * brief's own words it uses (the deliverables' specifics: "filters for region and month", "tenure").
+ */
+function coverageOf(requirements: number, subject: Subject, own: Subject): number {
+  return subject.size < 8 ? requirements : (requirements + recall(subject, own)) / 2;
 }

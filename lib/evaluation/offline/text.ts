@@ -52,6 +52,10 @@ export interface ReadDocument {
   sentences: Sentence[];
   /** share of words that are common English function words (low → another language) */
   englishShare: number;
+  /** proper names on bullet lines (tools, products: "Terraform", "Power Query"), as character ranges */
+  names: [number, number][];
+  /** content words (nouns, names, adjectives; no stop words) as lemmas with their offsets, when asked for */
+  content?: { lemma: string; start: number; end: number }[];
 }
 
 interface Line {
@@ -96,7 +100,7 @@ function lineAt(lines: Line[], at: number): number {
   return lo;
 }
 
-export function readDocument(text: string, exclude: [number, number][] = []): ReadDocument {
+export function readDocument(text: string, exclude: [number, number][] = [], lemmas = false): ReadDocument {
   const sentences: Sentence[] = [];
   const lines = linesOf(text);
   // one pass of the NLP pipeline over the whole document; sentences are then cut at line ends
@@ -175,8 +179,43 @@ export function readDocument(text: string, exclude: [number, number][] = []): Re
   }
   const words = types.filter((t) => t === 'word').length;
   const stop = isStop.filter((x, i) => x && types[i] === 'word').length;
-  return { text, sentences, englishShare: words ? stop / words : 1 };
+  const read: ReadDocument = { text, sentences, englishShare: words ? stop / words : 1, names: [] };
+  // runs of proper nouns on bullet lines, not a line's first word (a capitalised verb or adjective there)
+  // words in excluded ranges (suspected instructions) are not read at all
+  const excluded = (i: number) =>
+    exclude.some(([a, b]) => starts[i]! < b && starts[i]! + values[i]!.length > a);
+  let firstOfLine = -1;
+  for (let i = 0; i < values.length; i++) {
+    const line = lines[lineAt(lines, starts[i]!)]!;
+    if (types[i] !== 'word' || excluded(i) || !BULLET.test(text.slice(line.start, line.end))) continue;
+    if (firstOfLine < line.start) {
+      firstOfLine = line.start;
+      continue;
+    }
+    if (pos[i] !== 'PROPN' || values[i]!.length < 2) continue;
+    const prev = read.names.at(-1);
+    if (prev && pos[i - 1] === 'PROPN' && lineAt(lines, prev[0]) === lineAt(lines, starts[i]!)) {
+      prev[1] = starts[i]! + values[i]!.length;
+    } else read.names.push([starts[i]!, starts[i]! + values[i]!.length]);
+  }
+  if (lemmas) {
+    const lemma = tokens.out(its.lemma as unknown as typeof its.value) as string[];
+    read.content = [];
+    for (let i = 0; i < values.length; i++) {
+      if (types[i] !== 'word' || isStop[i] || values[i]!.length < 3 || !CONTENT_POS.has(pos[i]!)) continue;
+      if (excluded(i)) continue;
+      read.content.push({
+        lemma: lemma[i]!.toLowerCase(),
+        start: starts[i]!,
+        end: starts[i]! + values[i]!.length,
+      });
+    }
+  }
+  return read;
 }
+
+const BULLET = /^\s*(?:[-*•]|\d{1,2}[.)])\s+\S/;
+const CONTENT_POS = new Set(['NOUN', 'PROPN', 'ADJ']);
 
 const ENGLISH = new Set(
   'the and of to in with for on a an is are was were by as at from that this which we i our my it be has have had'.split(

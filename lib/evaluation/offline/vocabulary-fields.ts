@@ -18,9 +18,17 @@ export const CLINICAL: Family[] = [
     id: 'acute',
     label: 'acute care nursing',
     terms: words(
-      'medical-surgical | med-surg | icu | intensive care | critical care | emergency department |' +
-        'step-down | acute care | post-operative | surgical patients | surgical unit | trauma |' +
-        'critically ill | acute medical',
+      'medical-surgical | med-surg | emergency department | step-down | acute care | post-operative |' +
+        'surgical patients | surgical unit | trauma | acute medical',
+    ),
+  },
+  {
+    // a specialty of its own: an ICU post asks for it, a ward nurse's acute care is not it
+    id: 'critical',
+    label: 'intensive (critical) care nursing',
+    terms: words(
+      'icu | intensive care | intensive care unit | critical care | critically ill | ccrn |' +
+        'mechanical ventilation | ventilated patients',
     ),
   },
   {
@@ -158,7 +166,7 @@ export const DATA: Family[] = [
     terms: words(
       'statistics | statistical | significance | hypothesis testing | hypothesis tests |' +
         'confidence intervals | regression | logistic regression | econometrics | chi-square | p < |' +
-        'power',
+        'statistical power',
     ),
   },
   {
@@ -166,7 +174,34 @@ export const DATA: Family[] = [
     label: 'dashboards and BI tools',
     terms: words(
       'dashboard | dashboards | looker | looker studio | tableau | power bi | data visualisation |' +
+        'visualisation | visualization | chart |' +
         'data visualization | visualisations | visualizations | charts',
+    ),
+  },
+  {
+    id: 'ml',
+    label: 'machine learning',
+    terms: words(
+      'machine learning | deep learning | pytorch | tensorflow | keras | scikit-learn | xgboost |' +
+        'lightgbm | neural networks | neural network | feature engineering | mlops | mlflow |' +
+        'model registry | model training | computer vision',
+    ),
+    exact: ['ML'],
+  },
+  {
+    id: 'modelling',
+    label: 'data modelling and warehousing',
+    terms: words(
+      'data model | data models | data modelling | data modeling | dimensional modelling |' +
+        'dimensional model | star schema | star-schema | snowflake schema | fact table | fact tables |' +
+        'dimension table | dimension tables | data warehouse | data warehouses | semantic layer | data mart',
+    ),
+  },
+  {
+    id: 'spreadsheets',
+    label: 'spreadsheets (Excel)',
+    terms: words(
+      'excel | spreadsheet | spreadsheets | pivot tables | pivot table | vlookup | google sheets | vba',
     ),
   },
   {

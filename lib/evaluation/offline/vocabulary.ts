@@ -2,7 +2,7 @@
 // description names is met by any member of its family (a message broker by Kafka, RabbitMQ, SQS…);
 // the exact term earns full credit, a sibling most of it. Terms are matched case-insensitively on word
 // boundaries, except the `exact` ones, which are ordinary English words in lower case ("rest", "go").
-import { type Family, words } from './family.ts';
+import { type Family, inField, words } from './family.ts';
 import { CLINICAL, DATA } from './vocabulary-fields.ts';
 
 export type { Family };
@@ -102,6 +102,27 @@ const SOFTWARE: Family[] = [
     ),
   },
   {
+    id: 'iac',
+    label: 'infrastructure as code',
+    terms: words(
+      'terraform | pulumi | cloudformation | ansible | infrastructure as code | infrastructure-as-code |' +
+        'bicep | crossplane | opentofu',
+    ),
+  },
+  {
+    id: 'operations',
+    label: 'incident response and on-call',
+    terms: words(
+      'incident response | incident management | on-call | post-mortems |' +
+        'postmortems | post-mortem | incident reviews | runbooks | sre | site reliability',
+    ),
+  },
+  {
+    id: 'linux',
+    label: 'Linux and shell scripting',
+    terms: words('linux | bash | shell scripts | shell scripting | unix | systemd'),
+  },
+  {
     id: 'observability',
     label: 'monitoring and observability',
     terms: words(
@@ -133,6 +154,7 @@ const SOFTWARE: Family[] = [
     generic: true,
     terms: words(
       'tests | testing | unit tests | unit test | integration tests | integration test | jest |' +
+        'regression tests | regression testing | visual regression tests |' +
         'vitest | pytest | junit | xunit | rspec | testcontainers | tdd | test coverage | coverage |' +
         'end-to-end tests',
     ),
@@ -163,7 +185,11 @@ const SOFTWARE: Family[] = [
   },
 ];
 
-export const FAMILIES: Family[] = [...SOFTWARE, ...CLINICAL, ...DATA];
+export const FAMILIES: Family[] = [
+  ...inField('software', SOFTWARE),
+  ...inField('clinical', CLINICAL),
+  ...inField('data', DATA),
+];
 
 /** Evidence of working with others, as actions; adjectives ("team player") are not evidence. */
 export const COLLABORATION_ACTIONS = words(
@@ -178,5 +204,6 @@ export const COLLABORATION_ACTIONS = words(
 export const OUTCOME_WORDS = words(
   'reduced | increased | improved | cut | raised | rose | fell | dropped | lifted | saved |' +
     'grew | exceeded | doubled | halved | shipped | reduce | by half | to zero | down |' +
-    'processing | serving | handling',
+    'processing | serving | handling | reducing | increasing | improving | cutting | raising | saving |' +
+    'lifting | growing | doubling | halving | rose to | went from',
 );
