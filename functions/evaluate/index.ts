@@ -101,6 +101,7 @@ try {
         },
       },
       mode: config.kafka.deliveryMode,
+      maxSendBytes: config.kafka.maxSendBytes,
       logger,
       maxDurationMs: config.evaluate.maxDurationMs,
       maxIdleMs: config.evaluate.maxIdleMs,
