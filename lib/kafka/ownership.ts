@@ -52,7 +52,7 @@ export class GroupOwnership {
     if (!(await this.holds(partition))) return true;
     this.log?.warn(
       { event: ENGINE_EVENTS.transactionExpired, partition, err: String(err) },
-      'the transaction was aborted for its age (transactionTimeout), not fenced: the partition is still ours',
+      'transaction aborted under us (transactionTimeout) while the group still has the partition here: re-establishing',
     );
     return false;
   }

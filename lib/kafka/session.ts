@@ -61,7 +61,7 @@ export class ConsumeTransformProduceSession {
 
   constructor(options: SessionOptions) {
     const o = resolveSessionOptions(options);
-    this.sizer = new TransactionSizer(o.maxSendBytes, o.logger);
+    this.sizer = new TransactionSizer({ ...o, admin: () => this.admin });
     this.options = { ...o, handler: this.sizer.guard(o.handler) };
     this.log = o.logger;
     this.counters = new SessionCounters(o.mode, o.topic);
@@ -335,7 +335,7 @@ export class ConsumeTransformProduceSession {
       return false;
     }
     const done = this.counters.transaction();
-    const write = { messages, groupId, topic, partition, next, beforeCommit, maxSendBytes: this.sizer.bound };
+    const write = { messages, groupId, topic, partition, next, beforeCommit, maxBytes: this.sizer.maxBytes };
     try {
       await this.delivery.commit(state, write);
     } catch (err) {

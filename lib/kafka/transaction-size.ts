@@ -1,103 +1,36 @@
-// How much one transaction may carry. The broker refuses a record batch larger than its topic's
-// max.message.bytes (MESSAGE_TOO_LARGE; RECORD_LIST_TOO_LARGE for the whole request), and kafkajs sends
-// one sendBatch as one produce request per broker with one record batch per partition. So:
-//   1. a chunk's outputs are sent in several requests within its one transaction, each of at most
-//      `bound` bytes (estimated);
-//   2. a request the broker still refuses aborts the transaction (the producer is thrown away and the
-//      partition re-established, like any transactional error; the next InitProducerId aborts what was
-//      sent) and the same records are tried again:
-//        - the refused request held several outputs: the bound was too high for some topic. It drops to
-//          half that request's size, for the rest of the session;
-//        - it held a single output, which fits no request: the chunk is halved into two transactions,
-//          down to a single record, whose output cannot fit at all: that record goes to the DLQ with
-//          OUTPUT_TOO_LARGE, without its outputs, in the transaction that moves past it.
+// How much one transaction may carry, and what happens when the broker refuses a request for its size
+// (record-size.ts). Before a chunk's transaction:
+//   1. each output topic's max.message.bytes is known (topic-limits.ts): the chunk's outputs are sent in
+//      several requests within its one transaction, each under min(bound, the topic's limit);
+//   2. an output larger than its topic's limit on its own fits no request: the handler's result is
+//      refused as a non-retriable record error (OUTPUT_TOO_LARGE), so the session splits the chunk and,
+//      for the record that produced it, sends the record to the DLQ in the transaction that moves past
+//      it; its siblings produce their outputs.
+// When the broker refuses a request anyway (the limit was lowered meanwhile, or could not be read), the
+// transaction is aborted (the producer is thrown away and the partition re-established, like any
+// transactional error; the next InitProducerId aborts what was sent), the limits are asked again and the
+// same records are tried again:
+//   - the refused request held several outputs: the bound drops to half that request's size, for the
+//     rest of the session;
+//   - it held a single output: the chunk is halved into two transactions, down to a single record, which
+//     goes to the DLQ with OUTPUT_TOO_LARGE. The tries per chunk are capped (MAX_SIZE_RETRIES).
 // Nothing is ever committed without all of its record's outputs: a record's outputs and its offset stay
 // in one transaction, whatever is split.
-import type { TopicMessages } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import { RecordError } from './errors.ts';
 import { ENGINE_EVENTS } from './events.ts';
-import { byTopic } from './records.ts';
-import type { BatchHandler, DlqDecision, InputRecord, OutputRecord } from './types.ts';
+import { aloneBytes, SendTooLargeError } from './record-size.ts';
+import { TopicLimits } from './topic-limits.ts';
+import type { BatchHandler, DlqDecision, InputRecord } from './types.ts';
 
 /** The DLQ code of a record whose own output is larger than the broker accepts (lib/errors.ts lists it). */
 export const OUTPUT_TOO_LARGE = 'OUTPUT_TOO_LARGE';
-const TOO_LARGE_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
-/** A v2 record's framing at most (length, attributes, timestamp and offset deltas, lengths: varints). */
-const RECORD_OVERHEAD = 40;
-const HEADER_OVERHEAD = 10;
-/** A record batch's own header, once per partition in a request. */
-const BATCH_OVERHEAD = 61;
 /**
- * Size failures of one chunk before it is halved whatever its refused request held. The bound halves
+ * Size refusals of one chunk before it is halved whatever its refused request held. The bound halves
  * on each, so a request holds a single output long before; this only caps a pathological case.
  */
 export const MAX_SIZE_RETRIES = 20;
-
-const length = (v: string | Buffer | null | undefined) =>
-  v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
-
-/** An upper estimate of the bytes an output takes in a record batch (uncompressed). */
-export function recordBytes(m: OutputRecord): number {
-  let bytes = RECORD_OVERHEAD + length(m.key) + length(m.value);
-  for (const [k, v] of Object.entries(m.headers ?? {})) bytes += HEADER_OVERHEAD + length(k) + length(v);
-  return bytes;
-}
-
-/** Consecutive runs of outputs of at most `bound` estimated bytes each; an output over it goes alone. */
-export function splitSends(messages: OutputRecord[], bound: number): OutputRecord[][] {
-  const sends: OutputRecord[][] = [];
-  let current: OutputRecord[] = [];
-  let bytes = BATCH_OVERHEAD;
-  for (const m of messages) {
-    const size = recordBytes(m);
-    if (current.length > 0 && bytes + size > bound) {
-      sends.push(current);
-      current = [];
-      bytes = BATCH_OVERHEAD;
-    }
-    current.push(m);
-    bytes += size;
-  }
-  if (current.length > 0) sends.push(current);
-  return sends;
-}
-
-/** A request of a transaction was refused for its size. */
-export class SendTooLargeError extends Error {
-  readonly outputs: number;
-  readonly bytes: number;
-  constructor(outputs: number, bytes: number, cause: unknown) {
-    super(`the broker refused ${outputs} output(s), ~${bytes} bytes, as too large`, { cause });
-    this.name = 'SendTooLargeError';
-    this.outputs = outputs;
-    this.bytes = bytes;
-  }
-}
-
-function isTooLarge(err: unknown): boolean {
-  for (let e = err as { type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 8; depth++) {
-    if (e.type !== undefined && TOO_LARGE_TYPES.has(e.type)) return true;
-    e = (e.cause ?? (e as { originalError?: unknown }).originalError) as typeof e;
-  }
-  return false;
-}
-
-/** Sends outputs in order, in requests of at most `bound` bytes; a refusal for size says which. */
-export async function sendBounded(
-  sender: { sendBatch(batch: { topicMessages: TopicMessages[] }): Promise<unknown> },
-  messages: OutputRecord[],
-  bound: number,
-): Promise<void> {
-  for (const part of splitSends(messages, bound)) {
-    try {
-      await sender.sendBatch({ topicMessages: byTopic(part) });
-    } catch (err) {
-      if (!isTooLarge(err)) throw err;
-      const bytes = part.reduce((s, m) => s + recordBytes(m), BATCH_OVERHEAD);
-      throw new SendTooLargeError(part.length, bytes, err);
-    }
-  }
-}
 
 function cut(plan: PartitionPlan, ...offsets: bigint[]): void {
   plan.cuts = [...new Set([...plan.cuts, ...offsets])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -117,12 +50,20 @@ export class TransactionSizer {
   /** bytes one produce request of a transaction may carry; lowered when the broker refuses one */
   bound: number;
   private readonly plans = new Map<number, PartitionPlan>();
+  private readonly limits: TopicLimits;
+  private readonly dlqTopic: string;
   private readonly log: Logger | undefined;
 
-  constructor(maxSendBytes: number, log?: Logger) {
-    this.bound = maxSendBytes;
-    this.log = log;
+  constructor(o: { maxSendBytes: number; dlqTopic: string; admin: () => Admin; logger?: Logger }) {
+    this.bound = o.maxSendBytes;
+    this.limits = new TopicLimits(o.admin);
+    this.dlqTopic = o.dlqTopic;
+    this.log = o.logger;
   }
+
+  /** Most bytes of one request to `topic` now. */
+  readonly maxBytes = (topic: string): number =>
+    Math.min(this.bound, this.limits.cached.get(topic) ?? Infinity);
 
   /** The fetched records (from the committed position on) cut into chunks of at most maxRecords. */
   chunks(partition: number, records: InputRecord[], maxRecords: number): InputRecord[][] {
@@ -149,19 +90,37 @@ export class TransactionSizer {
     return out;
   }
 
-  /** The handler, except for a record isolated as too large: it gets its DLQ decision instead. */
+  /**
+   * The handler, checked against the output topics' limits; a record isolated as too large by a refusal
+   * gets its DLQ decision instead.
+   */
   guard(handler: BatchHandler): BatchHandler {
     return async (batch) => {
       const only = batch.records.length === 1 ? batch.records[0]! : undefined;
       const decision = only && this.plans.get(batch.partition)?.dead.get(only.offset);
       if (decision) return { outputs: [], dlq: [decision] };
-      return handler(batch);
+      const result = await handler(batch);
+      const topics = new Set([this.dlqTopic, ...result.outputs.map((m) => m.topic)]);
+      const limits = new Map(
+        await Promise.all([...topics].map(async (t) => [t, await this.limits.of(t)] as const)),
+      );
+      for (const m of result.outputs) {
+        const limit = limits.get(m.topic);
+        const bytes = aloneBytes(m);
+        if (limit === undefined || bytes <= limit) continue;
+        const offset = batch.records[0]!.offset;
+        const message = `its output is ${bytes} bytes; ${m.topic} takes at most ${limit} (max.message.bytes)`;
+        // non-retriable: the session splits a chunk down to the record, which goes to the DLQ at once
+        throw new RecordError(offset, OUTPUT_TOO_LARGE, message, { retriable: false });
+      }
+      return result;
     };
   }
 
   /** A chunk's transaction failed. If for its size, plan the next try; false for any other failure. */
   failed(chunk: InputRecord[], err: unknown): boolean {
     if (!(err instanceof SendTooLargeError) || chunk.length === 0) return false;
+    this.limits.forget();
     const first = chunk[0]!;
     const plan = this.plan(first.partition);
     const key = `${first.offset}+${chunk.length}`;
@@ -192,6 +151,7 @@ export class TransactionSizer {
       {
         event: ENGINE_EVENTS.tooLarge,
         partition: first.partition,
+        topic: err.topic,
         from: first.offset,
         records: chunk.length,
         outputs: err.outputs,
