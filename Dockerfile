@@ -14,7 +14,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY lib ./lib
 COPY functions ./functions
-COPY scripts/db-migrate.ts scripts/create-client.ts ./scripts/
+COPY scripts/db-migrate.ts scripts/create-client.ts scripts/restore-offsets.ts ./scripts/
 COPY drizzle ./drizzle
 USER node
 EXPOSE 8080

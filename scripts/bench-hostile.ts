@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { createClient } from '../lib/db/api-clients.ts';
 import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 import { migrateDatabase } from '../lib/db/migrate.ts';
@@ -92,22 +93,34 @@ await new Promise((r) => setTimeout(r, 3000));
 const idle = memory(pid);
 progress(`submit up: RSS ${idle.rssMb} MB at rest`);
 
-/** /healthz latencies, polled every 20 ms while `work` runs (or for `work` ms). */
+/**
+ * /healthz latencies, polled every 20 ms while `work` runs (or for `work` ms). The poller has its own
+ * thread and event loop: what it measures is submit's answer time, not this script's own busy moments
+ * (building eight multipart bodies).
+ */
 async function pollHealth(work: Promise<unknown> | number): Promise<number[]> {
-  let polling = true;
-  const samples: number[] = [];
-  const poller = (async () => {
-    while (polling) {
-      const t0 = performance.now();
-      await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => {});
-      samples.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
+  const poller = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    let polling = true;
+    const samples = [];
+    parentPort.on('message', () => { polling = false; });
+    (async () => {
+      while (polling) {
+        const t0 = performance.now();
+        await fetch(workerData.url).catch(() => {});
+        samples.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      parentPort.postMessage(samples);
+    })();`,
+    { eval: true, workerData: { url: `http://127.0.0.1:${port}/healthz` } },
+  );
+  const samples = new Promise<number[]>((resolve) => poller.once('message', resolve));
   await (typeof work === 'number' ? new Promise((r) => setTimeout(r, work)) : work);
-  polling = false;
-  await poller;
-  return samples;
+  poller.postMessage('stop');
+  const result = await samples;
+  await poller.terminate();
+  return result;
 }
 // The host's own noise: /healthz with nothing else to do (a loaded shared host shows it here too).
 const baseline = await pollHealth(3000);

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import kafkajs from 'kafkajs';
 import postgres from 'postgres';
 import { migrateDatabase } from '../lib/db/migrate.ts';
 import { defaultDocuments } from '../lib/evaluation/documents/index.ts';
@@ -17,6 +18,7 @@ import { OfflineProvider } from '../lib/evaluation/providers/offline.ts';
 import { createKafka } from '../lib/kafka/client.ts';
 import { RequestPublisher } from '../lib/kafka/request-publisher.ts';
 import { createTopicsAndWait } from '../lib/kafka/topics.ts';
+import { drainTopic } from '../test/helpers/kafka.ts';
 import { benchStack, progress } from './bench/stack.ts';
 
 const { values } = parseArgs({
@@ -28,9 +30,13 @@ const { values } = parseArgs({
     'provider-jobs': { type: 'string', default: '200' },
     /** also drain the same backlog with the notify function delivering a webhook per result */
     notify: { type: 'boolean', default: true },
+    /** max.message.bytes of the results topic (the broker's 1 MiB default when not given) */
+    'results-max-message-bytes': { type: 'string' },
   },
+  allowNegative: true,
 });
 const JOBS = Number(values.jobs);
+const { ConfigResourceTypes } = kafkajs;
 
 // The provider's own cost: the same inputs the jobs carry, evaluated back to back in this process.
 const sample = (f: string) => readFileSync(new URL(`../samples/${f}`, import.meta.url), 'utf8');
@@ -67,6 +73,18 @@ const topics = { jobs: `${run}-jobs`, results: `${run}-results`, dlq: `${run}-dl
 const admin = kafka.admin();
 await admin.connect();
 await createTopicsAndWait(admin, Object.values(topics), { partitions: 12 });
+if (values['results-max-message-bytes']) {
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [
+      {
+        type: ConfigResourceTypes.TOPIC,
+        name: topics.results,
+        configEntries: [{ name: 'max.message.bytes', value: values['results-max-message-bytes'] }],
+      },
+    ],
+  });
+}
 
 const [client] =
   await sql`insert into clients (name, api_key_hash) values ('bench', ${randomUUID()}) returning id`;
@@ -135,7 +153,59 @@ function evaluator(
     for (const l of lines)
       if (l.includes('"invocation finished"')) invocations.push(JSON.parse(l).invocation);
   });
+  child.on('exit', (code) => code && progress(`a ${fn} invocation exited with ${code}`));
   return { child, done: new Promise((resolve) => child.on('exit', () => resolve(invocations))) };
+}
+
+/**
+ * n evaluate invocations at a time, each started again when it exits (as a job platform would: an
+ * invocation ends at EVALUATE_MAX_DURATION_MS, 60 s, whatever is left), until stop() ends them.
+ */
+function pool(n: number) {
+  const reports: Invocation[] = [];
+  const live = new Map<ChildProcess, Promise<void>>();
+  let stopping = false;
+  const startOne = () => {
+    const w = evaluator(false);
+    live.set(
+      w.child,
+      w.done.then((inv) => {
+        reports.push(...inv);
+        live.delete(w.child);
+        if (!stopping) startOne();
+      }),
+    );
+  };
+  for (let i = 0; i < n; i++) startOne();
+  return {
+    reports,
+    async stop() {
+      stopping = true;
+      for (const c of live.keys()) c.kill('SIGTERM');
+      await Promise.all(live.values());
+    },
+  };
+}
+
+/** Waits until `current()` reaches `target`; no progress for 90 s is a stall, reported with the audit. */
+async function waitFor(what: string, target: number, current: () => Promise<number>, every = 2000) {
+  let last = -1;
+  let progressAt = performance.now();
+  for (;;) {
+    const n = await current();
+    if (n !== last) {
+      if (n === target || Math.floor(n / every) !== Math.floor(last / every))
+        progress(`${n} / ${target} ${what}`);
+      last = n;
+      progressAt = performance.now();
+    }
+    if (n >= target) return;
+    if (performance.now() - progressAt > 90_000) {
+      progress(`STALLED at ${n} / ${target} ${what}: ${JSON.stringify(await audit())}`);
+      throw new Error(`${what} stalled at ${n} of ${target}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function count(table: 'results' | 'jobs'): Promise<number> {
@@ -148,20 +218,12 @@ progress(`queueing ${JOBS} jobs`);
 await enqueue(JOBS);
 progress(`draining with ${values.invocations} concurrent evaluate invocations`);
 const started = performance.now();
-const workers = Array.from({ length: Number(values.invocations) }, () => evaluator(false));
-let last = -1;
-for (;;) {
-  const n = await count('results');
-  if (n !== last && (n === JOBS || Math.floor(n / 2000) !== Math.floor(last / 2000)))
-    progress(`${n} / ${JOBS} results stored`);
-  last = n;
-  if (n >= JOBS) break;
-  if (performance.now() - started > 600_000) throw new Error(`drain stalled at ${n}`);
-  await new Promise((r) => setTimeout(r, 250));
-}
+const workers = pool(Number(values.invocations));
+await waitFor('results stored', JOBS, () => count('results'));
 const drainSeconds = (performance.now() - started) / 1000;
 const jobsPerSec = Math.round(JOBS / drainSeconds);
-const drained = (await Promise.all(workers.map((w) => w.done))).flat();
+await workers.stop();
+const drained = workers.reports;
 const peakRssMb = Math.max(...drained.map((i) => i.maxRssMb));
 // Per job, summed over the drain's invocations. Provider time overlaps across concurrent jobs; the other
 // stages run once per batch, so their per-job share is what a batch costs divided by its jobs.
@@ -179,6 +241,31 @@ progress(`time per job by stage (ms): ${JSON.stringify(stagesMsPerJob)}`);
 progress(
   `drained ${JOBS} jobs in ${drainSeconds.toFixed(1)} s: ${jobsPerSec} jobs/s; peak RSS per invocation ${peakRssMb} MB`,
 );
+
+/**
+ * Result rows against the results topic, read afresh under read_committed (distinct job ids as keys),
+ * and the deliveries made: a stored result without its event would be an exactly-once bug, a result
+ * event without a delivery a notify bug.
+ */
+async function audit() {
+  const rows = await count('results');
+  const events = await drainTopic(kafka, topics.results, {
+    expected: rows,
+    settleMs: 2000,
+    timeoutMs: 120_000,
+  });
+  const keys = new Set(events.map((e) => e.key));
+  const stored = await sql`select job_id from results`;
+  const withoutEvent = stored.filter((r) => !keys.has(r.job_id as string)).length;
+  const byStatus = await sql`select status, count(*)::int as n from webhook_deliveries group by status`;
+  return {
+    resultRows: rows,
+    resultEvents: events.length,
+    distinctEventKeys: keys.size,
+    rowsWithoutEvent: withoutEvent,
+    deliveries: Object.fromEntries(byStatus.map((r) => [r.status as string, r.n as number])),
+  };
+}
 
 // Phase 1b: the same backlog again, with notify --loop running and a webhook endpoint receiving one
 // delivery per result (a local receiver answering 200): evaluate throughput side by side, and how fast
@@ -218,16 +305,13 @@ async function notifyPhase() {
   progress(`notify on: queueing ${JOBS} more jobs for a client with a webhook endpoint`);
   await enqueue(JOBS, { client: owner!.id, cv: hookCv!.id, project: hookProject!.id });
   const t0 = performance.now();
-  const runners = Array.from({ length: Number(values.invocations) }, () => evaluator(false));
-  while ((await count('results')) < 2 * JOBS) await new Promise((r) => setTimeout(r, 250));
+  const runners = pool(Number(values.invocations));
+  await waitFor('results stored', 2 * JOBS, () => count('results'));
   const seconds = (performance.now() - t0) / 1000;
-  await Promise.all(runners.map((w) => w.done));
+  await runners.stop();
   const delivered = async () =>
     Number((await sql`select count(*)::int as n from webhook_deliveries where status = 'delivered'`)[0]!.n);
-  while ((await delivered()) < JOBS) {
-    if (performance.now() - t0 > 600_000) throw new Error(`deliveries stalled at ${await delivered()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitFor('webhooks delivered', JOBS, delivered);
   const deliverSeconds = (performance.now() - t0) / 1000;
   const [delay] = await sql`
     select percentile_cont(0.5) within group (order by extract(epoch from d.first_attempt_at - r.created_at)) * 1000 as p50,
@@ -236,12 +320,15 @@ async function notifyPhase() {
   notifier.child.kill('SIGTERM');
   await notifier.done;
   receiver.close();
+  const check = await audit();
+  progress(`results topic vs PostgreSQL, deliveries: ${JSON.stringify(check)}`);
   const figures = {
     jobsPerSec: Math.round(JOBS / seconds),
     deliveriesPerSec: Math.round(JOBS / deliverSeconds),
     received,
     firstAttemptDelayP50Ms: Math.round(Number(delay!.p50)),
     firstAttemptDelayP99Ms: Math.round(Number(delay!.p99)),
+    audit: check,
   };
   progress(
     `notify off: ${jobsPerSec} jobs/s · notify on: ${figures.jobsPerSec} jobs/s, ${figures.deliveriesPerSec} deliveries/s ` +
@@ -263,7 +350,7 @@ for (let s = 0; s < seconds * 10; s++) {
   await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - tick))));
 }
 const expected = (withNotify ? 2 : 1) * JOBS + Math.round(rate / 10) * seconds * 10;
-while ((await count('results')) < expected) await new Promise((r) => setTimeout(r, 250));
+await waitFor('results stored', expected, () => count('results'), 1000);
 loop.child.kill('SIGTERM');
 const loopInvocations = await loop.done;
 const [lat] = await sql`

@@ -1,6 +1,9 @@
 // npm run verify -- --jobs N --evaluators E --brokers 1|3 --kill-evaluators K --kill-submit S
 //                   --bounce-brokers B --pause-evaluators P --db-outages D --add-partitions A
 //                   --delete-offsets O --oversize-results 0|1 --twin-submits T --seed X
+//                   [--no-webhooks | --notifiers M --kill-notifiers K --receiver-outages R
+//                    --receiver-outage-ms MS --receiver-429s Q --receiver-gone 0|1
+//                    --webhook-control wrong-secret|lose-deliveries|reenable-gone]
 //                   [--unsafe at-least-once|read-then-fence] [--expect-violations]
 //                   [--soak N [--cpu-pressure K]]
 // Exits non-zero on any violation (or, with --expect-violations, on none: the negative control).
@@ -10,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { observeStack, readState, stackDown, stackUp } from '../infra/native/stack.ts';
 import { decideUp } from '../infra/native/stack-guard.ts';
+import { type WebhookControl, webhookControls } from '../test/verifier/options.ts';
 import { verify } from '../test/verifier/run.ts';
 
 const { values } = parseArgs({
@@ -43,8 +47,26 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     soak: { type: 'string', default: '0' },
     'cpu-pressure': { type: 'string', default: '0' },
+    webhooks: { type: 'boolean', default: true },
+    notifiers: { type: 'string', default: '2' },
+    'kill-notifiers': { type: 'string', default: '1' },
+    'receiver-outages': { type: 'string', default: '1' },
+    'receiver-outage-ms': { type: 'string', default: '3000' },
+    'receiver-429s': { type: 'string', default: '1' },
+    'receiver-gone': { type: 'string', default: '1' },
+    'webhook-control': { type: 'string' },
   },
+  allowNegative: true,
 });
+const control = values['webhook-control'];
+if (control !== undefined && !webhookControls.includes(control as WebhookControl)) {
+  process.stderr.write(`--webhook-control must be one of ${webhookControls.join(', ')}\n`);
+  process.exit(2);
+}
+if (control !== undefined && !values.webhooks) {
+  process.stderr.write('--webhook-control needs the webhooks (drop --no-webhooks)\n');
+  process.exit(2);
+}
 if (values.unsafe && values.unsafe !== 'at-least-once' && values.unsafe !== 'read-then-fence') {
   process.stderr.write('--unsafe must be at-least-once or read-then-fence\n');
   process.exit(2);
@@ -86,6 +108,14 @@ const { report, violations } = await verify({
   providerDelayMs: Number(values['offline-delay-ms'] ?? values['provider-delay-ms']),
   drainTimeoutMs: Number(values['drain-timeout-s']) * 1000,
   keep: values.keep,
+  webhooks: values.webhooks,
+  notifiers: Number(values.notifiers),
+  killNotifiers: Number(values['kill-notifiers']),
+  receiverOutages: Number(values['receiver-outages']),
+  receiverOutageMs: Number(values['receiver-outage-ms']),
+  receiver429s: Number(values['receiver-429s']),
+  receiverGone: Number(values['receiver-gone']),
+  webhookControl: control as WebhookControl | undefined,
 });
 const line = (k: string, v: unknown) =>
   process.stdout.write(`  ${k.padEnd(28)} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
@@ -94,7 +124,12 @@ for (const [k, v] of Object.entries(report)) if (k !== 'examples') line(k, v);
 for (const v of violations.slice(0, 10))
   process.stdout.write(`  VIOLATION ${v.guarantee} ${v.kind} ${v.id}${v.detail ? ` (${v.detail})` : ''}\n`);
 const expectViolations = values['expect-violations'];
-const ok = report.sane && (expectViolations ? violations.length > 0 : violations.length === 0);
+// Each control asked for must be caught by its own checks: --unsafe by G1–G6, --webhook-control by G7.
+const g7 = violations.filter((v) => v.guarantee === 'G7').length;
+const detected =
+  (values.unsafe ? violations.length - g7 > 0 : true) && (control ? g7 > 0 : true) && violations.length > 0;
+const ok = report.sane && (expectViolations ? detected : violations.length === 0);
+const modeName = `${report.mode}${control ? ` + webhook control ${control}` : ''}`;
 if (!report.sane)
   process.stdout.write(
     '\nINSUFFICIENT RUN: fewer than 95% of the jobs were accepted or faults were skipped\n',
@@ -102,10 +137,10 @@ if (!report.sane)
 process.stdout.write(
   expectViolations
     ? ok
-      ? `\nnegative control DETECTED: ${violations.length} violations in ${report.mode} mode, as it must be\n`
-      : `\nnegative control NOT detected: ${report.mode} mode produced no violation — the verifier is too weak\n`
+      ? `\nnegative control DETECTED: ${violations.length} violations (${g7} of G7) in ${modeName} mode, as it must be\n`
+      : `\nnegative control NOT detected: ${modeName} mode gave ${violations.length} violations (${g7} of G7) — the verifier is too weak\n`
     : ok
-      ? '\nno violation: G1–G6 hold\n'
+      ? `\nno violation: ${values.webhooks ? 'G1–G7' : 'G1–G6'} hold\n`
       : `\n${violations.length} VIOLATIONS\n`,
 );
 process.stdout.write(`${JSON.stringify({ ...report, passed: ok })}\n`);

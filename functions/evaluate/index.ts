@@ -6,6 +6,7 @@ import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createProvider } from '../../lib/evaluation/providers/index.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
+import { evaluateProgress } from '../../lib/jobs/evaluate-progress.ts';
 import { sweepRetention } from '../../lib/jobs/retention.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
@@ -24,6 +25,7 @@ const logger = createLogger({ level: config.logLevel, format: config.logFormat, 
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
 const provider = createProvider(config.llm);
+const progress = evaluateProgress(db, logger);
 const t = config.kafka.topics;
 
 const controller = new AbortController();
@@ -102,6 +104,9 @@ try {
       },
       mode: config.kafka.deliveryMode,
       maxSendBytes: config.kafka.maxSendBytes,
+      // lost or rewound committed offsets fail closed: checked against the positions recorded in
+      // PostgreSQL after each commit
+      progress,
       logger,
       maxDurationMs: config.evaluate.maxDurationMs,
       maxIdleMs: config.evaluate.maxIdleMs,
@@ -119,6 +124,7 @@ try {
       dependencyOutageBudgetMs: config.evaluate.outageBudgetMs,
       signal: controller.signal,
     });
+    await progress.flush();
     // Idle invocations (nothing read, nothing swept) repeat every few seconds under --loop: debug.
     const idle = report.records === 0 && swept === 0;
     logger[idle ? 'debug' : 'info'](
@@ -158,6 +164,7 @@ try {
   logger.error({ err }, 'invocation failed');
   exitCode = 1;
 } finally {
+  await progress.flush(); // the committed positions still being recorded
   await closeDatabase(db).catch(() => {});
   // flushes spans and metrics: a job platform's container ends right after this
   await telemetry.shutdown().catch(() => {});

@@ -58,6 +58,7 @@ export function createApp(given: ApiDeps): OpenAPIHono<Env> {
       api: async (path, init, clientId) =>
         app.fetch(new Request(new URL(path, 'http://console.internal'), init), consoleEnv(clientId)),
       uploadMaxBytes: deps.uploadMaxBytes,
+      erasure: { publish: deps.publish, resultsTopic: deps.resultsTopic, logger: deps.logger },
       hasRoute: (method, path) => app.routes.some((r) => r.method === method && r.path === path),
       queueStats: deps.queueStats,
     }),

@@ -118,6 +118,10 @@ export const UploadResponse = z
 
 export const JobsQuery = z.object({
   status: z.enum(jobStatuses).optional(),
+  position_id: z
+    .uuid()
+    .optional()
+    .openapi({ description: 'only the jobs evaluated for this position (any of its versions)' }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().optional(),
 });
@@ -127,6 +131,10 @@ export const JobsPage = z.object({
     z.object({
       id: z.uuid(),
       status: z.enum(jobStatuses),
+      position_id: z
+        .uuid()
+        .nullable()
+        .openapi({ description: 'the position the job was evaluated for; null for an ad hoc evaluation' }),
       created_at: z.string(),
       updated_at: z.string(),
     }),

@@ -1,6 +1,7 @@
-// The console acts through the same HTTP API as any client, in-process: uploads, evaluations,
-// positions and erasure go through the API's routes, so validation, refusals, idempotency, quotas and
-// tenant isolation are the API's own, and a route that lands in the API is usable by the console at once.
+// The console acts through the same HTTP API as any client, in-process: uploads, evaluations and job
+// listings go through the API's routes, so validation, refusals, idempotency, quotas and tenant
+// isolation are the API's own. (Positions and erasure call the tenant-scoped lib functions those routes
+// call: lib/console/positions.ts, lib/console/erasure.ts.)
 // The caller's identity travels in the request's env under a Symbol, which no HTTP request can carry.
 
 const consoleClient = Symbol('console client');

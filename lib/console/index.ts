@@ -1,6 +1,7 @@
 // The recruiter console: server-rendered pages under /app, assets under /assets, the API reference at
-// /docs. Reads come from the same tenant-scoped queries as the API; every action goes through the API
-// in-process (lib/console/api.ts). Mounted by lib/api/app.ts.
+// /docs. Reads come from the same tenant-scoped queries as the API; uploads and evaluations go through
+// the API in-process (lib/console/api.ts), positions and erasure call the lib functions the API's routes
+// call. Mounted by lib/api/app.ts.
 import { createHash } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -14,10 +15,12 @@ import { dashboardStats } from '../db/console-stats.ts';
 import type { Database } from '../db/database.ts';
 import { getClientJob } from '../db/jobs.ts';
 import { jobStatuses } from '../db/schema.ts';
+import type { ErasureDeps } from '../jobs/erasure.ts';
 import { type ApiCall, plainWords, readProblem } from './api.ts';
 import { mountAssets } from './assets.ts';
 import { type ConsoleEnv, clearSessionCookie, requireSession, sameOrigin, setSessionCookie } from './auth.ts';
 import { mountDocs } from './docs.ts';
+import { mountErasure } from './erasure.ts';
 import { digest, type Nav, page } from './layout.ts';
 import { candidatesPage } from './pages/candidates.ts';
 import { dashboardFigures, type QueueStats } from './pages/dashboard.ts';
@@ -30,6 +33,8 @@ export interface ConsoleDeps {
   db: Database;
   api: ApiCall;
   uploadMaxBytes: number;
+  /** what erasing a candidate needs: the database, and where the results' tombstones go */
+  erasure: Omit<ErasureDeps, 'db'>;
   /** whether the API offers a route (pages for positions, ranking and erasure appear when it does) */
   hasRoute: (method: string, path: string) => boolean;
   /** system-wide queue figures for the dashboard, when the process can read them from Kafka */
@@ -129,20 +134,20 @@ export function createConsole(deps: ConsoleDeps): Hono {
     if (!res.ok) throw new Error(`listing jobs failed: ${res.status}`);
     return ((await res.json()) as { items: JobItem[] }).items;
   };
-  const positions = async (clientId: string) => {
+  const positions = async (clientId: string, includeArchived = false) => {
     if (!deps.hasRoute('GET', '/v1/positions')) return undefined;
-    const res = await call(clientId, '/v1/positions?limit=100');
+    const res = await call(clientId, `/v1/positions?limit=100&include_archived=${includeArchived}`);
     if (!res.ok) return undefined;
-    const body = (await res.json()) as { items: { id: string; title: string }[] };
+    const body = (await res.json()) as { items: { id: string; title: string; archived: boolean }[] };
     return body.items;
   };
 
   signedIn.get('/jobs', async (c) => {
     const f = filters(c.req.query());
     const clientId = c.get('session').clientId;
-    // No position filter until GET /v1/jobs takes one: a position's jobs are on its ranking page.
-    const items = await listJobs(clientId, f);
-    return c.html(page('Jobs', jobsPage(items, f, undefined), nav(c, '/app/jobs')));
+    // archived positions too: their evaluations are still listed
+    const [items, all] = await Promise.all([listJobs(clientId, f), positions(clientId, true)]);
+    return c.html(page('Jobs', jobsPage(items, f, all), nav(c, '/app/jobs')));
   });
   signedIn.get('/jobs/rows', async (c) => {
     const f = filters(c.req.query());
@@ -235,6 +240,7 @@ export function createConsole(deps: ConsoleDeps): Hono {
   });
 
   mountPositions(signedIn, deps.db, nav);
+  mountErasure(signedIn, { db: deps.db, ...deps.erasure }, nav);
   app.route('/', signedIn);
   root.route('/app', app);
   return root;

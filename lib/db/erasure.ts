@@ -13,13 +13,19 @@ import { traced } from './trace.ts';
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type ErasureReason = 'request' | 'retention';
 
-/** Erases the jobs and, with `uploads`, the given uploads; returns the job ids erased. */
+export interface Erased {
+  jobIds: string[];
+  /** the uploads deleted (an upload another remaining job still uses is kept) */
+  uploadIds: string[];
+}
+
+/** Erases the jobs and, with `uploads`, the given uploads that no remaining job uses. */
 async function eraseInTx(
   tx: Tx,
   jobRows: { id: string; clientId: string }[],
   uploadIds: string[],
   reason: ErasureReason,
-): Promise<string[]> {
+): Promise<Erased> {
   const jobIds = jobRows.map((j) => j.id);
   if (jobIds.length) {
     await tx.delete(results).where(inArray(results.jobId, jobIds));
@@ -29,16 +35,16 @@ async function eraseInTx(
       .values(jobRows.map((j) => ({ jobId: j.id, clientId: j.clientId, reason })))
       .onConflictDoNothing();
   }
-  if (uploadIds.length) {
-    // Only uploads no remaining job refers to (a CV may serve several jobs).
-    await tx.execute(sql`
-      delete from uploads u where u.id in (${sql.join(
-        [...new Set(uploadIds)].map((id) => sql`${id}::uuid`),
-        sql`, `,
-      )})
-        and not exists (select 1 from jobs j where j.cv_id = u.id or j.project_id = u.id)`);
-  }
-  return jobIds;
+  if (uploadIds.length === 0) return { jobIds, uploadIds: [] };
+  // Only uploads no remaining job refers to (a CV may serve several jobs).
+  const gone = await tx.execute<{ id: string }>(sql`
+    delete from uploads u where u.id in (${sql.join(
+      [...new Set(uploadIds)].map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )})
+      and not exists (select 1 from jobs j where j.cv_id = u.id or j.project_id = u.id)
+    returning u.id`);
+  return { jobIds, uploadIds: gone.map((r) => r.id) };
 }
 
 async function lockJobs(tx: Tx, where: ReturnType<typeof and>, limit = 100_000) {
@@ -54,45 +60,40 @@ async function lockJobs(tx: Tx, where: ReturnType<typeof and>, limit = 100_000) 
  * DELETE /v1/jobs/{id}: the job, its result, and its uploads unless another job still uses them.
  * Returns undefined when the client has no such job.
  */
-async function eraseJobUntraced(
-  db: Database,
-  clientId: string,
-  jobId: string,
-): Promise<{ jobIds: string[] } | undefined> {
+async function eraseJobUntraced(db: Database, clientId: string, jobId: string): Promise<Erased | undefined> {
   return db.transaction(async (tx) => {
     const rows = await lockJobs(tx, and(eq(jobs.clientId, clientId), eq(jobs.id, jobId)));
     if (rows.length === 0) return undefined;
-    const jobIds = await eraseInTx(
+    return eraseInTx(
       tx,
       rows,
       rows.flatMap((r) => [r.cvId, r.projectId]),
       'request',
     );
-    return { jobIds };
   });
 }
 
-/** DELETE /v1/uploads/{id}: the upload and every job (with its result) that used it. */
-async function eraseUploadUntraced(
+/**
+ * DELETE /v1/uploads/{id} (one id) and the console's "erase this candidate" (the CV and the project
+ * report together, in one transaction): the client's uploads among `uploadIds` and every job (with its
+ * result) that used one of them. Returns undefined when the client has none of them.
+ */
+async function eraseUploadsUntraced(
   db: Database,
   clientId: string,
-  uploadId: string,
-): Promise<{ jobIds: string[] } | undefined> {
+  uploadIds: string[],
+): Promise<Erased | undefined> {
+  if (uploadIds.length === 0) return undefined;
   return db.transaction(async (tx) => {
-    const [upload] = await tx
+    const found = await tx
       .select({ id: uploads.id })
       .from(uploads)
-      .where(and(eq(uploads.clientId, clientId), eq(uploads.id, uploadId)))
+      .where(and(eq(uploads.clientId, clientId), inArray(uploads.id, uploadIds)))
       .for('update');
-    if (!upload) return undefined;
-    const rows = await lockJobs(tx, or(eq(jobs.cvId, uploadId), eq(jobs.projectId, uploadId)));
-    const jobIds = await eraseInTx(
-      tx,
-      rows,
-      [uploadId, ...rows.flatMap((r) => [r.cvId, r.projectId])],
-      'request',
-    );
-    return { jobIds };
+    if (found.length === 0) return undefined;
+    const ids = found.map((u) => u.id);
+    const rows = await lockJobs(tx, or(inArray(jobs.cvId, ids), inArray(jobs.projectId, ids)));
+    return eraseInTx(tx, rows, [...ids, ...rows.flatMap((r) => [r.cvId, r.projectId])], 'request');
   });
 }
 
@@ -122,7 +123,7 @@ async function eraseExpiredUntraced(
       10 * limit,
     );
     // An old upload still used by a job not erased in this batch stays until a later batch.
-    const jobIds = await eraseInTx(
+    const { jobIds } = await eraseInTx(
       tx,
       rows,
       [...oldIds, ...rows.flatMap((r) => [r.cvId, r.projectId])],
@@ -162,7 +163,7 @@ async function logResultReadUntraced(
 }
 
 export const eraseJob = traced('eraseJob', eraseJobUntraced);
-export const eraseUpload = traced('eraseUpload', eraseUploadUntraced);
+export const eraseUploads = traced('eraseUploads', eraseUploadsUntraced);
 export const eraseExpired = traced('eraseExpired', eraseExpiredUntraced);
 export const erasedAmong = traced('erasedAmong', erasedAmongUntraced);
 export const recentlyErased = traced('recentlyErased', recentlyErasedUntraced);

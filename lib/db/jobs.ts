@@ -135,6 +135,7 @@ async function getClientJobUntraced(db: Database, clientId: string, jobId: strin
 
 export interface ListOptions {
   status?: JobStatus;
+  positionId?: string;
   limit: number;
   /** created_at and id of the last job of the previous page */
   after?: { createdAt: string; id: string };
@@ -143,6 +144,7 @@ export interface ListOptions {
 async function listClientJobsUntraced(db: Database, clientId: string, o: ListOptions) {
   const conditions = [eq(jobs.clientId, clientId)];
   if (o.status) conditions.push(eq(jobs.status, o.status));
+  if (o.positionId) conditions.push(eq(jobs.positionId, o.positionId));
   if (o.after) {
     conditions.push(
       sql`(${jobs.createdAt}, ${jobs.id}) < (${o.after.createdAt}::timestamptz, ${o.after.id}::uuid)`,
@@ -152,6 +154,7 @@ async function listClientJobsUntraced(db: Database, clientId: string, o: ListOpt
     .select({
       id: jobs.id,
       status: jobs.status,
+      positionId: jobs.positionId,
       createdAt: jobs.createdAt,
       updatedAt: jobs.updatedAt,
       // microsecond precision for the cursor: a JS Date would lose it and skip rows

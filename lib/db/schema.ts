@@ -217,8 +217,13 @@ export const results = pgTable(
       sql`${t.outcome} <> 'failed' or (${t.errorCode} is not null and ${t.errorMessage} is not null)`,
     ),
     check('results_source_check', sql`${t.sourcePartition} >= 0 and ${t.sourceOffset} >= 0`),
+    // each partition's latest outcomes, for `npm run offsets:restore` (lib/db/progress.ts)
+    index('results_source_idx').on(t.sourcePartition, t.sourceOffset),
   ],
 );
+
+// The positions the evaluator's transactions committed (lib/kafka/progress.ts).
+export { committedOffsets } from './schema-offsets.ts';
 
 // Positions: a position's texts are versioned; editing adds a version, jobs record the one they used,
 // and archiving keeps every version (jobs point at them).

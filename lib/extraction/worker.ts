@@ -2,8 +2,7 @@
 // code. A parser's own error never leaves this thread: it may quote the document.
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { codes } from '../errors.ts';
-import { ExtractionError, type ExtractionLimits, extractDocument } from '../evaluation/extract.ts';
+import type { ExtractionLimits } from '../evaluation/extract.ts';
 
 export interface TaskMessage {
   id: number;
@@ -15,12 +14,16 @@ export type ReplyMessage =
   | { id: number; ok: { type: string; mediaType: string; text: string; pages?: number } }
   | { id: number; error: { code: string; message: string } };
 
-// On Linux a thread has its own nice value: parsing yields the CPU to the thread answering HTTP.
+// On Linux a thread has its own nice value: parsing yields the CPU to the thread answering HTTP. Set
+// before the parsers load (dynamic imports below): compiling pdf.js is the costliest thing a worker
+// that replaces a killed one does, and it must not compete with /healthz either.
 try {
   setPriority(10);
 } catch {
   // not permitted or not supported: parse at normal priority
 }
+const { codes } = await import('../errors.ts');
+const { ExtractionError, extractDocument } = await import('../evaluation/extract.ts');
 
 // Loaded (pdf.js, mammoth, file-type imported above): the sandbox starts a file's deadline from here.
 parentPort?.postMessage({ ready: true });

@@ -3,7 +3,7 @@
 // compaction drops its result event. If publishing the tombstone fails, the rows are gone anyway and the
 // retention sweeper sends the tombstones of the last hour's erasures again.
 import type { Database } from '../db/database.ts';
-import { eraseJob, eraseUpload } from '../db/erasure.ts';
+import { eraseJob, eraseUploads } from '../db/erasure.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { tombstone } from './retention.ts';
@@ -32,12 +32,16 @@ async function tombstones(d: ErasureDeps, jobIds: string[]): Promise<boolean> {
 export async function eraseClientJob(d: ErasureDeps, clientId: string, jobId: string) {
   const erased = await eraseJob(d.db, clientId, jobId);
   if (!erased) return undefined;
-  return { jobIds: erased.jobIds, tombstoned: await tombstones(d, erased.jobIds) };
+  return { ...erased, tombstoned: await tombstones(d, erased.jobIds) };
+}
+
+/** undefined when the client has none of these uploads */
+export async function eraseClientUploads(d: ErasureDeps, clientId: string, uploadIds: string[]) {
+  const erased = await eraseUploads(d.db, clientId, uploadIds);
+  if (!erased) return undefined;
+  return { ...erased, tombstoned: await tombstones(d, erased.jobIds) };
 }
 
 /** undefined when the client has no such upload */
-export async function eraseClientUpload(d: ErasureDeps, clientId: string, uploadId: string) {
-  const erased = await eraseUpload(d.db, clientId, uploadId);
-  if (!erased) return undefined;
-  return { jobIds: erased.jobIds, tombstoned: await tombstones(d, erased.jobIds) };
-}
+export const eraseClientUpload = (d: ErasureDeps, clientId: string, uploadId: string) =>
+  eraseClientUploads(d, clientId, [uploadId]);

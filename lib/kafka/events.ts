@@ -24,7 +24,11 @@ export const ENGINE_EVENTS = {
   partitionLost: 'engine.partition-lost',
   /** another instance owns the partition now; this session stops touching it */
   fenced: 'engine.fenced',
-  /** a partition this session will not process (see the error); it stays paused */
+  /**
+   * a partition this session will not process: its committed offset is gone or behind the position
+   * the application recorded as committed (progress.ts); paused until established again. Fields:
+   * reason, group, topic, partition, committed, recorded, fix
+   */
   partitionRefused: 'engine.partition-refused',
   /** a dependency (database, …) is unavailable: nothing committed, the session backs off */
   dependencyUnavailable: 'engine.dependency-unavailable',

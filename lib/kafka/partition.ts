@@ -14,7 +14,9 @@ export class PartitionState implements PartitionLink {
   awaitingFetchAt: bigint | undefined;
   /** another instance owns the partition: paused, never touched again until assigned anew */
   fenced = false;
-  /** paused in the consumer (after fencing); kafkajs keeps pauses across rebalances */
+  /** its committed offset disagrees with the application's record of it (progress.ts): paused */
+  refused = false;
+  /** paused in the consumer (after fencing or refusing); kafkajs keeps pauses across rebalances */
   paused = false;
   private producer: Producer | undefined;
   /** the transaction whose start fenced the previous owner; used by the first batch */
@@ -64,6 +66,7 @@ export class PartitionState implements PartitionLink {
     // (establishing seeks again), or every batch would look stale for ever.
     this.awaitingFetchAt = undefined;
     this.fenced = false;
+    this.refused = false; // asked again at the next establish: restored offsets resume it
     if (!assigned) void this.drop();
     // kafkajs keeps a pause across rebalances: resume a partition fenced earlier once it is ours again.
     const resume = this.paused && assigned;
@@ -74,6 +77,13 @@ export class PartitionState implements PartitionLink {
   /** Another instance owns the partition: stop touching it (the session pauses it). */
   markFenced(): void {
     this.fenced = true;
+    this.paused = true;
+    void this.drop();
+  }
+
+  /** Its offset and the application's record disagree: stop touching it (the session pauses it). */
+  markRefused(): void {
+    this.refused = true;
     this.paused = true;
     void this.drop();
   }

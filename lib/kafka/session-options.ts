@@ -1,6 +1,7 @@
 // What a session is told, and what it assumes when it is not told.
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import { type ProgressWitness, withProgressHooks } from './progress.ts';
 import type { BatchHandler, DeliveryMode, SessionHooks } from './types.ts';
 
 export interface SessionOptions {
@@ -45,6 +46,11 @@ export interface SessionOptions {
   dependencyOutageBudgetMs?: number;
   signal?: AbortSignal;
   hooks?: SessionHooks;
+  /**
+   * The application's durable record of committed positions: told after each commit, asked after each
+   * fence; a partition whose committed offset is gone or behind it is refused, not replayed (progress.ts).
+   */
+  progress?: ProgressWitness;
 }
 
 export const SESSION_DEFAULTS = {
@@ -74,5 +80,6 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   const resolved: Record<string, unknown> = { ...SESSION_DEFAULTS };
   // An option given as undefined keeps its default.
   for (const [k, v] of Object.entries(options)) if (v !== undefined) resolved[k] = v;
+  resolved.hooks = withProgressHooks(options.topic, options.hooks, options.progress);
   return resolved as unknown as ResolvedSessionOptions;
 }

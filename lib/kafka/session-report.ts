@@ -12,7 +12,8 @@ export class SessionCounters {
     this.topic = topic;
     this.report = {
       ...{ records: 0, outputs: 0, transactions: 0, commits: 0, aborts: 0, fenced: 0, dlq: 0 },
-      ...{ handlerErrors: 0, dependencyWaits: 0, rebalances: 0, durationMs: 0, firstCommitMs: null },
+      ...{ handlerErrors: 0, dependencyWaits: 0, rebalances: 0, refused: 0 },
+      ...{ durationMs: 0, firstCommitMs: null },
       stopReason: 'stopped',
       mode,
     };

@@ -2,8 +2,9 @@
 //
 // Per input partition p, with p's own transactional id (transactional-id.ts):
 //   1. fence, then read:  a NEW producer's first transaction() sends InitProducerId, which fences p's
-//      previous owner; only then is p's committed offset read (admin.fetchOffsets) and the consumer moved
-//      to it. Reading first would let a zombie's commit land in between: duplicates.
+//      previous owner; only then is p's committed offset read (admin.fetchOffsets; checked against the
+//      application's record of it, progress.ts) and the consumer moved to it. Reading first would let a
+//      zombie's commit land in between: duplicates.
 //   2. work outside the transaction: the handler runs before any Kafka transaction is open.
 //   3. one transaction per partition batch: outputs + DLQ records + sendOffsets(p, next) + commit; only
 //      then resolveOffset (eachBatchAutoResolve: false; kafkajs' own offset bookkeeping is not trusted).
@@ -21,10 +22,10 @@ import { dlqRecords } from './dlq.ts';
 import { isDependencyUnavailable, isFencedError } from './errors.ts';
 import { ENGINE_EVENTS } from './events.ts';
 import { sleepWithHeartbeat, withHeartbeat } from './heartbeat.ts';
-import { committedOffset, logStartOffset } from './offsets.ts';
 import { DependencyOutage } from './outage.ts';
 import { GroupOwnership } from './ownership.ts';
 import { PartitionState } from './partition.ts';
+import { PartitionRefusedError, refusePartition, startingOffset } from './progress.ts';
 import { toInput } from './records.ts';
 import { HandlerRetries } from './retries.ts';
 import {
@@ -175,7 +176,7 @@ export class ConsumeTransformProduceSession {
     try {
       if (batch.messages.length > 0) this.lastActivity = Date.now();
       const state = this.partition(batch.partition);
-      if (state.fenced) return; // another instance owns p now: do not touch it (G6)
+      if (state.fenced || state.refused) return; // another instance owns p (G6), or p is refused
       // kafkajs exposes the offset this fetch started at; it is not in its typings.
       const fetchedAt = BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset);
       if (state.awaitingFetchAt !== undefined) {
@@ -218,6 +219,8 @@ export class ConsumeTransformProduceSession {
       committed = await this.delivery.establish(state);
     } catch (err) {
       if (isFencedError(err)) return this.markFenced(state, err);
+      if (err instanceof PartitionRefusedError)
+        return refusePartition(state, err, this.consumer, this.counters.report, this.log);
       // Coordinator moving, broker bouncing…: not resolving makes kafkajs fetch the same records again,
       // and the next batch tries step 1 afresh.
       this.log?.warn(
@@ -239,12 +242,8 @@ export class ConsumeTransformProduceSession {
     return true;
   }
 
-  private async readCommitted(p: number): Promise<bigint> {
-    const { groupId, topic, hooks } = this.options;
-    const offset =
-      (await committedOffset(this.admin, groupId, topic, p)) ?? (await logStartOffset(this.admin, topic, p));
-    await hooks?.afterOffsetRead?.({ partition: p, offset: offset.toString() });
-    return offset;
+  private readCommitted(p: number): Promise<bigint> {
+    return startingOffset(this.admin, this.options, p); // the committed offset, checked (progress.ts)
   }
 
   private seek(state: PartitionState, offset: bigint): void {

@@ -2,7 +2,8 @@
 // message.max.bytes unless the topic overrides it), asked of the cluster once per topic and session and
 // asked again after the broker refused a request for its size (the limit may have been lowered since).
 // Unknown when the cluster will not say (no DescribeConfigs permission…): then only the refusals teach.
-import { type Admin, ConfigResourceTypes } from 'kafkajs';
+// kafkajs is CommonJS: Node's ESM loader does not see ConfigResourceTypes as a named export.
+import kafkajs, { type Admin } from 'kafkajs';
 
 export class TopicLimits {
   private readonly known = new Map<string, Promise<number | undefined>>();
@@ -33,7 +34,9 @@ export class TopicLimits {
     try {
       const { resources } = await this.admin().describeConfigs({
         includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+        resources: [
+          { type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] },
+        ],
       });
       const value = Number(
         resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue,

@@ -60,6 +60,8 @@ export interface SessionReport {
   /** back-offs because a dependency was unavailable (nothing committed, records tried again) */
   dependencyWaits: number;
   rebalances: number;
+  /** partitions refused: committed offset gone or behind the recorded committed position (progress.ts) */
+  refused: number;
   durationMs: number;
   /** ms from session start to its first committed transaction (cold start), if any */
   firstCommitMs: number | null;

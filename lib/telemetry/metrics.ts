@@ -22,6 +22,9 @@ function create() {
       },
     }),
     records: m.createCounter('kafka.records', { description: 'input records by outcome (committed|dlq)' }),
+    partitionsRefused: m.createCounter('kafka.partitions.refused', {
+      description: 'input partitions refused: committed offset gone or behind the recorded position',
+    }),
     jobs: m.createCounter('jobs.outcomes', {
       description: 'jobs by outcome (completed|failed|replayed|duplicate|poison)',
     }),

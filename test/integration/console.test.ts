@@ -1,11 +1,12 @@
 // The web console in a real browser (Debian's Chromium) against the real stack: submit's app on a port,
 // the evaluator on this file's topics and database, PostgreSQL and Kafka. One flow, as a recruiter would
-// go: wrong key → sign in → upload (with a refusal) → evaluate → live status → result → another tenant →
-// CSRF attempts → sign out; axe-core and screenshots on every page.
+// go: wrong key → sign in → upload (with a refusal) → evaluate → live status → result → ranking → jobs
+// filtered by position → erasure → another tenant → CSRF attempts → /docs → sign out; axe-core and
+// screenshots on every page, /docs included.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueStatsReader } from '../../lib/console/queue-stats.ts';
@@ -44,11 +45,15 @@ beforeAll(async () => {
   server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // Another site (localhost is not 127.0.0.1) that posts forms to the console: the CSRF attacker.
+  // Another site (localhost is not 127.0.0.1) that posts forms to the console: the CSRF attacker. At /
+  // it signs the victim out; at /erase?job=<id> it submits the erasure form, confirmation typed.
   attacker = createServer((req, res) => {
     res.setHeader('content-type', 'text/html');
-    res.end(`<form id="f" method="post" action="${base}/app/sign-out"></form>
-      <script>document.getElementById('f').submit()</script>`);
+    const job = new URL(req.url ?? '/', 'http://x').searchParams.get('job');
+    const form = job
+      ? `<form id="f" method="post" action="${base}/app/jobs/${job}/erase"><input name="confirm" value="erase"></form>`
+      : `<form id="f" method="post" action="${base}/app/sign-out"></form>`;
+    res.end(`${form}<script>document.getElementById('f').submit()</script>`);
   });
   await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
   attackerBase = `http://localhost:${(attacker.address() as AddressInfo).port}`;
@@ -101,6 +106,20 @@ function offOrigin(context: BrowserContext): string[] {
 const eventually = <T>(fn: () => Promise<T> | T, o: { timeout?: number } = {}) =>
   expect.poll(fn, { timeout: 15_000, ...o });
 
+/** Every row of every table, as text: where a document's words would be if anything kept them. */
+async function everyRow(): Promise<string> {
+  const tables = await db.execute<{ table_name: string }>(
+    sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
+  expect(tables.length).toBeGreaterThanOrEqual(7);
+  let all = '';
+  for (const { table_name } of tables) {
+    const rows = await db.execute(sql.raw(`select t::text as row from "${table_name}" t`));
+    all += rows.map((r) => String((r as { row: string }).row)).join('\n');
+  }
+  return all;
+}
+
 async function check(page: Page, name: string) {
   expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
   const { overflow } = await screenshots(page, name);
@@ -129,6 +148,16 @@ describe('console in Chromium', () => {
   let blocked: string[];
   const jobIds: string[] = [];
   let positionId = '';
+  /** the position's ranking, job ids in rank order (from its CSV export) */
+  const rankRows = async () => {
+    const csv = await context.request.get(`${base}/app/positions/${positionId}/ranking.csv`);
+    expect(csv.status()).toBe(200);
+    return (await csv.text())
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((line) => line.split(',')[1]!);
+  };
 
   it('refuses a wrong key in plain words, then signs in to an HttpOnly SameSite=Strict session', async () => {
     context = await browser.newContext();
@@ -344,7 +373,124 @@ describe('console in Chromium', () => {
     expect(await page.getByRole('link', { name: 'Senior backend engineer' }).count()).toBe(0);
   });
 
-  it("another tenant cannot open this tenant's result, and does not list its jobs", async () => {
+  it('jobs: filtered by position, and the live update keeps the filter', async () => {
+    const jobsPage = await context.newPage();
+    await jobsPage.goto(`${base}/app/jobs`);
+    // archived positions stay selectable: their evaluations are still listed
+    await jobsPage.getByLabel('Position').selectOption({ label: 'Senior backend engineer (archived)' });
+    await jobsPage.getByRole('button', { name: 'Filter' }).click();
+    await jobsPage.waitForURL(new RegExp(`position=${positionId}`));
+    await eventually(() => jobsPage.locator('tr[data-job]').count()).toBe(3);
+    expect(await jobsPage.locator('#job-table').getAttribute('hx-get')).toContain(`position=${positionId}`);
+    await check(jobsPage, 'jobs-by-position');
+    // A new evaluation for no position, started while the filtered list polls: it must stay out of the
+    // list (the poll asks with the filter), and once it is attached to the position the next poll shows it.
+    const [alice] = await db.$client`select cv_id, project_id from jobs where id = ${jobIds[0]!}`;
+    const res = await h.app.request('/v1/evaluate', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${h.keyA}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'console-position-filter',
+      },
+      body: JSON.stringify({ cv_id: alice!.cv_id, project_id: alice!.project_id }),
+    });
+    expect(res.status).toBe(202);
+    const adHoc = ((await res.json()) as { id: string }).id;
+    const polled = jobsPage.waitForResponse((r) => r.url().includes('/app/jobs/rows?') && r.status() === 200);
+    const seen = () => jobsPage.locator(`tr[data-job="${adHoc}"]`).count();
+    // the unfiltered list does show it (so its absence below is the filter's doing)
+    const unfiltered = await context.request.get(`${base}/app/jobs/rows`, {
+      headers: { 'hx-request': 'true' },
+    });
+    expect(await unfiltered.text()).toContain(adHoc);
+    await jobsPage.waitForTimeout(2500); // two polls at least
+    expect(await seen()).toBe(0);
+    await db.$client`update jobs set position_id = ${positionId}, position_version = 2 where id = ${adHoc}`;
+    await polled;
+    await eventually(() => seen()).toBe(1);
+    expect(jobsPage.url()).toContain(`position=${positionId}`);
+    await jobsPage.getByLabel('Status').selectOption('completed');
+    await jobsPage.getByRole('button', { name: 'Filter' }).click();
+    await jobsPage.waitForURL(/status=completed/);
+    expect(jobsPage.url()).toContain(`position=${positionId}`);
+    await eventually(() => jobsPage.locator('tr[data-job]').count()).toBe(2);
+    await jobsPage.close();
+  });
+
+  it("erasure: from the result page, confirmed by keyboard; the result answers 404 and no row holds the candidate's documents", async () => {
+    const bob = jobIds[1]!;
+    const [docs] = await db.$client`select cv_id, project_id from jobs where id = ${bob}`;
+    const uploadIds = [docs!.cv_id as string, docs!.project_id as string];
+    const rankedBefore = await rankRows();
+    expect(rankedBefore).toContain(bob);
+    await page.goto(`${base}/app/jobs/${bob}`);
+    expect(await everyRow()).toContain('Bob —');
+    await page.getByRole('link', { name: "Erase this candidate's data…" }).click();
+    await page.waitForURL(`${base}/app/jobs/${bob}/erase`);
+    expect(await page.getByRole('heading', { name: 'This cannot be undone' }).count()).toBe(1);
+    expect(await page.locator('[data-erase-uploads] li').allTextContents()).toEqual([
+      'CV bob-cv.txt',
+      'Project report bob-report.txt',
+    ]);
+    expect(
+      await page
+        .locator('[data-erase-jobs] li[data-job]')
+        .evaluateAll((l) => l.map((e) => e.getAttribute('data-job'))),
+    ).toEqual([bob]);
+    await check(page, 'erase-confirm');
+
+    // Keyboard only. A wrong word is refused and erases nothing.
+    const box = page.getByLabel('Type erase to confirm');
+    await box.focus();
+    await page.keyboard.type('delete');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.getByRole('alert').textContent()).toContain('Nothing was erased');
+    expect(await page.getByLabel('Type erase to confirm').getAttribute('aria-invalid')).toBe('true');
+    const [kept] =
+      await db.$client`select count(*)::int as n from uploads where id in ${db.$client(uploadIds)}`;
+    expect(kept!.n).toBe(2);
+    await check(page, 'erase-refused');
+
+    await page.getByLabel('Type erase to confirm').focus();
+    await page.keyboard.type('erase');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Erase permanently');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.getByRole('status').textContent()).toContain(
+      'Erased 2 documents and 1 evaluation',
+    );
+    expect(await page.locator('main code').allTextContents()).toEqual(
+      expect.arrayContaining([...uploadIds, bob]),
+    );
+    await check(page, 'erased');
+
+    const gone = await page.goto(`${base}/app/jobs/${bob}`);
+    expect(gone!.status()).toBe(404);
+    expect((await context.request.get(`${base}/app/jobs/${bob}/outcome`)).status()).toBe(404);
+    expect((await context.request.get(`${base}/app/jobs/${bob}/erase`)).status()).toBe(404);
+    const [left] = await db.$client`
+      select (select count(*)::int from uploads where id in ${db.$client(uploadIds)}) as uploads,
+             (select count(*)::int from jobs where id = ${bob}) as jobs,
+             (select count(*)::int from results where job_id = ${bob}) as results,
+             (select count(*)::int from erased_jobs where job_id = ${bob}) as marker`;
+    expect(left).toEqual({ uploads: 0, jobs: 0, results: 0, marker: 1 });
+    const rows = await everyRow();
+    for (const trace of ['Bob —', 'bob-cv.txt', 'bob-report.txt']) expect(rows).not.toContain(trace);
+    // the other candidate is untouched
+    expect(rows).toContain('Alice —');
+    expect(await rankRows()).toEqual(rankedBefore.filter((id) => id !== bob));
+  });
+
+  /** Whether the first candidate's job and both its documents still exist. */
+  const aliceIntact = async () => {
+    const [row] = await db.$client`
+      select count(*)::int as n from jobs j join uploads c on c.id = j.cv_id join uploads p on p.id = j.project_id
+      where j.id = ${jobIds[0]!}`;
+    return row!.n === 1;
+  };
+
+  it("another tenant cannot open, list or erase this tenant's evaluations", async () => {
     const other = await browser.newContext();
     const otherPage = await signIn(other, h.keyB);
     const res = await otherPage.goto(`${base}/app/jobs/${jobIds[0]}`);
@@ -357,14 +503,28 @@ describe('console in Chromium', () => {
     expect((await other.request.get(`${base}/app/positions/${positionId}/ranking.csv`)).status()).toBe(404);
     await otherPage.goto(`${base}/app/jobs`);
     expect(await otherPage.locator('tr[data-job]').count()).toBe(0);
+    // erasure: the confirmation page, and a confirmed post with the other tenant's own valid token
+    expect((await other.request.get(`${base}/app/jobs/${jobIds[0]}/erase`)).status()).toBe(404);
+    const token = await otherPage.locator('input[name=_csrf]').first().inputValue();
+    const erase = await other.request.post(`${base}/app/jobs/${jobIds[0]}/erase`, {
+      headers: { origin: base },
+      form: { _csrf: token, confirm: 'erase' },
+      maxRedirects: 0,
+    });
+    expect(erase.status()).toBe(404);
+    expect(await erase.text()).toContain('nothing was erased');
+    expect(await aliceIntact()).toBe(true);
     await other.close();
   });
 
-  it('CSRF: a cross-site form does not sign out; a same-origin post without the token is refused', async () => {
+  it('CSRF: a cross-site form neither signs out nor erases; a same-origin post without the token is refused', async () => {
     const evil = await context.newPage();
     await evil.goto(attackerBase);
     await evil.waitForLoadState('networkidle');
+    await evil.goto(`${attackerBase}/erase?job=${jobIds[0]}`);
+    await evil.waitForLoadState('networkidle');
     await evil.close();
+    expect(await aliceIntact()).toBe(true);
     // still signed in: the cross-site post carried no cookie (SameSite=Strict) and no valid origin
     let res = await page.goto(`${base}/app`);
     expect(res!.url()).toBe(`${base}/app`);
@@ -390,18 +550,40 @@ describe('console in Chromium', () => {
       maxRedirects: 0,
     });
     expect(upload.status()).toBe(403);
+    // the erasure form: no token, a forged one, the right one from another origin → 403, nothing erased
+    const erasure = `${base}/app/jobs/${jobIds[0]}/erase`;
+    for (const [origin, form] of [
+      [base, { confirm: 'erase' }],
+      [base, { _csrf: 'forged', confirm: 'erase' }],
+      [attackerBase, { _csrf: token, confirm: 'erase' }],
+    ] as const) {
+      const r = await context.request.post(erasure, { headers: { origin }, form, maxRedirects: 0 });
+      expect(r.status(), `erasure post from ${origin} with ${JSON.stringify(form)}`).toBe(403);
+    }
+    expect(await aliceIntact()).toBe(true);
     expect(await page.goto(`${base}/app`).then((r) => r!.url())).toBe(`${base}/app`);
   });
 
-  it('the API reference at /docs renders from our origin only', async () => {
+  it('the API reference at /docs renders from our origin only, and passes axe', async () => {
     const docs = await context.newPage();
     // a 4.8 MB script to parse: generous limits for a loaded machine
     await docs.goto(`${base}/docs`, { waitUntil: 'domcontentloaded', timeout: 90_000 });
     await eventually(() => docs.getByText('/v1/evaluate').count(), { timeout: 90_000 }).toBeGreaterThan(0);
-    await screenshots(docs, 'docs');
+    expect(await docs.locator('html').getAttribute('lang')).toBe('en');
+    await check(docs, 'docs');
+    // Scalar renders the operations as they scroll into view, and has a dark mode: axe on those too.
+    for (let i = 0; i < 40; i++) await docs.mouse.wheel(0, 1500);
+    await eventually(() => docs.getByText('/v1/jobs/{id}').count()).toBeGreaterThan(1);
+    expect(await seriousViolations(docs), 'axe on /docs, every operation rendered').toEqual([]);
+    await docs
+      .getByRole('button', { name: /dark mode/i })
+      .first()
+      .click();
+    await eventually(() => docs.evaluate(() => document.body.className)).toContain('dark-mode');
+    expect(await seriousViolations(docs), 'axe on /docs in dark mode').toEqual([]);
     await docs.close();
     expect(blocked).toEqual([]);
-  });
+  }, 240_000);
 
   it('signs out; the old cookie no longer opens a page', async () => {
     const [cookie] = await context.cookies();

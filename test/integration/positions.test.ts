@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadJobTexts } from '../../lib/db/effects.ts';
 import { evaluationBatches, jobs, results } from '../../lib/db/schema.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
+import { makeDocxInflating } from '../helpers/documents.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { drainTopic } from '../helpers/kafka.ts';
 
@@ -135,6 +136,35 @@ describe('positions', () => {
     expect(refused.status).toBe(409);
   });
 
+  it("GET /v1/jobs?position_id= lists that position's jobs only, and only the caller's", async () => {
+    const [p1, p2] = [await newPosition('Filter one'), await newPosition('Filter two')];
+    const [a, b, c] = await uploadPairs(3);
+    const evaluateFor = async (positionId: string, pair: typeof a) => {
+      const res = await post(`/v1/positions/${positionId}/evaluations`, { candidates: [pair] }, h.keyA, {
+        'idempotency-key': randomUUID(),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { jobs: { id: string }[] }).jobs[0]!.id;
+    };
+    const one = await evaluateFor(p1.id, a);
+    const two = await evaluateFor(p2.id, b);
+    const adHoc = await post('/v1/evaluate', c, h.keyA, { 'idempotency-key': randomUUID() });
+    expect(adHoc.status).toBe(202);
+    const adHocId = ((await adHoc.json()) as { id: string }).id;
+    const list = async (query: string, key = h.keyA) =>
+      (await (await get(`/v1/jobs?${query}`, key)).json()) as {
+        items: { id: string; position_id: string | null }[];
+      };
+    expect((await list(`position_id=${p1.id}`)).items).toMatchObject([{ id: one, position_id: p1.id }]);
+    expect((await list(`position_id=${p2.id}&status=queued`)).items.map((j) => j.id)).toEqual([two]);
+    expect((await list(`position_id=${p2.id}&status=completed`)).items).toEqual([]);
+    const all = (await list('limit=100')).items;
+    expect(all.find((j) => j.id === one)?.position_id).toBe(p1.id);
+    expect(all.find((j) => j.id === adHocId)?.position_id).toBeNull();
+    expect((await list(`position_id=${p1.id}`, h.keyB)).items).toEqual([]);
+    expect((await get('/v1/jobs?position_id=not-a-uuid')).status).toBe(422);
+  });
+
   it('a 100-candidate batch is accepted in one Kafka transaction, and a replay returns the same job ids', async () => {
     const p = await newPosition('Batch');
     const candidates = await uploadPairs(100);
@@ -241,6 +271,9 @@ describe('positions', () => {
     form.append('cv', new Blob([new Uint8Array([0x00, 0x01, 0x02, 0xff, 0xfe])]), 'binary.bin');
     form.append('project', new Blob(['Good project two.'], { type: 'text/plain' }), 'b-p.txt');
     form.append('cv', new Blob(['Good CV three.'], { type: 'text/plain' }), 'c.txt');
+    // a zip bomb in a bulk upload is refused by the sandbox like a single upload's
+    form.append('cv', new Blob([(await makeDocxInflating(28)) as BlobPart]), 'bomb.docx');
+    form.append('project', new Blob(['Good project three.'], { type: 'text/plain' }), 'c-p.txt');
     const res = await h.app.request('/v1/uploads/bulk', {
       method: 'POST',
       headers: auth(h.keyA),
@@ -251,12 +284,14 @@ describe('positions', () => {
       accepted: { index: number }[];
       refused: { index: number; field: string; filename: string; code: string }[];
     };
-    expect(body.accepted.map((a) => a.index)).toEqual([0]);
-    expect(body.refused.map((r) => `${r.index}:${r.field}`)).toEqual(['1:cv', '2:project']);
+    // pairs by order: (a, a-p) (binary, b-p) (c, c-p) (bomb, none)
+    expect(body.accepted.map((a) => a.index)).toEqual([0, 2]);
+    expect(body.refused.map((r) => `${r.index}:${r.field}`)).toEqual(['1:cv', '3:cv', '3:project']);
     expect(body.refused[0]!.filename).toBe('binary.bin');
-    expect(body.refused[1]!.code).toBe('MISSING_FILE');
+    expect(body.refused[1]!.code).toBe('ZIP_BOMB');
+    expect(body.refused[2]!.code).toBe('MISSING_FILE');
     const count = await h.db.execute<{ n: number }>(
-      sql`select count(*)::int as n from uploads where filename in ('b-p.txt', 'c.txt', 'binary.bin')`,
+      sql`select count(*)::int as n from uploads where filename in ('b-p.txt', 'binary.bin', 'bomb.docx')`,
     );
     expect([...count][0]!.n).toBe(0);
   });

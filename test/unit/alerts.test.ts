@@ -71,6 +71,7 @@ describe('alerting rules', () => {
       [
         'DeadLetterQueueGrowing',
         'EvaluateLagNotDraining',
+        'EvaluatePartitionRefused',
         'JobsNotTerminal',
         'KafkaTransactionNearTimeout',
         'KafkaTransactionsAborting',

@@ -5,6 +5,8 @@ import { checkGuarantees, type Evidence } from '../verifier/checks.ts';
 import { decodeOffsetCommit } from '../verifier/offsets-log.ts';
 import { engineSignal } from '../verifier/processes.ts';
 import { chaosSchedule } from '../verifier/schedule.ts';
+import { checkWebhooks } from '../verifier/webhook-checks.ts';
+import type { ReceivedDelivery } from '../verifier/webhook-receiver.ts';
 
 const event = (id: string, score = 0.8) =>
   JSON.stringify({ v: 1, job_id: id, status: 'completed', result: { cv_match_rate: score } });
@@ -213,5 +215,77 @@ describe('chaos schedule', () => {
       if (f.kind === 'kill-submit') expect(f.target).toBeLessThan(2);
       if (f.kind === 'bounce-broker') expect(f.target).toBe(0);
     }
+  });
+});
+
+describe('webhook checks (G7)', () => {
+  const jobs = [
+    { id: 'j1', idempotencyKey: 'k1', status: 'completed' },
+    { id: 'j2', idempotencyKey: 'k2', status: 'failed' },
+  ];
+  const heard = (over: Partial<ReceivedDelivery> = {}): ReceivedDelivery => ({
+    endpoint: 'main',
+    webhookId: 'msg_1',
+    timestampS: 1000,
+    arrivedAt: 1_000_000,
+    jobId: 'j1',
+    eventType: 'evaluation.completed',
+    signatureOk: true,
+    answered: 204,
+    ...over,
+  });
+  const clean = () => ({
+    jobs,
+    received: [
+      heard({ answered: 429 }), // a retry after a 429, same id: fine
+      heard({ arrivedAt: 1_000_500 }),
+      heard({ arrivedAt: 1_000_900 }), // a duplicate after a crash, same id: fine
+      heard({ webhookId: 'msg_2', jobId: 'j2', eventType: 'evaluation.failed' }),
+      heard({ endpoint: 'gone', webhookId: 'msg_3', answered: 410, timestampS: 1000 }),
+    ],
+    goneDisabledAt: 1_000_000,
+    inFlightGraceMs: 20_000,
+  });
+
+  it('a clean run has no violation, and counts duplicates by id', () => {
+    const { violations, figures } = checkWebhooks(clean());
+    expect(violations).toEqual([]);
+    expect(figures).toMatchObject({ deliveries: 5, distinctIds: 3, duplicates: 1, notAcknowledged: 2 });
+  });
+
+  it('reports every planted violation', () => {
+    const e = clean();
+    e.received[3] = heard({ webhookId: 'msg_2', jobId: 'j2', eventType: 'evaluation.failed', answered: 500 });
+    e.received.push(heard({ webhookId: 'msg_9' })); // a second id for j1
+    e.received.push(heard({ webhookId: 'msg_1', signatureOk: false }));
+    e.received.push(heard({ webhookId: 'msg_4', jobId: 'j2', eventType: 'evaluation.completed' }));
+    e.received.push(heard({ endpoint: 'gone', webhookId: 'msg_5', answered: 410, timestampS: 1021 }));
+    const { violations, figures } = checkWebhooks(e);
+    expect(new Set(violations.map((v) => v.kind))).toEqual(
+      new Set([
+        'webhook-missing',
+        'webhook-ids-differ',
+        'webhook-bad-signature',
+        'webhook-wrong-event',
+        'webhook-after-disable',
+      ]),
+    );
+    expect(violations.find((v) => v.kind === 'webhook-missing')?.id).toBe('j2');
+    expect(figures).toMatchObject({ jobsMissingDelivery: 1, badSignatures: 1, deliveriesAfterDisable: 1 });
+  });
+
+  it('an attempt within the lease after the disable was in flight: not a violation', () => {
+    const e = clean();
+    e.received.push(
+      heard({
+        endpoint: 'gone',
+        webhookId: 'msg_6',
+        jobId: 'j2',
+        eventType: 'evaluation.failed',
+        answered: 410,
+        timestampS: 1019,
+      }),
+    );
+    expect(checkWebhooks(e).violations).toEqual([]);
   });
 });

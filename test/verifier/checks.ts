@@ -52,11 +52,17 @@ export type ViolationKind =
   | 'given-up-without-dlq'
   | 'given-up-not-failed'
   | 'dlq-record-for-healthy-job'
-  | 'committed-offset-regressed';
+  | 'committed-offset-regressed'
+  // G7, webhooks (webhook-checks.ts)
+  | 'webhook-missing'
+  | 'webhook-wrong-event'
+  | 'webhook-ids-differ'
+  | 'webhook-bad-signature'
+  | 'webhook-after-disable';
 
 export interface Violation {
   kind: ViolationKind;
-  guarantee: 'G1' | 'G2' | 'G3' | 'G4' | 'G5' | 'G6';
+  guarantee: 'G1' | 'G2' | 'G3' | 'G4' | 'G5' | 'G6' | 'G7';
   id: string;
   detail?: string;
 }

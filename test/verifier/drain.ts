@@ -10,6 +10,8 @@ export async function drain(o: {
   since: number;
   timeoutMs: number;
   fleet: Fleet;
+  /** what must also be finished before the processes stop (the webhook deliveries) */
+  settle?: (deadline: number) => Promise<void>;
 }): Promise<{ notTerminal: number }> {
   const sql = postgres(o.dbUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   let notTerminal = 0;
@@ -33,6 +35,7 @@ export async function drain(o: {
   } finally {
     await sql.end({ timeout: 1 }).catch(() => {});
   }
+  await o.settle?.(o.since + o.timeoutMs);
   await o.fleet.stopAll();
   return { notTerminal: Math.max(0, notTerminal) };
 }

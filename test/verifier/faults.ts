@@ -1,7 +1,7 @@
 // Stage 3: the faults. Each kind is injected the way production meets it: processes killed, stopped or
 // frozen (zombies), brokers hard-bounced, PostgreSQL cut off, the jobs topic repartitioned, the group's
 // committed offsets deleted, a results topic whose batches no longer fit, two processes with one
-// instance id.
+// instance id, and the webhook receiver's outage, 429 burst and 410 (webhook-stage.ts).
 
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { log, retrying, sleep, type VerifyOptions } from './options.ts';
 import type { Fleet } from './processes.ts';
 import type { Fault } from './schedule.ts';
 import type { RunStack } from './stack.ts';
+import type { WebhookStage } from './webhook-stage.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -35,12 +36,14 @@ export class FaultInjector {
   private rs: RunStack;
   private fleet: Fleet;
   private db: Database;
+  private webhooks?: WebhookStage;
 
-  constructor(o: VerifyOptions, rs: RunStack, fleet: Fleet, db: Database) {
+  constructor(o: VerifyOptions, rs: RunStack, fleet: Fleet, db: Database, webhooks?: WebhookStage) {
     this.o = o;
     this.rs = rs;
     this.fleet = fleet;
     this.db = db;
+    this.webhooks = webhooks;
   }
 
   async apply(f: Fault): Promise<void> {
@@ -84,6 +87,21 @@ export class FaultInjector {
         return this.offsetDeletions;
       case 'oversize-results':
         return this.oversizeResults();
+      case 'kill-notify': {
+        const n = this.fleet.notifiers[f.target % Math.max(1, this.fleet.notifiers.length)];
+        log(`SIGKILL ${n?.name ?? 'notify (none running)'}`);
+        n?.child?.kill('SIGKILL');
+        return;
+      }
+      case 'receiver-outage':
+        await this.webhooks?.whenHeard(f.at);
+        return this.webhooks?.outage();
+      case 'receiver-429':
+        await this.webhooks?.whenHeard(f.at);
+        return this.webhooks?.tooMany();
+      case 'receiver-gone':
+        await this.webhooks?.whenHeard(f.at);
+        return this.webhooks?.gone(this.db);
       case 'twin-submit': {
         const target = this.fleet.submits[f.target % this.o.submits]!;
         log(`starting a second submit with ${target.name}'s instance id ${target.instanceId}`);

@@ -1,6 +1,9 @@
 // What a verifier run is asked to do; shared by every stage of the run.
 import type { DeliveryMode } from '../../lib/kafka/types.ts';
 
+export const webhookControls = ['wrong-secret', 'lose-deliveries', 'reenable-gone'] as const;
+export type WebhookControl = (typeof webhookControls)[number];
+
 export interface VerifyOptions {
   jobs: number;
   evaluators: number;
@@ -35,6 +38,21 @@ export interface VerifyOptions {
    *  'offline': the built-in offline provider (no count) */
   provider: 'metered' | 'offline';
   drainTimeoutMs: number;
+  /** the verifier's webhook receiver and notify invocations (G7); the faults below need it */
+  webhooks: boolean;
+  notifiers: number;
+  /** SIGKILL of a notify invocation, this many times */
+  killNotifiers: number;
+  /** the receiver refuses connections for receiverOutageMs, this many times */
+  receiverOutages: number;
+  receiverOutageMs: number;
+  /** the main endpoint answers 429 with Retry-After for 3 s, this many times */
+  receiver429s: number;
+  /** the second endpoint starts answering 410 (0 or 1): it must then be disabled and get nothing more */
+  receiverGone: number;
+  /** negative controls of G7: the receiver verifies with a wrong secret, forgets every 25th job it
+   *  acknowledged, or the disabled endpoint is switched back on (as if a 410 did not stick) */
+  webhookControl?: WebhookControl;
   /** keep the run's database and topics for inspection */
   keep?: boolean;
 }

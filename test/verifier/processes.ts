@@ -46,6 +46,8 @@ export function engineSignal(line: string): EngineSignal | undefined {
 export class Fleet {
   readonly evaluators: Managed[];
   readonly submits: Managed[];
+  /** notify invocations, scheduled like evaluators (the verifier's webhook receiver needs them) */
+  readonly notifiers: Managed[];
   readonly counters = {
     joins: 0,
     fencedLines: 0,
@@ -57,6 +59,8 @@ export class Fleet {
     swept: 0,
     evaluatorExits: 0,
     evaluatorFailures: 0,
+    notifyInvocations: 0,
+    notifyFailures: 0,
   };
   private stopping = false;
   /** while held, exited evaluators are not started again (the group must be empty to delete its offsets) */
@@ -73,7 +77,7 @@ export class Fleet {
     env: Record<string, string | undefined>,
     run: string,
     random: () => number,
-    counts: { evaluators: number; submits: number },
+    counts: { evaluators: number; submits: number; notifiers?: number },
     submitPortBase = 18200,
   ) {
     this.env = env;
@@ -83,6 +87,10 @@ export class Fleet {
     this.evaluators = Array.from({ length: counts.evaluators }, (_, i) => ({
       name: `evaluate-${i}`,
       instanceId: `${run}-evaluate-${i}`,
+    }));
+    this.notifiers = Array.from({ length: counts.notifiers ?? 0 }, (_, i) => ({
+      name: `notify-${i}`,
+      instanceId: `${run}-notify-${i}`,
     }));
     this.submits = Array.from({ length: counts.submits }, (_, i) => ({
       name: `submit-${i}`,
@@ -94,6 +102,7 @@ export class Fleet {
   async start(): Promise<void> {
     for (const s of this.submits) this.startSubmit(s);
     for (const e of this.evaluators) this.startEvaluator(e);
+    for (const n of this.notifiers) this.startNotifier(n);
     for (const s of this.submits) await this.waitHealthy(s);
   }
 
@@ -145,7 +154,7 @@ export class Fleet {
 
   async stopAll(): Promise<void> {
     this.stopping = true;
-    const all = [...this.evaluators, ...this.submits]
+    const all = [...this.evaluators, ...this.submits, ...this.notifiers]
       .map((m) => m.child)
       .filter((c): c is ChildProcess => !!c);
     for (const c of all) c.kill('SIGCONT');
@@ -176,6 +185,26 @@ export class Fleet {
     });
   }
 
+  /** A notify invocation, started again when it exits (a job platform's schedule), until stopAll. */
+  private startNotifier(slot: Managed): void {
+    const child = spawn(process.execPath, ['functions/notify/index.ts'], {
+      cwd: root,
+      env: {
+        ...this.env,
+        NOTIFY_MAX_DURATION_MS: String(4000 + Math.floor(this.random() * 8000)),
+        INSTANCE_ID: slot.instanceId,
+      },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    slot.child = child;
+    this.watch(child, slot.name, 'notify');
+    child.on('exit', (code) => {
+      if (code !== 0 && code !== null) this.counters.notifyFailures += 1;
+      if (slot.child === child) slot.child = undefined;
+      if (!this.stopping) setTimeout(() => !this.stopping && !slot.child && this.startNotifier(slot), 200);
+    });
+  }
+
   private startSubmit(s: Managed): void {
     const child = spawn(process.execPath, ['functions/submit/index.ts'], {
       cwd: root,
@@ -201,7 +230,7 @@ export class Fleet {
     log(`${s.name} did not answer /healthz within 120 s`);
   }
 
-  private watch(child: ChildProcess, name: string): void {
+  private watch(child: ChildProcess, name: string, role: 'evaluate' | 'notify' = 'evaluate'): void {
     let buffer = '';
     // VERIFY_LOG_DIR keeps every invocation's log, one file per process, for a post-mortem
     const dir = process.env.VERIFY_LOG_DIR;
@@ -214,7 +243,10 @@ export class Fleet {
       buffer += c.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
-      for (const line of lines) this.count(child, line);
+      for (const line of lines) {
+        if (role === 'evaluate') this.count(child, line);
+        else if (line.includes('"msg":"invocation finished"')) this.counters.notifyInvocations += 1;
+      }
     });
   }
 

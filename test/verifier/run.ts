@@ -3,7 +3,8 @@
 // runs, then an independent check of G1–G6. The stages live in their own modules:
 //   stack.ts (stack, database, topics, outage proxy, metered provider) → processes.ts (the fleet and
 //   the engine events it logs) → driver.ts (the client) with faults.ts firing on its progress →
-//   drain.ts → evidence.ts + checks.ts.
+//   drain.ts → evidence.ts + checks.ts; with --webhooks (the default) webhook-stage.ts adds the
+//   receiver, notify invocations and the receiver's faults, and checks G7 (webhook-checks.ts).
 
 import { createClient } from '../../lib/db/api-clients.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
@@ -16,6 +17,7 @@ import { countKinds, log, retrying, type VerifyOptions } from './options.ts';
 import { Fleet } from './processes.ts';
 import { chaosSchedule, seededRandom } from './schedule.ts';
 import { prepareStack } from './stack.ts';
+import { WebhookStage } from './webhook-stage.ts';
 
 export type { VerifyOptions } from './options.ts';
 
@@ -32,6 +34,11 @@ export async function verify(o: VerifyOptions) {
     deleteOffsets: o.deleteOffsets,
     oversizeResults: o.oversizeResults,
     twinSubmits: o.twinSubmits,
+    killNotifiers: o.webhooks ? o.killNotifiers : 0,
+    receiverOutages: o.webhooks ? o.receiverOutages : 0,
+    receiver429s: o.webhooks ? o.receiver429s : 0,
+    receiverGone: o.webhooks ? o.receiverGone : 0,
+    notifiers: o.notifiers,
     evaluators: o.evaluators,
     submits: o.submits,
     brokers: o.brokers,
@@ -44,11 +51,17 @@ export async function verify(o: VerifyOptions) {
     `schedule (seed ${o.seed}): ${schedule.map((f) => `${f.kind}#${f.target}@${Math.round(f.at * 100)}%`).join(' ') || 'no faults'}`,
   );
   const db = createDatabase(rs.proxiedDbUrl, { poolSize: 2 });
-  const fleet = new Fleet(rs.env, rs.run, seededRandom(o.seed ^ 0x5eed), o);
-  const faults = new FaultInjector(o, rs, fleet, db);
+  const fleet = new Fleet(rs.env, rs.run, seededRandom(o.seed ^ 0x5eed), {
+    ...o,
+    notifiers: o.webhooks ? o.notifiers : 0,
+  });
+  const webhooks = o.webhooks ? new WebhookStage(o) : undefined;
+  const faults = new FaultInjector(o, rs, fleet, db, webhooks);
   try {
     const client = await retrying('creating the API client', () => createClient(db, 'verifier'));
+    await webhooks?.start();
     await fleet.start();
+    await webhooks?.register(() => `http://127.0.0.1:${fleet.liveSubmitPort()}`, client.apiKey);
     const driver = new Driver(o, rs.run, fleet, client.apiKey);
     await driver.upload();
     await driver.injectPoison(rs.kafka, rs.topics.jobs);
@@ -83,6 +96,10 @@ export async function verify(o: VerifyOptions) {
       since: Date.now(),
       timeoutMs: o.drainTimeoutMs,
       fleet,
+      // the compressed retry schedule spans about 2 min: that much at least for what an outage postponed
+      settle:
+        webhooks &&
+        ((deadline) => webhooks.settle(rs.proxiedDbUrl, Math.max(deadline, Date.now() + 150_000))),
     });
 
     log('checking G1–G6 with fresh read_committed consumers and SQL');
@@ -95,7 +112,8 @@ export async function verify(o: VerifyOptions) {
       driven,
       poisonMarkers: driver.poisonMarkers,
     });
-    const violations = checkGuarantees(c.evidence);
+    const hooks = webhooks && (await webhooks.check(rs.dbUrl, c.jobs));
+    const violations = [...checkGuarantees(c.evidence), ...(hooks?.violations ?? [])];
     const doomedIds = new Set(c.evidence.doomedJobIds);
     const completed = c.jobs.filter((j) => j.status === 'completed' && !doomedIds.has(j.id)).length;
     const durationS = (Date.now() - started) / 1000;
@@ -137,6 +155,9 @@ export async function verify(o: VerifyOptions) {
       refusedPartitions: fleet.counters.refusedPartitions,
       dependencyUnavailable: fleet.counters.dependencyUnavailable,
       sweptJobs: fleet.counters.swept,
+      notifyInvocations: fleet.counters.notifyInvocations,
+      notifyFailures: fleet.counters.notifyFailures,
+      webhooks: hooks?.report ?? 'off (--no-webhooks)',
       violations: violations.length,
       violationsByKind: countByKind(violations),
       examples: violations.slice(0, 5),
@@ -148,6 +169,7 @@ export async function verify(o: VerifyOptions) {
     return { report: { ...report, sane }, violations };
   } finally {
     await fleet.stopAll();
+    await webhooks?.close();
     await closeDatabase(db).catch(() => {});
     await rs.teardown();
   }

@@ -11,7 +11,11 @@ export type FaultKind =
   | 'add-partitions'
   | 'delete-offsets'
   | 'oversize-results'
-  | 'twin-submit';
+  | 'twin-submit'
+  | 'kill-notify'
+  | 'receiver-outage'
+  | 'receiver-429'
+  | 'receiver-gone';
 
 export interface Fault {
   /** fires once this fraction of the jobs has been accepted */
@@ -46,6 +50,11 @@ export interface ScheduleCounts {
   deleteOffsets?: number;
   oversizeResults?: number;
   twinSubmits?: number;
+  killNotifiers?: number;
+  receiverOutages?: number;
+  receiver429s?: number;
+  receiverGone?: number;
+  notifiers?: number;
   evaluators: number;
   submits: number;
   brokers: number;
@@ -75,5 +84,9 @@ export function chaosSchedule(seed: number, c: ScheduleCounts): Fault[] {
   add('delete-offsets', c.deleteOffsets ?? 0, 1);
   add('oversize-results', c.oversizeResults ?? 0, 1);
   add('twin-submit', c.twinSubmits ?? 0, c.submits);
+  add('kill-notify', c.killNotifiers ?? 0, c.notifiers ?? 1);
+  add('receiver-outage', c.receiverOutages ?? 0, 1);
+  add('receiver-429', c.receiver429s ?? 0, 1);
+  add('receiver-gone', c.receiverGone ?? 0, 1);
   return faults.sort((a, b) => a.at - b.at);
 }

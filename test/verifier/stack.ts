@@ -23,12 +23,15 @@ export interface RunStack {
   proxiedDbUrl: string;
   proxy: OutageProxy;
   provider?: MeteredProvider;
-  topics: { jobs: string; results: string; dlq: string };
+  topics: { jobs: string; results: string; dlq: string; notifyDlq: string };
   group: string;
   kafka: Kafka;
   env: Record<string, string | undefined>;
   teardown(): Promise<void>;
 }
+
+export const webhookRetrySchedule = '0,1s,2s,4s,8s,15s,30s,60s';
+export const webhookTimeoutMs = 5000;
 
 export async function prepareStack(o: VerifyOptions): Promise<RunStack> {
   const run = `verify-${o.seed}-${randomUUID().slice(0, 4)}`;
@@ -48,7 +51,12 @@ export async function prepareStack(o: VerifyOptions): Promise<RunStack> {
   const proxy = await startOutageProxy({ host: db.hostname, port: Number(db.port || 5432) });
   const provider = o.provider === 'metered' ? await startMeteredProvider(o.providerDelayMs) : undefined;
 
-  const topics = { jobs: `${run}-jobs`, results: `${run}-results`, dlq: `${run}-dlq` };
+  const topics = {
+    jobs: `${run}-jobs`,
+    results: `${run}-results`,
+    dlq: `${run}-dlq`,
+    notifyDlq: `${run}-notify-dlq`,
+  };
   const group = `${run}-evaluate`;
   const kafka = createKafka({ brokers: state.kafkaBrokers, clientId: run });
   const admin = kafka.admin();
@@ -77,6 +85,16 @@ export async function prepareStack(o: VerifyOptions): Promise<RunStack> {
     EVALUATE_SESSION_TIMEOUT_MS: '6000',
     EVALUATE_MAX_IDLE_MS: '4000',
     SWEEP_UNPUBLISHED_AFTER_MS: '5000',
+    // notify and its webhooks (only started with --webhooks): the receiver is on loopback; the retry
+    // schedule compressed from Standard Webhooks' 5 s, 5 min, 30 min… to seconds so that what a receiver
+    // outage or a 429 postponed comes due within the run (≈ 2 min in all before a delivery fails)
+    KAFKA_NOTIFY_GROUP: `${run}-notify`,
+    KAFKA_TOPIC_NOTIFY_DLQ: topics.notifyDlq,
+    NOTIFY_SESSION_TIMEOUT_MS: '6000',
+    NOTIFY_MAX_IDLE_MS: '4000',
+    WEBHOOKS_ALLOW_PRIVATE: 'true',
+    WEBHOOK_RETRY_SCHEDULE: webhookRetrySchedule,
+    WEBHOOK_TIMEOUT_MS: String(webhookTimeoutMs),
     ...(provider
       ? {
           LLM_PROVIDER: 'openai-compatible',

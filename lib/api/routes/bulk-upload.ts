@@ -7,11 +7,12 @@ import { createRoute } from '@hono/zod-openapi';
 import pLimit from 'p-limit';
 import { insertUploads } from '../../db/uploads.ts';
 import { type ApiErrorCode, codes } from '../../errors.ts';
-import { defaultLimits, extractDocument } from '../../evaluation/extract.ts';
+import { abuseLimits } from '../../limits/abuse.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
 import { Problem, toProblem } from '../middleware/problem.ts';
+import { type FilePart, filesOf, readMultipart, unexpectedFields } from '../multipart.ts';
 import { BulkUploadForm, BulkUploadResponse, problems, security } from '../schemas.ts';
 
 export const MAX_BULK_PAIRS = 100;
@@ -27,7 +28,7 @@ const bulkRoute = createRoute({
       description: 'the pairs stored, and each refused file with its reason',
       content: { 'application/json': { schema: BulkUploadResponse } },
     },
-    ...problems(400, 401, 413, 415, 422),
+    ...problems(400, 401, 413, 415, 422, 429, 503),
   },
 });
 
@@ -39,8 +40,16 @@ interface Refusal {
   detail: string;
 }
 
-export function bulkUploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes'>) {
+export function bulkUploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extractor' | 'limits'>) {
   const app = router();
+  const extractor = deps.extractor!;
+  const limits = abuseLimits(deps.db, deps.limits!);
+  // One bulk request counts as one upload request against the client's rate.
+  app.use('/v1/uploads/bulk', async (c, next) => {
+    const headers = await limits.rate(c.get('clientId'), 'upload');
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  });
   app.use('/v1/uploads/bulk', requireMediaType('multipart/form-data'));
   app.use(
     '/v1/uploads/bulk',
@@ -52,15 +61,15 @@ export function bulkUploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes'>) {
   );
   app.openAPIRegistry.registerPath(bulkRoute);
   app.post('/v1/uploads/bulk', async (c) => {
-    const form = await c.req.parseBody({ all: true }).catch((err) => {
-      throw new Problem(codes.MALFORMED_MULTIPART, 'the multipart body cannot be parsed', { cause: err });
+    const form = await readMultipart(c.req.raw, {
+      maxFileBytes: deps.uploadMaxBytes,
+      maxFiles: 2 * MAX_BULK_PAIRS,
     });
-    const unexpected = Object.keys(form).filter((k) => k !== 'cv' && k !== 'project');
+    const unexpected = unexpectedFields(form, ['cv', 'project']);
     if (unexpected.length)
       throw new Problem(codes.UNEXPECTED_FIELD, `unexpected form fields: ${unexpected.join(', ')}`);
-    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-    const cvs = list(form.cv);
-    const projects = list(form.project);
+    const cvs = filesOf(form, 'cv');
+    const projects = filesOf(form, 'project');
     const pairs = Math.max(cvs.length, projects.length);
     if (pairs === 0) throw new Problem(codes.MISSING_FILE, 'send at least one "cv" and one "project" file');
     if (pairs > MAX_BULK_PAIRS)
@@ -68,9 +77,9 @@ export function bulkUploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes'>) {
 
     const refused: Refusal[] = [];
     const limit = pLimit(2);
-    const extract = (index: number, field: 'cv' | 'project', f: unknown) =>
+    const extract = (index: number, field: 'cv' | 'project', f: FilePart | undefined) =>
       limit(async () => {
-        if (!(f instanceof File)) {
+        if (!f) {
           refused.push({
             index,
             field,
@@ -80,25 +89,29 @@ export function bulkUploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes'>) {
           });
           return undefined;
         }
-        const filename = (f.name || field).slice(0, 255);
-        if (f.size > deps.uploadMaxBytes) {
+        const filename = (f.filename || field).slice(0, 255);
+        if (f.tooLarge) {
           refused.push({
             index,
             field,
             filename,
             code: codes.FILE_TOO_LARGE,
-            detail: `${f.size} bytes; at most ${deps.uploadMaxBytes} are accepted`,
+            detail: `larger than ${deps.uploadMaxBytes} bytes, the most accepted`,
           });
           return undefined;
         }
-        const bytes = new Uint8Array(await f.arrayBuffer());
+        const bytes = f.bytes;
         try {
-          const extracted = await extractDocument(bytes, defaultLimits);
+          // In the sandbox's worker threads, like single uploads: a hostile file in a bulk upload must
+          // not parse on this event loop either.
+          const extracted = await extractor.extract(bytes);
           return { field, filename, bytes, extracted };
         } catch (err) {
           const p = toProblem(err);
           // a code the catalog does not know of means a bug, not a refusal: answer 500
           if (p.code === codes.INTERNAL_ERROR) throw err;
+          // the sandbox is full: the whole request is retried later, not one pair refused for it
+          if (p.code === codes.EXTRACTION_BUSY) throw err;
           refused.push({ index, field, filename, code: p.code, detail: p.message });
           return undefined;
         }

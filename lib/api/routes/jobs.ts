@@ -45,6 +45,7 @@ export function jobRoutes(deps: Pick<ApiDeps, 'db'>) {
     const q = c.req.valid('query');
     const rows = await listClientJobs(deps.db, c.get('clientId'), {
       status: q.status,
+      positionId: q.position_id,
       limit: q.limit + 1,
       after: q.cursor ? decodeCursor(q.cursor) : undefined,
     });
@@ -55,6 +56,7 @@ export function jobRoutes(deps: Pick<ApiDeps, 'db'>) {
         items: page.map((r) => ({
           id: r.id,
           status: r.status,
+          position_id: r.positionId,
           created_at: r.createdAt.toISOString(),
           updated_at: r.updatedAt.toISOString(),
         })),

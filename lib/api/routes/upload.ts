@@ -9,6 +9,7 @@ import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
 import { Problem, toProblem } from '../middleware/problem.ts';
+import { type FilePart, filesOf, readMultipart, unexpectedFields } from '../multipart.ts';
 import { problems, security, UploadForm, UploadResponse } from '../schemas.ts';
 
 const uploadRoute = createRoute({
@@ -54,32 +55,34 @@ export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extr
   // with its own code (MISSING_FILE, UNEXPECTED_FIELD, …) rather than one generic validation error.
   app.openAPIRegistry.registerPath(uploadRoute);
   app.post('/v1/upload', async (c) => {
-    const form = await c.req.parseBody({ all: true }).catch((err) => {
-      throw new Problem(codes.MALFORMED_MULTIPART, 'the multipart body cannot be parsed', { cause: err });
-    });
-    const unexpected = Object.keys(form).filter((k) => !(FIELDS as readonly string[]).includes(k));
+    const form = await readMultipart(c.req.raw, { maxFileBytes: deps.uploadMaxBytes, maxFiles: 4 });
+    const unexpected = unexpectedFields(form, FIELDS);
     if (unexpected.length)
       throw new Problem(codes.UNEXPECTED_FIELD, `unexpected form fields: ${unexpected.join(', ')}`);
-    const files = { cv: form.cv, project: form.project };
-    for (const [name, f] of Object.entries(files)) {
-      if (Array.isArray(f)) throw new Problem(codes.DUPLICATE_FILE, `send exactly one "${name}" file`);
-      if (!(f instanceof File))
+    const files = {} as Record<(typeof FIELDS)[number], FilePart>;
+    for (const name of FIELDS) {
+      const sent = filesOf(form, name);
+      if (sent.length > 1 || (sent.length === 1 && form.fields.has(name)))
+        throw new Problem(codes.DUPLICATE_FILE, `send exactly one "${name}" file`);
+      const f = sent[0];
+      if (!f)
         throw new Problem(codes.MISSING_FILE, `a "${name}" file is required (multipart field "${name}")`);
-      if (f.size > deps.uploadMaxBytes) {
+      if (f.tooLarge) {
         throw new Problem(
           codes.FILE_TOO_LARGE,
-          `"${name}" is ${f.size} bytes; at most ${deps.uploadMaxBytes} are accepted`,
+          `"${name}" is larger than ${deps.uploadMaxBytes} bytes, the most accepted`,
         );
       }
+      files[name] = f;
     }
     const [cv, project] = await Promise.all(
       FIELDS.map(async (kind) => {
-        const file = files[kind] as File;
-        const bytes = new Uint8Array(await file.arrayBuffer());
+        const file = files[kind];
+        const bytes = file.bytes;
         try {
           // Parsed in the sandbox's worker threads, never on this event loop.
           const extracted = await extractor.extract(bytes);
-          return { kind, file, bytes, extracted };
+          return { kind, file: { name: file.filename }, bytes, extracted };
         } catch (err) {
           const p = toProblem(err);
           throw new Problem(p.code, `${kind}: ${p.message}`, { extra: { field: kind }, headers: p.headers });

@@ -24,7 +24,8 @@ const query = (f: Filters) => {
 };
 
 /** The table, re-fetched every second by htmx: the list updates without a reload. (The whole table, not
- * its body: a bare <tbody> fragment does not survive HTML parsing outside a table.) */
+ * its body: a bare <tbody> fragment does not survive HTML parsing outside a table.) The poll's URL
+ * carries the filters, so the live list stays filtered. */
 export function jobTable(items: JobItem[], f: Filters): Html {
   const q = new URLSearchParams(query(f).slice(1));
   q.set('seen', digest(items));
@@ -42,7 +43,7 @@ ${
   <td>${when(j.updated_at)}</td>
 </tr>`,
       )
-    : html`<tr><td colspan="4">No jobs${f.status ? html` with status ${f.status}` : ''}.</td></tr>`
+    : html`<tr><td colspan="4">No jobs${f.status ? html` with status ${f.status}` : ''}${f.position ? ' for this position' : ''}.</td></tr>`
 }
 </tbody></table></div>`;
 }
@@ -50,7 +51,7 @@ ${
 export function jobsPage(
   items: JobItem[],
   f: Filters,
-  positions: { id: string; title: string }[] | undefined,
+  positions: { id: string; title: string; archived?: boolean }[] | undefined,
 ): Html {
   return html`<form class="filters" method="get" action="/app/jobs">
   <div><label for="status">Status</label>
@@ -63,7 +64,7 @@ export function jobsPage(
       ? html`<div><label for="position">Position</label>
   <select id="position" name="position">
     <option value="">any</option>
-    ${positions.map((p) => html`<option value="${p.id}"${f.position === p.id ? ' selected' : ''}>${p.title}</option>`)}
+    ${positions.map((p) => html`<option value="${p.id}"${f.position === p.id ? ' selected' : ''}>${p.title}${p.archived ? ' (archived)' : ''}</option>`)}
   </select></div>`
       : ''
   }

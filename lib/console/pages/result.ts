@@ -66,5 +66,10 @@ ${result ? provenance(result.provenance) : ''}
 
 export function resultPage(job: Job, result: Result | null, docs: Documents = []): Html {
   return html`<p class="meta">Job <code>${job.id}</code>, submitted ${when(job.createdAt)}${job.attempts ? `, ${job.attempts} attempt(s)` : ''}.</p>
-${outcome(job, result, docs)}`;
+${outcome(job, result, docs)}
+<section aria-labelledby="erase-h"><h2 id="erase-h">Personal data</h2>
+<p>On the candidate's request, erase their CV and project report and every evaluation of them.
+The next page lists what will go and asks you to confirm.</p>
+<p><a class="button-link danger-link" href="/app/jobs/${job.id}/erase">Erase this candidate's data…</a></p>
+</section>`;
 }
