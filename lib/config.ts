@@ -80,6 +80,8 @@ const schema = z.object({
   KAFKA_EVALUATE_GROUP: identifier.default('cv-evaluator-evaluate'),
   /** Only for the verifier's negative controls; anything but exactly-once is loudly logged. */
   KAFKA_DELIVERY_MODE: z.enum(deliveryModes).default('exactly-once'),
+  /** most bytes of outputs per produce request of a consumer transaction; lowered by itself on refusal */
+  KAFKA_MAX_SEND_BYTES: int(1024, 64 * 1024 * 1024).default(512 * 1024),
 
   PORT: int(1, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -186,6 +188,8 @@ export interface Config {
     replicationFactor: number;
     evaluateGroup: string;
     deliveryMode: DeliveryMode;
+    /** bytes of outputs per produce request of a consumer transaction (lib/kafka/transaction-size.ts) */
+    maxSendBytes: number;
   };
   submit: {
     port: number;
@@ -302,6 +306,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       replicationFactor: e.KAFKA_REPLICATION_FACTOR,
       evaluateGroup: e.KAFKA_EVALUATE_GROUP,
       deliveryMode: e.KAFKA_DELIVERY_MODE,
+      maxSendBytes: e.KAFKA_MAX_SEND_BYTES,
     },
     submit: {
       port: e.PORT,

@@ -93,6 +93,9 @@ export const errorCatalog = {
   // The engine's own DLQ code for a handler that threw without naming one (lib/kafka stays generic and
   // spells it itself).
   HANDLER_FAILED: { status: 500, retriable: false, api: false },
+  // The engine's DLQ code for a record whose own output is larger than the broker accepts on its topic
+  // (max.message.bytes); spelled in lib/kafka/transaction-size.ts.
+  OUTPUT_TOO_LARGE: { status: 413, retriable: false, api: false },
 
   // Start-up.
   CONFIG_INVALID: { status: 500, retriable: false, api: false },

@@ -103,6 +103,7 @@ try {
         },
       },
       mode: config.kafka.deliveryMode,
+      maxSendBytes: config.kafka.maxSendBytes,
       // lost or rewound committed offsets fail closed: checked against the positions recorded in
       // PostgreSQL after each commit
       progress,

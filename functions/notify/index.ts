@@ -72,6 +72,7 @@ try {
       dlqTopic: config.notify.dlqTopic,
       handler,
       mode: config.kafka.deliveryMode,
+      maxSendBytes: config.kafka.maxSendBytes,
       logger,
       maxDurationMs: config.notify.maxDurationMs,
       maxIdleMs: config.notify.maxIdleMs,

@@ -2,6 +2,7 @@
 import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { levelFor } from './log-levels.ts';
+import { installReadCommittedFix } from './read-committed.ts';
 
 /**
  * Retries for transactional producers. Right after a commit the coordinator is still writing the
@@ -36,6 +37,8 @@ export function createKafka(options: {
   config?: Partial<KafkaConfig>;
 }): Kafka {
   filterKafkajsTimeoutWarning();
+  // every consumer of the process reads read_committed correctly (read-committed.ts)
+  installReadCommittedFix();
   const logger = options.logger;
   const creator: logCreator = () => (entry) => {
     if (!logger) return;

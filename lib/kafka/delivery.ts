@@ -2,7 +2,7 @@
 // one way, exactly-once, defined here; the verifier's negative controls, which must be able to break
 // the guarantees on purpose, live apart in unsafe-delivery.ts so this path carries no branch for them.
 import type { Transaction } from 'kafkajs';
-import { byTopic } from './records.ts';
+import { sendBounded } from './record-size.ts';
 import type { DeliveryMode, OutputRecord } from './types.ts';
 
 /** What a delivery may do with one input partition; the session owns the producer behind it. */
@@ -24,6 +24,8 @@ export interface BatchWrite {
   partition: number;
   /** the offset the partition's consumers resume from after this commit */
   next: bigint;
+  /** most bytes of outputs per produce request to a topic: the messages may take several */
+  maxBytes(topic: string): number;
   /** test seam: runs after everything was sent, before the commit */
   beforeCommit(): Promise<void>;
 }
@@ -51,7 +53,7 @@ export const exactlyOnce: Delivery = {
 };
 
 export async function commitTransaction(tx: Transaction, write: BatchWrite): Promise<void> {
-  if (write.messages.length) await tx.sendBatch({ topicMessages: byTopic(write.messages) });
+  await sendBounded(tx, write.messages, write.maxBytes);
   await tx.sendOffsets({
     consumerGroupId: write.groupId,
     topics: [

@@ -16,6 +16,10 @@ export const ENGINE_EVENTS = {
   committed: 'engine.committed',
   /** a partition transaction failed and was abandoned; the partition is re-established */
   aborted: 'engine.aborted',
+  /** a request of a transaction was refused for its size; fields: partition, from, records, bytes, action */
+  tooLarge: 'engine.too-large',
+  /** a transaction failed as fenced, but the group still has the partition here: it outlived its timeout */
+  transactionExpired: 'engine.transaction-expired',
   /** a rebalance landed during a batch: nothing of it is committed */
   partitionLost: 'engine.partition-lost',
   /** another instance owns the partition now; this session stops touching it */

@@ -34,6 +34,12 @@ export interface SessionOptions {
   maxBytesPerPartition?: number;
   transactionTimeoutMs?: number;
   /**
+   * Most bytes (estimated) of outputs sent in one produce request; a batch's outputs go in several
+   * requests within its one transaction. Lowered by itself when the broker refuses a request for its
+   * size (transaction-size.ts).
+   */
+  maxSendBytes?: number;
+  /**
    * How long a dependency outage (the handler throws DependencyUnavailableError) is waited out with
    * back-off before the session stops with stopReason 'dependency-unavailable'.
    */
@@ -61,6 +67,8 @@ export const SESSION_DEFAULTS = {
   maxBatchRecords: 1000,
   maxBytesPerPartition: 1024 * 1024,
   transactionTimeoutMs: 30_000,
+  // well under the broker's default message.max.bytes (1 MiB)
+  maxSendBytes: 512 * 1024,
   dependencyOutageBudgetMs: 30_000,
 } as const satisfies Partial<SessionOptions>;
 

@@ -9,7 +9,7 @@
 //   3. one transaction per partition batch: outputs + DLQ records + sendOffsets(p, next) + commit; only
 //      then resolveOffset (eachBatchAutoResolve: false; kafkajs' own offset bookkeeping is not trusted).
 //   4. any transactional error: the producer is thrown away (kafkajs leaves it stuck, #1275/#1282/#1355),
-//      p goes back to step 1. Fenced (INVALID_PRODUCER_EPOCH / PRODUCER_FENCED): stop touching p.
+//      p goes back to step 1 (smaller if too large). Fenced by a new owner (ownership.ts): stop touching p.
 //   5. every rebalance re-establishes every partition (step 1 again).
 //   6. the budget (maxDurationMs, maxIdleMs, maxRecords, abort signal) ends the session cleanly: the
 //      open transaction commits or is abandoned (never half-written), the member leaves the group.
@@ -23,6 +23,7 @@ import { isDependencyUnavailable, isFencedError } from './errors.ts';
 import { ENGINE_EVENTS } from './events.ts';
 import { sleepWithHeartbeat, withHeartbeat } from './heartbeat.ts';
 import { DependencyOutage } from './outage.ts';
+import { GroupOwnership } from './ownership.ts';
 import { PartitionState } from './partition.ts';
 import { PartitionRefusedError, refusePartition, startingOffset } from './progress.ts';
 import { toInput } from './records.ts';
@@ -33,6 +34,7 @@ import {
   type SessionOptions,
 } from './session-options.ts';
 import { SessionCounters } from './session-report.ts';
+import { TransactionSizer } from './transaction-size.ts';
 import type { HandlerResult, InputRecord, SessionReport, StopReason } from './types.ts';
 import { deliveryFor } from './unsafe-delivery.ts';
 
@@ -48,6 +50,8 @@ export class ConsumeTransformProduceSession {
   private readonly retries: HandlerRetries;
   private readonly counters: SessionCounters;
   private readonly outage: DependencyOutage;
+  private readonly sizer: TransactionSizer;
+  private readonly ownership: GroupOwnership;
   /** handler calls running now, aborted by a rebalance */
   private readonly inFlight = new Set<AbortController>();
   private generation = 0;
@@ -58,7 +62,8 @@ export class ConsumeTransformProduceSession {
 
   constructor(options: SessionOptions) {
     const o = resolveSessionOptions(options);
-    this.options = o;
+    this.sizer = new TransactionSizer({ ...o, admin: () => this.admin });
+    this.options = { ...o, handler: this.sizer.guard(o.handler) };
     this.log = o.logger;
     this.counters = new SessionCounters(o.mode, o.topic);
     this.retries = new HandlerRetries(o.maxAttempts, o.retryBackoffMs);
@@ -73,6 +78,7 @@ export class ConsumeTransformProduceSession {
       readUncommitted: false,
     });
     this.admin = o.kafka.admin();
+    this.ownership = new GroupOwnership({ ...o, consumer: this.consumer, admin: this.admin, log: this.log });
     this.delivery = deliveryFor(o.mode, o.kafka, this.consumer, this.log);
   }
 
@@ -247,7 +253,7 @@ export class ConsumeTransformProduceSession {
 
   /** Steps 2–3 for a fetched batch: chunks handled and committed one after another. */
   private async processChunks(payload: EachBatchPayload, state: PartitionState, records: InputRecord[]) {
-    const { maxBatchRecords } = this.options;
+    const { maxBatchRecords, topic, handler, heartbeatIntervalMs } = this.options;
     this.log?.debug(
       {
         event: ENGINE_EVENTS.batchStarted,
@@ -257,9 +263,7 @@ export class ConsumeTransformProduceSession {
       },
       'handling batch',
     );
-    const queue: InputRecord[][] = [];
-    for (let i = 0; i < records.length; i += maxBatchRecords)
-      queue.push(records.slice(i, i + maxBatchRecords));
+    const queue = this.sizer.chunks(state.partition, records, maxBatchRecords);
     const last = BigInt(payload.batch.lastOffset());
     while (queue.length > 0) {
       if (this.stopping || state.fenced || state.generation !== this.generation) return;
@@ -267,7 +271,6 @@ export class ConsumeTransformProduceSession {
       const attempt = this.retries.attemptOf(chunk);
       let result: HandlerResult;
       try {
-        const { topic, handler, heartbeatIntervalMs } = this.options;
         const abort = new AbortController();
         const batch = { topic, partition: state.partition, records: chunk, attempt, signal: abort.signal };
         this.inFlight.add(abort);
@@ -279,7 +282,6 @@ export class ConsumeTransformProduceSession {
         if (isDependencyUnavailable(err)) {
           // Not the records' fault: nothing is committed, the offset stays, the same chunk is tried again.
           this.counters.report.dependencyWaits += 1;
-          const { heartbeatIntervalMs } = this.options;
           const stop = () => !!this.stopping;
           const wait = { payload, partition: state.partition, heartbeatIntervalMs, stop, log: this.log };
           if (!(await this.outage.waitOut(err, wait))) {
@@ -293,7 +295,6 @@ export class ConsumeTransformProduceSession {
         const next = this.retries.afterError(chunk, attempt, err, this.log);
         if (next.action === 'split') queue.unshift(...next.chunks);
         if (next.action === 'retry') {
-          const { heartbeatIntervalMs } = this.options;
           await sleepWithHeartbeat(payload, next.backoffMs, heartbeatIntervalMs, () => !!this.stopping);
           queue.unshift(chunk);
         }
@@ -320,9 +321,8 @@ export class ConsumeTransformProduceSession {
     const partition = state.partition;
     const messages = [...result.outputs, ...dlqRecords(dlqTopic, chunk, result.dlq ?? [])];
     const nextOffset = next.toString();
-    const beforeCommit = async () => {
-      await hooks?.beforeCommit?.({ partition, nextOffset, outputs: messages.length });
-    };
+    const beforeCommit = async () =>
+      hooks?.beforeCommit?.({ partition, nextOffset, outputs: messages.length });
     if (state.generation !== this.generation) {
       // A rebalance landed while the handler ran: the partition may have a new owner, which must be
       // neither fenced nor duplicated. Nothing is committed; if it is still ours, it is established
@@ -334,15 +334,17 @@ export class ConsumeTransformProduceSession {
       return false;
     }
     const done = this.counters.transaction();
+    const write = { messages, groupId, topic, partition, next, beforeCommit, maxBytes: this.sizer.maxBytes };
     try {
-      await this.delivery.commit(state, { messages, groupId, topic, partition, next, beforeCommit });
+      await this.delivery.commit(state, write);
     } catch (err) {
       // The producer is unusable after any transactional error: never reuse it. Whatever it left open is
       // aborted by the next InitProducerId for p's id (ours after re-establishing, or the new owner's).
-      const fenced = isFencedError(err);
+      const fenced = await this.ownership.fenced(err, partition);
       done(fenced ? 'fenced' : 'abort');
       await hooks?.afterTransactionError?.({ partition, fenced, error: err });
       if (fenced) return this.markFenced(state, err);
+      this.sizer.failed(chunk, err); // refused for its size: the next try is smaller (transaction-size.ts)
       this.log?.warn(
         { event: ENGINE_EVENTS.aborted, partition, err },
         'transaction failed; re-establishing the partition',

@@ -5,7 +5,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { commitTransaction, type Delivery, exactlyOnce } from './delivery.ts';
 import { ENGINE_EVENTS } from './events.ts';
-import { byTopic } from './records.ts';
+import { sendBounded } from './record-size.ts';
 import type { DeliveryMode } from './types.ts';
 
 /**
@@ -34,7 +34,7 @@ function atLeastOnce(kafka: Kafka, consumer: Consumer): Delivery {
         producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
         await producer.connect();
       }
-      if (write.messages.length) await producer.sendBatch({ topicMessages: byTopic(write.messages) });
+      await sendBounded(producer, write.messages, write.maxBytes);
       await write.beforeCommit();
       await consumer.commitOffsets([
         { topic: write.topic, partition: write.partition, offset: write.next.toString() },
