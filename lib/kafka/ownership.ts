@@ -46,9 +46,14 @@ export class GroupOwnership {
     }
   }
 
-  /** A transactional error that means another instance owns the partition now. */
-  async fenced(err: unknown, partition: number): Promise<boolean> {
+  /**
+   * A transactional error that means another producer owns the partition's id now. A transaction open
+   * for less than the timeout cannot have expired: that one was fenced, whatever the group says (a
+   * producer outside the group, or a new owner the coordinator has not shown yet).
+   */
+  async fenced(err: unknown, partition: number, beganAt: number, timeoutMs: number): Promise<boolean> {
     if (!isFencedError(err)) return false;
+    if (Date.now() - beganAt < timeoutMs) return true;
     if (!(await this.holds(partition))) return true;
     this.log?.warn(
       { event: ENGINE_EVENTS.transactionExpired, partition, err: String(err) },

@@ -335,12 +335,13 @@ export class ConsumeTransformProduceSession {
     }
     const done = this.counters.transaction();
     const write = { messages, groupId, topic, partition, next, beforeCommit, maxBytes: this.sizer.maxBytes };
+    const began = Date.now();
     try {
       await this.delivery.commit(state, write);
     } catch (err) {
       // The producer is unusable after any transactional error: never reuse it. Whatever it left open is
       // aborted by the next InitProducerId for p's id (ours after re-establishing, or the new owner's).
-      const fenced = await this.ownership.fenced(err, partition);
+      const fenced = await this.ownership.fenced(err, partition, began, this.options.transactionTimeoutMs);
       done(fenced ? 'fenced' : 'abort');
       await hooks?.afterTransactionError?.({ partition, fenced, error: err });
       if (fenced) return this.markFenced(state, err);
