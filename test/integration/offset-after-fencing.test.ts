@@ -94,6 +94,12 @@ describe('the offset read after fencing, on 3 brokers', () => {
     const victim = brokerPids().find((b) => b.id === coordinator)!;
     keys.push(...(await produceInputs(kafka, t.input, 50, 'in', 100)));
     await first.waitForLine(/^endtxn-sent$/, 120_000);
+    // The EndTxn took effect (its outputs became visible to read_committed readers) though the owner
+    // never heard so; only then the group coordinator goes, so the next owner must read the offset that
+    // commit wrote from the coordinator that takes over. (Killed sooner, the coordinator may lose the
+    // commit itself: the transaction is then aborted, which proves less.)
+    const committedSoFar = await drainTopic(kafka, t.output, { expected: 101, timeoutMs: 30_000 });
+    expect(committedSoFar.length).toBeGreaterThan(100);
     process.kill(victim.pid!, 'SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const acknowledged = first.lines.filter((l) => l.startsWith('committed '));
