@@ -60,6 +60,19 @@ export class PartitionState implements PartitionLink {
     return new PartitionState({ partition, kafka, transactionalId, transactionTimeoutMs, readCommitted });
   }
 
+  /**
+   * Whether a batch fetched at `fetchedAt` comes after our last seek. kafkajs applies a seek at its
+   * next fetch of the partition; batches it hands over before that (`stale`) were fetched earlier. After
+   * it, a start later than the seek only means kafkajs skipped a fetch holding nothing but aborted
+   * records and transaction markers: demanding a fetch at exactly the seek would wait for ever.
+   */
+  seekTookEffect(fetchedAt: bigint, stale: boolean): boolean {
+    if (this.awaitingFetchAt === undefined) return true;
+    if (stale || fetchedAt < this.awaitingFetchAt) return false;
+    this.awaitingFetchAt = undefined;
+    return true;
+  }
+
   rejoined(assigned: boolean): boolean {
     this.generation = -1;
     // kafkajs may have reset its fetch position from its own offset cache: a pending seek is void

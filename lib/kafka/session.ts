@@ -179,10 +179,7 @@ export class ConsumeTransformProduceSession {
       if (state.fenced || state.refused) return; // another instance owns p (G6), or p is refused
       // kafkajs exposes the offset this fetch started at; it is not in its typings.
       const fetchedAt = BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset);
-      if (state.awaitingFetchAt !== undefined) {
-        if (fetchedAt !== state.awaitingFetchAt) return; // fetched before our seek took effect: stale
-        state.awaitingFetchAt = undefined;
-      }
+      if (!state.seekTookEffect(fetchedAt, payload.isStale())) return; // fetched before our seek
       if (state.generation !== this.generation) {
         if (!(await this.establish(state))) return;
         if (fetchedAt > state.position) {
