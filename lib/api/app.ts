@@ -15,6 +15,7 @@ import { erasureRoutes } from './routes/erasure.ts';
 import { evaluateRoutes } from './routes/evaluate.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { positionEvaluationRoutes } from './routes/position-evaluations.ts';
 import { positionRoutes } from './routes/positions.ts';
 import { resultRoutes } from './routes/results.ts';
 import { uploadRoutes } from './routes/upload.ts';
@@ -71,6 +72,7 @@ export function createApp(given: ApiDeps): OpenAPIHono<Env> {
   app.route('/', jobRoutes(deps));
   app.route('/', bulkUploadRoutes(deps));
   app.route('/', positionRoutes(deps));
+  app.route('/', positionEvaluationRoutes(deps));
   app.route('/', webhookRoutes(deps));
   app.route('/', erasureRoutes(deps));
   return app;

@@ -1,6 +1,6 @@
 // Jobs: idempotent creation (the unique (client, key) index decides, not a look-up), the publish lease
 // that tells an in-flight first request from a failed one, reads for the API, and the sweeper's query.
-import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { idIn } from './id-list.ts';
 import { type JobStatus, jobs, results } from './schema.ts';

@@ -232,9 +232,11 @@ async function zipHasEntry(bytes: Uint8Array, name: string): Promise<boolean> {
     return false;
   }
   return new Promise((resolve) => {
-    zip.on('entry', (e: yauzl.Entry) =>
-      e.fileName === name ? (zip.close(), resolve(true)) : zip.readEntry(),
-    );
+    zip.on('entry', (e: yauzl.Entry) => {
+      if (e.fileName !== name) return zip.readEntry();
+      zip.close();
+      resolve(true);
+    });
     zip.on('end', () => resolve(false));
     zip.on('error', () => resolve(false));
     zip.readEntry();

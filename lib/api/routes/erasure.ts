@@ -7,6 +7,7 @@ import { eraseClientJob, eraseClientUpload } from '../../jobs/erasure.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { Problem } from '../middleware/problem.ts';
+import { isUuid } from '../route-kit.ts';
 import { problems, security } from '../schemas.ts';
 
 const Erased = z
@@ -49,18 +50,16 @@ export function erasureRoutes(deps: Pick<ApiDeps, 'db' | 'publish' | 'resultsTop
     resultsTopic: deps.resultsTopic,
     logger: deps.logger,
   };
-  const uuid = (id: string) => z.uuid().safeParse(id).success;
-
   app.openapi(deleteUploadRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const erased = uuid(id) ? await eraseClientUpload(erasure, c.get('clientId'), id) : undefined;
+    const erased = isUuid(id) ? await eraseClientUpload(erasure, c.get('clientId'), id) : undefined;
     if (!erased) throw new Problem(codes.UPLOAD_NOT_FOUND, `no upload ${id} among yours`);
     return c.json({ id, erased_jobs: erased.jobIds }, 200);
   });
 
   app.openapi(deleteJobRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const erased = uuid(id) ? await eraseClientJob(erasure, c.get('clientId'), id) : undefined;
+    const erased = isUuid(id) ? await eraseClientJob(erasure, c.get('clientId'), id) : undefined;
     if (!erased) throw new Problem(codes.JOB_NOT_FOUND, `no job ${id} among yours`);
     return c.json({ id, erased_jobs: erased.jobIds }, 200);
   });

@@ -9,6 +9,7 @@ import { HUMAN_REVIEW_NOTICE, resultEvent } from '../../records/result-event.ts'
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { Problem } from '../middleware/problem.ts';
+import { isUuid } from '../route-kit.ts';
 import { problems, ResultSchema, security } from '../schemas.ts';
 
 const resultRoute = createRoute({
@@ -32,8 +33,7 @@ export function resultRoutes(deps: Pick<ApiDeps, 'db'>) {
   app.use('/v1/result/*', etag());
   app.openapi(resultRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const uuid = z.uuid().safeParse(id);
-    const row = uuid.success ? await getClientJob(deps.db, c.get('clientId'), id) : undefined;
+    const row = isUuid(id) ? await getClientJob(deps.db, c.get('clientId'), id) : undefined;
     if (!row) throw new Problem(codes.JOB_NOT_FOUND, `no job ${id} among yours`);
     const { job, result } = row;
     await logResultRead(deps.db, {

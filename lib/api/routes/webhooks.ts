@@ -23,6 +23,7 @@ import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
 import { Problem } from '../middleware/problem.ts';
+import { isUuid, json } from '../route-kit.ts';
 import {
   Delivery,
   DeliveryParams,
@@ -34,11 +35,6 @@ import {
   WebhookCreate,
   WebhookWithSecret,
 } from '../schemas.ts';
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const createRouteDef = createRoute({
   method: 'post',
@@ -131,8 +127,6 @@ const deliveryView = (d: DeliveryRow) => ({
   created_at: d.createdAt.toISOString(),
 });
 
-const uuid = (id: string) => z.uuid().safeParse(id).success;
-
 export function webhookRoutes(deps: ApiDeps) {
   const app = router();
   const settings = deps.webhooks ?? { allowPrivate: false, secretOverlapMs: 24 * 3_600_000 };
@@ -183,7 +177,7 @@ export function webhookRoutes(deps: ApiDeps) {
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const row = uuid(id) ? await getEndpoint(deps.db, c.get('clientId'), id) : undefined;
+    const row = isUuid(id) ? await getEndpoint(deps.db, c.get('clientId'), id) : undefined;
     if (!row) throw notFound(id);
     return c.json(endpointView(row), 200);
   });
@@ -191,7 +185,7 @@ export function webhookRoutes(deps: ApiDeps) {
   app.openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid('param');
     if (
-      !uuid(id) ||
+      !isUuid(id) ||
       !(await stopEndpoint(deps.db, id, 'deleted', 'deleted by its owner', c.get('clientId')))
     ) {
       throw notFound(id);
@@ -202,7 +196,7 @@ export function webhookRoutes(deps: ApiDeps) {
   app.openapi(rotateRoute, async (c) => {
     const { id } = c.req.valid('param');
     const secret = generateSecret();
-    const out = uuid(id)
+    const out = isUuid(id)
       ? await rotateSecret(deps.db, c.get('clientId'), id, secret, settings.secretOverlapMs)
       : undefined;
     if (!out) throw notFound(id);
@@ -211,7 +205,7 @@ export function webhookRoutes(deps: ApiDeps) {
 
   app.openapi(deliveriesRoute, async (c) => {
     const { id } = c.req.valid('param');
-    if (!uuid(id) || !(await getEndpoint(deps.db, c.get('clientId'), id))) throw notFound(id);
+    if (!isUuid(id) || !(await getEndpoint(deps.db, c.get('clientId'), id))) throw notFound(id);
     const rows = await listDeliveries(deps.db, c.get('clientId'), id, c.req.valid('query').limit);
     return c.json({ items: rows.map(deliveryView) }, 200);
   });
@@ -219,7 +213,7 @@ export function webhookRoutes(deps: ApiDeps) {
   app.openapi(redeliverRoute, async (c) => {
     const { id, delivery_id } = c.req.valid('param');
     const clientId = c.get('clientId');
-    if (!uuid(id) || !uuid(delivery_id)) throw notFound(id);
+    if (!isUuid(id) || !isUuid(delivery_id)) throw notFound(id);
     const endpoint = await getEndpoint(deps.db, clientId, id);
     if (!endpoint) throw notFound(id);
     if (endpoint.status !== 'active') {
