@@ -46,13 +46,15 @@ export interface CheckedInsert {
   /** kind of the upload named as the CV / project among the caller's uploads; null = not theirs */
   cvKind: string | null;
   projectKind: string | null;
-  /** the new job's id; null when the uploads did not match or the (client, key) already had a job */
+  /** the new job's id; null when the uploads did not match, were over the budget, or the key had a job */
   jobId: string | null;
+  /** characters of text the two uploads hold (those found) */
+  uploadChars: number;
 }
 
 /**
- * The evaluate route's hot path in one round trip: checks that the two uploads are the caller's and of
- * the right kinds, and only then inserts the job with a publish lease (idempotent on (client, key)).
+ * The evaluate route's hot path in one round trip: checks that the two uploads are the caller's, of
+ * the right kinds and within the input budget (`maxUploadChars`), and only then inserts the job with a publish lease (idempotent on (client, key)).
  * A postgres.js tagged template: a prepared statement, parsed and planned once per connection, with no
  * query building per request. On a key conflict the caller reads the existing job (createOrGetJob).
  */
@@ -60,12 +62,14 @@ async function insertJobIfUploadsMatchUntraced(
   db: Database,
   job: NewJob,
   leaseMs: number,
+  maxUploadChars: number,
 ): Promise<CheckedInsert> {
   const [row] = await db.$client<
-    { cv_kind: string | null; project_kind: string | null; job_id: string | null }[]
+    { cv_kind: string | null; project_kind: string | null; job_id: string | null; upload_chars: string }[]
   >`
     with u as (
-      select id, kind from uploads where client_id = ${job.clientId} and id in (${job.cvId}, ${job.projectId})
+      select id, kind, length(extracted_text) as chars
+      from uploads where client_id = ${job.clientId} and id in (${job.cvId}, ${job.projectId})
     ), ins as (
       insert into jobs (client_id, idempotency_key, request_fingerprint, cv_id, project_id,
                         job_description, study_case_brief, scoring_rubric, publish_lease_until)
@@ -74,13 +78,20 @@ async function insertJobIfUploadsMatchUntraced(
              now() + ${leaseMs}::int * interval '1 millisecond'
       where exists (select 1 from u where id = ${job.cvId} and kind = 'cv')
         and exists (select 1 from u where id = ${job.projectId} and kind = 'project')
+        and (select coalesce(sum(chars), 0) from u) <= ${maxUploadChars}::bigint
       on conflict (client_id, idempotency_key) do nothing
       returning id
     )
     select (select kind from u where id = ${job.cvId}) as cv_kind,
            (select kind from u where id = ${job.projectId}) as project_kind,
-           (select id from ins) as job_id`;
-  return { cvKind: row!.cv_kind, projectKind: row!.project_kind, jobId: row!.job_id };
+           (select id from ins) as job_id,
+           (select coalesce(sum(chars), 0) from u) as upload_chars`;
+  return {
+    cvKind: row!.cv_kind,
+    projectKind: row!.project_kind,
+    jobId: row!.job_id,
+    uploadChars: Number(row!.upload_chars),
+  };
 }
 
 /** Takes the publish lease of an unpublished job whose lease is free or expired. */

@@ -8,8 +8,8 @@
 //   key-reused  the key belongs to a different request body: refuse.
 //   in-flight   another request with this key holds the lease right now: ask the caller to retry.
 // The CV and project must be the caller's uploads of those kinds (else UPLOAD_NOT_FOUND or
-// WRONG_UPLOAD_KIND is thrown, nothing stored). A new key costs one round trip: the upload check and
-// the insert are one statement.
+// WRONG_UPLOAD_KIND is thrown, nothing stored), within the input budget when one is given (else the
+// budget's own error). A new key costs one round trip: the checks and the insert are one statement.
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import {
@@ -42,10 +42,20 @@ export function fingerprint(request: EvaluateRequest): string {
   return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
+/**
+ * What one job may send to the LLM: its documents' text plus `extraChars` (the overrides) at most
+ * `maxChars`; `refuse` throws the caller's error when a job would send `chars`.
+ */
+export interface InputBudget {
+  maxChars: number;
+  extraChars: number;
+  refuse: (chars: number) => never;
+}
+
 export async function acceptJob(
   db: Database,
   input: { clientId: string; idempotencyKey: string; request: EvaluateRequest },
-  o: { leaseMs: number },
+  o: { leaseMs: number; budget?: InputBudget },
 ): Promise<AcceptOutcome> {
   const { request } = input;
   const print = fingerprint(request);
@@ -59,8 +69,11 @@ export async function acceptJob(
     studyCaseBrief: request.study_case_brief ?? null,
     scoringRubric: request.scoring_rubric ?? null,
   };
-  const checked = await insertJobIfUploadsMatch(db, newJob, o.leaseMs);
+  const maxUploadChars = o.budget ? o.budget.maxChars - o.budget.extraChars : Number.MAX_SAFE_INTEGER;
+  const checked = await insertJobIfUploadsMatch(db, newJob, o.leaseMs, maxUploadChars);
   refuseForeignUploads(request, checked);
+  if (o.budget && checked.uploadChars > maxUploadChars)
+    o.budget.refuse(checked.uploadChars + o.budget.extraChars);
   if (checked.jobId) return { outcome: 'created', job: { id: checked.jobId }, resumed: false };
   // The key is taken: read the job that holds it.
   const { job, created } = await createOrGetJob(db, newJob, o.leaseMs);

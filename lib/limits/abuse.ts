@@ -45,6 +45,8 @@ export interface AbuseLimits {
   job(clientId: string): Promise<Record<string, string>>;
   /** throws INPUT_BUDGET_EXCEEDED when one job would send more characters than allowed */
   inputBudget(chars: number): void;
+  /** the INPUT_BUDGET_EXCEEDED refusal of a job that would send `chars` */
+  refuseInput(chars: number): never;
 }
 
 export function abuseLimits(db: Database, limits: Config['limits']): AbuseLimits {
@@ -78,11 +80,12 @@ export function abuseLimits(db: Database, limits: Config['limits']): AbuseLimits
       return headers;
     },
     inputBudget(chars) {
-      if (chars > limits.jobInputMaxChars) {
-        throw new InputBudgetError(
-          `the documents and texts of this job hold ${chars} characters; at most ${limits.jobInputMaxChars} are accepted per job`,
-        );
-      }
+      if (chars > limits.jobInputMaxChars) this.refuseInput(chars);
+    },
+    refuseInput(chars): never {
+      throw new InputBudgetError(
+        `the documents and texts of this job hold ${chars} characters; at most ${limits.jobInputMaxChars} are accepted per job`,
+      );
     },
   };
 }

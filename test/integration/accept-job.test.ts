@@ -103,6 +103,32 @@ describe('acceptJob', () => {
     expect(await jobRows(key)).toHaveLength(1);
   });
 
+  it('over the input budget: refused in the same statement, nothing stored; at the budget: created', async () => {
+    // the two uploads hold 'cv text' + 'project text' = 19 characters
+    const refused: number[] = [];
+    const budget = (maxChars: number, extraChars: number) => ({
+      maxChars,
+      extraChars,
+      refuse: (chars: number): never => {
+        refused.push(chars);
+        throw new Error('over budget');
+      },
+    });
+    const key = randomUUID();
+    await expect(
+      acceptJob(db, { clientId, idempotencyKey: key, request }, { leaseMs: 15_000, budget: budget(20, 2) }),
+    ).rejects.toThrow('over budget');
+    expect(refused).toEqual([21]);
+    expect(await jobRows(key)).toHaveLength(0);
+    const fits = await acceptJob(
+      db,
+      { clientId, idempotencyKey: key, request },
+      { leaseMs: 15_000, budget: budget(21, 2) },
+    );
+    expect(fits.outcome).toBe('created');
+    expect(await jobRows(key)).toHaveLength(1);
+  });
+
   it('created (resumed): a request whose predecessor never published takes over once the lease ran out', async () => {
     const key = randomUUID();
     const first = await accept(key, request, 1);

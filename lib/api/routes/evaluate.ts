@@ -5,7 +5,7 @@ import { jobKeyTaken } from '../../db/jobs.ts';
 import { findClientUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
 import { InvalidRubricError, parseRubric } from '../../evaluation/rubric.ts';
-import { acceptJob } from '../../jobs/accept.ts';
+import { acceptJob, type InputBudget } from '../../jobs/accept.ts';
 import { createLeasePublisher } from '../../jobs/publish-lease.ts';
 import { abuseLimits } from '../../limits/abuse.ts';
 import type { ApiDeps } from '../context.ts';
@@ -63,28 +63,28 @@ export function evaluateRoutes(deps: ApiDeps) {
         throw err;
       }
     }
-    const found = await findClientUploads(deps.db, clientId, [body.cv_id, body.project_id]);
-    for (const [field, id, kind] of [
-      ['cv_id', body.cv_id, 'cv'],
-      ['project_id', body.project_id, 'project'],
-    ] as const) {
-      const upload = found.find((u) => u.id === id);
-      if (!upload) throw new Problem(codes.UPLOAD_NOT_FOUND, `${field} ${id} is not one of your uploads`);
-      if (upload.kind !== kind)
-        throw new Problem(codes.WRONG_UPLOAD_KIND, `${field} refers to a ${upload.kind} upload`);
-    }
-    // What this job would send to the LLM: both documents and every override.
-    limits.inputBudget(
-      found.reduce((n, u) => n + Number(u.chars), 0) +
+    const idempotencyKey = c.req.valid('header')['idempotency-key'];
+    // What this job would send to the LLM besides its documents: every override.
+    const budget = {
+      maxChars: deps.limits!.jobInputMaxChars,
+      extraChars:
         (body.job_description?.length ?? 0) +
         (body.study_case_brief?.length ?? 0) +
         (body.scoring_rubric?.length ?? 0),
+      refuse: (chars: number) => limits.refuseInput(chars),
+    };
+    if (deps.limits!.jobsPerDay > 0) {
+      // A new job counts against the daily quota, a retry of an accepted one does not, and a request
+      // refused for its uploads or size counts not at all: those are checked first, one statement each.
+      await checkUploads(deps.db, clientId, body, budget);
+      if (!(await jobKeyTaken(deps.db, clientId, idempotencyKey))) await limits.job(clientId);
+    }
+    // Without a quota the uploads, the budget and the insert are one statement (acceptJob).
+    const accepted = await acceptJob(
+      deps.db,
+      { clientId, idempotencyKey, request: body },
+      { ...deps.publishing, budget },
     );
-    // A new job counts against the daily quota; a retry of an accepted one does not.
-    const idempotencyKey = c.req.valid('header')['idempotency-key'];
-    if (!(await jobKeyTaken(deps.db, clientId, idempotencyKey))) await limits.job(clientId);
-
-    const accepted = await acceptJob(deps.db, { clientId, idempotencyKey, request: body }, deps.publishing);
     const answer = { id: accepted.job.id, status: 'queued' as const };
     switch (accepted.outcome) {
       case 'key-reused':
@@ -116,4 +116,24 @@ export function evaluateRoutes(deps: ApiDeps) {
     }
   });
   return app;
+}
+
+async function checkUploads(
+  db: ApiDeps['db'],
+  clientId: string,
+  body: { cv_id: string; project_id: string },
+  budget: InputBudget,
+): Promise<void> {
+  const found = await findClientUploads(db, clientId, [body.cv_id, body.project_id]);
+  for (const [field, id, kind] of [
+    ['cv_id', body.cv_id, 'cv'],
+    ['project_id', body.project_id, 'project'],
+  ] as const) {
+    const upload = found.find((u) => u.id === id);
+    if (!upload) throw new Problem(codes.UPLOAD_NOT_FOUND, `${field} ${id} is not one of your uploads`);
+    if (upload.kind !== kind)
+      throw new Problem(codes.WRONG_UPLOAD_KIND, `${field} refers to a ${upload.kind} upload`);
+  }
+  const chars = found.reduce((n, u) => n + Number(u.chars), 0) + budget.extraChars;
+  if (chars > budget.maxChars) budget.refuse(chars);
 }
