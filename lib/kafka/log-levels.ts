@@ -3,7 +3,8 @@
 // "The group coordinator is not available" (the offsets topic is still being created), and two
 // processes creating the same topics print "Topic creation errors" though the loser only finds them
 // there. An error that outlasts kafkajs' retries reaches our code as a thrown error and is logged there,
-// so a broker's answer that is retriable — or one our own code handles (topic creation) — is debug.
+// so a broker's answer that is retriable — or one our own code handles (topic creation) — is debug, and
+// a consumer crash on a retriable answer, which kafkajs restarts from, is info.
 import { createRequire } from 'node:module';
 import { logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 
@@ -28,9 +29,14 @@ const retriableMessages: Set<string> = (() => {
   }
 })();
 
+/** "Crash: KafkaJSProtocolError: <broker message>", as the consumer logs a crash it may restart from */
+const crash = /^Crash: [A-Za-z]+: (.*)$/;
+
 export function levelFor(entry: Pick<LogEntry, 'namespace' | 'level' | 'log'>): LogLevelName {
   const level = byKafkaLevel[entry.level] ?? 'debug';
-  if (level !== 'error' || entry.namespace !== 'Connection') return level;
+  if (level !== 'error') return level;
+  if (entry.namespace === 'Consumer') return consumerLevel(String(entry.log.message ?? ''));
+  if (entry.namespace !== 'Connection') return level;
   const message = String(entry.log.message ?? '');
   if (!message.startsWith('Response ')) return level;
   const error = String((entry.log as { error?: unknown }).error ?? '');
@@ -38,4 +44,12 @@ export function levelFor(entry: Pick<LogEntry, 'namespace' | 'level' | 'log'>): 
   // createTopicsAndWait treats TOPIC_ALREADY_EXISTS as success and throws anything else.
   if (message.startsWith('Response CreateTopics')) return 'debug';
   return level;
+}
+
+// A consumer that crashes on a retriable broker answer (on a fresh broker: "The coordinator is loading")
+// restarts by itself: that is news, not an error. A crash it cannot restart from stays an error.
+function consumerLevel(message: string): LogLevelName {
+  if (message.startsWith('Restarting the consumer in ')) return 'info';
+  const m = crash.exec(message);
+  return m && retriableMessages.has(m[1]!) ? 'info' : 'error';
 }

@@ -49,4 +49,26 @@ describe('kafkajs log levels', () => {
       levelFor({ namespace: 'Consumer', level: logLevel.ERROR, log: { message: 'Crash' } as never }),
     ).toBe('error');
   });
+
+  it('a consumer crash kafkajs restarts from is info; one it cannot restart from stays an error', () => {
+    const consumer = (message: string) => ({
+      namespace: 'Consumer',
+      level: logLevel.ERROR,
+      log: { message } as never,
+    });
+    expect(
+      levelFor(
+        consumer(
+          "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group",
+        ),
+      ),
+    ).toBe('info');
+    expect(levelFor(consumer('Restarting the consumer in 100ms'))).toBe('info');
+    expect(
+      levelFor(
+        consumer('Crash: KafkaJSProtocolError: Not authorized to access group: Group authorization failed'),
+      ),
+    ).toBe('error');
+    expect(levelFor(consumer('Crash: TypeError: cannot read properties of undefined'))).toBe('error');
+  });
 });
