@@ -8,39 +8,46 @@ export interface Evidence {
   end: number;
 }
 
+const WHITESPACE = /\s+/g;
+
 /** The document with every whitespace run collapsed to one space, and where each character came from. */
 let last: { text: string; flat: string; origin: Uint32Array } | undefined;
 
-function normalise(text: string, cache = true): { flat: string; origin: Uint32Array } {
+function normalise(text: string): { flat: string; origin: Uint32Array } {
   // quotes are checked one after another against the same document: keep its normal form
-  if (cache && last?.text === text) return last;
+  if (last?.text === text) return last;
+  // only the whitespace runs are matched (a document has far fewer of them than characters); the text
+  // between two runs is copied whole, and each run becomes one space unless it leads the text
   const parts: string[] = [];
   const origin = new Uint32Array(text.length);
   let n = 0;
-  let space = false;
-  for (const m of text.matchAll(/\s+|\S+/g)) {
-    if (/^\s/.test(m[0])) {
-      if (!space && n > 0) {
-        parts.push(' ');
-        origin[n++] = m.index;
-      }
-      space = true;
-    } else {
-      parts.push(m[0]);
-      for (let i = 0; i < m[0].length; i++) origin[n++] = m.index + i;
-      space = false;
+  let from = 0;
+  for (const m of text.matchAll(WHITESPACE)) {
+    parts.push(text.slice(from, m.index));
+    for (let i = from; i < m.index; i++) origin[n++] = i;
+    if (n > 0) {
+      parts.push(' ');
+      origin[n++] = m.index;
     }
+    from = m.index + m[0].length;
   }
-  const result = { text, flat: parts.join(''), origin: origin.subarray(0, n) };
-  if (cache) last = result;
-  return result;
+  parts.push(text.slice(from));
+  for (let i = from; i < text.length; i++) origin[n++] = i;
+  last = { text, flat: parts.join(''), origin: origin.subarray(0, n) };
+  return last;
 }
 
 const MIN_QUOTE = 8;
 
-/** Where a quote occurs in the source, whitespace-normalised; undefined when it is not there. */
+/**
+ * Where a quote occurs in the source, whitespace-normalised; undefined when it is not there. The quote
+ * is trimmed (trim and \s know the same whitespace), so its normal form is its runs made one space each.
+ */
 export function locate(source: string, quote: string): Evidence | undefined {
-  const q = normalise(quote.trim(), false).flat.replace(/^["“'‘]|["”'’]$/g, '');
+  const q = quote
+    .trim()
+    .replace(WHITESPACE, ' ')
+    .replace(/^["“'‘]|["”'’]$/g, '');
   if (q.length < MIN_QUOTE) return undefined;
   const { flat, origin } = normalise(source);
   const at = flat.indexOf(q);

@@ -1,6 +1,6 @@
 // Instruction-like text inside a document: someone talking to the evaluator rather than describing
 // work. Found sentences are flagged with their quote, never obeyed, and left out of the offline scores.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export interface InjectionFinding {
   quote: string;
@@ -22,9 +22,17 @@ const PATTERNS = [
   /\bsystem prompt\b/i,
 ];
 
+/** Whether any pattern matches: their alternation, multiline for the one anchored at a line's start (no
+ * other pattern has ^ or $, so the flag changes nothing else). */
+const ANY_PATTERN = new RegExp(PATTERNS.map((p) => `(?:${p.source})`).join('|'), 'im');
+
 /** Sentences (or lines) of the text that look like instructions to the evaluator. */
 export function detectInjection(text: string): InjectionFinding[] {
   const out: InjectionFinding[] = [];
+  // A pattern found in a line is found in the whole text: no pattern looks past a line's ends but through
+  // \b and a multiline ^, which see the line break as they see the line's edge. Most documents match
+  // none, and one pass of all the patterns over the text is much cheaper than one per pattern per line.
+  if (!ANY_PATTERN.test(text)) return out;
   let offset = 0;
   for (const line of text.split('\n')) {
     const lineStart = offset;
@@ -43,9 +51,18 @@ export function detectInjection(text: string): InjectionFinding[] {
   return out;
 }
 
+// random bytes drawn 4 KiB at a time (a call into the CSPRNG per tag costs more than the bytes)
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
 /** A per-request random tag to delimit documents: a document cannot close a tag it cannot guess. */
 export function documentTag(): string {
-  return `doc-${randomBytes(8).toString('hex')}`;
+  if (used + 8 > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += 8;
+  return `doc-${pool.toString('hex', used - 8, used)}`;
 }
 
 export function delimit(tag: string, kind: string, text: string): string {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, codes } from '../errors.ts';
 import { SpanKind, withSpan } from '../telemetry/tracing.ts';
+import { boundedMemo } from '../util/bounded-memo.ts';
 import { type Evidence, verifyQuotes } from './evidence.ts';
 import { detectInjection } from './injection.ts';
 import { offlineCvAnswer, offlineProjectAnswer } from './offline/index.ts';
@@ -17,9 +18,9 @@ import { redact } from './redact.ts';
 import {
   cvMatchRate,
   PROMPT_VERSION,
-  parseRubric,
   projectScore,
   RUBRIC_VERSION,
+  rubricOf,
   type Scores,
 } from './rubric.ts';
 import type {
@@ -228,6 +229,8 @@ function verified(
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** the job description's, brief's and rubric's hashes: the same for every job of a position */
+const documentHash = boundedMemo(sha256);
 
 export async function evaluate(
   input: EvaluationInput,
@@ -236,7 +239,7 @@ export async function evaluate(
 ): Promise<EvaluationResult> {
   const startedAt = new Date();
   const started = Date.now();
-  const rubric = parseRubric(input.scoringRubric);
+  const rubric = rubricOf(input.scoringRubric);
   const flags: Flag[] = [];
   const injections = { cv: detectInjection(input.cvText), project: detectInjection(input.projectText) };
   for (const [document, found] of Object.entries(injections) as ['cv' | 'project', typeof injections.cv][]) {
@@ -351,15 +354,15 @@ export async function evaluate(
       kind: provider.kind,
       promptVersion: PROMPT_VERSION,
       rubricVersion: overridden.includes('scoringRubric')
-        ? `request-${sha256(input.scoringRubric).slice(0, 12)}`
+        ? `request-${documentHash(input.scoringRubric).slice(0, 12)}`
         : RUBRIC_VERSION,
       rubric,
       inputs: {
         cv: sha256(input.cvText),
         project: sha256(input.projectText),
-        jobDescription: sha256(input.jobDescription),
-        studyCaseBrief: sha256(input.studyCaseBrief),
-        scoringRubric: sha256(input.scoringRubric),
+        jobDescription: documentHash(input.jobDescription),
+        studyCaseBrief: documentHash(input.studyCaseBrief),
+        scoringRubric: documentHash(input.scoringRubric),
       },
       overridden,
       cvScores: ctx.cv.scores,

@@ -4,6 +4,7 @@
 // with the reason — never ignored.
 import { z } from 'zod';
 import { AppError, codes } from '../errors.ts';
+import { boundedMemo } from '../util/bounded-memo.ts';
 
 export const RUBRIC_VERSION = 'rubric-v2';
 export const PROMPT_VERSION = 'prompts-v2';
@@ -127,6 +128,19 @@ export function parseRubric(text: string): Rubric {
   if (problems.length) throw new InvalidRubricError(problems);
   return sections;
 }
+
+/**
+ * The rubric of a text, parsed once per distinct text: every job of a position carries the same one.
+ * Frozen, since the jobs share it (a result's provenance holds it).
+ */
+export const rubricOf = boundedMemo((text: string): Rubric => {
+  const rubric = parseRubric(text);
+  for (const params of Object.values(rubric)) {
+    for (const p of params) Object.freeze(p);
+    Object.freeze(params);
+  }
+  return Object.freeze(rubric);
+});
 
 /** Each parameter is an integer 1..5: a missing or out-of-range score fails the answer, never clamped. */
 export const parameterScore = z.number().int().min(1).max(5);

@@ -2,14 +2,16 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RetriableError } from '../../lib/errors.ts';
 import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
-import { nlp } from '../../lib/evaluation/nlp.ts';
+import { nlp, reader } from '../../lib/evaluation/nlp.ts';
 import { evaluate, InvalidAnswerError } from '../../lib/evaluation/pipeline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
 import { type Behaviour, type FakeLlm, goodAnswer, startFakeLlm, withEvidence } from '../helpers/fake-llm.ts';
 
-// the LLM path cross-checks with the offline reader: load its language model once, outside the tests' timeouts
+// the LLM path redacts (the full NLP pipe) and cross-checks with the offline reader (its own pipe): load
+// both language models once, outside the tests' timeouts
 beforeAll(() => {
   nlp();
+  reader();
 }, 60_000);
 
 const input = { cvText: 'CV text', projectText: 'Report text', ...defaultDocuments };

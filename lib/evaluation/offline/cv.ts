@@ -3,6 +3,8 @@
 // work around it is in the job's field (field.ts); a sibling of the named term earns most of it, negated
 // mentions count against, and repetition adds nothing. What the job title names is a must-have.
 // Achievements and collaboration count only as actions, and neither can lift a CV that does not match.
+
+import { boundedMemo } from '../../util/bounded-memo.ts';
 import {
   band,
   CannotScreenError,
@@ -35,20 +37,35 @@ export interface CvFindings {
 
 const SIBLING = 0.8;
 
+/**
+ * What the analysis reads from a job description, derived once per distinct description: every CV of a
+ * position is read against the same one. Nothing here is changed by an analysis.
+ */
+const jobOf = boundedMemo((jobDescription: string) => {
+  const requirements = requirementsOf(jobDescription, readDocument);
+  return {
+    requirements,
+    // only what the vocabulary knows makes a description screenable: a list of names alone is not a role
+    known: requirements.filter((r) => !r.name).length,
+    wanted: new Set(requirements.map((r) => r.family)),
+    fields: fieldsOf(requirements),
+    forYears: new Set(requirements.filter((r) => r.years).map((r) => r.family)),
+    role: jobRoleOf(jobDescription),
+    needed: requiredYears(jobDescription),
+  };
+});
+
 export function analyseCvText(
   jobDescription: string,
   cvText: string,
   exclude: [number, number][] = [],
 ): CvFindings {
-  const requirements = requirementsOf(jobDescription, readDocument);
-  // only what the vocabulary knows makes a description screenable: a list of names alone is not a role
-  const known = requirements.filter((r) => !r.name).length;
+  const { requirements, known, wanted, fields, forYears, role, needed } = jobOf(jobDescription);
   if (known < MIN_REQUIREMENTS) throw new CannotScreenError('job description', known, MIN_REQUIREMENTS);
   const doc = readDocument(cvText, exclude);
-  const wanted = new Set(requirements.map((r) => r.family));
   const { all, wanted: matches } = matchesFor(doc, requirements);
   const roles = rolesOf(doc);
-  const context = fieldContext(doc.sentences.length, all, roles, fieldsOf(requirements));
+  const context = fieldContext(doc.sentences.length, all, roles, fields);
   // a line dense with terms is a keyword list whichever job reads it: count every term, not only wanted ones
   const counts = termCounts(doc, all);
 
@@ -103,9 +120,7 @@ export function analyseCvText(
   const ceiling = technical === 1 ? 1 : missesTitle ? technical : technical + 1;
   const lift = (score: number) => Math.min(ceiling, score);
 
-  const forYears = new Set(requirements.filter((r) => r.years).map((r) => r.family));
-  const years = relevantYears(doc, matches, wanted, roles, all, jobRoleOf(jobDescription), forYears);
-  const needed = requiredYears(jobDescription);
+  const years = relevantYears(doc, matches, wanted, roles, all, role, forYears);
   const ratio = years.years / needed;
   const experience = Math.min(Math.max(ceiling, 2), band(ratio, [2.5, 1.6, 1, 0.5]));
 

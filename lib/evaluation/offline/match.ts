@@ -59,7 +59,11 @@ function indexOf(families: Family[]): TermIndex {
 
 const termRegexes = new Map<string[], RegExp>();
 
-/** Terms of a fixed list found in a text (the list's regex is compiled once). */
+/**
+ * Terms of a fixed list found in a text (the list's regex is compiled once). It is run with exec from
+ * lastIndex 0, as matchAll would, but without the copy of the regex matchAll makes per call: this runs
+ * for every sentence of every document.
+ */
 export function termsIn(text: string, terms: string[]): { term: string; index: number }[] {
   if (terms.length === 0) return [];
   let re = termRegexes.get(terms);
@@ -67,7 +71,14 @@ export function termsIn(text: string, terms: string[]): { term: string; index: n
     re = bounded(terms, 'giu');
     termRegexes.set(terms, re);
   }
-  return [...text.matchAll(re)].map((m) => ({ term: m[0].toLowerCase(), index: m.index }));
+  const out: { term: string; index: number }[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    out.push({ term: m[0].toLowerCase(), index: m.index });
+    // an empty match (an empty term) moves on one code point, as matchAll does
+    if (!m[0]) re.lastIndex = m.index + ((text.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1);
+  }
+  return out;
 }
 
 /** The sentence holding a character offset (sentences are in order and do not overlap). */

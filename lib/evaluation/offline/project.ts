@@ -5,6 +5,8 @@
 // resilience, documentation and extras count affirmative evidence and can exceed correctness by one point
 // at most (not at all for a report partly about something else, nor above 1 for one that covers nothing of
 // the brief), so a thorough report on another project stays low.
+
+import { boundedMemo } from '../../util/bounded-memo.ts';
 import {
   band,
   CannotScreenError,
@@ -125,22 +127,31 @@ export interface ProjectFindings {
   missing: string[];
 }
 
+/** What the analysis reads from a brief, derived once per distinct brief (every report of a position). */
+const briefOf = boundedMemo((brief: string) => {
+  const requirements = requirementsOf(brief, readDocument);
+  return {
+    requirements,
+    // only what the vocabulary knows makes a description screenable: a list of names alone is not a role
+    known: requirements.filter((r) => !r.name).length,
+    fields: fieldsOf(requirements),
+    subject: briefSubject(brief),
+  };
+});
+
 export function analyseReportText(
   brief: string,
   reportText: string,
   exclude: [number, number][] = [],
 ): ProjectFindings {
-  const requirements = requirementsOf(brief, readDocument);
-  // only what the vocabulary knows makes a description screenable: a list of names alone is not a role
-  const known = requirements.filter((r) => !r.name).length;
+  const { requirements, known, fields, subject } = briefOf(brief);
   if (known < MIN_REQUIREMENTS) throw new CannotScreenError('case-study brief', known, MIN_REQUIREMENTS);
   const doc = readDocument(reportText, exclude, true);
   const { all, wanted: matches } = matchesFor(doc, requirements);
   // a report about another field's project (a backend service read against a churn brief) shares words
   // with the brief (a dashboard, a README) but not its subject: its coverage counts in proportion; so
   // does a report on another project of the same field (a sales forecast read against a churn brief)
-  const profile = fieldProfile(all, fieldsOf(requirements));
-  const subject = briefSubject(brief);
+  const profile = fieldProfile(all, fields);
   const own = subjectOf(doc, all);
   const relevant = Math.min(1, onFieldShare(profile) / 0.5) * onSubject(subject, own);
   // a line dense with terms is a keyword list whichever job reads it: count every term, not only wanted ones

@@ -1,7 +1,7 @@
 // The role a job description is for ("Data Analyst", "Registered Nurse") and the titles of a CV's roles,
 // as stemmed words: a CV's years in the job's own role are relevant experience even where its lines name
 // few of the job's tools ("Financial Analyst" for a data analyst, "Nursing Assistant" for a nurse).
-import { nlp } from '../nlp.ts';
+import { reader } from '../nlp.ts';
 
 /** The title part of a heading or role line: before the employer, the dates or a subtitle. */
 const titlePart = (line: string) =>
@@ -17,8 +17,8 @@ export function titleStems(line: string): string[] {
   const title = titlePart(line).slice(0, 80);
   let s = stems.get(title);
   if (!s) {
-    const its = nlp().its;
-    const tokens = nlp().readDoc(title).tokens();
+    const its = reader().its;
+    const tokens = reader().readDoc(title).tokens();
     const types = tokens.out(its.type) as string[];
     s = (tokens.out(its.stem as unknown as typeof its.value) as string[])
       .filter((_, i) => types[i] === 'word')

@@ -3,7 +3,7 @@
 // negation ("no tests", "did not use Docker"). Every sentence keeps its character offsets into the
 // original text, so evidence quotes are verbatim.
 
-import { nlp } from '../nlp.ts';
+import { reader } from '../nlp.ts';
 
 export type Section = 'skills' | 'experience' | 'education' | 'summary' | 'certifications' | 'other';
 export type SentenceKind = 'experience' | 'prose' | 'list' | 'heading';
@@ -104,8 +104,8 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
   const sentences: Sentence[] = [];
   const lines = linesOf(text);
   // one pass of the NLP pipeline over the whole document; sentences are then cut at line ends
-  const its = nlp().its;
-  const doc = nlp().readDoc(text);
+  const its = reader().its;
+  const doc = reader().readDoc(text);
   const tokens = doc.tokens();
   const values = tokens.out(its.value) as string[];
   const spaces = tokens.out(its.precedingSpaces) as string[];
@@ -123,12 +123,14 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
     starts.push(at);
     cursor = at + values[i]!.length;
   }
+  // the line of each token, looked up once: the passes below ask it of every token, some several times
+  const tokenLine = starts.map((at) => lineAt(lines, at));
+  const lineOf = (i: number) => tokenLine[i]!;
   const spans: [number, number][] = [];
   doc.sentences().each((s: { out: (f: unknown) => unknown }) => {
     const [first, last] = s.out(its.span) as unknown as [number, number];
     // cut at line ends: a CV's lines are its units even without full stops
     let from = first;
-    const lineOf = (i: number) => lineAt(lines, starts[i]!);
     for (let i = first + 1; i <= last + 1; i++) {
       if (i <= last && lineOf(i) === lineOf(from)) continue;
       // drop the line-break tokens at either end of the piece
@@ -146,7 +148,7 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
     }
   });
   for (const [first, last] of spans) {
-    const line = lines[lineAt(lines, starts[first]!)]!;
+    const line = lines[lineOf(first)]!;
     if (line.skip) continue;
     const start = starts[first]!;
     const end = starts[last]! + values[last]!.length;
@@ -160,9 +162,11 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
       if (neg[i]) negated.push([starts[i]!, starts[i]! + values[i]!.length]);
     }
     const sText = text.slice(start, end);
-    // a negation cue covers its whole clause: "Documentation was not written", "The LLM is not called"
+    // a negation cue covers its whole clause: "Documentation was not written", "The LLM is not called";
+    // a cue in a clause is a cue in its sentence (clauses end at punctuation or before a word boundary),
+    // so a sentence without one needs no splitting
     let clauseStart = 0;
-    for (const clause of sText.split(/(?<=[,;:])|(?=\bbut\b)/)) {
+    for (const clause of NEGATION_CUE.test(sText) ? sText.split(/(?<=[,;:])|(?=\bbut\b)/) : []) {
       if (NEGATION_CUE.test(clause)) negated.push([start + clauseStart, start + clauseStart + clause.length]);
       clauseStart += clause.length;
     }
@@ -184,17 +188,19 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
   // words in excluded ranges (suspected instructions) are not read at all
   const excluded = (i: number) =>
     exclude.some(([a, b]) => starts[i]! < b && starts[i]! + values[i]!.length > a);
+  const bullet: (boolean | undefined)[] = [];
+  const isBullet = (l: number) => (bullet[l] ??= BULLET.test(text.slice(lines[l]!.start, lines[l]!.end)));
   let firstOfLine = -1;
   for (let i = 0; i < values.length; i++) {
-    const line = lines[lineAt(lines, starts[i]!)]!;
-    if (types[i] !== 'word' || excluded(i) || !BULLET.test(text.slice(line.start, line.end))) continue;
+    const line = lines[lineOf(i)]!;
+    if (types[i] !== 'word' || excluded(i) || !isBullet(lineOf(i))) continue;
     if (firstOfLine < line.start) {
       firstOfLine = line.start;
       continue;
     }
     if (pos[i] !== 'PROPN' || values[i]!.length < 2) continue;
     const prev = read.names.at(-1);
-    if (prev && pos[i - 1] === 'PROPN' && lineAt(lines, prev[0]) === lineAt(lines, starts[i]!)) {
+    if (prev && pos[i - 1] === 'PROPN' && lineAt(lines, prev[0]) === lineOf(i)) {
       prev[1] = starts[i]! + values[i]!.length;
     } else read.names.push([starts[i]!, starts[i]! + values[i]!.length]);
   }
@@ -237,12 +243,13 @@ const FOREIGN = new Set(
 export function englishShare(text: string): number {
   let english = 0;
   let foreign = 0;
-  for (const m of text
+  // the words alone (match), not a match object with its offsets per word (matchAll)
+  for (const w of text
     .slice(0, 20_000)
     .toLowerCase()
-    .matchAll(/\p{L}+/gu)) {
-    if (FOREIGN.has(m[0])) foreign += 1;
-    else if (ENGLISH.has(m[0])) english += 1;
+    .match(/\p{L}+/gu) ?? []) {
+    if (FOREIGN.has(w)) foreign += 1;
+    else if (ENGLISH.has(w)) english += 1;
   }
   return foreign < 5 ? 1 : english / (english + foreign);
 }
