@@ -14,11 +14,12 @@ export type ReplyMessage =
   | { id: number; ok: { type: string; mediaType: string; text: string; pages?: number } }
   | { id: number; error: { code: string; message: string } };
 
-// On Linux a thread has its own nice value: parsing yields the CPU to the thread answering HTTP. Set
+// On Linux a thread has its own nice value: parsing yields the CPU to the thread answering HTTP (19, the
+// lowest: at 10 a worker still took enough of a busy 2-core host to push /healthz past 100 ms). Set
 // before the parsers load (dynamic imports below): compiling pdf.js is the costliest thing a worker
 // that replaces a killed one does, and it must not compete with /healthz either.
 try {
-  setPriority(10);
+  setPriority(19);
 } catch {
   // not permitted or not supported: parse at normal priority
 }
