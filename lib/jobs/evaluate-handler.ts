@@ -55,6 +55,8 @@ export interface EvaluateHandlerOptions {
   logger?: Logger;
   /** test seam: observe each provider evaluation */
   onEvaluate?: (jobId: string) => void;
+  /** test seam: runs just before a job's provider call is claimed */
+  beforeClaim?: (jobId: string) => Promise<void>;
 }
 
 export interface HandlerStats {
@@ -119,22 +121,30 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       ids.filter((id) => !jobs.has(id) && !stored.has(id)),
     );
 
+    // An outcome already stored is this record's (a replay: emitted again, with the DLQ record of a job
+    // that gave up, both lost with the transaction that first carried them) or another record's (a
+    // duplicate request: nothing).
+    const replayOrSkip = (existing: ResultRow, record: InputRecord) => {
+      if (existing.sourcePartition === partition && existing.sourceOffset === BigInt(record.offset)) {
+        stats.replayed += 1;
+        telemetryMetrics().jobs.add(1, { outcome: 'replayed' });
+        outputs.push(resultEventRecord(o.resultsTopic, existing));
+        const gaveUp = deadLetterOf(existing, record.offset);
+        if (gaveUp) dlq.push(gaveUp);
+      } else {
+        stats.duplicates += 1;
+        telemetryMetrics().jobs.add(1, { outcome: 'duplicate' });
+      }
+    };
+
     const todo: { record: InputRecord; jobId: string }[] = [];
+    /** refused a provider call: their outcome was stored after this batch read the results */
+    const storedMeanwhile: { record: InputRecord; jobId: string }[] = [];
     const claimed = new Set<string>();
     for (const req of requests) {
       const existing = stored.get(req.jobId);
       if (existing) {
-        if (existing.sourcePartition === partition && existing.sourceOffset === BigInt(req.record.offset)) {
-          stats.replayed += 1;
-          telemetryMetrics().jobs.add(1, { outcome: 'replayed' });
-          outputs.push(resultEventRecord(o.resultsTopic, existing));
-          // A job that gave up sent its record to the DLQ in that same uncommitted transaction.
-          const gaveUp = deadLetterOf(existing, req.record.offset);
-          if (gaveUp) dlq.push(gaveUp);
-        } else {
-          stats.duplicates += 1;
-          telemetryMetrics().jobs.add(1, { outcome: 'duplicate' });
-        }
+        replayOrSkip(existing, req.record);
         continue;
       }
       if (erased.has(req.jobId)) continue;
@@ -190,9 +200,10 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           // The token outlives a claim that failed, so its retry is not counted twice.
           const token = claimTokens.get(t.jobId) ?? randomUUID();
           rememberToken(t.jobId, token);
+          await o.beforeClaim?.(t.jobId);
           if (!(await claimProviderCall(o.db, t.jobId, token))) {
             claimTokens.delete(t.jobId);
-            stats.duplicates += 1;
+            storedMeanwhile.push(t);
             return;
           }
           claimTokens.delete(t.jobId);
@@ -278,6 +289,18 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
         outputs.push(resultEventRecord(o.resultsTopic, row));
         const gaveUp = deadLetterOf(row, String(row.sourceOffset));
         if (gaveUp) dlq.push(gaveUp);
+      }
+    }
+    // Stored between our read and our claim, typically by the partition's previous owner, whose
+    // transaction then failed: nobody else emits this record's outcome (G3), so we do.
+    if (storedMeanwhile.length > 0) {
+      const late = await loadResults(
+        o.db,
+        storedMeanwhile.map((t) => t.jobId),
+      );
+      for (const t of storedMeanwhile) {
+        const row = late.get(t.jobId);
+        if (row) replayOrSkip(row, t.record);
       }
     }
     const jobsMetric = telemetryMetrics().jobs;

@@ -235,6 +235,49 @@ describe('evaluate function', () => {
     expect(await drainTopic(stack.kafka, t.results, { expected: 1 })).toHaveLength(1);
   });
 
+  it("an outcome the partition's previous owner stored between this batch's read and its provider claim is emitted, not dropped", async () => {
+    // The previous owner stored the outcome, then lost its transaction (fenced); the new owner had read
+    // the results a moment before. Its claim is refused (stored: paid once), and the record's event must
+    // still come from this batch — before the fix nobody emitted it and the offset moved past (G3).
+    const client = await seedClient(db);
+    const id = await seedJob(db, client, 'CV of CANDIDATE-late-0: Kafka.');
+    const request = jobRequestRecord('late-jobs', id);
+    const record = {
+      topic: 'late-jobs',
+      partition: 3,
+      offset: '41',
+      key: Buffer.from(request.key),
+      value: Buffer.from(request.value),
+      headers: {},
+      timestamp: String(Date.now()),
+    };
+    const options = { db, provider: new OfflineProvider(), resultsTopic: 'late-results', maxAttempts: 3 };
+    const previousOwner = createEvaluateHandler(options);
+    let previousOutputs = 0;
+    const handler = createEvaluateHandler({
+      ...options,
+      beforeClaim: async () => {
+        const r = await previousOwner({ topic: 'late-jobs', partition: 3, records: [record], attempt: 1 });
+        previousOutputs = r.outputs.length; // then lost with its transaction
+      },
+    });
+    const out = await handler({ topic: 'late-jobs', partition: 3, records: [record], attempt: 1 });
+    expect(previousOutputs).toBe(1);
+    expect(previousOwner.stats.evaluated).toBe(1);
+    expect(handler.stats.evaluated).toBe(0); // the provider is paid once
+    expect(out.outputs.map((m) => m.key)).toEqual([id]);
+    const stored = (await loadResults(db, [id])).get(id)!;
+    expect(JSON.parse(String(out.outputs[0]!.value))).toEqual(resultEvent(stored));
+    // another record of the same job (a duplicate request) still emits nothing
+    const duplicate = await createEvaluateHandler(options)({
+      topic: 'late-jobs',
+      partition: 3,
+      records: [{ ...record, offset: '42' }],
+      attempt: 1,
+    });
+    expect(duplicate.outputs).toEqual([]);
+  });
+
   it('poison: a malformed record and a job that always fails go to the DLQ, the job is failed with a reason, later records still flow', async () => {
     const t = {
       jobs: stack.topic('poison-jobs'),
