@@ -2,10 +2,12 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.ts';
+import { tolerateTypeFetchFailures } from './type-fetch-guard.ts';
 
 export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 
 export function createDatabase(url: string, options: { poolSize?: number } = {}): Database {
+  tolerateTypeFetchFailures();
   const sql = postgres(url, {
     max: options.poolSize ?? 10,
     onnotice: () => {},

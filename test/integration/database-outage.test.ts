@@ -1,0 +1,52 @@
+// A connection that dies while postgres.js fetches the array types (the first thing it does on a new
+// connection) must not end the process: the query that opened it fails, the next connection works,
+// and the one unhandled rejection postgres.js leaves behind is tolerated (lib/db/type-fetch-guard.ts).
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
+import { idIn } from '../../lib/db/id-list.ts';
+import { jobs } from '../../lib/db/schema.ts';
+import { isTypeFetchFailure, toleratedTypeFetchFailures } from '../../lib/db/type-fetch-guard.ts';
+import { isolatedStack } from '../helpers/isolation.ts';
+import { startTcpProxy, type TcpProxy, viaProxy } from '../helpers/tcp-proxy.ts';
+
+const stack = await isolatedStack('db-outage');
+let proxy: TcpProxy;
+let db: Database;
+
+beforeAll(async () => {
+  const pg = new URL(stack.databaseUrl);
+  proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
+  db = createDatabase(viaProxy(stack.databaseUrl, proxy), { poolSize: 1 });
+});
+afterAll(async () => {
+  if (db) await closeDatabase(db);
+  await proxy?.close();
+});
+
+describe('database connection lost during its set-up', () => {
+  it('the connection dies during its array-type query and the database stays away → that query fails, the process lives, the next connection works', async () => {
+    const before = toleratedTypeFetchFailures();
+    // the connection dies during the type query and the database stays away (new connections refused)
+    const sprung = proxy.loseAnswerTo(/pg_catalog\.pg_type/, { afterMs: 20 }).then(() => proxy.cut());
+    await expect(db.execute(sql`select 1 as one`)).rejects.toThrow();
+    await sprung;
+    // postgres.js' rejection arrives on its own tick
+    await expect.poll(() => toleratedTypeFetchFailures(), { timeout: 5000 }).toBe(before + 1);
+    await proxy.restore();
+    // a new connection fetched the array types: a uuid[] parameter works
+    const rows = await db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(idIn(jobs.id, [randomUUID(), randomUUID()]));
+    expect(rows).toEqual([]);
+  });
+
+  it('only that rejection is tolerated', () => {
+    expect(isTypeFetchFailure({ query: 'select b.oid, b.typarray from pg_catalog.pg_type a' })).toBe(true);
+    expect(isTypeFetchFailure({ query: 'select * from jobs' })).toBe(false);
+    expect(isTypeFetchFailure(new Error('boom'))).toBe(false);
+    expect(isTypeFetchFailure(undefined)).toBe(false);
+  });
+});
