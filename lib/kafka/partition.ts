@@ -60,17 +60,23 @@ export class PartitionState implements PartitionLink {
     return new PartitionState({ partition, kafka, transactionalId, transactionTimeoutMs, readCommitted });
   }
 
-  /**
-   * Whether a batch fetched at `fetchedAt` comes after our last seek. kafkajs applies a seek at its
-   * next fetch of the partition; batches it hands over before that (`stale`) were fetched earlier. After
-   * it, a start later than the seek only means kafkajs skipped a fetch holding nothing but aborted
-   * records and transaction markers: demanding a fetch at exactly the seek would wait for ever.
-   */
-  seekTookEffect(fetchedAt: bigint, stale: boolean): boolean {
+  /** Whether a batch fetched at `fetchedAt` is the one our last seek asked for (else: stale). */
+  seekTookEffect(fetchedAt: bigint): boolean {
     if (this.awaitingFetchAt === undefined) return true;
-    if (stale || fetchedAt < this.awaitingFetchAt) return false;
+    if (fetchedAt !== this.awaitingFetchAt) return false;
     this.awaitingFetchAt = undefined;
     return true;
+  }
+
+  /**
+   * kafkajs never hands over a fetch holding only aborted records and transaction markers: it moves
+   * its own position past them. When that fetch started where our seek asked (`first`), its next one
+   * starts after `last`, and that is the fetch to wait for — waiting for one at the seek itself would
+   * wait for ever. Only such evidence moves the wait; a later start without it stays stale.
+   */
+  skippedByConsumer(first: bigint, last: bigint): void {
+    if (this.awaitingFetchAt !== undefined && first === this.awaitingFetchAt)
+      this.awaitingFetchAt = last + 1n;
   }
 
   rejoined(assigned: boolean): boolean {

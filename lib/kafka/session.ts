@@ -1,6 +1,4 @@
-// The consume → transform → produce session, top to bottom.
-//
-// Per input partition p, with p's own transactional id (transactional-id.ts):
+// The consume → transform → produce session. Per input partition p, with its own transactional id:
 //   1. fence, then read:  a NEW producer's first transaction() sends InitProducerId, which fences p's
 //      previous owner; only then is p's committed offset read (admin.fetchOffsets; checked against the
 //      application's record of it, progress.ts) and the consumer moved to it. Reading first would let a
@@ -11,8 +9,8 @@
 //   4. any transactional error: the producer is thrown away (kafkajs leaves it stuck, #1275/#1282/#1355),
 //      p goes back to step 1 (smaller if too large). Fenced by a new owner (ownership.ts): stop touching p.
 //   5. every rebalance re-establishes every partition (step 1 again).
-//   6. the budget (maxDurationMs, maxIdleMs, maxRecords, abort signal) ends the session cleanly: the
-//      open transaction commits or is abandoned (never half-written), the member leaves the group.
+//   6. the budget (duration, idle, records, signal) ends the session: the open transaction commits or
+//      is abandoned (never half-written), the member leaves the group.
 // Steps 1 and 3 go through a Delivery (delivery.ts): exactly-once, or a verifier negative control.
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
@@ -91,6 +89,11 @@ export class ConsumeTransformProduceSession {
     try {
       await this.admin.connect();
       this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
+      // a fetch of aborted records and markers only, which kafkajs skips without calling eachBatch
+      this.consumer.on(this.consumer.events.START_BATCH_PROCESS, ({ payload: b }) => {
+        if (b.topic === this.options.topic && b.batchSize === 0 && b.firstOffset != null)
+          this.partitions.get(b.partition)?.skippedByConsumer(BigInt(b.firstOffset), BigInt(b.lastOffset));
+      });
       await this.consumer.connect();
       await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
       const crashed = new Promise<void>((resolve) => {
@@ -179,7 +182,7 @@ export class ConsumeTransformProduceSession {
       if (state.fenced || state.refused) return; // another instance owns p (G6), or p is refused
       // kafkajs exposes the offset this fetch started at; it is not in its typings.
       const fetchedAt = BigInt((batch as unknown as { fetchedOffset: string }).fetchedOffset);
-      if (!state.seekTookEffect(fetchedAt, payload.isStale())) return; // fetched before our seek
+      if (!state.seekTookEffect(fetchedAt)) return; // fetched before our seek took effect: stale
       if (state.generation !== this.generation) {
         if (!(await this.establish(state))) return;
         if (fetchedAt > state.position) {
