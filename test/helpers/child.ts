@@ -71,3 +71,28 @@ export function runChild(relativeToTest: string, env: Record<string, string>): C
     },
   };
 }
+
+/**
+ * An evaluate invocation (fixtures/evaluate-child.ts) that stores its outcomes in PostgreSQL and is
+ * SIGKILLed before its Kafka transaction commits. Resolves with how it exited.
+ */
+export async function crashEvaluatorAtCommit(o: {
+  brokers: string[];
+  databaseUrl: string;
+  group: string;
+  topics: { jobs: string; results: string; dlq: string };
+  llmUrl: string;
+}): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const child = runChild('fixtures/evaluate-child.ts', {
+    BROKERS: o.brokers.join(','),
+    DATABASE_URL: o.databaseUrl,
+    GROUP: o.group,
+    JOBS: o.topics.jobs,
+    RESULTS: o.topics.results,
+    DLQ: o.topics.dlq,
+    LLM_URL: o.llmUrl,
+    CRASH_AT_COMMIT: '1',
+  });
+  await child.waitForLine(/^crashing$/);
+  return child.exited;
+}

@@ -15,7 +15,7 @@ import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { evaluateProgress } from '../../lib/jobs/evaluate-progress.ts';
 import { runSession } from '../../lib/kafka/session.ts';
 import { jobRequestRecord } from '../../lib/records/job-request.ts';
-import { runChild } from '../helpers/child.ts';
+import { crashEvaluatorAtCommit } from '../helpers/child.ts';
 import { committedOffsets, endOffsets, testLogger } from '../helpers/engine.ts';
 import { type FakeLlm, goodAnswer, startFakeLlm } from '../helpers/fake-llm.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
@@ -220,18 +220,13 @@ describe('lost committed offsets (evaluate)', () => {
     await invocation(group, t);
     const tail = await newJobs(t, 2, 'tail');
     // An evaluator stores the two outcomes, then dies before its Kafka transaction commits.
-    const child = runChild('fixtures/evaluate-child.ts', {
-      BROKERS: stack.brokers.join(','),
-      DATABASE_URL: stack.databaseUrl,
-      GROUP: group,
-      JOBS: t.jobs,
-      RESULTS: t.results,
-      DLQ: t.dlq,
-      LLM_URL: fake.url,
-      CRASH_AT_COMMIT: '1',
+    await crashEvaluatorAtCommit({
+      brokers: stack.brokers,
+      databaseUrl: stack.databaseUrl,
+      group,
+      topics: t,
+      llmUrl: fake.url,
     });
-    await child.waitForLine(/^crashing$/);
-    await child.exited;
     expect((await loadResults(db, tail)).size).toBe(2);
 
     await deleteGroup(group);
@@ -259,18 +254,13 @@ describe('lost committed offsets (evaluate)', () => {
     const group = `${stack.prefix}-first`;
     const ids = await newJobs(t, 4, 'first');
     // A rebalance or a crash during a partition's first batch: outcomes stored, nothing committed.
-    const child = runChild('fixtures/evaluate-child.ts', {
-      BROKERS: stack.brokers.join(','),
-      DATABASE_URL: stack.databaseUrl,
-      GROUP: group,
-      JOBS: t.jobs,
-      RESULTS: t.results,
-      DLQ: t.dlq,
-      LLM_URL: fake.url,
-      CRASH_AT_COMMIT: '1',
+    await crashEvaluatorAtCommit({
+      brokers: stack.brokers,
+      databaseUrl: stack.databaseUrl,
+      group,
+      topics: t,
+      llmUrl: fake.url,
     });
-    await child.waitForLine(/^crashing$/);
-    await child.exited;
     expect((await loadResults(db, ids)).size).toBe(4);
     expect((await committedOffsets(stack.kafka, group, t.jobs)).get(0)).toBe('-1');
 

@@ -12,7 +12,7 @@ import { runSession } from '../../lib/kafka/session.ts';
 import { jobRequestRecord } from '../../lib/records/job-request.ts';
 import { resultEvent } from '../../lib/records/result-event.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
-import { runChild } from '../helpers/child.ts';
+import { crashEvaluatorAtCommit } from '../helpers/child.ts';
 import { testLogger } from '../helpers/engine.ts';
 import { type FakeLlm, goodAnswer, startFakeLlm } from '../helpers/fake-llm.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
@@ -159,18 +159,14 @@ describe('evaluate function', () => {
     );
     const group = `${stack.prefix}-crash`;
 
-    const child = runChild('fixtures/evaluate-child.ts', {
-      BROKERS: stack.brokers.join(','),
-      DATABASE_URL: stack.databaseUrl,
-      GROUP: group,
-      JOBS: t.jobs,
-      RESULTS: t.results,
-      DLQ: t.dlq,
-      LLM_URL: fake.url,
-      CRASH_AT_COMMIT: '1',
+    const crashed = await crashEvaluatorAtCommit({
+      brokers: stack.brokers,
+      databaseUrl: stack.databaseUrl,
+      group,
+      topics: t,
+      llmUrl: fake.url,
     });
-    await child.waitForLine(/^crashing$/);
-    expect((await child.exited).signal).toBe('SIGKILL');
+    expect(crashed.signal).toBe('SIGKILL');
     // The outcomes were committed in PostgreSQL before the crash; the Kafka transaction was not.
     expect((await loadResults(db, ids)).size).toBe(5);
     expect(await drainTopic(stack.kafka, t.results, { settleMs: 1000 })).toHaveLength(0);
@@ -194,16 +190,14 @@ describe('evaluate function', () => {
     const id = await seedJob(db, client, 'CV of CANDIDATE-giveup POISON');
     await publishRaw(t.jobs, [jobRequestRecord(t.jobs, id)]);
     const group = `${stack.prefix}-giveup`;
-    const child = runChild('fixtures/evaluate-child.ts', {
-      BROKERS: stack.brokers.join(','),
-      DATABASE_URL: stack.databaseUrl,
-      GROUP: group,
-      ...{ JOBS: t.jobs, RESULTS: t.results, DLQ: t.dlq },
-      LLM_URL: fake.url,
-      CRASH_AT_COMMIT: '1',
+    const crashed = await crashEvaluatorAtCommit({
+      brokers: stack.brokers,
+      databaseUrl: stack.databaseUrl,
+      group,
+      topics: t,
+      llmUrl: fake.url,
     });
-    await child.waitForLine(/^crashing$/);
-    expect((await child.exited).signal).toBe('SIGKILL');
+    expect(crashed.signal).toBe('SIGKILL');
     expect((await loadResults(db, [id])).get(id)?.outcome).toBe('failed');
 
     const { stats } = await session({ group, ...t, provider: 'fake' });
