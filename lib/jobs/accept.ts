@@ -86,7 +86,11 @@ export async function acceptJob(
   return { outcome: 'created', job, resumed: true };
 }
 
-function refuseForeignUploads(request: EvaluateRequest, checked: CheckedInsert): void {
+/** UPLOAD_NOT_FOUND or WRONG_UPLOAD_KIND unless the CV and project are the caller's, of those kinds. */
+export function refuseForeignUploads(
+  request: Pick<EvaluateRequest, 'cv_id' | 'project_id'>,
+  checked: Pick<CheckedInsert, 'cvKind' | 'projectKind'>,
+): void {
   for (const [field, id, kind, found] of [
     ['cv_id', request.cv_id, 'cv', checked.cvKind],
     ['project_id', request.project_id, 'project', checked.projectKind],

@@ -5,7 +5,7 @@ import { jobKeyTaken } from '../../db/jobs.ts';
 import { findClientUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
 import { InvalidRubricError, parseRubric } from '../../evaluation/rubric.ts';
-import { acceptJob, type InputBudget } from '../../jobs/accept.ts';
+import { acceptJob, type InputBudget, refuseForeignUploads } from '../../jobs/accept.ts';
 import { createLeasePublisher } from '../../jobs/publish-lease.ts';
 import { abuseLimits } from '../../limits/abuse.ts';
 import type { ApiDeps } from '../context.ts';
@@ -125,15 +125,8 @@ async function checkUploads(
   budget: InputBudget,
 ): Promise<void> {
   const found = await findClientUploads(db, clientId, [body.cv_id, body.project_id]);
-  for (const [field, id, kind] of [
-    ['cv_id', body.cv_id, 'cv'],
-    ['project_id', body.project_id, 'project'],
-  ] as const) {
-    const upload = found.find((u) => u.id === id);
-    if (!upload) throw new Problem(codes.UPLOAD_NOT_FOUND, `${field} ${id} is not one of your uploads`);
-    if (upload.kind !== kind)
-      throw new Problem(codes.WRONG_UPLOAD_KIND, `${field} refers to a ${upload.kind} upload`);
-  }
+  const kindOf = (id: string) => found.find((u) => u.id === id)?.kind ?? null;
+  refuseForeignUploads(body, { cvKind: kindOf(body.cv_id), projectKind: kindOf(body.project_id) });
   const chars = found.reduce((n, u) => n + Number(u.chars), 0) + budget.extraChars;
   if (chars > budget.maxChars) budget.refuse(chars);
 }
