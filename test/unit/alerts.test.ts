@@ -24,7 +24,7 @@ const rules = (parse(read('infra/telemetry/alerts.yml')) as { groups: { rules: R
 /** Prometheus names of the instruments created in the code (OTel → collector Prometheus exporter). */
 function exportedMetrics(): Set<string> {
   const names = new Set<string>();
-  const sources = ['lib/telemetry/metrics.ts', 'functions/submit/index.ts', 'functions/evaluate/index.ts'];
+  const sources = ['lib/telemetry/metrics.ts', 'functions/submit/main.ts', 'functions/evaluate/main.ts'];
   const created = /create(Counter|Histogram|ObservableGauge|UpDownCounter)\(\s*'([a-z._]+)'\s*,\s*\{([^}]*)/g;
   for (const source of sources) {
     for (const m of read(source).matchAll(created)) {

@@ -1,0 +1,173 @@
+// The evaluate function: one invocation drains its share of evaluate-jobs within a budget, commits and
+// exits with a report (exit 0; non-zero tells a job platform to retry). `--loop` runs invocations back
+// to back with a pause: the scheduler for compose and local use.
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '../../lib/config.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
+import { createProvider } from '../../lib/evaluation/providers/index.ts';
+import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
+import { evaluateProgress } from '../../lib/jobs/evaluate-progress.ts';
+import { sweepRetention } from '../../lib/jobs/retention.ts';
+import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
+import { createKafka } from '../../lib/kafka/client.ts';
+import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
+import { runSession } from '../../lib/kafka/session.ts';
+import { ensureTopics } from '../../lib/kafka/topics.ts';
+import { createLogger } from '../../lib/telemetry/logger.ts';
+import { telemetryMetrics } from '../../lib/telemetry/metrics.ts';
+import { startTelemetry } from '../../lib/telemetry/otel.ts';
+import { serializeError } from '../../lib/telemetry/serialize-error.ts';
+
+const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
+const config = loadConfigOrExit();
+const telemetry = startTelemetry({ serviceName: `${config.appName}-evaluate` });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'evaluate' });
+const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
+const provider = createProvider(config.llm);
+const progress = evaluateProgress(db, logger);
+const t = config.kafka.topics;
+
+const controller = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    logger.info({ signal }, 'stopping: finishing the transaction in hand, then leaving the group');
+    controller.abort();
+  });
+}
+
+let exitCode = 0;
+try {
+  await ensureTopics(kafka, [t.jobs, t.results, t.dlq], {
+    partitions: config.kafka.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+  });
+  let invocation = 0;
+  do {
+    invocation += 1;
+    const started = Date.now();
+    const publisher = new RequestPublisher({
+      kafka,
+      app: config.appName,
+      instanceId: `${config.instanceId}-sweeper`,
+      slots: 1,
+      logger,
+    });
+    const swept = await sweepUnpublished({
+      db,
+      publish: (r) => publisher.publish(r),
+      jobsTopic: t.jobs,
+      publishing: config.publish,
+      olderThanMs: config.evaluate.sweepUnpublishedAfterMs,
+      logger,
+    }).catch((err) => {
+      logger.warn({ err: String(err) }, 'sweeper failed; the next invocation tries again');
+      return 0;
+    });
+    await sweepRetention({
+      db,
+      publish: (r) => publisher.publish(r),
+      resultsTopic: t.results,
+      days: config.retention.days,
+      logger,
+    }).catch((err) =>
+      logger.warn({ err: serializeError(err) }, 'retention sweep failed; the next invocation tries again'),
+    );
+    await publisher.close();
+    if (controller.signal.aborted) break;
+    const handler = createEvaluateHandler({
+      db,
+      provider,
+      resultsTopic: t.results,
+      maxAttempts: config.evaluate.maxAttempts,
+      concurrency: config.evaluate.concurrency,
+      logger,
+    });
+    // The commit stage's time (outputs + offsets sent, transaction committed), for the report and bench.
+    const handedBack = new Map<number, number>();
+    let commitMs = 0;
+    const report = await runSession({
+      kafka,
+      app: config.appName,
+      groupId: config.kafka.evaluateGroup,
+      topic: t.jobs,
+      dlqTopic: t.dlq,
+      handler: async (input) => {
+        const result = await handler(input);
+        handedBack.set(input.partition, performance.now());
+        return result;
+      },
+      hooks: {
+        afterCommit: ({ partition }) => {
+          commitMs += performance.now() - (handedBack.get(partition) ?? performance.now());
+        },
+      },
+      mode: config.kafka.deliveryMode,
+      maxSendBytes: config.kafka.maxSendBytes,
+      // lost or rewound committed offsets fail closed: checked against the positions recorded in
+      // PostgreSQL after each commit. Not in the unsafe modes: there a zombie rewinds offsets as a
+      // matter of course, and the negative controls are there to show the duplicates that follow.
+      progress: config.kafka.deliveryMode === 'exactly-once' ? progress : undefined,
+      logger,
+      maxDurationMs: config.evaluate.maxDurationMs,
+      maxIdleMs: config.evaluate.maxIdleMs,
+      maxRecords: config.evaluate.maxRecords,
+      sessionTimeoutMs: config.evaluate.sessionTimeoutMs,
+      // Request records are ~60 bytes: 256 KiB per partition is thousands of them, at a quarter of the
+      // default's memory.
+      maxBytesPerPartition: 256 * 1024,
+      // bounds one batch's transaction and outcome write (its documents are held within the handler's
+      // own byte budget, lib/jobs/text-budget.ts)
+      maxBatchRecords: 200,
+      // the engine's in-memory retries outlast the database-counted attempts, so the job is marked
+      // failed (with its reason) before the engine would DLQ the record on its own
+      maxAttempts: config.evaluate.maxAttempts + 1,
+      dependencyOutageBudgetMs: config.evaluate.outageBudgetMs,
+      signal: controller.signal,
+    });
+    await progress.flush();
+    // Idle invocations (nothing read, nothing swept) repeat every few seconds under --loop: debug.
+    const idle = report.records === 0 && swept === 0;
+    logger[idle ? 'debug' : 'info'](
+      {
+        invocation: {
+          n: invocation,
+          ...report,
+          swept,
+          jobs: handler.stats,
+          commitMs: Math.round(commitMs),
+          provider: provider.name,
+          totalMs: Date.now() - started,
+          maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        },
+      },
+      'invocation finished',
+    );
+    telemetryMetrics().invocationDuration.record(Date.now() - started, { stop_reason: report.stopReason });
+    // The database was away for longer than the budget: nothing was committed past the unfinished work.
+    // A job platform runs a failed invocation again; --loop simply tries again after its pause.
+    if (report.stopReason === 'dependency-unavailable') exitCode = 1;
+    if (!values.loop || controller.signal.aborted) break;
+    exitCode = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, config.evaluate.loopPauseMs);
+      controller.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  } while (!controller.signal.aborted);
+} catch (err) {
+  logger.error({ err }, 'invocation failed');
+  exitCode = 1;
+} finally {
+  await progress.flush(); // the committed positions still being recorded
+  await closeDatabase(db).catch(() => {});
+  // flushes spans and metrics: a job platform's container ends right after this
+  await telemetry.shutdown().catch(() => {});
+}
+process.exit(exitCode);

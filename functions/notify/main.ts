@@ -1,0 +1,128 @@
+// The notify function: one invocation delivers the webhooks that are due (retries whose time came,
+// redeliveries by hand), then drains its share of evaluate-results within a budget, turning each
+// result into signed deliveries, then sweeps once more and exits with a report (exit 0; non-zero
+// tells a job platform to retry). `--loop` runs invocations back to back with a pause.
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '../../lib/config.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
+import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
+import { createKafka } from '../../lib/kafka/client.ts';
+import { runSession } from '../../lib/kafka/session.ts';
+import { ensureTopics } from '../../lib/kafka/topics.ts';
+import { createLogger } from '../../lib/telemetry/logger.ts';
+import { telemetryMetrics } from '../../lib/telemetry/metrics.ts';
+import { startTelemetry } from '../../lib/telemetry/otel.ts';
+import { type DispatchOptions, sweepDueDeliveries } from '../../lib/webhooks/dispatcher.ts';
+
+const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
+const config = loadConfigOrExit();
+const telemetry = startTelemetry({ serviceName: `${config.appName}-notify` });
+const logger = createLogger({ level: config.logLevel, name: 'notify' });
+const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
+const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-notify`, logger });
+const t = config.kafka.topics;
+if (config.webhooks.allowPrivate) {
+  logger.warn(
+    'WEBHOOKS_ALLOW_PRIVATE=true: webhooks may reach loopback and private addresses (local use only)',
+  );
+}
+
+const controller = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    logger.info({ signal }, 'stopping: finishing the attempts in hand, then leaving the group');
+    controller.abort();
+  });
+}
+
+const dispatch: DispatchOptions = {
+  db,
+  retrySchedule: config.webhooks.retrySchedule,
+  timeoutMs: config.webhooks.timeoutMs,
+  allowPrivate: config.webhooks.allowPrivate,
+  concurrency: config.notify.concurrency,
+  logger,
+};
+const sweep = () =>
+  sweepDueDeliveries(dispatch, { maxMs: config.notify.maxDurationMs / 4, signal: controller.signal }).catch(
+    (err) => {
+      logger.warn({ err: String(err) }, 'due-deliveries sweep failed; the next invocation tries again');
+      return undefined;
+    },
+  );
+
+let exitCode = 0;
+try {
+  await ensureTopics(kafka, [t.results, config.notify.dlqTopic], {
+    partitions: config.kafka.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+  });
+  let invocation = 0;
+  do {
+    invocation += 1;
+    const started = Date.now();
+    const before = await sweep();
+    if (controller.signal.aborted) break;
+    const handler = createNotifyHandler({ dispatch, publicBaseUrl: config.webhooks.publicBaseUrl });
+    const report = await runSession({
+      kafka,
+      app: config.appName,
+      groupId: config.notify.group,
+      topic: t.results,
+      dlqTopic: config.notify.dlqTopic,
+      handler,
+      mode: config.kafka.deliveryMode,
+      maxSendBytes: config.kafka.maxSendBytes,
+      logger,
+      maxDurationMs: config.notify.maxDurationMs,
+      maxIdleMs: config.notify.maxIdleMs,
+      sessionTimeoutMs: config.notify.sessionTimeoutMs,
+      maxBytesPerPartition: 256 * 1024,
+      // bounds one batch's attempts (each at most WEBHOOK_TIMEOUT_MS, NOTIFY_CONCURRENCY at a time)
+      maxBatchRecords: 200,
+      signal: controller.signal,
+    });
+    const after = controller.signal.aborted ? undefined : await sweep();
+    // Idle invocations (nothing read, nothing sent) repeat every few seconds under --loop: debug.
+    const sent = (s?: { delivered: number; retried: number; failed: number; gone: number }) =>
+      s ? s.delivered + s.retried + s.failed + s.gone : 0;
+    const idle = report.records === 0 && sent(before) + sent(after) === 0;
+    logger[idle ? 'debug' : 'info'](
+      {
+        invocation: {
+          n: invocation,
+          ...report,
+          deliveries: handler.stats,
+          sweptBefore: before,
+          sweptAfter: after,
+          totalMs: Date.now() - started,
+          maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        },
+      },
+      'invocation finished',
+    );
+    telemetryMetrics().invocationDuration.record(Date.now() - started, {
+      stop_reason: report.stopReason,
+      function: 'notify',
+    });
+    if (!values.loop || controller.signal.aborted) break;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, config.notify.loopPauseMs);
+      controller.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  } while (!controller.signal.aborted);
+} catch (err) {
+  logger.error({ err }, 'invocation failed');
+  exitCode = 1;
+} finally {
+  await closeDatabase(db).catch(() => {});
+  await telemetry.shutdown().catch(() => {});
+}
+process.exit(exitCode);
