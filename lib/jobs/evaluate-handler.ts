@@ -37,6 +37,7 @@ import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
+import { BoundedMap } from '../util/bounded-memo.ts';
 import { batchedLoader, byteBudget } from './text-budget.ts';
 
 /** 32 MiB of documents: ~16 jobs at the extraction limits, thousands of ordinary CVs. */
@@ -84,19 +85,10 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
 
   // Outcomes evaluated but not yet stored (the write failed): a retry stores them instead of paying the
   // provider again. Bounded: the oldest are forgotten first.
-  const unstored = new Map<string, NewOutcome>();
-  const remember = (outcome: NewOutcome) => {
-    unstored.delete(outcome.jobId);
-    unstored.set(outcome.jobId, outcome);
-    if (unstored.size > MAX_UNSTORED) unstored.delete(unstored.keys().next().value!);
-  };
+  const unstored = new BoundedMap<string, NewOutcome>(MAX_UNSTORED);
 
   // Claims sent but not acknowledged (the database went away): job id → the claim's token. Bounded.
-  const claimTokens = new Map<string, string>();
-  const rememberToken = (jobId: string, token: string) => {
-    claimTokens.set(jobId, token);
-    if (claimTokens.size > MAX_UNSTORED) claimTokens.delete(claimTokens.keys().next().value!);
-  };
+  const claimTokens = new BoundedMap<string, string>(MAX_UNSTORED);
 
   const handle = async ({ records, partition, signal }: PartitionBatch) => {
     const outputs: OutputRecord[] = [];
@@ -199,7 +191,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
           // Counted before the call; refused when the outcome was stored meanwhile (a new owner did it).
           // The token outlives a claim that failed, so its retry is not counted twice.
           const token = claimTokens.get(t.jobId) ?? randomUUID();
-          rememberToken(t.jobId, token);
+          claimTokens.set(t.jobId, token);
           await o.beforeClaim?.(t.jobId);
           if (!(await claimProviderCall(o.db, t.jobId, token))) {
             claimTokens.delete(t.jobId);
@@ -276,7 +268,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
 
     // Store first, even when some records must be retried: their siblings are then replays, not
     // re-evaluations, when the engine runs the records again.
-    for (const outcome of outcomes) remember(outcome);
+    for (const outcome of outcomes) unstored.set(outcome.jobId, outcome);
     const failure = settled.find((r) => r.status === 'rejected');
     if (failure) throw failure.reason;
     const storeStarted = performance.now();

@@ -1,7 +1,7 @@
 // The bounded memo behind the per-position caches (job descriptions, briefs, rubrics): computed once per
 // distinct input, never more than its maximum entries, the least recently used dropped first.
 import { describe, expect, it } from 'vitest';
-import { boundedMemo } from '../../lib/util/bounded-memo.ts';
+import { BoundedMap, boundedMemo } from '../../lib/util/bounded-memo.ts';
 
 describe('boundedMemo', () => {
   it('computes once per input and returns the same value', () => {
@@ -36,5 +36,20 @@ describe('boundedMemo', () => {
     expect(() => memo('x')).toThrow('x');
     expect(() => memo('x')).toThrow('x');
     expect(calls).toBe(2);
+  });
+});
+
+describe('BoundedMap', () => {
+  it('keeps at most max entries; get and set make an entry the most recently used', () => {
+    const map = new BoundedMap<string, number>(2);
+    map.set('a', 1).set('b', 2);
+    expect(map.get('a')).toBe(1); // a is now the most recently used
+    map.set('c', 3); // drops b
+    expect([map.has('a'), map.has('b'), map.has('c')]).toEqual([true, false, true]);
+    map.set('a', 4); // refreshed: c is now the oldest
+    map.set('d', 5);
+    expect([map.get('a'), map.has('c'), map.get('d'), map.size]).toEqual([4, false, 5, 2]);
+    expect(map.delete('a')).toBe(true);
+    expect(map.get('a')).toBeUndefined();
   });
 });
