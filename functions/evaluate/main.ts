@@ -20,7 +20,7 @@ import { serializeError } from '../../lib/telemetry/serialize-error.ts';
 
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
-const telemetry = startTelemetry({ serviceName: `${config.appName}-evaluate` });
+const telemetry = await startTelemetry({ serviceName: `${config.appName}-evaluate` });
 const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'evaluate' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });

@@ -16,7 +16,7 @@ import { type DispatchOptions, sweepDueDeliveries } from '../../lib/webhooks/dis
 
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
-const telemetry = startTelemetry({ serviceName: `${config.appName}-notify` });
+const telemetry = await startTelemetry({ serviceName: `${config.appName}-notify` });
 const logger = createLogger({ level: config.logLevel, name: 'notify' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-notify`, logger });

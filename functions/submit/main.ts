@@ -16,7 +16,7 @@ import { meter } from '../../lib/telemetry/metrics.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
 
 const config = loadConfigOrExit();
-const telemetry = startTelemetry({ serviceName: `${config.appName}-submit` });
+const telemetry = await startTelemetry({ serviceName: `${config.appName}-submit` });
 const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'submit' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-submit`, logger });

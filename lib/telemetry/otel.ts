@@ -3,7 +3,6 @@
 // which the SDK itself reads; tests pass their own in-memory processors and readers.
 
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 
 export interface TelemetryHandle {
@@ -23,14 +22,16 @@ export function telemetryConfigured(env: Record<string, string | undefined> = pr
   return OTEL_SWITCHES.some((k) => env[k] && env[k] !== 'none') && env.OTEL_SDK_DISABLED !== 'true';
 }
 
-export function startTelemetry(options: {
+export async function startTelemetry(options: {
   serviceName: string;
   spanProcessors?: SpanProcessor[];
   metricReaders?: IMetricReader[];
   env?: Record<string, string | undefined>;
-}): TelemetryHandle {
+}): Promise<TelemetryHandle> {
   const explicit = Boolean(options.spanProcessors?.length || options.metricReaders?.length);
   if (!explicit && !telemetryConfigured(options.env)) return { enabled: false, shutdown: async () => {} };
+  // Loaded only when on: the SDK and its exporters (gRPC, protobuf) cost a cold start ~20 MB of RSS.
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({
     serviceName: process.env.OTEL_SERVICE_NAME ?? options.serviceName,
     ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),

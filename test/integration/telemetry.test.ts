@@ -28,7 +28,7 @@ const stack = await isolatedStack('telemetry');
 let h: ApiHarness;
 
 beforeAll(async () => {
-  telemetry = startTelemetry({
+  telemetry = await startTelemetry({
     serviceName: 'test',
     spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
     metricReaders: [reader],
