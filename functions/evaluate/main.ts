@@ -1,6 +1,7 @@
 // The evaluate function: one invocation drains its share of evaluate-jobs within a budget, commits and
 // exits with a report (exit 0; non-zero tells a job platform to retry). `--loop` runs invocations back
 // to back with a pause: the scheduler for compose and local use.
+import { setTimeout as pause } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
@@ -149,17 +150,8 @@ try {
     if (report.stopReason === 'dependency-unavailable') exitCode = 1;
     if (!values.loop || controller.signal.aborted) break;
     exitCode = 0;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, config.evaluate.loopPauseMs);
-      controller.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    // the pause ends early on SIGTERM (the abort rejects it)
+    await pause(config.evaluate.loopPauseMs, undefined, { signal: controller.signal }).catch(() => {});
   } while (!controller.signal.aborted);
 } catch (err) {
   logger.error({ err }, 'invocation failed');

@@ -2,6 +2,7 @@
 // redeliveries by hand), then drains its share of evaluate-results within a budget, turning each
 // result into signed deliveries, then sweeps once more and exits with a report (exit 0; non-zero
 // tells a job platform to retry). `--loop` runs invocations back to back with a pause.
+import { setTimeout as pause } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
@@ -106,17 +107,8 @@ try {
       function: 'notify',
     });
     if (!values.loop || controller.signal.aborted) break;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, config.notify.loopPauseMs);
-      controller.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    // the pause ends early on SIGTERM (the abort rejects it)
+    await pause(config.notify.loopPauseMs, undefined, { signal: controller.signal }).catch(() => {});
   } while (!controller.signal.aborted);
 } catch (err) {
   logger.error({ err }, 'invocation failed');
