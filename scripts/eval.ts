@@ -14,7 +14,7 @@ const { values } = parseArgs({
   options: { runs: { type: 'string', default: '2' }, corpus: { type: 'string', default: 'eval/corpus' } },
 });
 const config = loadConfig();
-const provider = createProvider({ ...config.llm, offlineDelayMs: 0 });
+const provider = await createProvider({ ...config.llm, offlineDelayMs: 0 });
 const corpus = loadCorpus(values.corpus);
 const started = Date.now();
 const r = await runCalibration(corpus, pipelineScorer(provider), Number(values.runs));

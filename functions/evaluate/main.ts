@@ -25,7 +25,7 @@ const telemetry = await startTelemetry({ serviceName: `${config.appName}-evaluat
 const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'evaluate' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
-const provider = createProvider(config.llm);
+const provider = await createProvider(config.llm);
 const progress = evaluateProgress(db, logger);
 const t = config.kafka.topics;
 

@@ -1,8 +1,6 @@
 // Chooses the LLM provider. Its options are its own: the evaluation layer knows nothing of the
 // service's configuration module (lib/config.ts passes its `llm` section, which fits this shape).
 import type { Provider } from '../types.ts';
-import { OfflineProvider } from './offline.ts';
-import { OpenAICompatibleProvider } from './openai-compatible.ts';
 
 export interface ProviderOptions {
   provider: 'offline' | 'openai-compatible';
@@ -19,8 +17,10 @@ export interface ProviderOptions {
   maxTokens?: number;
 }
 
-export function createProvider(llm: ProviderOptions): Provider {
+/** Loads only the chosen provider: the OpenAI SDK is ~240 modules a process using the offline one never needs. */
+export async function createProvider(llm: ProviderOptions): Promise<Provider> {
   if (llm.provider === 'openai-compatible') {
+    const { OpenAICompatibleProvider } = await import('./openai-compatible.ts');
     return new OpenAICompatibleProvider({
       baseUrl: llm.baseUrl,
       apiKey: llm.apiKey,
@@ -31,5 +31,6 @@ export function createProvider(llm: ProviderOptions): Provider {
       maxTokens: llm.maxTokens,
     });
   }
+  const { OfflineProvider } = await import('./offline.ts');
   return new OfflineProvider({ delayMs: llm.offlineDelayMs });
 }
