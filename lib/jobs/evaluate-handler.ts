@@ -24,13 +24,12 @@ import {
   startAttempts,
 } from '../db/effects.ts';
 import { erasedAmong } from '../db/erasure.ts';
-import { isDatabaseUnavailable } from '../db/errors.ts';
 import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
 import { CannotScreenError, evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
 import { InvalidRubricError } from '../evaluation/rubric.ts';
 import type { EvaluationResult, Provider } from '../evaluation/types.ts';
-import { DependencyUnavailableError, RecordError } from '../kafka/errors.ts';
+import { RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord, PartitionBatch } from '../kafka/types.ts';
 import { jobRequestSchema } from '../records/job-request.ts';
 import { resultEventRecord } from '../records/result-event.ts';
@@ -38,6 +37,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
 import { BoundedMap } from '../util/bounded-memo.ts';
+import { databaseOutageIsNotPoison } from './database-outage.ts';
 import { batchedLoader, byteBudget } from './text-budget.ts';
 
 /** 32 MiB of documents: ~16 jobs at the extraction limits, thousands of ordinary CVs. */
@@ -307,14 +307,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     }
     return { outputs, dlq };
   };
-  // A database that is down or restarting says nothing about the records: the engine must wait it
-  // out, not send the records to the DLQ.
-  const handler: BatchHandler = (batch) =>
-    handle(batch).catch((err: unknown) => {
-      if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', { cause: err });
-      throw err;
-    });
-  return Object.assign(handler, { stats });
+  return Object.assign(databaseOutageIsNotPoison(handle), { stats });
 }
 
 function parseRequest(record: InputRecord): { jobId: string } | { error: string } {

@@ -14,6 +14,7 @@ import type { BatchHandler, DlqDecision, InputRecord } from '../kafka/types.ts';
 import { attemptDeliveries, type DispatchOptions, emptyStats, leaseMsFor } from '../webhooks/dispatcher.ts';
 import { webhookMetrics } from '../webhooks/metrics.ts';
 import { evaluationEvent } from '../webhooks/payload.ts';
+import { databaseOutageIsNotPoison } from './database-outage.ts';
 
 export interface NotifyHandlerOptions {
   dispatch: DispatchOptions;
@@ -31,7 +32,7 @@ export function createNotifyHandler(o: NotifyHandlerOptions) {
   const db: Database = o.dispatch.db;
   const stats = { ...emptyStats(), events: 0, poison: 0 };
 
-  const handler: BatchHandler = async ({ records, partition }) => {
+  const handle: BatchHandler = async ({ records, partition }) => {
     const dlq: DlqDecision[] = [];
     const parsed: { record: InputRecord; jobId: string; status: 'completed' | 'failed' }[] = [];
     for (const record of records) {
@@ -104,5 +105,5 @@ export function createNotifyHandler(o: NotifyHandlerOptions) {
     await attemptDeliveries(o.dispatch, claimed, stats);
     return { outputs: [], dlq };
   };
-  return Object.assign(handler, { stats });
+  return Object.assign(databaseOutageIsNotPoison(handle), { stats });
 }

@@ -11,6 +11,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/api/app.ts';
 import { createClient, findClientByKey } from '../../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { webhookDeliveries, webhookEndpoints } from '../../lib/db/schema.ts';
 import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
 import { runSession } from '../../lib/kafka/session.ts';
@@ -21,6 +22,7 @@ import { runChild } from '../helpers/child.ts';
 import { testLogger } from '../helpers/engine.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { seedJob } from '../helpers/jobs.ts';
+import { startTcpProxy, viaProxy } from '../helpers/tcp-proxy.ts';
 
 const stack = await isolatedStack('notify');
 let h: ApiHarness;
@@ -320,6 +322,33 @@ describe('notify', () => {
     const got = at('/replay');
     expect(got.map((r) => JSON.parse(r.body).data.job_id).sort()).toEqual([...ids].sort());
     expect(got).toHaveLength(2);
+  });
+
+  it('PostgreSQL unreachable for 3 s as notify starts → nothing in its DLQ, every result delivered once', async () => {
+    const sub = await subscriber('/outage');
+    const ids = await results_(sub.clientId, ['completed', 'failed', 'completed']);
+    const pg = new URL(stack.databaseUrl);
+    const proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
+    const notifyDb = createDatabase(viaProxy(stack.databaseUrl, proxy), { poolSize: 2 });
+    try {
+      proxy.cut();
+      const restored = new Promise((r) => setTimeout(r, 3000)).then(() => proxy.restore());
+      // a database error is not the record's fault: without that rule the engine isolates each record
+      // and sends it to the DLQ after its attempts, and its webhook is never created
+      const { report } = await notify({ dispatch: { db: notifyDb } });
+      await restored;
+      expect(report.dlq).toBe(0);
+      expect(report.dependencyWaits).toBeGreaterThan(0);
+      expect(
+        at('/outage')
+          .map((r) => JSON.parse(r.body).data.job_id)
+          .sort(),
+      ).toEqual([...ids].sort());
+      expect(await deliveriesOf(sub.endpointId)).toHaveLength(3);
+    } finally {
+      await closeDatabase(notifyDb);
+      await proxy.close();
+    }
   });
 
   it('an attempt whose answer is lost is re-sent with the same webhook-id: dedup by id gives one (negative control)', async () => {
