@@ -149,6 +149,7 @@ const schema = z.object({
   NOTIFY_SESSION_TIMEOUT_MS: int(1000, 300_000).default(30_000),
   NOTIFY_CONCURRENCY: int(1, 1000).default(32),
   NOTIFY_LOOP_PAUSE_MS: int(0).default(1_000),
+  NOTIFY_OUTAGE_BUDGET_MS: int(0).default(30_000),
   /** delays before each attempt, Standard Webhooks' by default; compress it for tests */
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -244,6 +245,7 @@ export interface Config {
     sessionTimeoutMs: number;
     concurrency: number;
     loopPauseMs: number;
+    outageBudgetMs: number;
   };
   webhooks: {
     retrySchedule: number[];
@@ -359,6 +361,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionTimeoutMs: e.NOTIFY_SESSION_TIMEOUT_MS,
       concurrency: e.NOTIFY_CONCURRENCY,
       loopPauseMs: e.NOTIFY_LOOP_PAUSE_MS,
+      outageBudgetMs: e.NOTIFY_OUTAGE_BUDGET_MS,
     },
     webhooks: {
       retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,

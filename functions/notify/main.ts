@@ -81,6 +81,7 @@ try {
       maxBytesPerPartition: 256 * 1024,
       // bounds one batch's attempts (each at most WEBHOOK_TIMEOUT_MS, NOTIFY_CONCURRENCY at a time)
       maxBatchRecords: 200,
+      dependencyOutageBudgetMs: config.notify.outageBudgetMs,
       signal: controller.signal,
     });
     const after = controller.signal.aborted ? undefined : await sweep();
@@ -106,7 +107,10 @@ try {
       stop_reason: report.stopReason,
       function: 'notify',
     });
+    // As evaluate: the database was away longer than the budget, so a job platform runs it again.
+    if (report.stopReason === 'dependency-unavailable') exitCode = 1;
     if (!values.loop || controller.signal.aborted) break;
+    exitCode = 0;
     // the pause ends early on SIGTERM (the abort rejects it)
     await pause(config.notify.loopPauseMs, undefined, { signal: controller.signal }).catch(() => {});
   } while (!controller.signal.aborted);

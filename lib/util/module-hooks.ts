@@ -30,8 +30,12 @@ function esmRoot(name: string): string | undefined {
   const at = entry.lastIndexOf(marker);
   if (at < 0) return undefined;
   const root = entry.slice(0, at + marker.length);
-  const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { type?: string };
-  return manifest.type === 'module' ? root : undefined;
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { type?: string };
+    return manifest.type === 'module' ? root : undefined;
+  } catch {
+    return undefined; // unreadable: leave it to Node (a speed-up must never stop a function starting)
+  }
 }
 
 let installed = false;
@@ -45,7 +49,10 @@ export function installModuleHooks(packages: readonly string[] = FLAT_ESM_PACKAG
   installed = true;
   const roots = packages.map(esmRoot).filter((r): r is string => r !== undefined);
   if (roots.length === 0) return;
-  const inFlatPackage = (url: string) => url.endsWith('.js') && roots.some((root) => url.startsWith(root));
+  // a package's own files only: not those of a dependency installed inside it
+  const inFlatPackage = (url: string) =>
+    url.endsWith('.js') &&
+    roots.some((root) => url.startsWith(root) && !url.includes('/node_modules/', root.length));
   // a bare specifier resolves to the same file from any module outside node_modules (one install)
   const bare = new Map<string, { url: string; format?: string | null }>();
 
