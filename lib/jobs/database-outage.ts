@@ -5,11 +5,15 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { DependencyUnavailableError } from '../kafka/errors.ts';
 import type { BatchHandler } from '../kafka/types.ts';
 
+/** The engine's DependencyUnavailableError when `err` says the database is unavailable, else `err`. */
+export function asDependencyError(err: unknown): unknown {
+  return isDatabaseUnavailable(err) ? new DependencyUnavailableError('database', { cause: err }) : err;
+}
+
 /** The handler, with the database's unavailability raised as the engine's DependencyUnavailableError. */
 export function databaseOutageIsNotPoison(handle: BatchHandler): BatchHandler {
   return (batch) =>
     handle(batch).catch((err: unknown) => {
-      if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', { cause: err });
-      throw err;
+      throw asDependencyError(err);
     });
 }

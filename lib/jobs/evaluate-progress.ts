@@ -7,6 +7,7 @@ import { recordedOffset, recordOffset } from '../db/progress.ts';
 import type { ProgressWitness } from '../kafka/progress.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { serializeError } from '../telemetry/serialize-error.ts';
+import { asDependencyError } from './database-outage.ts';
 
 export const RESTORE_OFFSETS_COMMAND = 'npm run offsets:restore';
 
@@ -31,7 +32,11 @@ export function evaluateProgress(
     writing.delete(key);
   };
   return {
-    recorded: ({ topic, partition }) => recordedOffset(db, topic, partition),
+    // a database that is away while a partition is established: the engine's outage, not a failure
+    recorded: ({ topic, partition }) =>
+      recordedOffset(db, topic, partition).catch((err: unknown) => {
+        throw asDependencyError(err);
+      }),
     committed(position) {
       const key = `${position.topic}/${position.partition}`;
       latest.set(key, position);

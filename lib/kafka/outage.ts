@@ -1,6 +1,6 @@
 import type { EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
-import type { DependencyUnavailableError } from './errors.ts';
+import { type DependencyUnavailableError, isDependencyUnavailable } from './errors.ts';
 import { ENGINE_EVENTS } from './events.ts';
 import { sleepWithHeartbeat } from './heartbeat.ts';
 
@@ -27,6 +27,16 @@ export class DependencyOutage {
     const left = this.since + this.budgetMs - now;
     if (left <= 0) return undefined;
     return Math.min(left, this.maxMs, this.baseMs * 2 ** Math.min(this.failures - 1, 10));
+  }
+
+  /**
+   * Step 1 (establishing a partition) failed with `err`. A dependency outage there (the progress
+   * witness's database) counts against the budget like a handler's: true once it outlasted it.
+   */
+  spentBy(err: unknown, report: { dependencyWaits: number }): boolean {
+    if (!isDependencyUnavailable(err)) return false;
+    report.dependencyWaits += 1;
+    return this.failed() === undefined;
   }
 
   /** How long the current outage has lasted, 0 when there is none. */

@@ -12,6 +12,7 @@
 //   6. the budget (duration, idle, records, signal) ends the session: the open transaction commits or
 //      is abandoned (never half-written), the member leaves the group.
 // Steps 1 and 3 go through a Delivery (delivery.ts): exactly-once, or a verifier negative control.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { withBatchSpan } from './batch-span.ts';
@@ -221,8 +222,9 @@ export class ConsumeTransformProduceSession {
       if (isFencedError(err)) return this.markFenced(state, err);
       if (err instanceof PartitionRefusedError)
         return refusePartition(state, err, this.consumer, this.counters.report, this.log);
-      // Coordinator moving, broker bouncing…: not resolving makes kafkajs fetch the same records again,
-      // and the next batch tries step 1 afresh.
+      // Coordinator moving, broker bouncing, the progress witness's database away (counted against the
+      // outage budget)…: not resolving makes kafkajs fetch the same records again; the next batch retries.
+      if (this.outage.spentBy(err, this.counters.report)) this.requestStop('dependency-unavailable');
       this.log?.warn(
         { event: ENGINE_EVENTS.establishFailed, partition: p, err: String(err) },
         'could not establish the partition; retrying',
@@ -392,8 +394,6 @@ export class ConsumeTransformProduceSession {
     ]);
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runSession(options: SessionOptions): Promise<SessionReport> {
   return new ConsumeTransformProduceSession(options).run();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
+import { evaluateProgress } from '../../lib/jobs/evaluate-progress.ts';
 import { runSession } from '../../lib/kafka/session.ts';
 import { jobRequestRecord } from '../../lib/records/job-request.ts';
 import { committedOffsets, testLogger } from '../helpers/engine.ts';
@@ -61,7 +62,10 @@ async function scenario(name: string, jobs: number) {
 }
 
 /** An evaluator invocation whose database connections go through the proxy. */
-async function invocation(t: Awaited<ReturnType<typeof scenario>>, options: { budgetMs?: number } = {}) {
+async function invocation(
+  t: Awaited<ReturnType<typeof scenario>>,
+  options: { budgetMs?: number; progress?: boolean } = {},
+) {
   const evaluatorDb = createDatabase(viaProxy(stack.databaseUrl, proxy), { poolSize: 4 });
   const handler = createEvaluateHandler({
     db: evaluatorDb,
@@ -91,6 +95,8 @@ async function invocation(t: Awaited<ReturnType<typeof scenario>>, options: { bu
       maxAttempts: 4,
       retryBackoffMs: 20,
       dependencyOutageBudgetMs: options.budgetMs ?? 30_000,
+      // as deployed: the witness reads PostgreSQL while each partition is established
+      ...(options.progress ? { progress: evaluateProgress(evaluatorDb) } : {}),
     });
     return { report, stats: handler.stats };
   } finally {
@@ -190,6 +196,23 @@ describe('evaluator during a database outage', () => {
     expect((await committedOffsets(stack.kafka, t.group, t.jobs)).get(0)).toBe('-1');
     await proxy.restore();
     const second = await invocation(t);
+    expect(second.report.records).toBe(2);
+    expect(await statuses(t.ids)).toEqual(['completed', 'completed']);
+    expect(await drainTopic(stack.kafka, t.results, { expected: 2 })).toHaveLength(2);
+  });
+
+  it('with the progress witness, an outage while the partition is established counts against the budget too: dependency-unavailable, nothing committed', async () => {
+    const t = await scenario('establish', 2);
+    proxy.cut();
+    const started = Date.now();
+    // without the budget here, step 1 was retried every 500 ms until the invocation's duration ran out
+    const first = await invocation(t, { budgetMs: 2000, progress: true });
+    expect(first.report.stopReason).toBe('dependency-unavailable');
+    expect(first.report.dependencyWaits).toBeGreaterThan(0);
+    expect(first.report.commits).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    await proxy.restore();
+    const second = await invocation(t, { progress: true });
     expect(second.report.records).toBe(2);
     expect(await statuses(t.ids)).toEqual(['completed', 'completed']);
     expect(await drainTopic(stack.kafka, t.results, { expected: 2 })).toHaveLength(2);
