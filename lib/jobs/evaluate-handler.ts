@@ -37,6 +37,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
 import { BoundedMap } from '../util/bounded-memo.ts';
+import { groupWriter } from '../util/group-writer.ts';
 import { databaseOutageIsNotPoison } from './database-outage.ts';
 import { batchedLoader, byteBudget } from './text-budget.ts';
 
@@ -44,6 +45,10 @@ import { batchedLoader, byteBudget } from './text-budget.ts';
 const DEFAULT_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
 
 const MAX_UNSTORED = 10_000;
+
+/** Outcomes are stored in groups as evaluations end, so a killed invocation loses little that was paid for. */
+const STORE_GROUP = 16;
+const STORE_MAX_DELAY_MS = 100;
 
 export interface EvaluateHandlerOptions {
   db: Database;
@@ -162,103 +167,126 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     );
     stats.stageMs.load += performance.now() - loadStarted;
     const outcomes: NewOutcome[] = [];
+    const winners = new Map<string, ResultRow>();
+    // Stored while the batch is still being evaluated (the replay rule covers an outcome stored under a
+    // transaction that then never commits); what is not yet stored is remembered in `unstored`.
+    const store = groupWriter<NewOutcome>(
+      async (group) => {
+        const storeStarted = performance.now();
+        const won = await recordOutcomes(o.db, group);
+        stats.stageMs.store += performance.now() - storeStarted;
+        for (const outcome of group) unstored.delete(outcome.jobId);
+        for (const [jobId, row] of won) winners.set(jobId, row);
+      },
+      { groupSize: STORE_GROUP, maxDelayMs: STORE_MAX_DELAY_MS },
+    );
+    const keep = (outcome: NewOutcome) => {
+      outcomes.push(outcome);
+      unstored.set(outcome.jobId, outcome);
+      store.add(outcome);
+    };
     const transient: { offset: string; err: unknown }[] = [];
+    async function evaluateOne(
+      t: { record: InputRecord; jobId: string },
+      attempt: number,
+      source: { sourcePartition: number; sourceOffset: bigint },
+    ) {
+      const job = await loadTexts(t.jobId);
+      if (!job) throw new Error(`job ${t.jobId} vanished while its batch was handled`);
+      // Counted before the call; refused when the outcome was stored meanwhile (a new owner did it).
+      // The token outlives a claim that failed, so its retry is not counted twice.
+      const token = claimTokens.get(t.jobId) ?? randomUUID();
+      claimTokens.set(t.jobId, token);
+      await o.beforeClaim?.(t.jobId);
+      if (!(await claimProviderCall(o.db, t.jobId, token))) {
+        claimTokens.delete(t.jobId);
+        storedMeanwhile.push(t);
+        return;
+      }
+      claimTokens.delete(t.jobId);
+      const evalStarted = performance.now();
+      try {
+        o.onEvaluate?.(t.jobId);
+        // The job's evaluation continues the trace its HTTP request started (context from the headers).
+        const result = await withSpan(
+          'evaluate job',
+          {
+            parent: contextFromHeaders(t.record.headers),
+            attributes: { 'cv.job_id': t.jobId, 'cv.attempt': attempt },
+          },
+          () =>
+            evaluate(
+              {
+                cvText: job.cvText,
+                projectText: job.projectText,
+                jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
+                studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
+                scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
+                overridden: {
+                  jobDescription: job.jobDescription != null,
+                  studyCaseBrief: job.studyCaseBrief != null,
+                  scoringRubric: job.scoringRubric != null,
+                },
+              },
+              o.provider,
+            ),
+        );
+        const evalMs = performance.now() - evalStarted;
+        stats.stageMs.provider += evalMs;
+        telemetryMetrics().evaluationDuration.record(evalMs, { provider: o.provider.name });
+        stats.evaluated += 1;
+        keep(completed(t.jobId, result, attempt, source));
+      } catch (err) {
+        const code = err instanceof AppError ? err.code : codes.EVALUATION_FAILED;
+        const message = err instanceof Error ? err.message : String(err);
+        // no retry can change these: the answers stayed invalid, or the inputs cannot be screened
+        if (
+          err instanceof InvalidAnswerError ||
+          err instanceof CannotScreenError ||
+          err instanceof InvalidRubricError
+        ) {
+          stats.failed += 1;
+          keep(failed(t.jobId, code, message, attempt, o.provider, source));
+        } else if (attempt >= o.maxAttempts) {
+          stats.failed += 1;
+          keep(
+            failed(
+              t.jobId,
+              code,
+              `${message} (gave up after ${attempt} attempts)`,
+              attempt,
+              o.provider,
+              source,
+              { deadLettered: true },
+            ),
+          );
+        } else {
+          o.logger?.warn({ job_id: t.jobId, attempt, err: message }, 'evaluation failed; will retry');
+          transient.push({ offset: t.record.offset, err });
+        }
+      }
+    }
+
     // Every evaluation runs to its end even when another one's database call fails, so that what was
     // paid for is remembered (below) before the error is raised.
     const settled = await Promise.allSettled(
       todo.map((t) =>
         limit(async () => {
-          // the job's documents are in memory only while it is evaluated, within the shared budget
-          const release = await textBudget.take(jobs.get(t.jobId)!.textBytes);
-          const job = await loadTexts(t.jobId).catch((err: unknown) => {
-            release();
-            throw err;
-          });
-          if (!job) {
-            release();
-            throw new Error(`job ${t.jobId} vanished while its batch was handled`);
-          }
           const attempt = attempts.get(t.jobId) ?? 1;
           const source = { sourcePartition: partition, sourceOffset: BigInt(t.record.offset) };
           // Evaluated before, but its outcome never made it to the database: store that one.
           const unsaved = unstored.get(t.jobId);
           if (unsaved?.sourcePartition === partition && unsaved.sourceOffset === source.sourceOffset) {
-            outcomes.push(unsaved);
+            keep(unsaved);
             return;
           }
           // The rebalance already decided this batch will not be committed: do not pay for it.
           if (signal?.aborted) return;
-          // Counted before the call; refused when the outcome was stored meanwhile (a new owner did it).
-          // The token outlives a claim that failed, so its retry is not counted twice.
-          const token = claimTokens.get(t.jobId) ?? randomUUID();
-          claimTokens.set(t.jobId, token);
-          await o.beforeClaim?.(t.jobId);
-          if (!(await claimProviderCall(o.db, t.jobId, token))) {
-            claimTokens.delete(t.jobId);
-            storedMeanwhile.push(t);
-            return;
-          }
-          claimTokens.delete(t.jobId);
-          const evalStarted = performance.now();
+          // the job's documents are in memory only while it is evaluated, within the shared budget; every
+          // way out of this task (a refused claim, a database error) gives its share back
+          const release = await textBudget.take(jobs.get(t.jobId)!.textBytes);
           try {
-            o.onEvaluate?.(t.jobId);
-            // The job's evaluation continues the trace its HTTP request started (context from the headers).
-            const result = await withSpan(
-              'evaluate job',
-              {
-                parent: contextFromHeaders(t.record.headers),
-                attributes: { 'cv.job_id': t.jobId, 'cv.attempt': attempt },
-              },
-              () =>
-                evaluate(
-                  {
-                    cvText: job.cvText,
-                    projectText: job.projectText,
-                    jobDescription: job.jobDescription ?? defaultDocuments.jobDescription,
-                    studyCaseBrief: job.studyCaseBrief ?? defaultDocuments.studyCaseBrief,
-                    scoringRubric: job.scoringRubric ?? defaultDocuments.scoringRubric,
-                    overridden: {
-                      jobDescription: job.jobDescription != null,
-                      studyCaseBrief: job.studyCaseBrief != null,
-                      scoringRubric: job.scoringRubric != null,
-                    },
-                  },
-                  o.provider,
-                ),
-            );
-            const evalMs = performance.now() - evalStarted;
-            stats.stageMs.provider += evalMs;
-            telemetryMetrics().evaluationDuration.record(evalMs, { provider: o.provider.name });
-            stats.evaluated += 1;
-            outcomes.push(completed(t.jobId, result, attempt, source));
-          } catch (err) {
-            const code = err instanceof AppError ? err.code : codes.EVALUATION_FAILED;
-            const message = err instanceof Error ? err.message : String(err);
-            // no retry can change these: the answers stayed invalid, or the inputs cannot be screened
-            if (
-              err instanceof InvalidAnswerError ||
-              err instanceof CannotScreenError ||
-              err instanceof InvalidRubricError
-            ) {
-              stats.failed += 1;
-              outcomes.push(failed(t.jobId, code, message, attempt, o.provider, source));
-            } else if (attempt >= o.maxAttempts) {
-              stats.failed += 1;
-              outcomes.push(
-                failed(
-                  t.jobId,
-                  code,
-                  `${message} (gave up after ${attempt} attempts)`,
-                  attempt,
-                  o.provider,
-                  source,
-                  { deadLettered: true },
-                ),
-              );
-            } else {
-              o.logger?.warn({ job_id: t.jobId, attempt, err: message }, 'evaluation failed; will retry');
-              transient.push({ offset: t.record.offset, err });
-            }
+            await evaluateOne(t, attempt, source);
           } finally {
             release();
           }
@@ -266,15 +294,15 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       ),
     );
 
-    // Store first, even when some records must be retried: their siblings are then replays, not
+    // Stored first, even when some records must be retried: their siblings are then replays, not
     // re-evaluations, when the engine runs the records again.
-    for (const outcome of outcomes) unstored.set(outcome.jobId, outcome);
+    const storeFailure = await store.finish().then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
     const failure = settled.find((r) => r.status === 'rejected');
     if (failure) throw failure.reason;
-    const storeStarted = performance.now();
-    const winners = await recordOutcomes(o.db, outcomes);
-    stats.stageMs.store += performance.now() - storeStarted;
-    for (const outcome of outcomes) unstored.delete(outcome.jobId);
+    if (storeFailure) throw storeFailure.err;
     for (const outcome of outcomes) {
       const row = winners.get(outcome.jobId);
       if (row && row.sourcePartition === partition && row.sourceOffset === outcome.sourceOffset) {

@@ -318,4 +318,90 @@ describe('evaluate function', () => {
     for (const id of later) expect(byKey.get(id)).toMatchObject({ status: 'completed' });
     expect(events).toHaveLength(3);
   });
+
+  it('outcomes are stored as evaluations end: a batch killed before its last job has stored the others, and the next owner pays only for that one', async () => {
+    // Before, a batch stored its outcomes once every evaluation had ended: an invocation killed while
+    // one job was slow lost the whole batch's evaluations, and the next owner paid for all of them again.
+    const client = await seedClient(db);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push(await seedJob(db, client, `CV of CANDIDATE-early-${i}: Kafka.`));
+    const records = ids.map((id, i) => requestRecord('early-jobs', 2, i, id));
+    const slow = ids.at(-1)!;
+    const options = { db, provider: new OfflineProvider(), resultsTopic: 'early-results', maxAttempts: 3 };
+    let unblock!: () => void;
+    const blocked = new Promise<void>((resolve) => {
+      unblock = resolve;
+    });
+    const killed = createEvaluateHandler({
+      ...options,
+      beforeClaim: (jobId) => (jobId === slow ? blocked : Promise.resolve()),
+    });
+    const pending = killed({ topic: 'early-jobs', partition: 2, records, attempt: 1 });
+    const others = ids.slice(0, -1);
+    const deadline = Date.now() + 15_000;
+    while ((await loadResults(db, others)).size < others.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await loadResults(db, others)).size).toBe(others.length);
+    expect((await loadResults(db, [slow])).size).toBe(0);
+
+    // the invocation is gone (its transaction never commits); the next owner runs the same batch
+    const next = createEvaluateHandler(options);
+    const out = await next({ topic: 'early-jobs', partition: 2, records, attempt: 1 });
+    expect(next.stats.evaluated).toBe(1);
+    expect(next.stats.replayed).toBe(others.length);
+    expect(out.outputs.map((m) => m.key).sort()).toEqual([...ids].sort());
+    unblock();
+    await pending; // the zombie's claim for the slow job is refused: the provider was paid once per job
+    expect(killed.stats.evaluated).toBe(others.length);
+  });
+
+  it('the document budget is given back on every way out of a job: a refused provider claim does not leak it', async () => {
+    // A budget of one byte holds one job at a time. Before, a job whose claim was refused (its outcome
+    // stored meanwhile) kept its share for ever, and the next batch waited on the budget for ever.
+    const client = await seedClient(db);
+    const first = await seedJob(db, client, 'CV of CANDIDATE-budget-0: Kafka.');
+    const second = await seedJob(db, client, 'CV of CANDIDATE-budget-1: Kafka.');
+    const options = { db, provider: new OfflineProvider(), resultsTopic: 'budget-results', maxAttempts: 3 };
+    const previousOwner = createEvaluateHandler(options);
+    const handler = createEvaluateHandler({
+      ...options,
+      textBudgetBytes: 1,
+      beforeClaim: async (jobId) => {
+        if (jobId !== first) return;
+        const record = requestRecord('budget-jobs', 0, 0, first);
+        await previousOwner({ topic: 'budget-jobs', partition: 0, records: [record], attempt: 1 });
+      },
+    });
+    await handler({
+      topic: 'budget-jobs',
+      partition: 0,
+      records: [requestRecord('budget-jobs', 0, 0, first)],
+      attempt: 1,
+    });
+    expect(handler.stats.evaluated).toBe(0);
+    const nextBatch = handler({
+      topic: 'budget-jobs',
+      partition: 0,
+      records: [requestRecord('budget-jobs', 0, 1, second)],
+      attempt: 1,
+    });
+    const outcome = await Promise.race([
+      nextBatch.then((r) => r.outputs.map((m) => m.key)),
+      new Promise((r) => setTimeout(() => r('still waiting for the document budget'), 10_000)),
+    ]);
+    expect(outcome).toEqual([second]);
+  });
 });
+
+function requestRecord(topic: string, partition: number, offset: number, jobId: string) {
+  const request = jobRequestRecord(topic, jobId);
+  return {
+    topic,
+    partition,
+    offset: String(offset),
+    key: Buffer.from(request.key),
+    value: Buffer.from(request.value),
+    headers: {},
+    timestamp: String(Date.now()),
+  };
+}
