@@ -28,7 +28,7 @@ import { AppError, codes } from '../errors.ts';
 import { defaultDocuments } from '../evaluation/documents/index.ts';
 import { CannotScreenError, evaluate, InvalidAnswerError } from '../evaluation/pipeline.ts';
 import { InvalidRubricError } from '../evaluation/rubric.ts';
-import type { EvaluationResult, Provider } from '../evaluation/types.ts';
+import type { Provider } from '../evaluation/types.ts';
 import { RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord, PartitionBatch } from '../kafka/types.ts';
 import { jobRequestSchema } from '../records/job-request.ts';
@@ -39,6 +39,7 @@ import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
 import { BoundedMap } from '../util/bounded-memo.ts';
 import { groupWriter } from '../util/group-writer.ts';
 import { databaseOutageIsNotPoison } from './database-outage.ts';
+import { completed, deadLetterOf, failed } from './outcome-rows.ts';
 import { batchedLoader, byteBudget } from './text-budget.ts';
 
 /** 32 MiB of documents: ~16 jobs at the extraction limits, thousands of ordinary CVs. */
@@ -347,59 +348,4 @@ function parseRequest(record: InputRecord): { jobId: string } | { error: string 
   } catch (err) {
     return { error: `not a job request: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}` };
   }
-}
-
-function completed(
-  jobId: string,
-  r: EvaluationResult,
-  attempt: number,
-  source: { sourcePartition: number; sourceOffset: bigint },
-): NewOutcome {
-  return {
-    jobId,
-    outcome: 'completed',
-    cvMatchRate: r.cvMatchRate.toFixed(2),
-    cvFeedback: r.cvFeedback,
-    projectScore: r.projectScore.toFixed(1),
-    projectFeedback: r.projectFeedback,
-    overallSummary: r.overallSummary,
-    cvScores: r.cvScores,
-    projectScores: r.projectScores,
-    // the verified quotes and the flags travel with the provenance (the result API returns them)
-    provenance: { ...r.provenance, jobAttempts: attempt, evidenceQuotes: r.evidence, flags: r.flags },
-    ...source,
-  };
-}
-
-/** The DLQ decision a stored outcome carries: only jobs that gave up after their last attempt. */
-function deadLetterOf(row: ResultRow, offset: string): DlqDecision | undefined {
-  const provenance = row.provenance as { deadLettered?: boolean; jobAttempts?: number } | null;
-  if (row.outcome !== 'failed' || !provenance?.deadLettered) return undefined;
-  return {
-    offset,
-    code: row.errorCode ?? codes.EVALUATION_FAILED,
-    message: row.errorMessage ?? '',
-    attempts: provenance.jobAttempts,
-  };
-}
-
-function failed(
-  jobId: string,
-  code: string,
-  message: string,
-  attempt: number,
-  provider: Provider,
-  source: { sourcePartition: number; sourceOffset: bigint },
-  /** deadLettered: the job gave up and its request record goes to the DLQ (again on every replay) */
-  flags: { deadLettered?: boolean } = {},
-): NewOutcome {
-  const { name, model, kind } = provider;
-  return {
-    jobId,
-    outcome: 'failed',
-    errorCode: code,
-    errorMessage: message.slice(0, 2000),
-    provenance: { provider: name, model, kind, jobAttempts: attempt, ...flags },
-    ...source,
-  };
 }
