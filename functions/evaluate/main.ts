@@ -1,13 +1,13 @@
 // The evaluate function: one invocation drains its share of evaluate-jobs within a budget, commits and
 // exits with a report (exit 0; non-zero tells a job platform to retry). `--loop` runs invocations back
 // to back with a pause: the scheduler for compose and local use.
-import { setTimeout as pause } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { createProvider } from '../../lib/evaluation/providers/index.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { evaluateProgress } from '../../lib/jobs/evaluate-progress.ts';
+import { runInvocations } from '../../lib/jobs/invocations.ts';
 import { sweepRetention } from '../../lib/jobs/retention.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
@@ -43,9 +43,7 @@ try {
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,
   });
-  let invocation = 0;
-  do {
-    invocation += 1;
+  const invoke = async (invocation: number) => {
     const started = Date.now();
     const publisher = new RequestPublisher({
       kafka,
@@ -75,7 +73,7 @@ try {
       logger.warn({ err: serializeError(err) }, 'retention sweep failed; the next invocation tries again'),
     );
     await publisher.close();
-    if (controller.signal.aborted) break;
+    if (controller.signal.aborted) return undefined;
     const handler = createEvaluateHandler({
       db,
       provider,
@@ -145,14 +143,14 @@ try {
       'invocation finished',
     );
     telemetryMetrics().invocationDuration.record(Date.now() - started, { stop_reason: report.stopReason });
-    // The database was away for longer than the budget: nothing was committed past the unfinished work.
-    // A job platform runs a failed invocation again; --loop simply tries again after its pause.
-    if (report.stopReason === 'dependency-unavailable') exitCode = 1;
-    if (!values.loop || controller.signal.aborted) break;
-    exitCode = 0;
-    // the pause ends early on SIGTERM (the abort rejects it)
-    await pause(config.evaluate.loopPauseMs, undefined, { signal: controller.signal }).catch(() => {});
-  } while (!controller.signal.aborted);
+    return report.stopReason;
+  };
+  exitCode = await runInvocations({
+    loop: values.loop,
+    pauseMs: config.evaluate.loopPauseMs,
+    signal: controller.signal,
+    invoke,
+  });
 } catch (err) {
   logger.error({ err }, 'invocation failed');
   exitCode = 1;

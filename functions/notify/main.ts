@@ -2,10 +2,10 @@
 // redeliveries by hand), then drains its share of evaluate-results within a budget, turning each
 // result into signed deliveries, then sweeps once more and exits with a report (exit 0; non-zero
 // tells a job platform to retry). `--loop` runs invocations back to back with a pause.
-import { setTimeout as pause } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
+import { runInvocations } from '../../lib/jobs/invocations.ts';
 import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { runSession } from '../../lib/kafka/session.ts';
@@ -18,7 +18,7 @@ import { type DispatchOptions, sweepDueDeliveries } from '../../lib/webhooks/dis
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
 const telemetry = await startTelemetry({ serviceName: `${config.appName}-notify` });
-const logger = createLogger({ level: config.logLevel, name: 'notify' });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'notify' });
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-notify`, logger });
 const t = config.kafka.topics;
@@ -58,12 +58,10 @@ try {
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,
   });
-  let invocation = 0;
-  do {
-    invocation += 1;
+  const invoke = async (invocation: number) => {
     const started = Date.now();
     const before = await sweep();
-    if (controller.signal.aborted) break;
+    if (controller.signal.aborted) return undefined;
     const handler = createNotifyHandler({ dispatch, publicBaseUrl: config.webhooks.publicBaseUrl });
     const report = await runSession({
       kafka,
@@ -107,13 +105,14 @@ try {
       stop_reason: report.stopReason,
       function: 'notify',
     });
-    // As evaluate: the database was away longer than the budget, so a job platform runs it again.
-    if (report.stopReason === 'dependency-unavailable') exitCode = 1;
-    if (!values.loop || controller.signal.aborted) break;
-    exitCode = 0;
-    // the pause ends early on SIGTERM (the abort rejects it)
-    await pause(config.notify.loopPauseMs, undefined, { signal: controller.signal }).catch(() => {});
-  } while (!controller.signal.aborted);
+    return report.stopReason;
+  };
+  exitCode = await runInvocations({
+    loop: values.loop,
+    pauseMs: config.notify.loopPauseMs,
+    signal: controller.signal,
+    invoke,
+  });
 } catch (err) {
   logger.error({ err }, 'invocation failed');
   exitCode = 1;

@@ -112,13 +112,18 @@ async function subscriber(path: string, eventTypes?: string[]) {
 }
 
 /** Jobs for the client and their result events on the results topic (as the evaluator emits them). */
-async function results_(clientId: string, statuses: ('completed' | 'failed')[], partition?: number) {
+async function results_(
+  clientId: string,
+  statuses: ('completed' | 'failed')[],
+  partition?: number,
+  topic = results,
+) {
   const ids: string[] = [];
   for (const _ of statuses) ids.push(await seedJob(h.db, clientId, `CV ${randomUUID()}`));
   const producer = stack.kafka.producer();
   await producer.connect();
   await producer.send({
-    topic: results,
+    topic,
     messages: ids.map((id, i) => ({
       ...(partition === undefined ? {} : { partition }),
       key: id,
@@ -402,4 +407,53 @@ describe('notify', () => {
     );
     expect(got.sort()).toEqual([...ids].sort());
   });
+
+  it('functions/notify exits 1 when PostgreSQL stays away longer than NOTIFY_OUTAGE_BUDGET_MS, commits nothing, and the next run delivers each result once', async () => {
+    // A job platform retries a failed invocation; one that exited 0 would wait for the next schedule.
+    // Nothing may be committed past the results it could not turn into deliveries.
+    const sub = await subscriber('/fn-outage');
+    const topic = stack.topic('results-outage');
+    const fnDlq = stack.topic('notify-dlq-outage');
+    await stack.createTopics([topic, fnDlq]);
+    const ids = await results_(sub.clientId, ['completed', 'failed'], undefined, topic);
+    const pg = new URL(stack.databaseUrl);
+    const proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
+    const env = (databaseUrl: string) => ({
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: stack.brokers.join(','),
+      KAFKA_TOPIC_RESULTS: topic,
+      KAFKA_TOPIC_NOTIFY_DLQ: fnDlq,
+      KAFKA_TOPIC_PARTITIONS: '12',
+      KAFKA_NOTIFY_GROUP: `${stack.prefix}-notify-outage`,
+      APP_NAME: stack.prefix,
+      NOTIFY_MAX_IDLE_MS: '1500',
+      NOTIFY_SESSION_TIMEOUT_MS: '6000',
+      NOTIFY_OUTAGE_BUDGET_MS: '2000',
+      WEBHOOKS_ALLOW_PRIVATE: 'true',
+      OTEL_SDK_DISABLED: 'true',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      proxy.cut();
+      const away = runChild('../functions/notify/index.ts', env(viaProxy(stack.databaseUrl, proxy)));
+      const { code } = await away.exited;
+      expect(code).toBe(1);
+      expect(away.lines.some((l) => l.includes('"stopReason":"dependency-unavailable"'))).toBe(true);
+      expect(at('/fn-outage')).toHaveLength(0);
+    } finally {
+      await proxy.close();
+    }
+    const back = runChild('../functions/notify/index.ts', env(stack.databaseUrl));
+    expect((await back.exited).code).toBe(0);
+    const got = at('/fn-outage').map((r) => JSON.parse(r.body).data.job_id as string);
+    expect(got.sort()).toEqual([...ids].sort());
+    const dead = await stack.kafka.admin();
+    await dead.connect();
+    try {
+      const offsets = await dead.fetchTopicOffsets(fnDlq);
+      expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(0);
+    } finally {
+      await dead.disconnect();
+    }
+  }, 120_000);
 });

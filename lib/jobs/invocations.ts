@@ -1,0 +1,27 @@
+// How a function runs its invocations: one, as a job platform starts it, or with `--loop` back to back
+// with a pause (the scheduler for compose and local use) until SIGTERM. The exit code is the last
+// invocation's: 1 when a dependency stayed away longer than its budget, so a job platform runs the
+// invocation again instead of waiting for the next schedule.
+import { setTimeout as pause } from 'node:timers/promises';
+import type { StopReason } from '../kafka/types.ts';
+
+export interface InvocationsOptions {
+  loop: boolean;
+  pauseMs: number;
+  signal: AbortSignal;
+  /** one invocation; resolves with its session's stop reason, or undefined when it stopped before one */
+  invoke: (n: number) => Promise<StopReason | undefined>;
+}
+
+export async function runInvocations(o: InvocationsOptions): Promise<number> {
+  let exitCode = 0;
+  for (let n = 1; !o.signal.aborted; n++) {
+    const stopReason = await o.invoke(n);
+    if (stopReason === undefined) break;
+    exitCode = stopReason === 'dependency-unavailable' ? 1 : 0;
+    if (!o.loop || o.signal.aborted) break;
+    // the pause ends early on SIGTERM (the abort rejects it)
+    await pause(o.pauseMs, undefined, { signal: o.signal }).catch(() => {});
+  }
+  return exitCode;
+}

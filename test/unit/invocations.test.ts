@@ -1,0 +1,75 @@
+// The invocation loop shared by evaluate and notify: exit 1 after an outage that outlasted its budget,
+// one invocation without --loop, back to back with --loop until the signal, and a pause cut short by it.
+import { describe, expect, it } from 'vitest';
+import { runInvocations } from '../../lib/jobs/invocations.ts';
+import type { StopReason } from '../../lib/kafka/types.ts';
+
+describe('runInvocations', () => {
+  it('one invocation without --loop; exit 1 when a dependency outlasted its budget, 0 otherwise', async () => {
+    for (const [reason, code] of [
+      ['dependency-unavailable', 1],
+      ['caught-up', 0],
+      ['max-duration', 0],
+    ] as const) {
+      let runs = 0;
+      const exit = await runInvocations({
+        loop: false,
+        pauseMs: 0,
+        signal: new AbortController().signal,
+        invoke: async () => {
+          runs += 1;
+          return reason;
+        },
+      });
+      expect({ reason, exit, runs }).toEqual({ reason, exit: code, runs: 1 });
+    }
+  });
+
+  it('--loop runs back to back until the signal; the exit code is the last invocation’s', async () => {
+    const controller = new AbortController();
+    const reasons: StopReason[] = ['dependency-unavailable', 'caught-up', 'dependency-unavailable'];
+    const seen: number[] = [];
+    const exit = await runInvocations({
+      loop: true,
+      pauseMs: 1,
+      signal: controller.signal,
+      invoke: async (n) => {
+        seen.push(n);
+        if (n === 3) controller.abort(); // SIGTERM during the third
+        return reasons[n - 1];
+      },
+    });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(exit).toBe(1);
+  });
+
+  it('the pause between invocations ends on the signal, and an invocation stopped before its session ends the loop', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const seen: number[] = [];
+    const exit = await runInvocations({
+      loop: true,
+      pauseMs: 60_000,
+      signal: controller.signal,
+      invoke: async (n) => {
+        seen.push(n);
+        setTimeout(() => controller.abort(), 20);
+        return 'caught-up';
+      },
+    });
+    expect(seen).toEqual([1]);
+    expect(exit).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    let runs = 0;
+    const stopped = await runInvocations({
+      loop: true,
+      pauseMs: 1,
+      signal: new AbortController().signal,
+      invoke: async () => {
+        runs += 1;
+        return undefined;
+      },
+    });
+    expect({ stopped, runs }).toEqual({ stopped: 0, runs: 1 });
+  });
+});
