@@ -136,7 +136,9 @@ async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Pro
       )
       .for('share');
     const kept = new Set(present.map((r) => r.id));
-    const live = outcomes.filter((o) => kept.has(o.jobId));
+    // Inserted in job-id order: two owners of a partition (a zombie and its successor) storing the same
+    // jobs in groups of their own then take the rows' locks in one order and cannot deadlock.
+    const live = outcomes.filter((o) => kept.has(o.jobId)).sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
     if (live.length === 0) return new Map<string, ResultRow>();
     const won = await tx
       .insert(results)
