@@ -122,9 +122,12 @@ export type NewOutcome = typeof results.$inferInsert;
 async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
   if (outcomes.length === 0) return new Map();
   return db.transaction(async (tx) => {
-    // Issue 13 (erasure): store outcomes only for jobs that still exist, locked FOR SHARE so an erasure
-    // (which locks FOR UPDATE, lib/db/erasure.ts) runs wholly before or after. A job erased while it was
-    // evaluated gets no result: it is cancelled, not resurrected.
+    // Issue 13 (erasure): store outcomes only for jobs that still exist, locked so an erasure (which
+    // locks FOR UPDATE, lib/db/erasure.ts) runs wholly before or after. A job erased while it was
+    // evaluated gets no result: it is cancelled, not resurrected. FOR NO KEY UPDATE in id order, not FOR
+    // SHARE: two owners of a partition (a zombie and its successor) storing the same jobs in groups of
+    // their own then queue on the first common job; with shared locks each would wait on the other's
+    // result row (insert) while holding the job row the other must update — a deadlock.
     const present = await tx
       .select({ id: jobs.id })
       .from(jobs)
@@ -134,11 +137,10 @@ async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Pro
           outcomes.map((o) => o.jobId),
         ),
       )
-      .for('share');
+      .orderBy(jobs.id)
+      .for('no key update');
     const kept = new Set(present.map((r) => r.id));
-    // Inserted in job-id order: two owners of a partition (a zombie and its successor) storing the same
-    // jobs in groups of their own then take the rows' locks in one order and cannot deadlock.
-    const live = outcomes.filter((o) => kept.has(o.jobId)).sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
+    const live = outcomes.filter((o) => kept.has(o.jobId));
     if (live.length === 0) return new Map<string, ResultRow>();
     const won = await tx
       .insert(results)

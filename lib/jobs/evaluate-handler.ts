@@ -60,6 +60,10 @@ export interface EvaluateHandlerOptions {
   /** most bytes of documents held at once, over all batches in flight (lib/jobs/text-budget.ts) */
   textBudgetBytes?: number;
   logger?: Logger;
+  /** outcomes are stored in groups of this many as evaluations end (default 16) … */
+  storeGroupSize?: number;
+  /** … or once the oldest waited this long (default 100 ms) */
+  storeMaxDelayMs?: number;
   /** test seam: observe each provider evaluation */
   onEvaluate?: (jobId: string) => void;
   /** test seam: runs just before a job's provider call is claimed */
@@ -179,7 +183,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
         for (const outcome of group) unstored.delete(outcome.jobId);
         for (const [jobId, row] of won) winners.set(jobId, row);
       },
-      { groupSize: STORE_GROUP, maxDelayMs: STORE_MAX_DELAY_MS },
+      { groupSize: o.storeGroupSize ?? STORE_GROUP, maxDelayMs: o.storeMaxDelayMs ?? STORE_MAX_DELAY_MS },
     );
     const keep = (outcome: NewOutcome) => {
       outcomes.push(outcome);
@@ -194,6 +198,8 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     ) {
       const job = await loadTexts(t.jobId);
       if (!job) throw new Error(`job ${t.jobId} vanished while its batch was handled`);
+      // checked again: the wait for the document budget can outlast the partition
+      if (signal?.aborted) return;
       // Counted before the call; refused when the outcome was stored meanwhile (a new owner did it).
       // The token outlives a claim that failed, so its retry is not counted twice.
       const token = claimTokens.get(t.jobId) ?? randomUUID();

@@ -14,14 +14,14 @@ export interface InvocationsOptions {
 }
 
 export async function runInvocations(o: InvocationsOptions): Promise<number> {
-  let exitCode = 0;
-  for (let n = 1; !o.signal.aborted; n++) {
+  // the first invocation runs even when SIGTERM came during start-up: its sweeps stop at once
+  for (let n = 1; ; n++) {
     const stopReason = await o.invoke(n);
-    if (stopReason === undefined) break;
-    exitCode = stopReason === 'dependency-unavailable' ? 1 : 0;
-    if (!o.loop || o.signal.aborted) break;
-    // the pause ends early on SIGTERM (the abort rejects it)
+    if (stopReason === undefined) return 0;
+    if (!o.loop || o.signal.aborted) return stopReason === 'dependency-unavailable' ? 1 : 0;
+    // under --loop the next invocation is the retry; a SIGTERM from here on ends the loop with 0
+    // (the pause ends early: the abort rejects it)
     await pause(o.pauseMs, undefined, { signal: o.signal }).catch(() => {});
+    if (o.signal.aborted) return 0;
   }
-  return exitCode;
 }

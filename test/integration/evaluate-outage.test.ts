@@ -64,7 +64,7 @@ async function scenario(name: string, jobs: number) {
 /** An evaluator invocation whose database connections go through the proxy. */
 async function invocation(
   t: Awaited<ReturnType<typeof scenario>>,
-  options: { budgetMs?: number; progress?: boolean } = {},
+  options: { budgetMs?: number; progress?: boolean; storeMaxDelayMs?: number } = {},
 ) {
   const evaluatorDb = createDatabase(viaProxy(stack.databaseUrl, proxy), { poolSize: 4 });
   const handler = createEvaluateHandler({
@@ -80,6 +80,7 @@ async function invocation(
     resultsTopic: t.results,
     maxAttempts: 3,
     logger: testLogger,
+    ...(options.storeMaxDelayMs ? { storeMaxDelayMs: options.storeMaxDelayMs } : {}),
   });
   try {
     const report = await runSession({
@@ -137,7 +138,8 @@ describe('evaluator during a database outage', () => {
       proxy.cut();
       setTimeout(() => void proxy.restore(), 3000);
     });
-    const { report, stats } = await invocation(t);
+    // the three outcomes in one write (one COMMIT), however slowly the machine evaluates them
+    const { report, stats } = await invocation(t, { storeMaxDelayMs: 60_000 });
     expect(report.dlq).toBe(0);
     expect(stats.replayed).toBe(3);
     expect(await statuses(t.ids)).toEqual(t.ids.map(() => 'completed'));

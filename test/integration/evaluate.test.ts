@@ -338,19 +338,22 @@ describe('evaluate function', () => {
     });
     const pending = killed({ topic: 'early-jobs', partition: 2, records, attempt: 1 });
     const others = ids.slice(0, -1);
-    const deadline = Date.now() + 15_000;
-    while ((await loadResults(db, others)).size < others.length && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
-    expect((await loadResults(db, others)).size).toBe(others.length);
-    expect((await loadResults(db, [slow])).size).toBe(0);
+    try {
+      const deadline = Date.now() + 15_000;
+      while ((await loadResults(db, others)).size < others.length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect((await loadResults(db, others)).size).toBe(others.length);
+      expect((await loadResults(db, [slow])).size).toBe(0);
 
-    // the invocation is gone (its transaction never commits); the next owner runs the same batch
-    const next = createEvaluateHandler(options);
-    const out = await next({ topic: 'early-jobs', partition: 2, records, attempt: 1 });
-    expect(next.stats.evaluated).toBe(1);
-    expect(next.stats.replayed).toBe(others.length);
-    expect(out.outputs.map((m) => m.key).sort()).toEqual([...ids].sort());
-    unblock();
+      // the invocation is gone (its transaction never commits); the next owner runs the same batch
+      const next = createEvaluateHandler(options);
+      const out = await next({ topic: 'early-jobs', partition: 2, records, attempt: 1 });
+      expect(next.stats.evaluated).toBe(1);
+      expect(next.stats.replayed).toBe(others.length);
+      expect(out.outputs.map((m) => m.key).sort()).toEqual([...ids].sort());
+    } finally {
+      unblock();
+    }
     await pending; // the zombie's claim for the slow job is refused: the provider was paid once per job
     expect(killed.stats.evaluated).toBe(others.length);
   });

@@ -1,6 +1,6 @@
 // The group writer: groups of at most groupSize, a lone item written within maxDelayMs, one write at a
 // time in order, nothing written after a failure, and the failure raised by finish().
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { groupWriter } from '../../lib/util/group-writer.ts';
 
 describe('groupWriter', () => {
@@ -19,7 +19,8 @@ describe('groupWriter', () => {
       { groupSize: 3, maxDelayMs: 10_000 },
     );
     for (let i = 0; i < 7; i++) w.add(i);
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.waitFor(() => expect(groups).toHaveLength(2), { timeout: 5_000 });
+    // the seventh waits for finish (its maxDelayMs is far away)
     expect(groups).toEqual([
       [0, 1, 2],
       [3, 4, 5],
@@ -34,8 +35,7 @@ describe('groupWriter', () => {
     const w = groupWriter<string>(async (g) => void groups.push(g), { groupSize: 16, maxDelayMs: 20 });
     w.add('a');
     expect(groups).toEqual([]);
-    await new Promise((r) => setTimeout(r, 80));
-    expect(groups).toEqual([['a']]);
+    await vi.waitFor(() => expect(groups).toEqual([['a']]), { timeout: 5_000 });
     await w.finish();
     expect(groups).toEqual([['a']]);
   });
