@@ -3,8 +3,9 @@
 // nothing of the document) so that a request record still in Kafka is skipped, never evaluated again.
 //
 // Locking: erasure locks the job rows FOR UPDATE; recordOutcomes (lib/db/effects.ts) stores outcomes
-// only for jobs it can lock (FOR NO KEY UPDATE, which FOR UPDATE excludes). So either the outcome is stored first and erased here, or the
-// job is gone first and the outcome is dropped: an erased job's result is never resurrected.
+// only for jobs it can lock FOR NO KEY UPDATE, which FOR UPDATE excludes. So either the outcome is
+// stored first and erased here, or the job is gone first and the outcome is dropped: an erased job's
+// result is never resurrected.
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { erasedJobs, jobs, resultReads, results, uploads } from './schema.ts';
