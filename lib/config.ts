@@ -126,6 +126,7 @@ const schema = z.object({
   EVALUATE_CONCURRENCY: int(1, 1000).default(32),
   EVALUATE_LOOP_PAUSE_MS: int(0).default(1_000),
   EVALUATE_OUTAGE_BUDGET_MS: int(0).default(30_000),
+  EVALUATE_CLAIM_LEASE_MS: int(1000).default(30_000),
   /** the sweeper republishes jobs accepted but still unpublished after this long */
   SWEEP_UNPUBLISHED_AFTER_MS: int(0).default(30_000),
 
@@ -173,7 +174,6 @@ const schema = z.object({
   /** the service's public URL, for the links in webhook payloads (relative links without it) */
   PUBLIC_BASE_URL: z.url({ error: 'an http(s) URL' }).optional(),
 });
-
 type Env = z.infer<typeof schema>;
 
 export interface Config {
@@ -235,6 +235,7 @@ export interface Config {
     loopPauseMs: number;
     /** how long a database outage is waited out before the invocation ends non-zero */
     outageBudgetMs: number;
+    claimLeaseMs: number; // how long a provider-call claim holds its job against a second owner
     sweepUnpublishedAfterMs: number;
   };
   notify: {
@@ -351,6 +352,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.EVALUATE_CONCURRENCY,
       loopPauseMs: e.EVALUATE_LOOP_PAUSE_MS,
       outageBudgetMs: e.EVALUATE_OUTAGE_BUDGET_MS,
+      claimLeaseMs: e.EVALUATE_CLAIM_LEASE_MS,
       sweepUnpublishedAfterMs: e.SWEEP_UNPUBLISHED_AFTER_MS,
     },
     notify: {

@@ -60,7 +60,7 @@ try {
       olderThanMs: config.evaluate.sweepUnpublishedAfterMs,
       logger,
     }).catch((err) => {
-      logger.warn({ err: String(err) }, 'sweeper failed; the next invocation tries again');
+      logger.warn({ err }, 'sweeper failed; the next invocation tries again');
       return 0;
     });
     await sweepRetention({
@@ -80,6 +80,7 @@ try {
       resultsTopic: t.results,
       maxAttempts: config.evaluate.maxAttempts,
       concurrency: config.evaluate.concurrency,
+      claimLeaseMs: config.evaluate.claimLeaseMs,
       logger,
     });
     // The commit stage's time (outputs + offsets sent, transaction committed), for the report and bench.
@@ -126,7 +127,7 @@ try {
     });
     await progress.flush();
     // Idle invocations (nothing read, nothing swept) repeat every few seconds under --loop: debug.
-    const idle = report.records === 0 && swept === 0;
+    const idle = report.records === 0 && report.dependencyWaits === 0 && swept === 0;
     logger[idle ? 'debug' : 'info'](
       {
         invocation: {

@@ -47,7 +47,7 @@ const dispatch: DispatchOptions = {
 const sweep = () =>
   sweepDueDeliveries(dispatch, { maxMs: config.notify.maxDurationMs / 4, signal: controller.signal }).catch(
     (err) => {
-      logger.warn({ err: String(err) }, 'due-deliveries sweep failed; the next invocation tries again');
+      logger.warn({ err }, 'due-deliveries sweep failed; the next invocation tries again');
       return undefined;
     },
   );
@@ -86,7 +86,7 @@ try {
     // Idle invocations (nothing read, nothing sent) repeat every few seconds under --loop: debug.
     const sent = (s?: { delivered: number; retried: number; failed: number; gone: number }) =>
       s ? s.delivered + s.retried + s.failed + s.gone : 0;
-    const idle = report.records === 0 && sent(before) + sent(after) === 0;
+    const idle = report.records === 0 && report.dependencyWaits === 0 && sent(before) + sent(after) === 0;
     logger[idle ? 'debug' : 'info'](
       {
         invocation: {

@@ -24,9 +24,7 @@ const t = config.kafka.topics;
 await ensureTopics(kafka, [t.jobs, t.results, t.dlq], {
   partitions: config.kafka.partitions,
   replicationFactor: config.kafka.replicationFactor,
-}).catch((err) =>
-  logger.warn({ err: String(err) }, 'could not ensure topics; continuing (the broker may be down)'),
-);
+}).catch((err) => logger.warn({ err }, 'could not ensure topics; continuing (the broker may be down)'));
 
 const publisher = new RequestPublisher({
   kafka,

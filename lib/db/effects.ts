@@ -94,22 +94,50 @@ async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<s
   return new Map(rows.map((r) => [r.id, r.attempts]));
 }
 
+/** What a claim of a provider call got: the call, or an outcome already stored, or another live claim. */
+export type ProviderClaim = 'claimed' | 'stored' | 'busy';
+
 /**
- * Counts one provider call for a job, unless its outcome is stored already (then false: whoever stored
- * it paid; a zombie or a late retry must not pay again). `token` names this one call: a claim retried
- * with the same token (its first reply was lost to an outage, the update may have applied) is not
- * counted again.
+ * Counts one provider call for a job and holds the job for `leaseMs`, unless its outcome is stored
+ * already ('stored': whoever stored it paid; a zombie or a late retry must not pay again) or another
+ * claim holds it ('busy': its evaluation is still running, typically at the partition's previous owner;
+ * wait for its outcome). `token` names this one call: a claim retried with the same token (its first
+ * reply was lost to an outage, the update may have applied) is not counted again. A job that is gone
+ * (erased) answers 'stored': there is nothing to pay for.
  */
-async function claimProviderCallUntraced(db: Database, id: string, token: string): Promise<boolean> {
+async function claimProviderCallUntraced(
+  db: Database,
+  id: string,
+  token: string,
+  leaseMs: number,
+): Promise<ProviderClaim> {
   const rows = await db
     .update(jobs)
     .set({
       providerCalls: sql`${jobs.providerCalls} + case when ${jobs.providerClaim} = ${token}::uuid then 0 else 1 end`,
       providerClaim: token,
+      providerClaimUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
     })
-    .where(sql`${jobs.id} = ${id} and not exists (select 1 from ${results} where ${results.jobId} = ${id})`)
+    .where(
+      sql`${jobs.id} = ${id} and not exists (select 1 from ${results} where ${results.jobId} = ${id})
+        and (${jobs.providerClaim} is null or ${jobs.providerClaim} = ${token}::uuid
+          or ${jobs.providerClaimUntil} is null or ${jobs.providerClaimUntil} < now())`,
+    )
     .returning({ id: jobs.id });
-  return rows.length > 0;
+  if (rows.length > 0) return 'claimed';
+  const [held] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(sql`${jobs.id} = ${id} and not exists (select 1 from ${results} where ${results.jobId} = ${id})`);
+  return held ? 'busy' : 'stored';
+}
+
+/** Gives a claim's lease back: its evaluation ended without an outcome, and the retry may claim at once. */
+async function releaseProviderClaimUntraced(db: Database, id: string, token: string): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ providerClaimUntil: null })
+    .where(sql`${jobs.id} = ${id} and ${jobs.providerClaim} = ${token}::uuid`);
 }
 
 export type NewOutcome = typeof results.$inferInsert;
@@ -178,3 +206,5 @@ export const startAttempts = traced('startAttempts', startAttemptsUntraced);
 export const recordOutcomes = traced('recordOutcomes', recordOutcomesUntraced);
 
 export const claimProviderCall = traced('claimProviderCall', claimProviderCallUntraced);
+
+export const releaseProviderClaim = traced('releaseProviderClaim', releaseProviderClaimUntraced);

@@ -158,6 +158,8 @@ export const jobs = pgTable(
     providerCalls: integer('provider_calls').notNull().default(0),
     /** Token of the last counted claim: retrying a claim whose reply was lost does not count it again. */
     providerClaim: uuid('provider_claim'),
+    /** The last claim holds the job until then: a second owner waits for its outcome, not paying again. */
+    providerClaimUntil: timestamp('provider_claim_until', { withTimezone: true }),
     /** When the request record was committed to Kafka; null = the sweeper must republish it. */
     publishedAt: timestamp('published_at', { withTimezone: true }),
     /** A request publishing this job holds the lease until then: a same-key retry meanwhile gets 409. */

@@ -146,10 +146,7 @@ export async function acceptBatch(
       );
     } catch (err) {
       // The rows stay: a retry with the same key, or the evaluator's sweeper, publishes them later.
-      d.logger?.warn(
-        { err: String(err), batch_id: batch.id, jobs: toPublish.length },
-        'batch publish failed',
-      );
+      d.logger?.warn({ err, batch_id: batch.id, jobs: toPublish.length }, 'batch publish failed');
       await releaseBatchLease(d.db, toPublish).catch(() => {});
       return refuse(
         codes.QUEUE_UNAVAILABLE,

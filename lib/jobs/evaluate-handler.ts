@@ -11,6 +11,7 @@
 // Attempts are counted in PostgreSQL. A transient failure is retried (the engine re-runs the record)
 // until EVALUATE_MAX_ATTEMPTS, then the job fails with the reason and the record goes to the DLQ.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Database } from '../db/database.ts';
 import {
@@ -21,6 +22,7 @@ import {
   type NewOutcome,
   type ResultRow,
   recordOutcomes,
+  releaseProviderClaim,
   startAttempts,
 } from '../db/effects.ts';
 import { erasedAmong } from '../db/erasure.ts';
@@ -51,6 +53,10 @@ const MAX_UNSTORED = 10_000;
 const STORE_GROUP = 16;
 const STORE_MAX_DELAY_MS = 100;
 
+/** How long a provider-call claim holds its job (an evaluation that outlasts it may be paid twice). */
+const DEFAULT_CLAIM_LEASE_MS = 30_000;
+const CLAIM_POLL_MS = 200;
+
 export interface EvaluateHandlerOptions {
   db: Database;
   provider: Provider;
@@ -64,6 +70,8 @@ export interface EvaluateHandlerOptions {
   storeGroupSize?: number;
   /** … or once the oldest waited this long (default 100 ms) */
   storeMaxDelayMs?: number;
+  /** how long a provider-call claim holds its job against another owner (default 30 s) */
+  claimLeaseMs?: number;
   /** test seam: observe each provider evaluation */
   onEvaluate?: (jobId: string) => void;
   /** test seam: runs just before a job's provider call is claimed */
@@ -76,6 +84,8 @@ export interface HandlerStats {
   duplicates: number;
   failed: number;
   poison: number;
+  /** claims that found the job held by another evaluation and waited for its outcome */
+  claimWaits: number;
   /** wall time per stage, summed over batches (provider: summed over jobs, which overlap) */
   stageMs: { load: number; provider: number; store: number };
 }
@@ -90,6 +100,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     duplicates: 0,
     failed: 0,
     poison: 0,
+    claimWaits: 0,
     stageMs: { load: 0, provider: 0, store: 0 },
   };
 
@@ -191,6 +202,18 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       store.add(outcome);
     };
     const transient: { offset: string; err: unknown }[] = [];
+    // Another evaluation of this job holds the claim — the partition moved while its previous owner
+    // evaluated it, or moved back to this process — so wait for its outcome (or for its lease to end,
+    // if its holder died) rather than pay the provider a second time.
+    const claimWhenFree = async (jobId: string, token: string) => {
+      for (;;) {
+        const claim = await claimProviderCall(o.db, jobId, token, o.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS);
+        if (claim !== 'busy') return claim;
+        if (signal?.aborted) return 'aborted';
+        stats.claimWaits += 1;
+        await sleep(CLAIM_POLL_MS);
+      }
+    };
     async function evaluateOne(
       t: { record: InputRecord; jobId: string },
       attempt: number,
@@ -205,9 +228,10 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       const token = claimTokens.get(t.jobId) ?? randomUUID();
       claimTokens.set(t.jobId, token);
       await o.beforeClaim?.(t.jobId);
-      if (!(await claimProviderCall(o.db, t.jobId, token))) {
+      const claim = await claimWhenFree(t.jobId, token);
+      if (claim !== 'claimed') {
         claimTokens.delete(t.jobId);
-        storedMeanwhile.push(t);
+        if (claim === 'stored') storedMeanwhile.push(t);
         return;
       }
       claimTokens.delete(t.jobId);
@@ -268,8 +292,10 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
             ),
           );
         } else {
-          o.logger?.warn({ job_id: t.jobId, attempt, err: message }, 'evaluation failed; will retry');
+          o.logger?.warn({ job_id: t.jobId, attempt, err }, 'evaluation failed; will retry');
           transient.push({ offset: t.record.offset, err });
+          // the retry claims at once; if this fails, the lease runs out on its own
+          await releaseProviderClaim(o.db, t.jobId, token).catch(() => {});
         }
       }
     }

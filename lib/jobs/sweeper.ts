@@ -28,7 +28,7 @@ export async function sweepUnpublished(o: {
         await publishLeased(id);
         published += 1;
       } catch (err) {
-        o.logger?.warn({ job_id: id, err: String(err) }, 'sweeper could not publish; will try again');
+        o.logger?.warn({ job_id: id, err }, 'sweeper could not publish; will try again');
       }
     }),
   );

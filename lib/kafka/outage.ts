@@ -63,7 +63,7 @@ export class DependencyOutage {
         dependency: err.dependency,
         outageMs: this.lastedMs(),
         backoffMs,
-        err: String(err.cause ?? err),
+        err: err.cause ?? err,
       },
       backoffMs === undefined
         ? 'dependency unavailable for longer than the budget: stopping, nothing committed'

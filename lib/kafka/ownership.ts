@@ -56,7 +56,7 @@ export class GroupOwnership {
     if (Date.now() - beganAt < timeoutMs) return true;
     if (!(await this.holds(partition))) return true;
     this.log?.warn(
-      { event: ENGINE_EVENTS.transactionExpired, partition, err: String(err) },
+      { event: ENGINE_EVENTS.transactionExpired, partition, err },
       'transaction aborted under us (transactionTimeout) while the group still has the partition here: re-establishing',
     );
     return false;

@@ -160,7 +160,7 @@ export class RequestPublisher {
           for (const p of batch) p.resolve();
         } catch (err) {
           this.stats.failures += 1;
-          this.o.logger?.warn({ slot: slot.id, records: batch.length, err: String(err) }, 'publish failed');
+          this.o.logger?.warn({ slot: slot.id, records: batch.length, err }, 'publish failed');
           this.discard(slot);
           for (const p of batch) p.reject(err);
         }

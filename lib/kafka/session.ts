@@ -226,7 +226,7 @@ export class ConsumeTransformProduceSession {
       // outage budget)…: not resolving makes kafkajs fetch the same records again; the next batch retries.
       if (this.outage.spentBy(err, this.counters.report)) this.requestStop('dependency-unavailable');
       this.log?.warn(
-        { event: ENGINE_EVENTS.establishFailed, partition: p, err: String(err) },
+        { event: ENGINE_EVENTS.establishFailed, partition: p, err },
         'could not establish the partition; retrying',
       );
       await state.drop();
@@ -376,7 +376,7 @@ export class ConsumeTransformProduceSession {
     this.counters.report.fenced += 1;
     state.markFenced();
     this.log?.warn(
-      { event: ENGINE_EVENTS.fenced, partition: state.partition, err: String(err) },
+      { event: ENGINE_EVENTS.fenced, partition: state.partition, err },
       'fenced: another instance owns this partition now',
     );
     this.consumer.pause([{ topic: this.options.topic, partitions: [state.partition] }]);

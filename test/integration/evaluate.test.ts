@@ -6,6 +6,7 @@ import { closeDatabase, createDatabase, type Database } from '../../lib/db/datab
 import { loadResults } from '../../lib/db/effects.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
+import type { Provider } from '../../lib/evaluation/types.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { DLQ_HEADERS } from '../../lib/kafka/dlq.ts';
 import { runSession } from '../../lib/kafka/session.ts';
@@ -394,7 +395,82 @@ describe('evaluate function', () => {
     ]);
     expect(outcome).toEqual([second]);
   });
+
+  it("a job still being evaluated by the partition's previous owner: the next owner waits for its outcome instead of paying again", async () => {
+    // A rebalance moves the partition while the old owner's evaluation runs; the next owner reads no
+    // outcome for the job. Before the lease, its claim succeeded and the provider was paid twice.
+    const client = await seedClient(db);
+    const id = await seedJob(db, client, 'CV of CANDIDATE-lease-0: Kafka.');
+    const record = requestRecord('lease-jobs', 4, 0, id);
+    const batch = { topic: 'lease-jobs', partition: 4, records: [record], attempt: 1 };
+    const slow = gatedProvider('CANDIDATE-lease-0');
+    const options = { db, resultsTopic: 'lease-results', maxAttempts: 3 };
+    const previousOwner = createEvaluateHandler({ ...options, provider: slow.provider });
+    const pending = previousOwner(batch);
+    await slow.entered;
+    const next = createEvaluateHandler({ ...options, provider: new OfflineProvider() });
+    const nextBatch = next(batch);
+    await new Promise((r) => setTimeout(r, 600));
+    slow.open();
+    await pending;
+    const out = await nextBatch;
+    expect(next.stats.claimWaits).toBeGreaterThan(0);
+    expect(next.stats.evaluated).toBe(0);
+    expect(out.outputs.map((m) => m.key)).toEqual([id]); // its record's event comes from this batch
+    const [row] = await db.execute<{ provider_calls: number }>(
+      sql`select provider_calls from jobs where id = ${id}`,
+    );
+    expect(row!.provider_calls).toBe(1);
+  });
+
+  it('a claim whose holder died is taken over when its lease ends', async () => {
+    const client = await seedClient(db);
+    const id = await seedJob(db, client, 'CV of CANDIDATE-lease-1: Kafka.');
+    const batch = {
+      topic: 'lease-jobs',
+      partition: 5,
+      records: [requestRecord('lease-jobs', 5, 0, id)],
+      attempt: 1,
+    };
+    const hung = gatedProvider('CANDIDATE-lease-1'); // never opened: the holder is as good as dead
+    const options = { db, resultsTopic: 'lease-results', maxAttempts: 3, claimLeaseMs: 1000 };
+    void createEvaluateHandler({ ...options, provider: hung.provider })(batch);
+    await hung.entered;
+    const started = Date.now();
+    const next = createEvaluateHandler({ ...options, provider: new OfflineProvider() });
+    const out = await next(batch);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(next.stats.evaluated).toBe(1);
+    expect(out.outputs.map((m) => m.key)).toEqual([id]);
+    hung.open();
+  });
 });
+
+/** The offline provider, held at the first call whose request names `marker` until open(). */
+function gatedProvider(marker: string) {
+  const inner = new OfflineProvider();
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let entered!: () => void;
+  const enteredP = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  const provider: Provider = {
+    name: inner.name,
+    model: inner.model,
+    kind: inner.kind,
+    async complete(request) {
+      if (JSON.stringify(request).includes(marker)) {
+        entered();
+        await gate;
+      }
+      return inner.complete(request);
+    },
+  };
+  return { provider, entered: enteredP, open };
+}
 
 function requestRecord(topic: string, partition: number, offset: number, jobId: string) {
   const request = jobRequestRecord(topic, jobId);

@@ -105,7 +105,7 @@ export function evaluateRoutes(deps: ApiDeps) {
         try {
           await publishLeased(accepted.job.id);
         } catch (err) {
-          c.get('log').warn({ err: String(err), job_id: accepted.job.id }, 'publish failed');
+          c.get('log').warn({ err, job_id: accepted.job.id }, 'publish failed');
           throw new Problem(
             codes.QUEUE_UNAVAILABLE,
             'the job queue is unavailable; retry with the same Idempotency-Key',
