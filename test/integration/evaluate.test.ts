@@ -434,7 +434,8 @@ describe('evaluate function', () => {
     };
     const hung = gatedProvider('CANDIDATE-lease-1'); // never opened: the holder is as good as dead
     const options = { db, resultsTopic: 'lease-results', maxAttempts: 3, claimLeaseMs: 1000 };
-    void createEvaluateHandler({ ...options, provider: hung.provider })(batch);
+    const holder = createEvaluateHandler({ ...options, provider: hung.provider });
+    const held = holder(batch);
     await hung.entered;
     const started = Date.now();
     const next = createEvaluateHandler({ ...options, provider: new OfflineProvider() });
@@ -442,7 +443,11 @@ describe('evaluate function', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     expect(next.stats.evaluated).toBe(1);
     expect(out.outputs.map((m) => m.key)).toEqual([id]);
+    // the holder comes back to life: its outcome loses to the stored one (awaited here, not left to
+    // fail after the test's database is closed)
     hung.open();
+    await held;
+    expect(holder.stats.evaluated).toBe(1);
   });
 });
 
