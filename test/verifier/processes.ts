@@ -172,7 +172,7 @@ export class Fleet {
         EVALUATE_MAX_DURATION_MS: String(4000 + Math.floor(this.random() * 8000)),
         INSTANCE_ID: slot.instanceId,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', process.env.VERIFY_LOG_DIR ? 'pipe' : 'ignore'],
     });
     slot.child = child;
     this.watch(child, slot.name);
@@ -194,7 +194,7 @@ export class Fleet {
         NOTIFY_MAX_DURATION_MS: String(4000 + Math.floor(this.random() * 8000)),
         INSTANCE_ID: slot.instanceId,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', process.env.VERIFY_LOG_DIR ? 'pipe' : 'ignore'],
     });
     slot.child = child;
     this.watch(child, slot.name, 'notify');
@@ -239,7 +239,7 @@ export class Fleet {
       child.stdout!.pipe(createWriteStream(`${dir}/${this.run}-${name}-${child.pid}.log`));
       // what a process prints as it dies (an uncaught exception) goes to stderr, not to its log
       child.stderr?.pipe(createWriteStream(`${dir}/${this.run}-${name}-${child.pid}.stderr`));
-    } else child.stderr?.resume();
+    }
     child.on('exit', () => this.busyWaiters.get(child)?.());
     child.stdout!.on('data', (c: Buffer) => {
       buffer += c.toString();
