@@ -3,6 +3,8 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# patches/ holds fixes to dependencies (postgres.js), applied by npm's postinstall (patch-package)
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim

@@ -5,7 +5,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$("$root/scripts/ensure-node.sh"):$PATH"
-if [ ! -d "$root/node_modules/.bin" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
+# patches/ (fixes to dependencies, applied by the postinstall script) counts like the lockfile
+if [ ! -d "$root/node_modules/.bin" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ] \
+  || [ -n "$(find "$root/patches" -newer "$root/node_modules/.package-lock.json" 2>/dev/null | head -1)" ]; then
   echo "• installing npm packages (npm ci)" >&2
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
