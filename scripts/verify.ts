@@ -162,7 +162,14 @@ async function soak(seeds: number, cpuPressure: number): Promise<number> {
   const burners = Array.from({ length: cpuPressure }, () =>
     spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
   );
-  const results: { seed: number; passed: boolean; violations?: number; durationS?: number }[] = [];
+  type SeedResult = {
+    passed: boolean;
+    violations: number;
+    durationS: number;
+    providerCallsPerCompletedJob?: number | string;
+    crashes?: Record<string, number>;
+  };
+  const results: ({ seed: number } & SeedResult)[] = [];
   let failedSeed: number | undefined;
   try {
     for (let seed = first; seed < first + seeds; seed++) {
@@ -182,12 +189,13 @@ async function soak(seeds: number, cpuPressure: number): Promise<number> {
       });
       const r = (() => {
         try {
-          return JSON.parse(last) as { passed: boolean; violations: number; durationS: number };
+          return JSON.parse(last) as SeedResult;
         } catch {
           return { passed: false, violations: Number.NaN, durationS: Number.NaN };
         }
       })();
-      results.push({ seed, passed: r.passed, violations: r.violations, durationS: r.durationS });
+      const { passed, violations, durationS, providerCallsPerCompletedJob, crashes } = r;
+      results.push({ seed, passed, violations, durationS, providerCallsPerCompletedJob, crashes });
       if (!r.passed) {
         failedSeed = seed;
         break;

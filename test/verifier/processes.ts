@@ -61,7 +61,15 @@ export class Fleet {
     evaluatorFailures: 0,
     notifyInvocations: 0,
     notifyFailures: 0,
+    /**
+     * Processes that died on their own: a non-zero exit with no word of why in their log (an uncaught
+     * exception, an unhandled rejection). A failure the function reports — an outage that outlasted its
+     * budget — is not one; the verifier's own kills (signals) are not either.
+     */
+    crashes: { evaluate: 0, notify: 0, submit: 0 },
   };
+  /** processes whose log gave the reason they ended ("invocation finished" or "invocation failed") */
+  private explained = new WeakSet<ChildProcess>();
   private stopping = false;
   /** while held, exited evaluators are not started again (the group must be empty to delete its offsets) */
   private held = false;
@@ -176,6 +184,7 @@ export class Fleet {
     });
     slot.child = child;
     this.watch(child, slot.name);
+    this.countCrash(child, 'evaluate');
     child.on('exit', (code) => {
       this.counters.evaluatorExits += 1;
       if (code !== 0 && code !== null) this.counters.evaluatorFailures += 1;
@@ -198,6 +207,7 @@ export class Fleet {
     });
     slot.child = child;
     this.watch(child, slot.name, 'notify');
+    this.countCrash(child, 'notify');
     child.on('exit', (code) => {
       if (code !== 0 && code !== null) this.counters.notifyFailures += 1;
       if (slot.child === child) slot.child = undefined;
@@ -212,7 +222,9 @@ export class Fleet {
       stdio: ['ignore', 'ignore', 'ignore'],
     });
     s.child = child;
-    child.on('exit', () => {
+    // submit logs nothing on its way out: any non-zero exit code is a crash (a kill's code is null)
+    child.on('exit', (code) => {
+      if (code !== 0 && code !== null) this.counters.crashes.submit += 1;
       if (s.child === child) s.child = undefined;
       if (!this.stopping) setTimeout(() => !this.stopping && !s.child && this.startSubmit(s), 500);
     });
@@ -246,9 +258,17 @@ export class Fleet {
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
+        if (/"msg":"invocation (finished|failed)"/.test(line)) this.explained.add(child);
         if (role === 'evaluate') this.count(child, line);
         else if (line.includes('"msg":"invocation finished"')) this.counters.notifyInvocations += 1;
       }
+    });
+  }
+
+  /** 'close', not 'exit': by then the process's last log lines have been read. */
+  private countCrash(child: ChildProcess, role: 'evaluate' | 'notify'): void {
+    child.on('close', (code) => {
+      if (code !== 0 && code !== null && !this.explained.has(child)) this.counters.crashes[role] += 1;
     });
   }
 

@@ -150,6 +150,7 @@ export async function verify(o: VerifyOptions) {
         paid !== undefined && needed > 0 ? Number((paid / needed).toFixed(3)) : 'n/a',
       invocations: fleet.counters.invocations,
       evaluatorFailures: fleet.counters.evaluatorFailures,
+      crashes: fleet.counters.crashes,
       fencedTransactions: fleet.counters.fencedLines,
       transactionErrors: fleet.counters.txErrors,
       refusedPartitions: fleet.counters.refusedPartitions,
