@@ -43,6 +43,25 @@ export function engineSignal(line: string): EngineSignal | undefined {
   return undefined;
 }
 
+/**
+ * Calls `crashed` when `child` ends with a non-zero exit code without having said why on stdout (an
+ * `invocation finished` or `invocation failed` line): an uncaught exception or rejection. A kill by
+ * signal has no exit code and is not a crash.
+ */
+export function onCrash(child: ChildProcess, crashed: () => void): void {
+  let explained = false;
+  let tail = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    const text = tail + c.toString();
+    if (/"msg":"invocation (finished|failed)"/.test(text)) explained = true;
+    tail = text.slice(-40); // a line split between two chunks
+  });
+  // 'close', not 'exit': by then every line the process wrote has been read
+  child.on('close', (code) => {
+    if (code !== 0 && code !== null && !explained) crashed();
+  });
+}
+
 export class Fleet {
   readonly evaluators: Managed[];
   readonly submits: Managed[];
@@ -68,8 +87,6 @@ export class Fleet {
      */
     crashes: { evaluate: 0, notify: 0, submit: 0 },
   };
-  /** processes whose log gave the reason they ended ("invocation finished" or "invocation failed") */
-  private explained = new WeakSet<ChildProcess>();
   private stopping = false;
   /** while held, exited evaluators are not started again (the group must be empty to delete its offsets) */
   private held = false;
@@ -184,7 +201,7 @@ export class Fleet {
     });
     slot.child = child;
     this.watch(child, slot.name);
-    this.countCrash(child, 'evaluate');
+    onCrash(child, () => this.counters.crashes.evaluate++);
     child.on('exit', (code) => {
       this.counters.evaluatorExits += 1;
       if (code !== 0 && code !== null) this.counters.evaluatorFailures += 1;
@@ -207,7 +224,7 @@ export class Fleet {
     });
     slot.child = child;
     this.watch(child, slot.name, 'notify');
-    this.countCrash(child, 'notify');
+    onCrash(child, () => this.counters.crashes.notify++);
     child.on('exit', (code) => {
       if (code !== 0 && code !== null) this.counters.notifyFailures += 1;
       if (slot.child === child) slot.child = undefined;
@@ -222,9 +239,9 @@ export class Fleet {
       stdio: ['ignore', 'ignore', 'ignore'],
     });
     s.child = child;
-    // submit logs nothing on its way out: any non-zero exit code is a crash (a kill's code is null)
-    child.on('exit', (code) => {
-      if (code !== 0 && code !== null) this.counters.crashes.submit += 1;
+    // submit's output is not read: any non-zero exit code is a crash (a kill's code is null)
+    onCrash(child, () => this.counters.crashes.submit++);
+    child.on('exit', () => {
       if (s.child === child) s.child = undefined;
       if (!this.stopping) setTimeout(() => !this.stopping && !s.child && this.startSubmit(s), 500);
     });
@@ -258,17 +275,9 @@ export class Fleet {
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
-        if (/"msg":"invocation (finished|failed)"/.test(line)) this.explained.add(child);
         if (role === 'evaluate') this.count(child, line);
         else if (line.includes('"msg":"invocation finished"')) this.counters.notifyInvocations += 1;
       }
-    });
-  }
-
-  /** 'close', not 'exit': by then the process's last log lines have been read. */
-  private countCrash(child: ChildProcess, role: 'evaluate' | 'notify'): void {
-    child.on('close', (code) => {
-      if (code !== 0 && code !== null && !this.explained.has(child)) this.counters.crashes[role] += 1;
     });
   }
 
