@@ -36,6 +36,8 @@ export const ENGINE_EVENTS = {
   deadLettered: 'engine.dead-lettered',
   /** a delivery mode other than exactly-once is on (verifier negative controls) */
   unsafeMode: 'engine.unsafe-mode',
+  /** leaving the group and closing the producers outlasted the bound (shutdown.ts); fields: pending */
+  shutdownTimedOut: 'engine.shutdown-timed-out',
   /** the session ended; fields: report */
   finished: 'engine.finished',
 } as const;

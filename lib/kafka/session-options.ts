@@ -44,6 +44,8 @@ export interface SessionOptions {
    * back-off before the session stops with stopReason 'dependency-unavailable'.
    */
   dependencyOutageBudgetMs?: number;
+  /** most time leaving the group and closing the producers may take once the session stops (shutdown.ts) */
+  shutdownTimeoutMs?: number;
   signal?: AbortSignal;
   hooks?: SessionHooks;
   /**
@@ -70,6 +72,8 @@ export const SESSION_DEFAULTS = {
   // well under the broker's default message.max.bytes (1 MiB)
   maxSendBytes: 512 * 1024,
   dependencyOutageBudgetMs: 30_000,
+  // the batch in hand may be waiting on a slow provider; a hang is cut after this, not before
+  shutdownTimeoutMs: 120_000,
 } as const satisfies Partial<SessionOptions>;
 
 type Defaulted = keyof typeof SESSION_DEFAULTS;

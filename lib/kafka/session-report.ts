@@ -16,6 +16,7 @@ export class SessionCounters {
       ...{ durationMs: 0, firstCommitMs: null },
       stopReason: 'stopped',
       mode,
+      shutdownTimedOut: false,
     };
   }
 

@@ -33,6 +33,7 @@ import {
   type SessionOptions,
 } from './session-options.ts';
 import { SessionCounters } from './session-report.ts';
+import { type Steps, shutdownWithin } from './shutdown.ts';
 import { TransactionSizer } from './transaction-size.ts';
 import type { HandlerResult, InputRecord, SessionReport, StopReason } from './types.ts';
 import { deliveryFor } from './unsafe-delivery.ts';
@@ -386,12 +387,11 @@ export class ConsumeTransformProduceSession {
   private async shutdown(): Promise<void> {
     // disconnect() stops fetching, waits for the batch in hand (whose transaction commits or fails as a
     // whole) and leaves the group, so the partitions move at once instead of after the session timeout.
-    await this.consumer.disconnect().catch((err) => this.log?.warn({ err }, 'consumer disconnect failed'));
-    await Promise.all([
-      ...[...this.partitions.values()].map((s) => s.drop()),
-      this.delivery.close(),
-      this.admin.disconnect().catch(() => {}),
-    ]);
+    const first: Steps = { 'consumer disconnect': () => this.consumer.disconnect() };
+    const then: Steps = { delivery: () => this.delivery.close(), admin: () => this.admin.disconnect() };
+    for (const s of this.partitions.values()) then[`producer ${s.partition}`] = () => s.drop();
+    const left = await shutdownWithin(this.options.shutdownTimeoutMs, [first, then], this.log);
+    this.counters.report.shutdownTimedOut = !left;
   }
 }
 

@@ -67,6 +67,8 @@ export interface SessionReport {
   firstCommitMs: number | null;
   stopReason: StopReason;
   mode: DeliveryMode;
+  /** leaving the group outlasted its bound and the session ended without it (shutdown.ts) */
+  shutdownTimedOut: boolean;
 }
 
 export type StopReason =

@@ -181,4 +181,41 @@ describe('consume-transform-produce session', () => {
       (await endOffsets(stack.kafka, t.input)).get(0),
     );
   });
+
+  it('a handler that never settles does not hold the invocation: leaving is bounded, and the next owner takes the records', async () => {
+    const t = topics('stuck');
+    await stack.createTopics([t.input, t.output, t.dlq]);
+    const keys = await produceInputs(stack.kafka, t.input, 20);
+    const groupId = `${stack.prefix}-stuck`;
+    const started = Date.now();
+    const report = await runSession({
+      ...sessionDefaults,
+      kafka: stack.kafka,
+      groupId,
+      topic: t.input,
+      dlqTopic: t.dlq,
+      maxDurationMs: 3000,
+      shutdownTimeoutMs: 4000,
+      // a dependency call that neither answers nor fails, deaf to the rebalance signal
+      handler: () => new Promise(() => {}),
+    });
+    // unbounded, kafkajs' disconnect waits for the batch in hand for ever and this never returns
+    expect(report.shutdownTimedOut).toBe(true);
+    expect(report.stopReason).toBe('max-duration');
+    expect(report.commits).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+
+    // the stuck member expires after the session timeout; the next invocation does every record once
+    const next = await runSession({
+      ...sessionDefaults,
+      kafka: stack.kafka,
+      groupId,
+      topic: t.input,
+      dlqTopic: t.dlq,
+      handler: echoHandler(t.output),
+    });
+    expect(next.shutdownTimedOut).toBe(false);
+    const outputs = await drainTopic(stack.kafka, t.output, { expected: 20 });
+    expect(checkExactlyOnce(keys, outputs)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+  }, 90_000);
 });
