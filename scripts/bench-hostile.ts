@@ -13,6 +13,7 @@ import { createClient } from '../lib/db/api-clients.ts';
 import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 import { migrateDatabase } from '../lib/db/migrate.ts';
 import { createKafka } from '../lib/kafka/client.ts';
+import { functionRuntimeEnv } from '../lib/util/function-runtime.ts';
 import { makeDocxInflating, makePdfInflating } from '../test/helpers/documents.ts';
 import { benchStack, progress } from './bench/stack.ts';
 
@@ -57,7 +58,7 @@ async function startSubmit(): Promise<ChildProcess> {
       // the benchmark measures the sandbox, not the rate limit
       RATE_LIMIT_UPLOADS: '0',
       // as the image runs it (Dockerfile)
-      NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=4',
+      ...functionRuntimeEnv(),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

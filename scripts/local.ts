@@ -22,6 +22,7 @@ import { migrateDatabase } from '../lib/db/migrate.ts';
 import { createKafka } from '../lib/kafka/client.ts';
 import { ensureTopics } from '../lib/kafka/topics.ts';
 import { prettyLine } from '../lib/telemetry/pretty.ts';
+import { functionRuntimeEnv } from '../lib/util/function-runtime.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +56,7 @@ if (state.mode === 'docker') {
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,
-  NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=4',
+  ...functionRuntimeEnv(),
   DATABASE_URL: state.databaseUrl,
   KAFKA_BROKERS: state.kafkaBrokers.join(','),
   KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR || (state.brokers.length >= 3 ? '3' : '1'),

@@ -44,8 +44,12 @@ import { databaseOutageIsNotPoison } from './database-outage.ts';
 import { completed, deadLetterOf, failed } from './outcome-rows.ts';
 import { batchedLoader, byteBudget } from './text-budget.ts';
 
-/** 32 MiB of documents: ~16 jobs at the extraction limits, thousands of ordinary CVs. */
-const DEFAULT_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
+/**
+ * 16 MiB of documents: ~8 jobs at the extraction limits, thousands of ordinary CVs. Held as JavaScript
+ * strings that is at most 32 MiB (a string with one character outside Latin-1 takes two bytes for each),
+ * well inside the functions' 192 MB heap cap (lib/util/function-runtime.ts).
+ */
+const DEFAULT_TEXT_BUDGET_BYTES = 16 * 1024 * 1024;
 
 const MAX_UNSTORED = 10_000;
 

@@ -2,13 +2,16 @@
 // variable the functions require and none they do not know; the dry-run output is what gets applied;
 // the Dockerfile follows the rules we hold it to.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { cloudRunCommands } from '../../deploy/cloudrun.ts';
 import { kubernetesManifests } from '../../deploy/kubernetes.ts';
 import { deploySettings, REQUIRED_IN_DEPLOYMENTS } from '../../deploy/settings.ts';
 import { configVariables, loadConfig } from '../../lib/config.ts';
+import { FUNCTION_NODE_OPTIONS, warmCompileCache } from '../../lib/util/function-runtime.ts';
 
 const root = new URL('../../', import.meta.url);
 const known = (name: string) => (configVariables as string[]).includes(name) || name.startsWith('OTEL_');
@@ -197,4 +200,33 @@ describe('Dockerfile', () => {
       expect(l).toMatch(/^(CMD|ENTRYPOINT) \[/);
     expect(instructions.some((l) => l.startsWith('ADD '))).toBe(false);
   });
+});
+
+describe('the functions run as the image runs them', () => {
+  const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
+
+  it("the image's environment is the one local runs, benchmarks and the verifier give a function", () => {
+    const env = dockerfile.replace(/\\\n/g, ' ').match(/^ENV (.+)$/m)![1]!;
+    expect(env).toContain(`NODE_OPTIONS="${FUNCTION_NODE_OPTIONS}"`);
+    expect(env).toMatch(/NODE_COMPILE_CACHE=\/app\/\.cache\/compile/);
+    // the image's build fills that cache, after every module is copied in
+    expect(dockerfile).toMatch(/PORT=invalid node functions\/\$fn\/index\.ts/);
+    expect(dockerfile.indexOf('COPY functions')).toBeLessThan(dockerfile.indexOf('PORT=invalid'));
+  });
+
+  it('warming loads every module of a function into the compile cache, and says which function would not load', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compile-cache-'));
+    try {
+      expect(warmCompileCache(['evaluate'], dir)).toEqual([]);
+      // a file per compiled module, under a directory named for the Node version
+      const files = readdirSync(dir, { recursive: true }).filter(
+        (f) => !statSync(join(dir, String(f))).isDirectory(),
+      );
+      expect(files.length).toBeGreaterThan(100);
+      // not a function: its entrypoint cannot load, and the warm-up says so
+      expect(warmCompileCache(['nope' as 'evaluate'], dir)).toEqual(['nope']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

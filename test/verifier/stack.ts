@@ -9,6 +9,7 @@ import { decideUp } from '../../infra/native/stack-guard.ts';
 import { migrateDatabase } from '../../lib/db/migrate.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { createTopicsAndWait } from '../../lib/kafka/topics.ts';
+import { functionRuntimeEnv } from '../../lib/util/function-runtime.ts';
 import { log, retrying, type VerifyOptions } from './options.ts';
 import { type MeteredProvider, startMeteredProvider } from './provider.ts';
 import { type OutageProxy, startOutageProxy } from './tcp-proxy.ts';
@@ -67,7 +68,7 @@ export async function prepareStack(o: VerifyOptions): Promise<RunStack> {
   const proxiedDbUrl = proxy.via(dbUrl);
   const env = {
     ...process.env,
-    NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-semi-space-size=4',
+    ...functionRuntimeEnv(),
     APP_NAME: run,
     DATABASE_URL: proxiedDbUrl,
     DATABASE_POOL_SIZE: '8',

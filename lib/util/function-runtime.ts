@@ -1,0 +1,52 @@
+// How the image runs a function (the Dockerfile's `ENV`), in one place for everything else that starts
+// one — local runs, the benchmarks, the verifier — so that what is measured is what is deployed.
+//
+// Why a compile cache: Node 24 strips types with a WebAssembly build of swc (amaro), instantiated the
+// first time a process strips a file; the instance costs ~20–30 MB of RSS for the process's whole life
+// (evaluate's start-up: 141 MB, against 112 MB for the same modules compiled to JavaScript). Node's
+// on-disk compile cache keeps the stripped source too, so a process whose every module is found there
+// never instantiates it (115 MB) and starts faster. A stale or unreadable entry is compiled again.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * V8 sizes its heap from the machine's memory, not from what a function needs or its container allows.
+ * A small young generation, and an old generation capped at 192 MB: V8 also grows the heap after each
+ * full collection by a smaller factor when its limit is small, which is what holds a loaded
+ * evaluator's RSS (the live heap stays under ~70 MB). The cap is a backstop, not the bound: what one
+ * invocation holds is bounded by design (batch size, fetch size, the document budget of
+ * lib/jobs/text-budget.ts); docs/performance.md has the sums.
+ */
+export const FUNCTION_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192';
+
+/** Where local runs keep Node's compile cache (the image keeps its own, filled when it is built). */
+export const LOCAL_COMPILE_CACHE = `${ROOT}.cache/compile`;
+
+export const FUNCTIONS = ['submit', 'evaluate', 'notify'] as const;
+
+/** The environment a function runs with in the image; what the caller's environment sets wins. */
+export function functionRuntimeEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return {
+    NODE_OPTIONS: env.NODE_OPTIONS ?? FUNCTION_NODE_OPTIONS,
+    NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE ?? LOCAL_COMPILE_CACHE,
+  };
+}
+
+/**
+ * Fills the compile cache as the image's build does: each entrypoint loads every module its function
+ * imports statically, then its configuration check refuses `PORT=invalid` and it exits 78. Returns the
+ * functions whose entrypoint did not get that far (a broken import, say).
+ */
+export function warmCompileCache(
+  fns: readonly (typeof FUNCTIONS)[number][] = FUNCTIONS,
+  dir = functionRuntimeEnv().NODE_COMPILE_CACHE,
+): string[] {
+  const env = { ...process.env, ...functionRuntimeEnv(), NODE_COMPILE_CACHE: dir, PORT: 'invalid' };
+  return fns.filter(
+    (fn) =>
+      spawnSync(process.execPath, [`functions/${fn}/index.ts`], { cwd: ROOT, env, stdio: 'ignore' })
+        .status !== 78,
+  );
+}
