@@ -8,11 +8,10 @@ COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim
-# V8 sizes its heap from the machine's memory: a small young generation and a capped old generation
-# (which V8 also grows more slowly) hold a loaded evaluator's RSS; lib/util/function-runtime.ts says why.
-# The compile cache holds every module already stripped of its types: a function whose modules are all
-# there never starts Node's WebAssembly type stripper (~25 MB of RSS). lib/util/function-runtime.ts
-# says why, and gives local runs, the benchmarks and the verifier the same environment.
+# V8 sizes its heap from the memory it sees: a small young generation and a capped old generation (which
+# V8 also grows more slowly) hold a loaded evaluator's RSS. The compile cache holds every module already
+# stripped of its types, so a function never starts Node's WebAssembly type stripper (~25 MB of RSS).
+# lib/util/function-runtime.ts says why, and gives local runs, benchmarks and the verifier the same.
 ENV NODE_ENV=production PORT=8080 \
     NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=192" NODE_COMPILE_CACHE=/app/.cache/compile
 WORKDIR /app
