@@ -47,7 +47,7 @@ import { batchedLoader, byteBudget } from './text-budget.ts';
 /**
  * 16 MiB of documents: ~8 jobs at the extraction limits, thousands of ordinary CVs. Held as JavaScript
  * strings that is at most 32 MiB (a string with one character outside Latin-1 takes two bytes for each),
- * well inside the functions' 192 MB heap cap (lib/util/function-runtime.ts).
+ * well inside the functions' 256 MB heap cap (lib/util/function-runtime.ts).
  */
 const DEFAULT_TEXT_BUDGET_BYTES = 16 * 1024 * 1024;
 

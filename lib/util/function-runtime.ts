@@ -13,13 +13,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * V8 sizes its heap from the machine's memory, not from what a function needs or its container allows.
- * A small young generation, and an old generation capped at 192 MB: V8 also grows the heap after each
+ * A small young generation, and an old generation capped at 256 MB: V8 also grows the heap after each
  * full collection by a smaller factor when its limit is small, which is what holds a loaded
  * evaluator's RSS (the live heap stays under ~70 MB). The cap is a backstop, not the bound: what one
  * invocation holds is bounded by design (batch size, fetch size, the document budget of
  * lib/jobs/text-budget.ts); docs/performance.md has the sums.
  */
-export const FUNCTION_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192';
+export const FUNCTION_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=256';
 
 /** Where local runs keep Node's compile cache (the image keeps its own, filled when it is built). */
 export const LOCAL_COMPILE_CACHE = `${ROOT}.cache/compile`;
