@@ -3,9 +3,9 @@
 //
 // Why a compile cache: Node 24 strips types with a WebAssembly build of swc (amaro), instantiated the
 // first time a process strips a file; the instance costs ~20–30 MB of RSS for the process's whole life
-// (evaluate's start-up: 141 MB, against 112 MB for the same modules compiled to JavaScript). Node's
-// on-disk compile cache keeps the stripped source too, so a process whose every module is found there
-// never instantiates it (115 MB) and starts faster. A stale or unreadable entry is compiled again.
+// (evaluate's start-up, measured by hand: 141 MB, against 112 MB for the same modules compiled to
+// JavaScript). Node's on-disk compile cache keeps the stripped source too, so a process whose every
+// module is found there never instantiates it (115 MB) and starts faster. A stale or unreadable entry is compiled again.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * V8 sizes its heap from the machine's memory, not from what a function needs or its container allows.
  * A small young generation, and an old generation capped at 256 MB: V8 also grows the heap after each
  * full collection by a smaller factor when its limit is small, which is what holds a loaded
- * evaluator's RSS (the live heap stays under ~70 MB). The cap is a backstop, not the bound: what one
+ * evaluator's RSS (its live heap stayed under ~70 MB, measured by hand: docs/performance.md). The cap is a backstop, not the bound: what one
  * invocation holds is bounded by design (batch size, fetch size, the document budget of
  * lib/jobs/text-budget.ts); docs/performance.md has the sums.
  */
