@@ -3,6 +3,7 @@ import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type logCreator } f
 import type { Logger } from '../telemetry/logger.ts';
 import { levelFor } from './log-levels.ts';
 import { installReadCommittedFix } from './read-committed.ts';
+import { installStoppedFetchFix } from './stopped-fetch.ts';
 
 /**
  * Retries for transactional producers. Right after a commit the coordinator is still writing the
@@ -39,6 +40,8 @@ export function createKafka(options: {
   filterKafkajsTimeoutWarning();
   // every consumer of the process reads read_committed correctly (read-committed.ts)
   installReadCommittedFix();
+  // and a stopped consumer stops fetching, so disconnect() cannot spin for ever (stopped-fetch.ts)
+  installStoppedFetchFix();
   const logger = options.logger;
   const creator: logCreator = () => (entry) => {
     if (!logger) return;

@@ -38,6 +38,11 @@ export const ENGINE_EVENTS = {
   unsafeMode: 'engine.unsafe-mode',
   /** leaving the group and closing the producers outlasted the bound (shutdown.ts); fields: pending */
   shutdownTimedOut: 'engine.shutdown-timed-out',
+  /**
+   * the shutdown's bound passed and the main thread did not act on it (it never yielded to its timers):
+   * the watchdog thread kills the process (shutdown.ts); written by that thread, fields: timeoutMs
+   */
+  shutdownWatchdog: 'engine.shutdown-watchdog',
   /** the session ended; fields: report */
   finished: 'engine.finished',
 } as const;

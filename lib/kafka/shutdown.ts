@@ -1,11 +1,57 @@
 // Leaving is bounded. kafkajs' disconnect waits for the batch in hand and for its own fetch and rejoin
 // loops, and a handler or a broker request that never settles would hold the invocation for ever: seen
 // once in a soak seed, a notify invocation that went silent after a broker bounce and a database outage
-// and was still there six minutes later, so no later invocation ran and its webhooks waited. Past the
+// and was still there six minutes later, so no later invocation ran and its webhooks waited (its cause,
+// a loop in kafkajs that never yields, is fixed in stopped-fetch.ts). Past the
 // bound the invocation ends as a killed one does, which the protocol already survives: the next owner's
 // fence aborts its open transaction and the coordinator expires its member after the session timeout.
+//
+// The bound's own timer needs the main thread to yield, and a promise loop that never does (kafkajs had
+// one on this very path, stopped-fetch.ts) starves it. So a watchdog thread, which has its own event loop,
+// holds the same bound plus a grace and kills the process when the main thread has not ended the shutdown.
+import { Worker } from 'node:worker_threads';
 import type { Logger } from '../telemetry/logger.ts';
 import { ENGINE_EVENTS } from './events.ts';
+
+/** How long past the bound the watchdog waits for the main thread's own timer. */
+export const WATCHDOG_GRACE_MS = 10_000;
+
+// Runs in the watchdog thread: plain JavaScript, as the source of an eval'd worker must be, that reads as
+// a script and as a module alike (the thread inherits flags such as --input-type).
+const WATCHDOG_SOURCE = `
+const { workerData } = process.getBuiltinModule('node:worker_threads');
+const { writeSync } = process.getBuiltinModule('node:fs');
+setTimeout(() => {
+  const line = { level: 60, time: new Date().toISOString(), pid: process.pid, ...workerData.fields };
+  try {
+    writeSync(1, JSON.stringify(line) + '\\n');
+  } finally {
+    process.kill(process.pid, 'SIGKILL'); // whether or not the log could be written
+  }
+}, workerData.ms);
+`;
+
+/**
+ * Starts the watchdog thread; the returned function stands it down. It never keeps the process alive, and
+ * a watchdog that cannot start or fails leaves the shutdown as it was, bounded by its own timer only.
+ */
+function armWatchdog(ms: number, timeoutMs: number, log?: Logger): () => void {
+  const fields = {
+    event: ENGINE_EVENTS.shutdownWatchdog,
+    timeoutMs,
+    msg: 'shutdown did not end and the main thread is not running its timers: killing the process',
+  };
+  try {
+    const worker = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { ms, fields } });
+    // unhandled, a worker's error would end this process
+    worker.on('error', (err) => log?.warn({ err }, 'the shutdown watchdog failed'));
+    worker.unref();
+    return () => void worker.terminate();
+  } catch (err) {
+    log?.warn({ err }, 'the shutdown watchdog could not start');
+    return () => {};
+  }
+}
 
 /** Named steps of a shutdown, so that a stuck one can be told apart in the log. */
 export type Steps = Record<string, () => Promise<unknown>>;
@@ -13,9 +59,16 @@ export type Steps = Record<string, () => Promise<unknown>>;
 /**
  * Runs each group of steps in turn (the steps of one group together), within `timeoutMs` in all.
  * Resolves true when every step ended, false (after logging the steps still running) when the time ran
- * out; never rejects.
+ * out; never rejects. If the main thread cannot even notice the time ran out, the watchdog kills the
+ * process `graceMs` later.
  */
-export async function shutdownWithin(timeoutMs: number, groups: Steps[], log?: Logger): Promise<boolean> {
+export async function shutdownWithin(
+  timeoutMs: number,
+  groups: Steps[],
+  log?: Logger,
+  graceMs = WATCHDOG_GRACE_MS,
+): Promise<boolean> {
+  const standDown = armWatchdog(timeoutMs + graceMs, timeoutMs, log);
   const pending = new Set<string>();
   const step = async (name: string, run: () => Promise<unknown>) => {
     pending.add(name);
@@ -31,7 +84,10 @@ export async function shutdownWithin(timeoutMs: number, groups: Steps[], log?: L
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
-  const ended = await Promise.race([all, late]).finally(() => clearTimeout(timer));
+  const ended = await Promise.race([all, late]).finally(() => {
+    clearTimeout(timer);
+    standDown();
+  });
   if (!ended)
     log?.error(
       { event: ENGINE_EVENTS.shutdownTimedOut, pending: [...pending], timeoutMs },

@@ -182,6 +182,8 @@ describe('engine events the verifier counts', () => {
     expect(engineSignal(line(ENGINE_EVENTS.batchStarted))).toBe('batch-started');
     expect(engineSignal(line(ENGINE_EVENTS.partitionRefused))).toBe('partition-refused');
     expect(engineSignal(line(ENGINE_EVENTS.dependencyUnavailable))).toBe('dependency-unavailable');
+    expect(engineSignal(line(ENGINE_EVENTS.shutdownTimedOut))).toBe('shutdown-timed-out');
+    expect(engineSignal(line(ENGINE_EVENTS.shutdownWatchdog))).toBe('shutdown-watchdog');
     expect(engineSignal(line(ENGINE_EVENTS.committed))).toBeUndefined();
     expect(engineSignal('{"msg":"fenced: another instance owns this partition now"}')).toBeUndefined();
     expect(engineSignal('{"invocation":{"fenced":1},"msg":"invocation finished"}')).toBe(

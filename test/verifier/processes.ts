@@ -24,6 +24,8 @@ export type EngineSignal =
   | 'aborted'
   | 'partition-refused'
   | 'dependency-unavailable'
+  | 'shutdown-timed-out'
+  | 'shutdown-watchdog'
   | 'invocation-finished';
 
 const SIGNALS: [needle: string, signal: EngineSignal][] = [
@@ -33,6 +35,8 @@ const SIGNALS: [needle: string, signal: EngineSignal][] = [
   [ENGINE_EVENTS.aborted, 'aborted'],
   [ENGINE_EVENTS.partitionRefused, 'partition-refused'],
   [ENGINE_EVENTS.dependencyUnavailable, 'dependency-unavailable'],
+  [ENGINE_EVENTS.shutdownTimedOut, 'shutdown-timed-out'],
+  [ENGINE_EVENTS.shutdownWatchdog, 'shutdown-watchdog'],
 ].map(([event, signal]) => [`"event":"${event}"`, signal as EngineSignal]);
 
 /** Which counted event a log line is, if any (substring tests: most lines are not parsed at all). */
@@ -86,6 +90,8 @@ export class Fleet {
      * budget — is not one; the verifier's own kills (signals) are not either.
      */
     crashes: { evaluate: 0, notify: 0, submit: 0 },
+    /** invocations whose leaving outlasted its bound: ended by its timer, or killed by its watchdog */
+    stuckShutdowns: { timedOut: 0, watchdog: 0 },
   };
   private stopping = false;
   /** while held, exited evaluators are not started again (the group must be empty to delete its offsets) */
@@ -304,6 +310,14 @@ export class Fleet {
         break;
       case 'dependency-unavailable':
         c.dependencyUnavailable += 1;
+        break;
+      case 'shutdown-timed-out':
+        c.stuckShutdowns.timedOut += 1;
+        log(`stuck shutdown: ${line.slice(0, 400)}`);
+        break;
+      case 'shutdown-watchdog':
+        c.stuckShutdowns.watchdog += 1;
+        log(`stuck shutdown, process killed: ${line.slice(0, 400)}`);
         break;
       case 'invocation-finished': {
         c.invocations += 1;

@@ -151,6 +151,7 @@ export async function verify(o: VerifyOptions) {
       invocations: fleet.counters.invocations,
       evaluatorFailures: fleet.counters.evaluatorFailures,
       crashes: fleet.counters.crashes,
+      stuckShutdowns: fleet.counters.stuckShutdowns,
       fencedTransactions: fleet.counters.fencedLines,
       transactionErrors: fleet.counters.txErrors,
       refusedPartitions: fleet.counters.refusedPartitions,
