@@ -1,10 +1,12 @@
-// A kafkajs socket factory that can lose the broker's answer to one request: the request reaches the
-// broker (it takes effect), the answer is never read. kafkajs writes one whole request per write():
-// int32 size, int16 api key, int16 version, int32 correlation id.
+// kafkajs socket factories that interfere with one request. answerTrap loses the broker's answer:
+// the request reaches the broker (it takes effect), the answer is never read. requestHold delays one
+// request on its way to the broker, so the cluster can change under it before the broker sees it.
+// kafkajs writes one whole request per write(): int32 size, int16 api key, int16 version, int32
+// correlation id.
 import net from 'node:net';
 import type { ISocketFactory } from 'kafkajs';
 
-export const API_KEYS = { EndTxn: 26 } as const;
+export const API_KEYS = { Produce: 0, EndTxn: 26 } as const;
 
 export interface AnswerTrap {
   socketFactory: ISocketFactory;
@@ -37,5 +39,62 @@ export function answerTrap(): AnswerTrap {
     arm(apiKey, onSent) {
       armed = { apiKey, onSent };
     },
+  };
+}
+
+export interface RequestHold {
+  socketFactory: ISocketFactory;
+  /** Hold the next request with this api key bound for this port; resolves once it is held. */
+  arm(apiKey: number, port: number): Promise<void>;
+  /** Let the held request go on to the broker. */
+  release(): void;
+  /** How many requests with this api key were written to this port (the held one once released). */
+  written(apiKey: number, port: number): number;
+}
+
+export function requestHold(): RequestHold {
+  let armed: { apiKey: number; port: number; onHeld: () => void } | undefined;
+  let held: (() => void) | undefined;
+  const counts = new Map<string, number>();
+  const count = (apiKey: number, port: number) =>
+    counts.set(`${apiKey}@${port}`, (counts.get(`${apiKey}@${port}`) ?? 0) + 1);
+  const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+    const socket = net.connect({ host, port }, onConnect);
+    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const trap = armed;
+      if (
+        trap &&
+        port === trap.port &&
+        Buffer.isBuffer(chunk) &&
+        chunk.length >= 6 &&
+        chunk.readInt16BE(4) === trap.apiKey
+      ) {
+        armed = undefined;
+        held = () => {
+          count(trap.apiKey, port);
+          write(chunk, ...rest);
+        };
+        trap.onHeld();
+        return true;
+      }
+      if (Buffer.isBuffer(chunk) && chunk.length >= 6) count(chunk.readInt16BE(4), port);
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
+    return socket;
+  };
+  return {
+    socketFactory,
+    arm: (apiKey, port) =>
+      new Promise<void>((resolve) => {
+        armed = { apiKey, port, onHeld: resolve };
+      }),
+    release() {
+      const send = held;
+      held = undefined;
+      if (!send) throw new Error('no request is held');
+      send();
+    },
+    written: (apiKey, port) => counts.get(`${apiKey}@${port}`) ?? 0,
   };
 }

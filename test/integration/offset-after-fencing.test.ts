@@ -6,10 +6,8 @@
 // OffsetFetch v4, which has no require_stable: fencing first is what makes the read stable (the
 // transaction coordinator answers InitProducerId only after the old transaction is completed, markers
 // written). A stale read would re-run the batch: a second output for each of its records.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { runSession } from '../../lib/kafka/session.ts';
 import { createTopicsAndWait } from '../../lib/kafka/topics.ts';
@@ -22,26 +20,10 @@ import {
   testLogger,
 } from '../helpers/engine.ts';
 import { drainTopic } from '../helpers/kafka.ts';
+import { privateCluster, projectRoot } from '../helpers/private-cluster.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-// A private 3-broker cluster beside the shared one, on ports of its own.
-const portBase = 21_000 + (process.pid % 200) * 200;
-const stackEnv = {
-  ...process.env,
-  STACK_PORT_BASE: String(portBase),
-  STACK_DIR: `/tmp/cv-fence-proof-${portBase}`,
-};
-const brokers = [0, 1, 2].map((i) => `127.0.0.1:${portBase + i}`);
-const stackCli = (...args: string[]) =>
-  spawnSync(process.execPath, ['scripts/stack.ts', ...args], { cwd: root, env: stackEnv, encoding: 'utf8' });
-
-interface BrokerState {
-  id: number;
-  pid?: number;
-}
-const brokerPids = () =>
-  (JSON.parse(readFileSync(`${stackEnv.STACK_DIR}/state.json`, 'utf8')) as { brokers: BrokerState[] })
-    .brokers;
+const cluster = privateCluster(0);
+const brokers = cluster.brokers;
 
 /** Kafka's group → __consumer_offsets partition: abs(Java String.hashCode) mod the partition count. */
 function offsetsPartitionOf(groupId: string, partitions: number): number {
@@ -51,14 +33,6 @@ function offsetsPartitionOf(groupId: string, partitions: number): number {
 }
 
 const kafka = createKafka({ brokers, clientId: 'fence-proof' });
-
-beforeAll(() => {
-  const up = stackCli('up', '--brokers', '3');
-  if (up.status !== 0) throw new Error(`3-broker stack did not start:\n${up.stdout}${up.stderr}`);
-}, 240_000);
-afterAll(() => {
-  stackCli('down');
-}, 120_000);
 
 describe('the offset read after fencing, on 3 brokers', () => {
   it('an EndTxn whose answer is lost while the group coordinator is killed: the next owner reads the committed offset and emits nothing twice', async () => {
@@ -91,7 +65,7 @@ describe('the offset read after fencing, on 3 brokers', () => {
     const coordinator = offsetsPartitions.find(
       (p) => p.partitionId === offsetsPartitionOf(t.group, offsetsPartitions.length),
     )!.leader;
-    const victim = brokerPids().find((b) => b.id === coordinator)!;
+    const victimPid = cluster.brokerPid(coordinator)!;
     keys.push(...(await produceInputs(kafka, t.input, 50, 'in', 100)));
     await first.waitForLine(/^endtxn-sent$/, 120_000);
     // The EndTxn took effect (its outputs became visible to read_committed readers) though the owner
@@ -100,7 +74,7 @@ describe('the offset read after fencing, on 3 brokers', () => {
     // commit itself: the transaction is then aborted, which proves less.)
     const committedSoFar = await drainTopic(kafka, t.output, { expected: 101, timeoutMs: 30_000 });
     expect(committedSoFar.length).toBeGreaterThan(100);
-    process.kill(victim.pid!, 'SIGKILL');
+    process.kill(victimPid, 'SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const acknowledged = first.lines.filter((l) => l.startsWith('committed '));
     expect(acknowledged).toHaveLength(2);
@@ -109,8 +83,8 @@ describe('the offset read after fencing, on 3 brokers', () => {
     // The next owner takes over while the coordinator's broker is down; it comes back meanwhile.
     const restart = new Promise<void>((resolve) => {
       const child = spawn(process.execPath, ['scripts/stack.ts', 'restart-broker', String(coordinator)], {
-        cwd: root,
-        env: stackEnv,
+        cwd: projectRoot,
+        env: cluster.env,
         stdio: 'ignore',
       });
       child.on('exit', () => resolve());

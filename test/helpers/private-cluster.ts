@@ -1,0 +1,47 @@
+// A private 3-broker cluster beside the shared one, for the tests that move leaders or kill brokers:
+// its own ports and directory, started before the file's tests and stopped after them. `slot` keeps
+// two such files running at once off each other's ports (a stack uses base..base+2 and base+100..102).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+
+export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface PrivateCluster {
+  brokers: string[];
+  /** the environment that points scripts/stack.ts at this cluster */
+  env: NodeJS.ProcessEnv;
+  clientPort(nodeId: number): number;
+  brokerPid(nodeId: number): number | undefined;
+}
+
+export function privateCluster(slot: 0 | 1): PrivateCluster {
+  const portBase = 21_000 + (process.pid % 200) * 200 + slot * 50;
+  const env = {
+    ...process.env,
+    STACK_PORT_BASE: String(portBase),
+    STACK_DIR: `/tmp/cv-private-cluster-${portBase}`,
+  };
+  const stackCli = (...args: string[]) =>
+    spawnSync(process.execPath, ['scripts/stack.ts', ...args], { cwd: projectRoot, env, encoding: 'utf8' });
+  beforeAll(() => {
+    const up = stackCli('up', '--brokers', '3');
+    if (up.status !== 0) throw new Error(`3-broker stack did not start:\n${up.stdout}${up.stderr}`);
+  }, 240_000);
+  afterAll(() => {
+    stackCli('down');
+  }, 120_000);
+  const clientPort = (nodeId: number) => portBase + nodeId - 1;
+  return {
+    brokers: [1, 2, 3].map((id) => `127.0.0.1:${clientPort(id)}`),
+    env,
+    clientPort,
+    brokerPid: (nodeId) =>
+      (
+        JSON.parse(readFileSync(`${env.STACK_DIR}/state.json`, 'utf8')) as {
+          brokers: { id: number; pid?: number }[];
+        }
+      ).brokers.find((b) => b.id === nodeId)?.pid,
+  };
+}
