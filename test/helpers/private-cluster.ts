@@ -1,8 +1,9 @@
 // A private 3-broker cluster beside the shared one, for the tests that move leaders or kill brokers:
-// its own ports and directory, started before the file's tests and stopped after them. `slot` keeps
-// two such files running at once off each other's ports (a stack uses base..base+2 and base+100..102).
+// its own ports and directory, started before the file's tests, stopped and removed after them.
+// `slot` keeps two such files running at once off each other's ports (a stack uses base..base+2 and
+// base+100..102).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -31,6 +32,8 @@ export function privateCluster(slot: 0 | 1): PrivateCluster {
   }, 240_000);
   afterAll(() => {
     stackCli('down');
+    // its logs and data are of no use once the file's tests ran: each run starts a cluster afresh
+    rmSync(env.STACK_DIR, { recursive: true, force: true });
   }, 120_000);
   const clientPort = (nodeId: number) => portBase + nodeId - 1;
   return {
