@@ -8,6 +8,33 @@ import type { ISocketFactory } from 'kafkajs';
 
 export const API_KEYS = { Produce: 0, EndTxn: 26 } as const;
 
+type Write = (chunk: unknown, ...rest: unknown[]) => boolean;
+
+/**
+ * A socket factory that shows every request written to a broker to `onRequest` (its api key, the
+ * broker's port, the socket and the real write); `onRequest` returns what write() should, or
+ * undefined to let the request go as usual.
+ */
+function interceptRequests(
+  onRequest: (request: {
+    apiKey: number;
+    port: number;
+    socket: net.Socket;
+    send: () => boolean;
+  }) => boolean | undefined,
+): ISocketFactory {
+  return ({ host, port, onConnect }) => {
+    const socket = net.connect({ host, port }, onConnect);
+    const write = socket.write.bind(socket) as Write;
+    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+      const send = () => write(chunk, ...rest);
+      if (!Buffer.isBuffer(chunk) || chunk.length < 6) return send();
+      return onRequest({ apiKey: chunk.readInt16BE(4), port, socket, send }) ?? send();
+    }) as typeof socket.write;
+    return socket;
+  };
+}
+
 export interface AnswerTrap {
   socketFactory: ISocketFactory;
   /** The next request with this api key is sent and its answer lost; `onSent` runs right after. */
@@ -16,24 +43,17 @@ export interface AnswerTrap {
 
 export function answerTrap(): AnswerTrap {
   let armed: { apiKey: number; onSent: () => void } | undefined;
-  const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
-    const socket = net.connect({ host, port }, onConnect);
-    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const trap = armed;
-      if (trap && Buffer.isBuffer(chunk) && chunk.length >= 6 && chunk.readInt16BE(4) === trap.apiKey) {
-        armed = undefined;
-        const ok = write(chunk, ...rest);
-        // from now on nothing this connection receives reaches kafkajs
-        socket.pause();
-        socket.removeAllListeners('data');
-        trap.onSent();
-        return ok;
-      }
-      return write(chunk, ...rest);
-    }) as typeof socket.write;
-    return socket;
-  };
+  const socketFactory = interceptRequests(({ apiKey, socket, send }) => {
+    const trap = armed;
+    if (trap?.apiKey !== apiKey) return undefined;
+    armed = undefined;
+    const ok = send();
+    // from now on nothing this connection receives reaches kafkajs
+    socket.pause();
+    socket.removeAllListeners('data');
+    trap.onSent();
+    return ok;
+  });
   return {
     socketFactory,
     arm(apiKey, onSent) {
@@ -58,31 +78,20 @@ export function requestHold(): RequestHold {
   const counts = new Map<string, number>();
   const count = (apiKey: number, port: number) =>
     counts.set(`${apiKey}@${port}`, (counts.get(`${apiKey}@${port}`) ?? 0) + 1);
-  const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
-    const socket = net.connect({ host, port }, onConnect);
-    const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    socket.write = ((chunk: unknown, ...rest: unknown[]) => {
-      const trap = armed;
-      if (
-        trap &&
-        port === trap.port &&
-        Buffer.isBuffer(chunk) &&
-        chunk.length >= 6 &&
-        chunk.readInt16BE(4) === trap.apiKey
-      ) {
-        armed = undefined;
-        held = () => {
-          count(trap.apiKey, port);
-          write(chunk, ...rest);
-        };
-        trap.onHeld();
-        return true;
-      }
-      if (Buffer.isBuffer(chunk) && chunk.length >= 6) count(chunk.readInt16BE(4), port);
-      return write(chunk, ...rest);
-    }) as typeof socket.write;
-    return socket;
-  };
+  const socketFactory = interceptRequests(({ apiKey, port, send }) => {
+    const trap = armed;
+    if (trap?.apiKey === apiKey && trap.port === port) {
+      armed = undefined;
+      held = () => {
+        count(apiKey, port);
+        send();
+      };
+      trap.onHeld();
+      return true;
+    }
+    count(apiKey, port);
+    return undefined;
+  });
   return {
     socketFactory,
     arm: (apiKey, port) =>

@@ -4,10 +4,11 @@
 // base+100..102).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
+import { projectRoot } from '../../infra/native/paths.ts';
+import type { StackState } from '../../infra/native/stack.ts';
 
-export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+export { projectRoot };
 
 export interface PrivateCluster {
   brokers: string[];
@@ -41,10 +42,8 @@ export function privateCluster(slot: 0 | 1): PrivateCluster {
     env,
     clientPort,
     brokerPid: (nodeId) =>
-      (
-        JSON.parse(readFileSync(`${env.STACK_DIR}/state.json`, 'utf8')) as {
-          brokers: { id: number; pid?: number }[];
-        }
-      ).brokers.find((b) => b.id === nodeId)?.pid,
+      (JSON.parse(readFileSync(`${env.STACK_DIR}/state.json`, 'utf8')) as StackState).brokers.find(
+        (b) => b.id === nodeId,
+      )?.pid,
   };
 }
