@@ -1,6 +1,7 @@
 // A kafkajs client whose logs go through our logger, not kafkajs' console logger.
 import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import { installCoordinatorReuse } from './coordinators.ts';
 import { levelFor } from './log-levels.ts';
 import { installReadCommittedFix } from './read-committed.ts';
 import { installStoppedFetchFix } from './stopped-fetch.ts';
@@ -42,6 +43,8 @@ export function createKafka(options: {
   installReadCommittedFix();
   // and a stopped consumer stops fetching, so disconnect() cannot spin for ever (stopped-fetch.ts)
   installStoppedFetchFix();
+  // and a coordinator is asked for once, not before every request to it (coordinators.ts)
+  installCoordinatorReuse();
   const logger = options.logger;
   const creator: logCreator = () => (entry) => {
     if (!logger) return;
