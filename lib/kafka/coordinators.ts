@@ -36,15 +36,12 @@ interface ClusterPrototype {
 export const coordinatorStats = { lookups: 0, remembered: 0, forgotten: 0, concurrentRetries: 0 };
 
 const known = new WeakMap<object, Map<string, Promise<Broker>>>();
-let installed = false;
+const Cluster = createRequire(import.meta.url)('kafkajs/src/cluster') as { prototype: ClusterPrototype };
+const find = Cluster.prototype.findGroupCoordinator;
 
 /** Installs both changes for every kafkajs client of this process (idempotent). */
 export function installCoordinatorReuse(): void {
-  if (installed) return;
-  installed = true;
-  const require = createRequire(import.meta.url);
-  const Cluster = require('kafkajs/src/cluster') as { prototype: ClusterPrototype };
-  const find = Cluster.prototype.findGroupCoordinator;
+  if (Cluster.prototype.findGroupCoordinator !== find) return;
   Cluster.prototype.findGroupCoordinator = async function (args) {
     coordinatorStats.lookups += 1;
     const byKey = known.get(this) ?? new Map<string, Promise<Broker>>();
@@ -71,6 +68,11 @@ export function installCoordinatorReuse(): void {
     entry.catch(() => forget(entry));
     return entry;
   };
+}
+
+/** kafkajs as it came: for a test's negative control only (clients made after it ask every time). */
+export function uninstallCoordinatorReuse(): void {
+  Cluster.prototype.findGroupCoordinator = find;
 }
 
 /** The coordinator's own answers: they say nothing about who the coordinator is. */

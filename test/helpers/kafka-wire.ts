@@ -1,12 +1,21 @@
 // kafkajs socket factories that interfere with one request. answerTrap loses the broker's answer:
 // the request reaches the broker (it takes effect), the answer is never read. requestHold delays one
 // request on its way to the broker, so the cluster can change under it before the broker sees it.
+// requestCounter counts requests by api key and can close the connection a request was to go on.
 // kafkajs writes one whole request per write(): int32 size, int16 api key, int16 version, int32
 // correlation id.
 import net from 'node:net';
 import type { ISocketFactory } from 'kafkajs';
 
-export const API_KEYS = { Produce: 0, EndTxn: 26 } as const;
+export const API_KEYS = {
+  Produce: 0,
+  Metadata: 3,
+  FindCoordinator: 10,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  TxnOffsetCommit: 28,
+} as const;
 
 type Write = (chunk: unknown, ...rest: unknown[]) => boolean;
 
@@ -105,5 +114,35 @@ export function requestHold(): RequestHold {
       send();
     },
     written: (apiKey, port) => counts.get(`${apiKey}@${port}`) ?? 0,
+  };
+}
+
+export interface RequestCounter {
+  socketFactory: ISocketFactory;
+  /** How many requests with this api key were written (a cut one is not). */
+  count(apiKey: number): number;
+  /** The next request with this api key is not sent: its connection is reset instead. */
+  cut(apiKey: number): void;
+}
+
+export function requestCounter(): RequestCounter {
+  const counts = new Map<number, number>();
+  let cutting: number | undefined;
+  const socketFactory = interceptRequests(({ apiKey, socket }) => {
+    if (cutting === apiKey) {
+      cutting = undefined;
+      // as a broker that went away: kafkajs hears of it through 'error' (a bare destroy() only closes)
+      socket.destroy(Object.assign(new Error('connection reset (test)'), { code: 'ECONNRESET' }));
+      return false;
+    }
+    counts.set(apiKey, (counts.get(apiKey) ?? 0) + 1);
+    return undefined;
+  });
+  return {
+    socketFactory,
+    count: (apiKey) => counts.get(apiKey) ?? 0,
+    cut(apiKey) {
+      cutting = apiKey;
+    },
   };
 }
