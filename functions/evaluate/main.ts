@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
+import { warmUpEvaluation } from '../../lib/evaluation/pipeline.ts';
 import { createProvider } from '../../lib/evaluation/providers/index.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { evaluateProgress } from '../../lib/jobs/evaluate-progress.ts';
@@ -26,6 +27,8 @@ const logger = createLogger({ level: config.logLevel, format: config.logFormat, 
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
 const provider = await createProvider(config.llm);
+// before the group hands this invocation partitions, not while their first jobs wait
+warmUpEvaluation(provider);
 const progress = evaluateProgress(db, logger);
 const t = config.kafka.topics;
 

@@ -70,6 +70,8 @@ export interface Provider {
   /** whether personal data is redacted before it reaches this provider (remote models: yes) */
   readonly redact?: boolean;
   complete(request: StepRequest, signal?: AbortSignal): Promise<ProviderAnswer>;
+  /** loads now what its first answer would otherwise load on the way (a language model, say) */
+  warmUp?(): void;
 }
 
 export type FlagCode =

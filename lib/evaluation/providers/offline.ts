@@ -1,6 +1,7 @@
 // The offline provider: the default when no LLM is configured. Deterministic and explainable: it
 // scores from the documents themselves (lib/evaluation/offline) and quotes the sentences it matched.
 // Its provenance says "offline"; it never poses as an LLM.
+import { reader } from '../nlp.ts';
 import { offlineCvAnswer, offlineProjectAnswer, offlineSummary } from '../offline/index.ts';
 import type { Provider, ProviderAnswer, StepRequest } from '../types.ts';
 
@@ -13,6 +14,10 @@ export class OfflineProvider implements Provider {
   private readonly delayMs: number;
   constructor(options: { delayMs?: number } = {}) {
     this.delayMs = options.delayMs ?? 0;
+  }
+
+  warmUp(): void {
+    reader().readDoc('Warm-up: this sentence loads the reader.').out();
   }
 
   async complete(request: StepRequest): Promise<ProviderAnswer> {
