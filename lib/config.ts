@@ -85,11 +85,6 @@ const schema = z.object({
 
   PORT: int(1, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
-  /**
-   * transactional producers per submit instance. One: group commit already puts everything that arrived
-   * during a transaction into the next one, and each extra slot only splits the same requests into more,
-   * smaller transactions of three round trips each (bench:submit: 1 slot 0.95× idempotent, 4 slots 0.80×)
-   */
   SUBMIT_PRODUCER_SLOTS: int(1, 64).default(1),
   UPLOAD_MAX_BYTES: int(1, 100 * 1024 * 1024).default(10 * 1024 * 1024),
   /** how long one publisher (a request, or the sweeper) owns publishing a job; above PUBLISH_TIMEOUT_MS */

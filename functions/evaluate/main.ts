@@ -4,8 +4,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
-import { warmUpEvaluation } from '../../lib/evaluation/pipeline.ts';
 import { createProvider } from '../../lib/evaluation/providers/index.ts';
+import { warmUpEvaluation } from '../../lib/evaluation/warm-up.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { evaluateProgress } from '../../lib/jobs/evaluate-progress.ts';
 import { runInvocations } from '../../lib/jobs/invocations.ts';

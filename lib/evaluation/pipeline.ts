@@ -232,15 +232,6 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 /** the job description's, brief's and rubric's hashes: the same for every job of a position */
 const documentHash = boundedMemo(sha256);
 
-/**
- * Loads what the first evaluation would otherwise load on the way — the language models, ~150 ms and
- * ~35 MB — so that a function pays it before it takes work, not while its first jobs wait.
- */
-export function warmUpEvaluation(provider: Provider): void {
-  if (provider.redact ?? provider.kind === 'llm') redact('Warm-up: Jane Doe, jane@example.com.');
-  provider.warmUp?.();
-}
-
 export async function evaluate(
   input: EvaluationInput,
   provider: Provider,
