@@ -242,6 +242,9 @@ const stagesMsPerJob = {
   transactionCommit: perJob(drained.reduce((a, i) => a + (i.commitMs ?? 0), 0)),
 };
 progress(`time per job by stage (ms): ${JSON.stringify(stagesMsPerJob)}`);
+// how the work was shared: one invocation doing it all means the others never got partitions in time
+const evaluatedPerInvocation = drained.map((i) => i.jobs?.evaluated ?? 0);
+progress(`jobs evaluated per invocation: ${evaluatedPerInvocation.join(', ')}`);
 progress(
   `drained ${JOBS} jobs in ${drainSeconds.toFixed(1)} s: ${jobsPerSec} jobs/s; peak RSS per invocation ${peakRssMb} MB`,
 );
@@ -391,6 +394,7 @@ const figures = {
     (jobsPerSec / ((1000 / providerCost.cpuMsPerJob) * availableParallelism())).toFixed(3),
   ),
   stagesMsPerJob,
+  evaluatedPerInvocation,
   drainSeconds: Number(drainSeconds.toFixed(1)),
   steadyRate: rate,
   warmUpMs,

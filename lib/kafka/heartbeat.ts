@@ -1,34 +1,70 @@
 // Keeping a member alive while it works: kafkajs heartbeats only between batches, and an LLM-backed
 // handler or a retry back-off can outlast the session timeout.
+//
+// A heartbeat is also how a member learns that the group is rebalancing (a new invocation joined, one
+// left). kafkajs rejoins when its own heartbeat after a batch says so — but only once its heartbeat
+// interval has passed since the last one, and the heartbeats sent during the handler keep resetting
+// that clock. A member busy with one batch after another therefore never rejoined: the invocations
+// that joined after it waited for the whole rebalance timeout (30 s) with nothing to do (bench:pipeline:
+// one of three invocations evaluated all 5,000 jobs). The heartbeats here keep the answer instead of
+// dropping it; the session then stops its work in hand, commits nothing more, and throws the error
+// from its batch so that kafkajs rejoins at once.
 import type { EachBatchPayload } from 'kafkajs';
 
-export async function withHeartbeat<T>(
-  payload: EachBatchPayload,
-  intervalMs: number,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const beat = setInterval(() => {
-    payload.heartbeat().catch(() => {
-      /* a rebalance: kafkajs rejoins after this batch; the new generation re-fences */
-    });
-  }, intervalMs);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(beat);
-  }
-}
+const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
 
-/** Sleeps `ms`, heartbeating, and returns early once `stop()` says so. */
-export async function sleepWithHeartbeat(
-  payload: EachBatchPayload,
-  ms: number,
-  intervalMs: number,
-  stop: () => boolean,
-): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until && !stop()) {
-    await new Promise((r) => setTimeout(r, Math.min(intervalMs, until - Date.now())));
-    await payload.heartbeat().catch(() => {});
+/** A member's heartbeats while it works or waits, and what they said about a rebalance since it joined. */
+export class Heartbeats {
+  private seen: unknown;
+  private readonly intervalMs: number;
+  private readonly onRebalance: () => void;
+  /** `onRebalance` runs once per rebalance, when a heartbeat first reports it */
+  constructor(intervalMs: number, onRebalance: () => void) {
+    this.intervalMs = intervalMs;
+    this.onRebalance = onRebalance;
+  }
+
+  get rebalancing(): boolean {
+    return this.seen !== undefined;
+  }
+
+  /** Thrown out of eachBatch, kafkajs' rebalancing error makes its runner rejoin the group now. */
+  throwIfRebalancing(): void {
+    if (this.seen !== undefined) throw this.seen;
+  }
+
+  joined(): void {
+    this.seen = undefined;
+  }
+
+  /** Runs `fn`, heartbeating every interval. */
+  async during<T>(payload: EachBatchPayload, fn: () => Promise<T>): Promise<T> {
+    const beat = setInterval(() => void this.beat(payload), this.intervalMs);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** Sleeps `ms`, heartbeating, and returns early once `stop()` says so. */
+  async sleep(payload: EachBatchPayload, ms: number, stop: () => boolean): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && !stop()) {
+      await new Promise((r) => setTimeout(r, Math.min(this.intervalMs, until - Date.now())));
+      await this.beat(payload);
+    }
+  }
+
+  /** kafkajs' own test (errors.js `isRebalancing`) decides what a failed heartbeat means. */
+  private async beat(payload: EachBatchPayload): Promise<void> {
+    try {
+      await payload.heartbeat();
+    } catch (err) {
+      const type = (err as { type?: unknown } | null)?.type;
+      if (this.seen !== undefined || typeof type !== 'string' || !REBALANCING.has(type)) return;
+      this.seen = err;
+      this.onRebalance();
+    }
   }
 }

@@ -2,7 +2,7 @@ import type { EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { type DependencyUnavailableError, isDependencyUnavailable } from './errors.ts';
 import { ENGINE_EVENTS } from './events.ts';
-import { sleepWithHeartbeat } from './heartbeat.ts';
+import type { Heartbeats } from './heartbeat.ts';
 
 // A dependency outage as the session lives through it: back off between tries (growing, capped), and
 // give up once the outage has lasted longer than its budget, so that the invocation ends non-zero and
@@ -50,7 +50,7 @@ export class DependencyOutage {
     o: {
       payload: EachBatchPayload;
       partition: number;
-      heartbeatIntervalMs: number;
+      heartbeats: Heartbeats;
       stop: () => boolean;
       log: Logger | undefined;
     },
@@ -70,7 +70,7 @@ export class DependencyOutage {
         : 'dependency unavailable: nothing committed, trying the same records again',
     );
     if (backoffMs === undefined) return false;
-    await sleepWithHeartbeat(o.payload, backoffMs, o.heartbeatIntervalMs, o.stop);
+    await o.heartbeats.sleep(o.payload, backoffMs, o.stop);
     return !o.stop();
   }
 

@@ -1,5 +1,5 @@
 // What a session is told, and what it assumes when it is not told.
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { type ProgressWitness, withProgressHooks } from './progress.ts';
 import type { BatchHandler, DeliveryMode, SessionHooks } from './types.ts';
@@ -86,4 +86,17 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   for (const [k, v] of Object.entries(options)) if (v !== undefined) resolved[k] = v;
   resolved.hooks = withProgressHooks(options.topic, options.hooks, options.progress);
   return resolved as unknown as ResolvedSessionOptions;
+}
+
+/** The session's consumer: read_committed, offsets never committed by kafkajs itself (session.ts). */
+export function sessionConsumer(o: ResolvedSessionOptions): Consumer {
+  return o.kafka.consumer({
+    groupId: o.groupId,
+    sessionTimeout: o.sessionTimeoutMs,
+    heartbeatInterval: o.heartbeatIntervalMs,
+    rebalanceTimeout: o.rebalanceTimeoutMs,
+    maxBytesPerPartition: o.maxBytesPerPartition,
+    maxWaitTimeInMs: 250,
+    readUncommitted: false,
+  });
 }

@@ -20,7 +20,7 @@ import type { Delivery } from './delivery.ts';
 import { dlqRecords } from './dlq.ts';
 import { isDependencyUnavailable, isFencedError } from './errors.ts';
 import { ENGINE_EVENTS } from './events.ts';
-import { sleepWithHeartbeat, withHeartbeat } from './heartbeat.ts';
+import { Heartbeats } from './heartbeat.ts';
 import { DependencyOutage } from './outage.ts';
 import { GroupOwnership } from './ownership.ts';
 import { PartitionState } from './partition.ts';
@@ -31,9 +31,10 @@ import {
   type ResolvedSessionOptions,
   resolveSessionOptions,
   type SessionOptions,
+  sessionConsumer,
 } from './session-options.ts';
 import { SessionCounters } from './session-report.ts';
-import { type Steps, shutdownWithin } from './shutdown.ts';
+import { leaveWithin } from './shutdown.ts';
 import { TransactionSizer } from './transaction-size.ts';
 import type { HandlerResult, InputRecord, SessionReport, StopReason } from './types.ts';
 import { deliveryFor } from './unsafe-delivery.ts';
@@ -54,6 +55,8 @@ export class ConsumeTransformProduceSession {
   private readonly ownership: GroupOwnership;
   /** handler calls running now, aborted by a rebalance */
   private readonly inFlight = new Set<AbortController>();
+  /** once one reports a rebalance, nothing more is committed and the member rejoins (heartbeat.ts) */
+  private readonly heartbeats: Heartbeats;
   private generation = 0;
   private joined = false;
   private lastActivity = Date.now();
@@ -68,15 +71,8 @@ export class ConsumeTransformProduceSession {
     this.counters = new SessionCounters(o.mode, o.topic);
     this.retries = new HandlerRetries(o.maxAttempts, o.retryBackoffMs);
     this.outage = new DependencyOutage(o.dependencyOutageBudgetMs);
-    this.consumer = o.kafka.consumer({
-      groupId: o.groupId,
-      sessionTimeout: o.sessionTimeoutMs,
-      heartbeatInterval: o.heartbeatIntervalMs,
-      rebalanceTimeout: o.rebalanceTimeoutMs,
-      maxBytesPerPartition: o.maxBytesPerPartition,
-      maxWaitTimeInMs: 250,
-      readUncommitted: false,
-    });
+    this.consumer = sessionConsumer(o);
+    this.heartbeats = new Heartbeats(o.heartbeatIntervalMs, () => this.abortInFlight());
     this.admin = o.kafka.admin();
     this.ownership = new GroupOwnership({ ...o, consumer: this.consumer, admin: this.admin, log: this.log });
     this.delivery = deliveryFor(o.mode, o.kafka, this.consumer, this.log);
@@ -150,11 +146,11 @@ export class ConsumeTransformProduceSession {
     // Eager rebalance: whatever we held before may have had another owner in between. Every partition
     // goes through fence-then-read again (step 5).
     this.generation += 1;
+    this.heartbeats.joined();
     this.counters.report.rebalances += 1;
     this.joined = true;
     this.lastActivity = Date.now();
-    // Nothing a handler is doing now will be committed (commitChunk checks the generation).
-    for (const abort of this.inFlight) abort.abort();
+    this.abortInFlight(); // nothing a handler is doing now will be committed (commitChunk checks)
     const mine = new Set(assignment[this.options.topic] ?? []);
     for (const [p, state] of this.partitions) {
       if (state.rejoined(mine.has(p))) this.consumer.resume([{ topic: this.options.topic, partitions: [p] }]);
@@ -168,7 +164,8 @@ export class ConsumeTransformProduceSession {
   private partition(p: number): PartitionState {
     let state = this.partitions.get(p);
     if (!state) {
-      state = PartitionState.create(this.options, p, () => this.readCommitted(p));
+      // its committed offset, checked against the application's record (progress.ts)
+      state = PartitionState.create(this.options, p, () => startingOffset(this.admin, this.options, p));
       this.partitions.set(p, state);
     }
     return state;
@@ -177,6 +174,7 @@ export class ConsumeTransformProduceSession {
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (this.stopping) return;
+    this.heartbeats.throwIfRebalancing();
     this.busy += 1;
     try {
       if (batch.messages.length > 0) this.lastActivity = Date.now();
@@ -205,6 +203,7 @@ export class ConsumeTransformProduceSession {
         return;
       }
       await withBatchSpan(this.options.topic, records, () => this.processChunks(payload, state, records));
+      this.heartbeats.throwIfRebalancing();
     } finally {
       this.busy -= 1;
       if (batch.messages.length > 0) this.lastActivity = Date.now();
@@ -245,10 +244,6 @@ export class ConsumeTransformProduceSession {
     return true;
   }
 
-  private readCommitted(p: number): Promise<bigint> {
-    return startingOffset(this.admin, this.options, p); // the committed offset, checked (progress.ts)
-  }
-
   private seek(state: PartitionState, offset: bigint): void {
     state.awaitingFetchAt = offset;
     this.consumer.seek({ topic: this.options.topic, partition: state.partition, offset: offset.toString() });
@@ -256,20 +251,13 @@ export class ConsumeTransformProduceSession {
 
   /** Steps 2–3 for a fetched batch: chunks handled and committed one after another. */
   private async processChunks(payload: EachBatchPayload, state: PartitionState, records: InputRecord[]) {
-    const { maxBatchRecords, topic, handler, heartbeatIntervalMs } = this.options;
-    this.log?.debug(
-      {
-        event: ENGINE_EVENTS.batchStarted,
-        partition: state.partition,
-        records: records.length,
-        from: records[0]!.offset,
-      },
-      'handling batch',
-    );
+    const { maxBatchRecords, topic, handler } = this.options;
+    const [p, from, n] = [state.partition, records[0]!.offset, records.length];
+    this.log?.debug({ event: ENGINE_EVENTS.batchStarted, partition: p, from, records: n }, 'handling batch');
     const queue = this.sizer.chunks(state.partition, records, maxBatchRecords);
     const last = BigInt(payload.batch.lastOffset());
     while (queue.length > 0) {
-      if (this.stopping || state.fenced || state.generation !== this.generation) return;
+      if (this.stopping || state.fenced || !this.current(state)) return;
       const chunk = queue.shift()!;
       const attempt = this.retries.attemptOf(chunk);
       let result: HandlerResult;
@@ -277,16 +265,22 @@ export class ConsumeTransformProduceSession {
         const abort = new AbortController();
         const batch = { topic, partition: state.partition, records: chunk, attempt, signal: abort.signal };
         this.inFlight.add(abort);
-        result = await withHeartbeat(payload, heartbeatIntervalMs, () => handler(batch)).finally(() =>
-          this.inFlight.delete(abort),
-        );
+        result = await this.heartbeats
+          .during(payload, () => handler(batch))
+          .finally(() => this.inFlight.delete(abort));
         this.outage.recovered();
       } catch (err) {
         if (isDependencyUnavailable(err)) {
           // Not the records' fault: nothing is committed, the offset stays, the same chunk is tried again.
           this.counters.report.dependencyWaits += 1;
           const stop = () => !!this.stopping;
-          const wait = { payload, partition: state.partition, heartbeatIntervalMs, stop, log: this.log };
+          const wait = {
+            payload,
+            partition: state.partition,
+            heartbeats: this.heartbeats,
+            stop,
+            log: this.log,
+          };
           if (!(await this.outage.waitOut(err, wait))) {
             this.requestStop('dependency-unavailable');
             return;
@@ -298,7 +292,7 @@ export class ConsumeTransformProduceSession {
         const next = this.retries.afterError(chunk, attempt, err, this.log);
         if (next.action === 'split') queue.unshift(...next.chunks);
         if (next.action === 'retry') {
-          await sleepWithHeartbeat(payload, next.backoffMs, heartbeatIntervalMs, () => !!this.stopping);
+          await this.heartbeats.sleep(payload, next.backoffMs, () => !!this.stopping);
           queue.unshift(chunk);
         }
         if (next.action !== 'dead-letter') continue;
@@ -326,14 +320,11 @@ export class ConsumeTransformProduceSession {
     const nextOffset = next.toString();
     const beforeCommit = async () =>
       hooks?.beforeCommit?.({ partition, nextOffset, outputs: messages.length });
-    if (state.generation !== this.generation) {
-      // A rebalance landed while the handler ran: the partition may have a new owner, which must be
-      // neither fenced nor duplicated. Nothing is committed; if it is still ours, it is established
-      // again and the records come back (their stored effects make them replays).
-      this.log?.info(
-        { event: ENGINE_EVENTS.partitionLost, partition },
-        'rebalanced during the batch: nothing committed',
-      );
+    if (!this.current(state)) {
+      // A rebalance landed (or was announced) while the handler ran: the partition may have a new owner,
+      // which must be neither fenced nor duplicated. Nothing is committed; if it is still ours, it is
+      // established again and the records come back (their stored effects make them replays).
+      this.log?.info({ event: ENGINE_EVENTS.partitionLost, partition }, 'rebalanced in the batch: no commit');
       return false;
     }
     const done = this.counters.transaction();
@@ -373,6 +364,15 @@ export class ConsumeTransformProduceSession {
     return true;
   }
 
+  /** p's establishment is of this generation, and no heartbeat has announced the next one */
+  private current(state: PartitionState): boolean {
+    return state.generation === this.generation && !this.heartbeats.rebalancing;
+  }
+
+  private abortInFlight(): void {
+    for (const abort of this.inFlight) abort.abort();
+  }
+
   private markFenced(state: PartitionState, err: unknown): false {
     this.counters.report.fenced += 1;
     state.markFenced();
@@ -385,12 +385,8 @@ export class ConsumeTransformProduceSession {
   }
 
   private async shutdown(): Promise<void> {
-    // disconnect() stops fetching, waits for the batch in hand (whose transaction commits or fails as a
-    // whole) and leaves the group, so the partitions move at once instead of after the session timeout.
-    const first: Steps = { 'consumer disconnect': () => this.consumer.disconnect() };
-    const then: Steps = { delivery: () => this.delivery.close(), admin: () => this.admin.disconnect() };
-    for (const s of this.partitions.values()) then[`producer ${s.partition}`] = () => s.drop();
-    const left = await shutdownWithin(this.options.shutdownTimeoutMs, [first, then], this.log);
+    const session = { consumer: this.consumer, delivery: this.delivery, admin: this.admin };
+    const left = await leaveWithin(this.options.shutdownTimeoutMs, session, this.partitions, this.log);
     this.counters.report.shutdownTimedOut = !left;
   }
 }

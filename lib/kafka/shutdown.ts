@@ -10,6 +10,7 @@
 // one on this very path, stopped-fetch.ts) starves it. So a watchdog thread, which has its own event loop,
 // holds the same bound plus a grace and kills the process when the main thread has not ended the shutdown.
 import { Worker } from 'node:worker_threads';
+import type { Admin, Consumer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { ENGINE_EVENTS } from './events.ts';
 
@@ -51,6 +52,23 @@ function armWatchdog(ms: number, timeoutMs: number, log?: Logger): () => void {
     log?.warn({ err }, 'the shutdown watchdog could not start');
     return () => {};
   }
+}
+
+/**
+ * A session's shutdown: the consumer's disconnect() stops fetching, waits for the batch in hand (whose
+ * transaction commits or fails as a whole) and leaves the group, so the partitions move at once instead
+ * of after the session timeout; then the producers and the admin client close.
+ */
+export function leaveWithin(
+  timeoutMs: number,
+  s: { consumer: Consumer; delivery: { close(): Promise<void> }; admin: Admin },
+  partitions: Map<number, { partition: number; drop(): Promise<void> }>,
+  log?: Logger,
+): Promise<boolean> {
+  const first: Steps = { 'consumer disconnect': () => s.consumer.disconnect() };
+  const then: Steps = { delivery: () => s.delivery.close(), admin: () => s.admin.disconnect() };
+  for (const p of partitions.values()) then[`producer ${p.partition}`] = () => p.drop();
+  return shutdownWithin(timeoutMs, [first, then], log);
 }
 
 /** Named steps of a shutdown, so that a stuck one can be told apart in the log. */
