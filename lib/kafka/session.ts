@@ -8,7 +8,8 @@
 //      then resolveOffset (eachBatchAutoResolve: false; kafkajs' own offset bookkeeping is not trusted).
 //   4. any transactional error: the producer is thrown away (kafkajs leaves it stuck, #1275/#1282/#1355),
 //      p goes back to step 1 (smaller if too large). Fenced by a new owner (ownership.ts): stop touching p.
-//   5. every rebalance re-establishes every partition (step 1 again).
+//   5. every rebalance re-establishes every partition (step 1 again); one a heartbeat announces stops
+//      the work in hand, uncommitted, and rejoins at once (heartbeat.ts).
 //   6. the budget (duration, idle, records, signal) ends the session: the open transaction commits or
 //      is abandoned (never half-written), the member leaves the group.
 // Steps 1 and 3 go through a Delivery (delivery.ts): exactly-once, or a verifier negative control.

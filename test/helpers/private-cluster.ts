@@ -19,7 +19,9 @@ export interface PrivateCluster {
 }
 
 export function privateCluster(slot: 0 | 1): PrivateCluster {
-  const portBase = 21_000 + (process.pid % 200) * 200 + slot * 50;
+  // Below Linux's ephemeral range (32768–60999): a port there can be a live connection's local port, and
+  // a broker that cannot bind it never opens its listener (seen once: 'waiting for broker 3 listener').
+  const portBase = 21_000 + (process.pid % 50) * 200 + slot * 50;
   const env = {
     ...process.env,
     STACK_PORT_BASE: String(portBase),
