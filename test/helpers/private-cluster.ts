@@ -19,8 +19,9 @@ export interface PrivateCluster {
 }
 
 export function privateCluster(slot: 0 | 1): PrivateCluster {
-  // Below Linux's ephemeral range (32768–60999): a port there can be a live connection's local port, and
-  // a broker that cannot bind it never opens its listener (seen once: 'waiting for broker 3 listener').
+  // Below Linux's ephemeral range (32768–60999), where a port can be taken as a connection's local port
+  // and a broker that cannot bind it never opens its listener. (A full run once waited in vain for one
+  // broker's listener at 48852; its log was removed with the cluster, so the cause is not confirmed.)
   const portBase = 21_000 + (process.pid % 50) * 200 + slot * 50;
   const env = {
     ...process.env,
@@ -31,7 +32,11 @@ export function privateCluster(slot: 0 | 1): PrivateCluster {
     spawnSync(process.execPath, ['scripts/stack.ts', ...args], { cwd: projectRoot, env, encoding: 'utf8' });
   beforeAll(() => {
     const up = stackCli('up', '--brokers', '3');
-    if (up.status !== 0) throw new Error(`3-broker stack did not start:\n${up.stdout}${up.stderr}`);
+    if (up.status !== 0) {
+      // the brokers' own last words, before afterAll removes their directory
+      const logs = [1, 2, 3].map((n) => brokerLogTail(`${env.STACK_DIR}/kafka-${n}/logs/server.log`));
+      throw new Error(`3-broker stack did not start:\n${up.stdout}${up.stderr}\n${logs.join('\n')}`);
+    }
   }, 240_000);
   afterAll(() => {
     stackCli('down');
@@ -48,4 +53,12 @@ export function privateCluster(slot: 0 | 1): PrivateCluster {
         (b) => b.id === nodeId,
       )?.pid,
   };
+}
+
+function brokerLogTail(path: string): string {
+  try {
+    return `--- ${path}\n${readFileSync(path, 'utf8').split('\n').slice(-15).join('\n')}`;
+  } catch {
+    return `--- ${path}: not readable`;
+  }
 }
