@@ -8,7 +8,9 @@
 // that joined after it waited for the whole rebalance timeout (30 s) with nothing to do (bench:pipeline:
 // one of three invocations evaluated all 5,000 jobs). The heartbeats here keep the answer instead of
 // dropping it; the session then stops its work in hand, commits nothing more, and throws the error
-// from its batch so that kafkajs rejoins at once.
+// from its batch so that kafkajs rejoins at once. The verifier's negative controls (unsafe-delivery.ts)
+// still commit what they finished first, as kafkajs' own at-least-once runner does when its heartbeat
+// reports a rebalance: they stand for the naive pipeline, whose duplicates the verifier must catch.
 import type { EachBatchPayload } from 'kafkajs';
 
 const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);

@@ -58,6 +58,7 @@ export class ConsumeTransformProduceSession {
   private readonly inFlight = new Set<AbortController>();
   /** once one reports a rebalance, nothing more is committed and the member rejoins (heartbeat.ts) */
   private readonly heartbeats: Heartbeats;
+  private readonly careful: boolean;
   private generation = 0;
   private joined = false;
   private lastActivity = Date.now();
@@ -73,7 +74,9 @@ export class ConsumeTransformProduceSession {
     this.retries = new HandlerRetries(o.maxAttempts, o.retryBackoffMs);
     this.outage = new DependencyOutage(o.dependencyOutageBudgetMs);
     this.consumer = sessionConsumer(o);
-    this.heartbeats = new Heartbeats(o.heartbeatIntervalMs, () => this.abortInFlight());
+    // the negative controls commit what they finished, as kafkajs' at-least-once runner does (heartbeat.ts)
+    this.careful = o.mode === 'exactly-once';
+    this.heartbeats = new Heartbeats(o.heartbeatIntervalMs, () => this.careful && this.abortInFlight());
     this.admin = o.kafka.admin();
     this.ownership = new GroupOwnership({ ...o, consumer: this.consumer, admin: this.admin, log: this.log });
     this.delivery = deliveryFor(o.mode, o.kafka, this.consumer, this.log);
@@ -367,7 +370,7 @@ export class ConsumeTransformProduceSession {
 
   /** p's establishment is of this generation, and no heartbeat has announced the next one */
   private current(state: PartitionState): boolean {
-    return state.generation === this.generation && !this.heartbeats.rebalancing;
+    return state.generation === this.generation && !(this.careful && this.heartbeats.rebalancing);
   }
 
   private abortInFlight(): void {
