@@ -94,6 +94,15 @@ async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<s
   return new Map(rows.map((r) => [r.id, r.attempts]));
 }
 
+/** Takes back the attempt a batch counted for jobs it then left alone (a rebalance stopped it first). */
+async function giveBackAttemptsUntraced(db: Database, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(jobs)
+    .set({ attempts: sql`${jobs.attempts} - 1` })
+    .where(sql`${idIn(jobs.id, ids)} and ${jobs.attempts} > 0`);
+}
+
 /** What a claim of a provider call got: the call, or an outcome already stored, or another live claim. */
 export type ProviderClaim = 'claimed' | 'stored' | 'busy';
 
@@ -202,6 +211,8 @@ export const loadJobTexts = traced('loadJobTexts', loadJobTextsUntraced);
 export const loadResults = traced('loadResults', loadResultsUntraced);
 
 export const startAttempts = traced('startAttempts', startAttemptsUntraced);
+
+export const giveBackAttempts = traced('giveBackAttempts', giveBackAttemptsUntraced);
 
 export const recordOutcomes = traced('recordOutcomes', recordOutcomesUntraced);
 

@@ -16,6 +16,7 @@ import pLimit from 'p-limit';
 import type { Database } from '../db/database.ts';
 import {
   claimProviderCall,
+  giveBackAttempts,
   loadJobs,
   loadJobTexts,
   loadResults,
@@ -181,6 +182,8 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       todo.push(req);
     }
 
+    /** jobs whose evaluation got as far as claiming the provider call */
+    const reachedClaim = new Set<string>();
     const attempts = await startAttempts(
       o.db,
       todo.map((t) => t.jobId),
@@ -227,6 +230,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       if (!job) throw new Error(`job ${t.jobId} vanished while its batch was handled`);
       // checked again: the wait for the document budget can outlast the partition
       if (signal?.aborted) return;
+      reachedClaim.add(t.jobId);
       // Counted before the call; refused when the outcome was stored meanwhile (a new owner did it).
       // The token outlives a claim that failed, so its retry is not counted twice.
       const token = claimTokens.get(t.jobId) ?? randomUUID();
@@ -331,6 +335,12 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       ),
     );
 
+    // A rebalance stopped the batch: the jobs it never got to keep their attempts (best effort; a
+    // rebalance is routine, and must not bring a job nearer to giving up)
+    if (signal?.aborted) {
+      const untouched = todo.filter((t) => !reachedClaim.has(t.jobId)).map((t) => t.jobId);
+      await giveBackAttempts(o.db, untouched).catch(() => {});
+    }
     // Stored first, even when some records must be retried: their siblings are then replays, not
     // re-evaluations, when the engine runs the records again.
     const storeFailure = await store.finish().then(

@@ -32,7 +32,7 @@ interface ClusterPrototype {
   findGroupCoordinator(this: object, args: { groupId: string; coordinatorType?: number }): Promise<Broker>;
 }
 
-/** What this process's coordinator requests cost and saved; tests and the benchmarks read it. */
+/** What this process's coordinator look-ups cost and saved (`lookups` counts calls); tests read it. */
 export const coordinatorStats = { lookups: 0, remembered: 0, forgotten: 0, concurrentRetries: 0 };
 
 const known = new WeakMap<object, Map<string, Promise<Broker>>>();

@@ -11,13 +11,18 @@
 // from its batch so that kafkajs rejoins at once. The verifier's negative controls (unsafe-delivery.ts)
 // still commit what they finished first, as kafkajs' own at-least-once runner does when its heartbeat
 // reports a rebalance: they stand for the naive pipeline, whose duplicates the verifier must catch.
+import { createRequire } from 'node:module';
 import type { EachBatchPayload } from 'kafkajs';
 
-const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
+const { isRebalancing } = createRequire(import.meta.url)('kafkajs/src/errors') as {
+  isRebalancing: (err: unknown) => boolean;
+};
 
 /** A member's heartbeats while it works or waits, and what they said about a rebalance since it joined. */
 export class Heartbeats {
   private seen: unknown;
+  /** joins so far: a heartbeat's answer that arrives after a join speaks of the generation before */
+  private joins = 0;
   private readonly intervalMs: number;
   private readonly onRebalance: () => void;
   /** `onRebalance` runs once per rebalance, when a heartbeat first reports it */
@@ -36,6 +41,7 @@ export class Heartbeats {
   }
 
   joined(): void {
+    this.joins += 1;
     this.seen = undefined;
   }
 
@@ -49,22 +55,22 @@ export class Heartbeats {
     }
   }
 
-  /** Sleeps `ms`, heartbeating, and returns early once `stop()` says so. */
+  /** Sleeps `ms`, heartbeating, and returns early once `stop()` says so or a rebalance is reported. */
   async sleep(payload: EachBatchPayload, ms: number, stop: () => boolean): Promise<void> {
     const until = Date.now() + ms;
-    while (Date.now() < until && !stop()) {
+    while (Date.now() < until && !stop() && this.seen === undefined) {
       await new Promise((r) => setTimeout(r, Math.min(this.intervalMs, until - Date.now())));
       await this.beat(payload);
     }
   }
 
-  /** kafkajs' own test (errors.js `isRebalancing`) decides what a failed heartbeat means. */
+  /** kafkajs' own test (errors.js `isRebalancing`), as its runner uses, decides what a failed heartbeat means. */
   private async beat(payload: EachBatchPayload): Promise<void> {
+    const joins = this.joins;
     try {
       await payload.heartbeat();
     } catch (err) {
-      const type = (err as { type?: unknown } | null)?.type;
-      if (this.seen !== undefined || typeof type !== 'string' || !REBALANCING.has(type)) return;
+      if (joins !== this.joins || this.seen !== undefined || !isRebalancing(err)) return;
       this.seen = err;
       this.onRebalance();
     }

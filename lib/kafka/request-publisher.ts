@@ -64,7 +64,7 @@ export class RequestPublisher {
 
   constructor(options: RequestPublisherOptions) {
     this.o = {
-      slots: 4,
+      slots: 1,
       idleCloseMs: 60_000,
       maxBatch: 500,
       transactionTimeoutMs: 10_000,

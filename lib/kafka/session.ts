@@ -74,8 +74,7 @@ export class ConsumeTransformProduceSession {
     this.retries = new HandlerRetries(o.maxAttempts, o.retryBackoffMs);
     this.outage = new DependencyOutage(o.dependencyOutageBudgetMs);
     this.consumer = sessionConsumer(o);
-    // the negative controls commit what they finished, as kafkajs' at-least-once runner does (heartbeat.ts)
-    this.careful = o.mode === 'exactly-once';
+    this.careful = o.mode === 'exactly-once'; // negative controls commit what they finished (heartbeat.ts)
     this.heartbeats = new Heartbeats(o.heartbeatIntervalMs, () => this.careful && this.abortInFlight());
     this.admin = o.kafka.admin();
     this.ownership = new GroupOwnership({ ...o, consumer: this.consumer, admin: this.admin, log: this.log });
@@ -138,9 +137,10 @@ export class ConsumeTransformProduceSession {
     const { maxDurationMs, maxRecords, maxIdleMs } = this.options;
     for (;;) {
       if (this.stopping) return;
+      const idle = Date.now() - this.lastActivity; // not while rejoining: the join may wait for others
       if (this.counters.elapsedMs() >= maxDurationMs) this.requestStop('max-duration');
       else if (maxRecords > 0 && this.counters.report.records >= maxRecords) this.requestStop('max-records');
-      else if (this.joined && this.busy === 0 && Date.now() - this.lastActivity >= maxIdleMs)
+      else if (this.joined && this.busy === 0 && !this.heartbeats.rebalancing && idle >= maxIdleMs)
         this.requestStop('caught-up');
       await sleep(50);
     }

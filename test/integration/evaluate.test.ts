@@ -273,6 +273,48 @@ describe('evaluate function', () => {
     expect(duplicate.outputs).toEqual([]);
   });
 
+  it('a batch a rebalance stops before its jobs reach the provider gives their attempts back', async () => {
+    // A rebalance is routine (an invocation joins or leaves): it must not bring a job nearer to giving up.
+    const client = await seedClient(db);
+    const ids = [
+      await seedJob(db, client, 'CV of CANDIDATE-rebalanced-0: Kafka.'),
+      await seedJob(db, client, 'CV of CANDIDATE-rebalanced-1: Kafka.'),
+    ];
+    const records = ids.map((id, i) => {
+      const request = jobRequestRecord('rebalanced-jobs', id);
+      return {
+        topic: 'rebalanced-jobs',
+        partition: 0,
+        offset: String(i),
+        key: Buffer.from(request.key),
+        value: Buffer.from(request.value),
+        headers: {},
+        timestamp: String(Date.now()),
+      };
+    });
+    const stopped = new AbortController();
+    stopped.abort(); // the heartbeat reported the rebalance before the batch's evaluations began
+    const handler = createEvaluateHandler({
+      db,
+      provider: new OfflineProvider(),
+      resultsTopic: 'rebalanced-results',
+      maxAttempts: 3,
+    });
+    const out = await handler({
+      topic: 'rebalanced-jobs',
+      partition: 0,
+      records,
+      attempt: 1,
+      signal: stopped.signal,
+    });
+    expect(handler.stats.evaluated).toBe(0);
+    expect(out.outputs).toEqual([]);
+    const rows = await db.execute<{ attempts: number }>(
+      sql`select attempts from jobs where id = any(${sql.param(ids)}::uuid[])`,
+    );
+    expect([...rows].map((r) => Number(r.attempts))).toEqual([0, 0]);
+  });
+
   it('poison: a malformed record and a job that always fails go to the DLQ, the job is failed with a reason, later records still flow', async () => {
     const t = {
       jobs: stack.topic('poison-jobs'),
