@@ -14,7 +14,7 @@ import { offlineCvAnswer, offlineProjectAnswer } from './offline/index.ts';
 import { ENGLISH_MIN_SHARE, englishShare } from './offline/text.ts';
 import { plainText } from './plain-text.ts';
 import { documentTag, stepSchema, summarySchema, systemPrompt, userPrompt } from './prompts.ts';
-import { redact } from './redact.ts';
+import { redact, redactsFor } from './redact.ts';
 import {
   cvMatchRate,
   PROMPT_VERSION,
@@ -267,7 +267,7 @@ export async function evaluate(
       detail: 'the CV should be read by someone who reads its language',
     });
   }
-  const shouldRedact = options.redact ?? provider.redact ?? provider.kind === 'llm';
+  const shouldRedact = options.redact ?? redactsFor(provider);
   const redactedCv = shouldRedact ? redact(input.cvText) : undefined;
   const redactedProject = shouldRedact ? redact(input.projectText) : undefined;
   const ctx: StepContext = {

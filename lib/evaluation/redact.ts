@@ -3,6 +3,7 @@
 // counts are recorded (the provenance), never the values.
 
 import { nlp } from './nlp.ts';
+import type { Provider } from './types.ts';
 
 export type RedactionKind = 'name' | 'email' | 'phone' | 'address' | 'url' | 'date_of_birth';
 
@@ -39,6 +40,11 @@ function namesIn(text: string): string[] {
     for (const part of n.split(/\s+/)) if (part.length >= 3 && /^[A-Z]/.test(part)) out.add(part);
   }
   return [...out].sort((a, b) => b.length - a.length);
+}
+
+/** Whether what is sent to this provider is redacted first: remote models yes, unless it says otherwise. */
+export function redactsFor(provider: Pick<Provider, 'redact' | 'kind'>): boolean {
+  return provider.redact ?? provider.kind === 'llm';
 }
 
 export function redact(text: string): Redacted {
