@@ -24,15 +24,23 @@ export class Heartbeats {
   /** joins so far: a heartbeat's answer that arrives after a join speaks of the generation before */
   private joins = 0;
   private readonly intervalMs: number;
-  private readonly onRebalance: () => void;
-  /** `onRebalance` runs once per rebalance, when a heartbeat first reports it */
-  constructor(intervalMs: number, onRebalance: () => void) {
+  private readonly onRebalance: (() => void) | undefined;
+  /**
+   * `onRebalance` runs once per rebalance, when a heartbeat first reports it. A member that stops its
+   * work on a rebalance passes one, and its sleeps end early too; the negative controls pass none.
+   */
+  constructor(intervalMs: number, onRebalance?: () => void) {
     this.intervalMs = intervalMs;
     this.onRebalance = onRebalance;
   }
 
   get rebalancing(): boolean {
     return this.seen !== undefined;
+  }
+
+  /** A rebalance was reported and this member stops its work for it (it passed `onRebalance`). */
+  get workStopped(): boolean {
+    return this.onRebalance !== undefined && this.seen !== undefined;
   }
 
   /** Thrown out of eachBatch, kafkajs' rebalancing error makes its runner rejoin the group now. */
@@ -55,10 +63,10 @@ export class Heartbeats {
     }
   }
 
-  /** Sleeps `ms`, heartbeating, and returns early once `stop()` says so or a rebalance is reported. */
+  /** Sleeps `ms`, heartbeating, and returns early once `stop()` says so or a rebalance stops the work. */
   async sleep(payload: EachBatchPayload, ms: number, stop: () => boolean): Promise<void> {
     const until = Date.now() + ms;
-    while (Date.now() < until && !stop() && this.seen === undefined) {
+    while (Date.now() < until && !stop() && !this.workStopped) {
       await new Promise((r) => setTimeout(r, Math.min(this.intervalMs, until - Date.now())));
       await this.beat(payload);
     }
@@ -72,7 +80,7 @@ export class Heartbeats {
     } catch (err) {
       if (joins !== this.joins || this.seen !== undefined || !isRebalancing(err)) return;
       this.seen = err;
-      this.onRebalance();
+      this.onRebalance?.();
     }
   }
 }

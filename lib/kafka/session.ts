@@ -58,7 +58,6 @@ export class ConsumeTransformProduceSession {
   private readonly inFlight = new Set<AbortController>();
   /** once one reports a rebalance, nothing more is committed and the member rejoins (heartbeat.ts) */
   private readonly heartbeats: Heartbeats;
-  private readonly careful: boolean;
   private generation = 0;
   private joined = false;
   private lastActivity = Date.now();
@@ -74,8 +73,9 @@ export class ConsumeTransformProduceSession {
     this.retries = new HandlerRetries(o.maxAttempts, o.retryBackoffMs);
     this.outage = new DependencyOutage(o.dependencyOutageBudgetMs);
     this.consumer = sessionConsumer(o);
-    this.careful = o.mode === 'exactly-once'; // negative controls commit what they finished (heartbeat.ts)
-    this.heartbeats = new Heartbeats(o.heartbeatIntervalMs, () => this.careful && this.abortInFlight());
+    // the negative controls commit what they finished (heartbeat.ts)
+    const stopWork = o.mode === 'exactly-once' ? () => this.abortInFlight() : undefined;
+    this.heartbeats = new Heartbeats(o.heartbeatIntervalMs, stopWork);
     this.admin = o.kafka.admin();
     this.ownership = new GroupOwnership({ ...o, consumer: this.consumer, admin: this.admin, log: this.log });
     this.delivery = deliveryFor(o.mode, o.kafka, this.consumer, this.log);
@@ -370,7 +370,7 @@ export class ConsumeTransformProduceSession {
 
   /** p's establishment is of this generation, and no heartbeat has announced the next one */
   private current(state: PartitionState): boolean {
-    return state.generation === this.generation && !(this.careful && this.heartbeats.rebalancing);
+    return state.generation === this.generation && !this.heartbeats.workStopped;
   }
 
   private abortInFlight(): void {
