@@ -32,8 +32,8 @@ interface ClusterPrototype {
   findGroupCoordinator(this: object, args: { groupId: string; coordinatorType?: number }): Promise<Broker>;
 }
 
-/** What this process's coordinator look-ups cost and saved (`lookups` counts calls); tests read it. */
-export const coordinatorStats = { lookups: 0, remembered: 0, forgotten: 0, concurrentRetries: 0 };
+/** Coordinators forgotten after a failed request, CONCURRENT_TRANSACTIONS asked again in place; tests read it. */
+export const coordinatorStats = { forgotten: 0, concurrentRetries: 0 };
 
 const known = new WeakMap<object, Map<string, Promise<Broker>>>();
 const Cluster = createRequire(import.meta.url)('kafkajs/src/cluster') as { prototype: ClusterPrototype };
@@ -43,7 +43,6 @@ const find = Cluster.prototype.findGroupCoordinator;
 export function installCoordinatorReuse(): void {
   if (Cluster.prototype.findGroupCoordinator !== find) return;
   Cluster.prototype.findGroupCoordinator = async function (args) {
-    coordinatorStats.lookups += 1;
     const byKey = known.get(this) ?? new Map<string, Promise<Broker>>();
     known.set(this, byKey);
     const key = `${args.coordinatorType ?? 0}:${args.groupId}`;
@@ -55,10 +54,7 @@ export function installCoordinatorReuse(): void {
     const held = byKey.get(key);
     if (held) {
       const broker = await held.catch(() => undefined);
-      if (broker?.isConnected()) {
-        coordinatorStats.remembered += 1;
-        return broker;
-      }
+      if (broker?.isConnected()) return broker;
       forget(held);
     }
     const entry: Promise<Broker> = find
