@@ -3,6 +3,7 @@
 // corpus, and each of their lines alone (role titles are read line by line), must read the same with
 // either pipe — this fails if a wink-nlp or model upgrade makes them depend on each other.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nlp, reader } from '../../lib/evaluation/nlp.ts';
@@ -45,4 +46,14 @@ describe('the offline reader pipe', () => {
     const differing = all.filter((t) => reading(reader(), t) !== reading(nlp(), t));
     expect(differing).toEqual([]);
   }, 60_000);
+
+  // patches/wink-eng-lite-web-model+1.8.1.patch: the model's JSON is read when an instance is built, so
+  // neither its text nor its parsed form stays in the module cache beside each instance's own copy
+  it('leaves the model JSON out of the module cache once both instances are built', () => {
+    reader();
+    nlp();
+    const cached = Object.keys(createRequire(import.meta.url).cache);
+    expect(cached.some((k) => k.includes('wink-eng-lite-web-model'))).toBe(true);
+    expect(cached.filter((k) => k.endsWith('eng-core-web-model.json'))).toEqual([]);
+  });
 });
