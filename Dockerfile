@@ -13,7 +13,7 @@ FROM node:24-slim
 # stripped of its types, so a function never starts Node's WebAssembly type stripper (~25 MB of RSS).
 # lib/util/function-runtime.ts says why, and gives local runs, benchmarks and the verifier the same.
 ENV NODE_ENV=production PORT=8080 \
-    NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=256" NODE_COMPILE_CACHE=/app/.cache/compile
+    NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=256" NODE_COMPILE_CACHE=/app/.cache/compile
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
