@@ -3,9 +3,12 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# patches/ holds fixes to dependencies (postgres.js), applied by npm's postinstall (patch-package)
+# patches/ holds fixes to dependencies (postgres.js, kafkajs, the wink-nlp model), applied by npm's
+# postinstall (patch-package); kafkajs' patched checksum needs @node-rs/crc32's binary (else it falls
+# back to a slower table in JavaScript), so the build fails when that binary does not load
 COPY patches ./patches
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+    && node -e "require('@node-rs/crc32').crc32c(Buffer.from('x'))"
 
 FROM node:24-slim
 # V8 sizes its heap from the memory it sees: a small young generation and a capped old generation (which

@@ -18,8 +18,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * evaluator's RSS (its live heap stayed under ~70 MB, measured by hand: docs/performance.md). The cap is a backstop, not the bound: what one
  * invocation holds is bounded by design (batch size, fetch size, the document budget of
  * lib/jobs/text-budget.ts); docs/performance.md has the sums. Semi-spaces of 2 MB took ~15 MB off
- * an evaluator's peak but 10–30 % of submit's throughput (64 requests in flight outlive a small young
- * generation and are promoted), measured in bench:submit: one setting serves every function.
+ * an evaluator's peak but 10–30 % of submit's throughput in bench:submit (likely: 64 requests in flight
+ * outlive a small young generation and are promoted): one setting serves every function.
  */
 export const FUNCTION_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=256';
 

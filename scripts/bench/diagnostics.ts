@@ -1,6 +1,7 @@
 // Preloaded into a benchmarked process (node --import): counts the socket writes it makes to PostgreSQL
 // and to Kafka (each write is one request sent: a query, a Produce, an EndTxn, …), API requests served (/v1/…),
-// and the event loop's delay. At exit it writes the counts as JSON to BENCH_DIAGNOSTICS_FILE.
+// and the event loop's delay. At exit it writes the counts as JSON to BENCH_DIAGNOSTICS_FILE; SIGUSR2 starts
+// the counts again (the bench sends it once a server is warm).
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -27,6 +28,15 @@ http.Server.prototype.emit = function (this: http.Server, event: string, ...args
   if (event === 'request' && (args[0] as http.IncomingMessage).url?.startsWith('/v1/')) requests += 1;
   return (emit as (...a: unknown[]) => boolean).apply(this, [event, ...args]);
 } as typeof emit;
+
+// The bench sends SIGUSR2 after its warm-up: from then on, only the measured load is counted.
+process.on('SIGUSR2', () => {
+  writes.postgres = 0;
+  writes.kafka = 0;
+  writes.other = 0;
+  requests = 0;
+  loop.reset();
+});
 
 process.on('exit', () => {
   if (!file) return;

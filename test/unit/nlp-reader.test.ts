@@ -55,5 +55,5 @@ describe('the offline reader pipe', () => {
     const cached = Object.keys(createRequire(import.meta.url).cache);
     expect(cached.some((k) => k.includes('wink-eng-lite-web-model'))).toBe(true);
     expect(cached.filter((k) => k.endsWith('eng-core-web-model.json'))).toEqual([]);
-  });
+  }, 30_000);
 });
