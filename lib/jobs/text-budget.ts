@@ -1,6 +1,6 @@
 // Bounds the documents an evaluator holds in memory, by design rather than by garbage-collector flags:
 // a job's texts (CV, project report, overrides) are loaded only once its bytes fit in a budget shared by
-// every batch of the invocation, and are let go when its evaluation ends. A batch of 200 jobs then holds
+// every batch of the invocation, and are let go when its evaluation ends. A batch of any size then holds
 // at most `capacity` bytes of documents whatever their size (one job larger than the budget runs alone).
 // Loads that start together are fetched in one statement.
 

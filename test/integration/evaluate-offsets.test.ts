@@ -79,7 +79,7 @@ async function invocation(group: string, t: Topics) {
     logger: testLogger,
     maxIdleMs: 1500,
     sessionTimeoutMs: 6000,
-    maxBatchRecords: 200,
+    maxBatchRecords: 64,
     maxAttempts: 4,
   });
   await progress.flush();
