@@ -188,7 +188,7 @@ for (let round = 1; round <= Number(values.rounds); round++) {
         ? await startBare(port)
         : await startSubmit(kind === 'transactional' ? 'exactly-once' : 'at-least-once', port);
     // warm up on the measured route itself (JIT, pools, prepared statements, the producer's first
-    // transactions): the figures are the steady state, as the pipeline bench's are after its warm-up
+    // transactions): the figures are taken after it, as the pipeline bench's are after its warm-up
     await load(port, WARM_UP_SECONDS);
     // the diagnostics count the measured load only (scripts/bench/diagnostics.ts resets on SIGUSR2)
     if (values.diagnostics) child.kill('SIGUSR2');
