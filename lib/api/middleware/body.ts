@@ -24,7 +24,7 @@ export function requireMediaType(expected: string): MiddlewareHandler<Env> {
  * parser never hands on more bytes than it declares); a body without one (chunked) is counted as it
  * streams in, by hono's bodyLimit. hono's bodyLimit reads `raw.body` first even when the length is
  * declared, which makes @hono/node-server build a web Request and a web stream around Node's request:
- * ~8 % of submit's CPU samples under load (bench:submit --cpu-prof), where the handler can read the body
+ * ~8 % of submit's CPU samples under load (a bench:submit --cpu-prof profile, summed by hand), where the handler can read the body
  * from Node directly.
  */
 export function limitBody(maxSize: number, code: ApiErrorCode, detail: string): MiddlewareHandler<Env> {
