@@ -2,7 +2,7 @@
 // outcome is stored once per job (results.job_id is the primary key), tagged with the request record it came
 // from, so a replay of the same record (its Kafka transaction never committed) is told from a duplicate
 // record.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { idIn } from './id-list.ts';
 import { jobs, positionVersions, results, uploads } from './schema.ts';
@@ -151,57 +151,74 @@ async function releaseProviderClaimUntraced(db: Database, id: string, token: str
 
 export type NewOutcome = typeof results.$inferInsert;
 
+/** The columns an outcome writes (created_at takes its default), with the types its JSON is read as. */
+const OUTCOME_COLUMNS = Object.entries(getTableColumns(results)).filter(([key]) => key !== 'createdAt');
+const outcomeRecordType = sql.raw(OUTCOME_COLUMNS.map(([, c]) => `${c.name} ${c.getSQLType()}`).join(', '));
+const outcomeColumnList = sql.raw(OUTCOME_COLUMNS.map(([, c]) => c.name).join(', '));
+
+/** An outcome as one JSON object keyed by column name: JSON columns stay JSON, bigints become strings. */
+function outcomeJson(o: NewOutcome): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of OUTCOME_COLUMNS) {
+    const value = o[key as keyof NewOutcome];
+    row[column.name] = typeof value === 'bigint' ? String(value) : (value ?? null);
+  }
+  return row;
+}
+
+/** A row of `results` as the driver returned it (column names, driver values), as drizzle maps a select. */
+function resultRowOf(raw: Record<string, unknown>): ResultRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(results))) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as ResultRow;
+}
+
 /**
- * Stores outcomes in one transaction: insert-if-absent returning the rows it wrote (as stored, so a
- * later replay emits the same bytes), read back only the rows another record already wrote (rare), then
- * move each job to its terminal status (guarded, idempotent). Returns the winning rows.
+ * Stores outcomes in one statement — one round trip, where a transaction of separate statements took
+ * eight (begin, three statements of two each, commit): lock the jobs that still exist, insert-if-absent
+ * the outcomes of those jobs returning the rows written (as stored, so a later replay emits the same
+ * bytes), and move each of those jobs to its terminal status (guarded, idempotent). The rows another
+ * record already wrote (rare) are read afterwards. Returns the winning rows.
  */
 async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
   if (outcomes.length === 0) return new Map();
-  return db.transaction(async (tx) => {
-    // Issue 13 (erasure): store outcomes only for jobs that still exist, locked so an erasure (which
-    // locks FOR UPDATE, lib/db/erasure.ts) runs wholly before or after. A job erased while it was
-    // evaluated gets no result: it is cancelled, not resurrected. FOR NO KEY UPDATE in id order, not FOR
-    // SHARE: two owners of a partition (a zombie and its successor) storing the same jobs in groups of
-    // their own then queue on the first common job; with shared locks each would wait on the other's
-    // result row (insert) while holding the job row the other must update — a deadlock.
-    const present = await tx
-      .select({ id: jobs.id })
-      .from(jobs)
-      .where(
-        idIn(
-          jobs.id,
-          outcomes.map((o) => o.jobId),
-        ),
-      )
-      .orderBy(jobs.id)
-      .for('no key update');
-    const kept = new Set(present.map((r) => r.id));
-    const live = outcomes.filter((o) => kept.has(o.jobId));
-    if (live.length === 0) return new Map<string, ResultRow>();
-    const won = await tx
-      .insert(results)
-      .values(live)
-      .onConflictDoNothing({ target: results.jobId })
-      .returning();
-    const winners = new Map(won.map((r) => [r.jobId, r]));
-    const lost = live.map((o) => o.jobId).filter((id) => !winners.has(id));
-    if (lost.length > 0) {
-      for (const r of await tx.select().from(results).where(idIn(results.jobId, lost)))
-        winners.set(r.jobId, r);
-    }
-    if (won.length > 0) {
-      // the outcomes just written, as arrays (one statement shape whatever the batch size)
-      const col = <K extends 'jobId' | 'outcome' | 'errorCode' | 'errorMessage'>(k: K) =>
-        sql.param(won.map((r) => r[k]));
-      await tx.execute(sql`
-        update ${jobs} set status = v.outcome, error_code = v.error_code, error_message = v.error_message, updated_at = now()
-        from unnest(${col('jobId')}::uuid[], ${col('outcome')}::text[], ${col('errorCode')}::text[], ${col('errorMessage')}::text[])
-          as v(job_id, outcome, error_code, error_message)
-        where ${jobs.id} = v.job_id and ${jobs.status} in ('queued', 'processing')`);
-    }
-    return winners;
-  });
+  const ids = outcomes.map((o) => o.jobId);
+  // Issue 13 (erasure): outcomes are stored only for jobs that still exist, locked so an erasure (which
+  // locks FOR UPDATE, lib/db/erasure.ts) runs wholly before or after. A job erased while it was evaluated
+  // gets no result: it is cancelled, not resurrected. FOR NO KEY UPDATE in id order, not FOR SHARE: two
+  // owners of a partition (a zombie and its successor) storing the same jobs in groups of their own then
+  // queue on the first common job; with shared locks each would wait on the other's result row (insert)
+  // while holding the job row the other must update — a deadlock. A job's row is locked before its
+  // outcome is inserted (the insert reads the locked rows), so whoever inserts a result holds its job.
+  const written = await db.execute<Record<string, unknown>>(sql`
+    with present as (
+      select ${jobs.id} as id from ${jobs} where ${idIn(jobs.id, ids)} order by ${jobs.id} for no key update
+    ), stored as (
+      insert into ${results} (${outcomeColumnList})
+      select v.* from jsonb_to_recordset(${JSON.stringify(outcomes.map(outcomeJson))}::jsonb) as v(${outcomeRecordType})
+      where v.job_id in (select id from present)
+      on conflict (job_id) do nothing
+      returning *
+    ), terminal as (
+      update ${jobs} set status = stored.outcome, error_code = stored.error_code,
+        error_message = stored.error_message, updated_at = now()
+      from stored where ${jobs.id} = stored.job_id and ${jobs.status} in ('queued', 'processing')
+    )
+    select * from stored`);
+  const winners = new Map<string, ResultRow>();
+  for (const raw of written) {
+    const row = resultRowOf(raw);
+    winners.set(row.jobId, row);
+  }
+  const lost = ids.filter((id) => !winners.has(id));
+  if (lost.length > 0) {
+    // stored by another record, or not stored because the job was erased (then nothing is read)
+    for (const r of await db.select().from(results).where(idIn(results.jobId, lost))) winners.set(r.jobId, r);
+  }
+  return winners;
 }
 
 export const loadJobs = traced('loadJobs', loadJobsUntraced);

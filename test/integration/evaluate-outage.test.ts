@@ -131,14 +131,15 @@ describe('evaluator during a database outage', () => {
     for (let i = 0; i < 6; i++) expect(cvCalls.get(`start-${i}`)).toBe(1);
   });
 
-  it("the outcome commit's acknowledgement is lost and PostgreSQL stays away for 3 s → one result event, nothing in the DLQ", async () => {
+  it("the outcome write's acknowledgement is lost and PostgreSQL stays away for 3 s → one result event, nothing in the DLQ", async () => {
     const t = await scenario('lost-ack', 3);
-    // The COMMIT of the outcomes reaches PostgreSQL (it takes effect); its answer never comes back.
-    void proxy.loseAnswerTo(/commit/i).then(() => {
+    // The outcome write (one statement, so it commits on its own) reaches PostgreSQL and takes effect;
+    // its answer never comes back.
+    void proxy.loseAnswerTo(/insert into "results"/, { atExecute: true }).then(() => {
       proxy.cut();
       setTimeout(() => void proxy.restore(), 3000);
     });
-    // the three outcomes in one write (one COMMIT), however slowly the machine evaluates them
+    // the three outcomes in one write, however slowly the machine evaluates them
     const { report, stats } = await invocation(t, { storeMaxDelayMs: 60_000 });
     expect(report.dlq).toBe(0);
     expect(stats.replayed).toBe(3);
