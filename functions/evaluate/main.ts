@@ -28,7 +28,7 @@ const db = createDatabase(config.database.url, { poolSize: config.database.poolS
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
 const provider = await createProvider(config.llm);
 // before the group hands this invocation partitions, not while their first jobs wait
-warmUpEvaluation(provider);
+await warmUpEvaluation(provider);
 const progress = evaluateProgress(db, logger);
 const t = config.kafka.topics;
 
