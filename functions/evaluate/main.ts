@@ -27,8 +27,11 @@ const logger = createLogger({ level: config.logLevel, format: config.logFormat, 
 const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
 const provider = await createProvider(config.llm);
-// before the group hands this invocation partitions, not while their first jobs wait
-await warmUpEvaluation(provider);
+// before the group hands this invocation partitions, not while their first jobs wait; a warm-up that
+// fails costs the first jobs that time instead, and is no reason not to take work
+await warmUpEvaluation(provider, { telemetry: telemetry.enabled }).catch((err: unknown) =>
+  logger.warn({ err: serializeError(err) }, 'warm-up failed; the first jobs pay for it'),
+);
 const progress = evaluateProgress(db, logger);
 const t = config.kafka.topics;
 

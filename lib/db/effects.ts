@@ -156,12 +156,22 @@ const OUTCOME_COLUMNS = Object.entries(getTableColumns(results)).filter(([key]) 
 const outcomeRecordType = sql.raw(OUTCOME_COLUMNS.map(([, c]) => `${c.name} ${c.getSQLType()}`).join(', '));
 const outcomeColumnList = sql.raw(OUTCOME_COLUMNS.map(([, c]) => c.name).join(', '));
 
-/** An outcome as one JSON object keyed by column name: JSON columns stay JSON, bigints become strings. */
+/**
+ * An outcome as one JSON object keyed by column name: JSON columns stay JSON, bigints become strings.
+ * Text is made well-formed first: a message cut in the middle of a surrogate pair would be written as a
+ * lone `\udXXX` escape, which PostgreSQL's JSON input refuses (failing every outcome of the write), where
+ * a text parameter sent as UTF-8 stores U+FFFD in its place — as this does.
+ */
 function outcomeJson(o: NewOutcome): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const [key, column] of OUTCOME_COLUMNS) {
     const value = o[key as keyof NewOutcome];
-    row[column.name] = typeof value === 'bigint' ? String(value) : (value ?? null);
+    row[column.name] =
+      typeof value === 'bigint'
+        ? String(value)
+        : typeof value === 'string'
+          ? value.toWellFormed()
+          : (value ?? null);
   }
   return row;
 }
@@ -177,8 +187,8 @@ function resultRowOf(raw: Record<string, unknown>): ResultRow {
 }
 
 /**
- * Stores outcomes in one statement — one round trip, where a transaction of separate statements took
- * eight (begin, three statements of two each, commit): lock the jobs that still exist, insert-if-absent
+ * Stores outcomes in one prepared statement — one round trip once a connection has prepared it, where a
+ * transaction of unprepared statements took eight (begin, three statements of two each, commit): lock the jobs that still exist, insert-if-absent
  * the outcomes of those jobs returning the rows written (as stored, so a later replay emits the same
  * bytes), and move each of those jobs to its terminal status (guarded, idempotent). The rows another
  * record already wrote (rare) are read afterwards. Returns the winning rows.
@@ -193,13 +203,17 @@ async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Pro
   // queue on the first common job; with shared locks each would wait on the other's result row (insert)
   // while holding the job row the other must update — a deadlock. A job's row is locked before its
   // outcome is inserted (the insert reads the locked rows), so whoever inserts a result holds its job.
+  // In the order given: of a job's outcomes given twice, the first is kept (as a multi-row insert keeps).
   const written = await db.execute<Record<string, unknown>>(sql`
     with present as (
       select ${jobs.id} as id from ${jobs} where ${idIn(jobs.id, ids)} order by ${jobs.id} for no key update
     ), stored as (
       insert into ${results} (${outcomeColumnList})
-      select v.* from jsonb_to_recordset(${JSON.stringify(outcomes.map(outcomeJson))}::jsonb) as v(${outcomeRecordType})
+      select ${outcomeColumnList}
+      from rows from (jsonb_to_recordset(${JSON.stringify(outcomes.map(outcomeJson))}::jsonb) as (${outcomeRecordType}))
+        with ordinality as v(${outcomeColumnList}, ord)
       where v.job_id in (select id from present)
+      order by v.ord
       on conflict (job_id) do nothing
       returning *
     ), terminal as (

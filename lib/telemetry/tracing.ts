@@ -46,6 +46,16 @@ export async function withSpan<T>(
   );
 }
 
+/**
+ * Runs `fn` with its spans suppressed (neither recorded nor exported): work that is no job's, such as an
+ * evaluator's warm-up. Call it only where telemetry is on: it loads @opentelemetry/core (~12 MB of RSS),
+ * which the SDK has loaded already there; with telemetry off there is nothing to suppress.
+ */
+export async function withoutSpans<T>(fn: () => Promise<T>): Promise<T> {
+  const { suppressTracing } = await import('@opentelemetry/core');
+  return context.with(suppressTracing(context.active()), fn);
+}
+
 /** Record headers carrying the active context (traceparent, tracestate). */
 export function traceHeaders(): Record<string, string> {
   const carrier: Record<string, string> = {};

@@ -134,7 +134,8 @@ describe('evaluator during a database outage', () => {
   it("the outcome write's acknowledgement is lost and PostgreSQL stays away for 3 s → one result event, nothing in the DLQ", async () => {
     const t = await scenario('lost-ack', 3);
     // The outcome write (one statement, so it commits on its own) reaches PostgreSQL and takes effect;
-    // its answer never comes back.
+    // its answer never comes back. The SQL text is on the wire only the first time a connection runs the
+    // prepared statement: this invocation's pool is new, so that is this write.
     void proxy.loseAnswerTo(/insert into "results"/, { atExecute: true }).then(() => {
       proxy.cut();
       setTimeout(() => void proxy.restore(), 3000);

@@ -3,7 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
-import { loadResults } from '../../lib/db/effects.ts';
+import { loadResults, type NewOutcome, recordOutcomes } from '../../lib/db/effects.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
 import type { Provider } from '../../lib/evaluation/types.ts';
@@ -142,6 +142,63 @@ describe('evaluate function', () => {
     const stored = (await loadResults(db, [id])).get(id)!;
     // byte for byte: the first emission maps the outcome write's returned row, a replay a row read back
     expect(events[0]!.value).toBe(resultEventRecord(h.topics.results, stored).value);
+  });
+
+  it('the outcome write stores text cut inside a surrogate pair as U+FFFD (as a text parameter would), and keeps the first of a job given twice', async () => {
+    const client = await seedClient(db);
+    const [a, b] = [await seedJob(db, client, 'CV a'), await seedJob(db, client, 'CV b')];
+    const failed = (jobId: string, errorMessage: string, offset: number): NewOutcome => ({
+      jobId,
+      outcome: 'failed',
+      errorCode: 'EVALUATION_FAILED',
+      errorMessage,
+      provenance: {},
+      sourcePartition: 0,
+      sourceOffset: BigInt(offset),
+    });
+    const cut = 'the provider said 😀'.slice(0, -1); // a lone high surrogate at the end
+    const won = await recordOutcomes(db, [failed(a, cut, 1), failed(b, 'first', 2), failed(b, 'second', 3)]);
+    expect(won.get(a)?.errorMessage).toBe('the provider said \uFFFD');
+    expect(won.get(b)?.errorMessage).toBe('first');
+    const stored = await loadResults(db, [a, b]);
+    expect(stored.get(b)?.sourceOffset).toBe(2n);
+    expect(stored.get(a)).toEqual(won.get(a));
+  });
+
+  it('two owners storing the same jobs at once, given in opposite orders: no deadlock, one result per job', async () => {
+    const client = await seedClient(db);
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) ids.push(await seedJob(db, client, `CV ${i}`));
+    const outcome = (jobId: string, offset: number): NewOutcome => ({
+      jobId,
+      outcome: 'failed',
+      errorCode: 'EVALUATION_FAILED',
+      errorMessage: `by ${offset}`,
+      provenance: {},
+      sourcePartition: 0,
+      sourceOffset: BigInt(offset),
+    });
+    const other = createDatabase(stack.databaseUrl);
+    try {
+      await other.execute(sql`select 1`); // connected: the two writes start together
+      for (let round = 0; round < 10; round++) {
+        const [x, y] = await Promise.all([
+          recordOutcomes(
+            db,
+            ids.map((id) => outcome(id, 1)),
+          ),
+          recordOutcomes(
+            other,
+            [...ids].reverse().map((id) => outcome(id, 2)),
+          ),
+        ]);
+        // each job's stored row is the same in both answers, whoever won it
+        for (const id of ids) expect(x.get(id)).toEqual(y.get(id));
+        await db.execute(sql`delete from results where job_id in ${sql.raw(`('${ids.join("','")}')`)}`);
+      }
+    } finally {
+      await closeDatabase(other);
+    }
   });
 
   it('SIGKILL between the database commit and the Kafka commit → the next invocation emits the result exactly once; the provider was called once per job', async () => {

@@ -10,6 +10,7 @@ import {
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
+import { warmUpEvaluation } from '../../lib/evaluation/warm-up.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
@@ -227,5 +228,15 @@ describe('telemetry', () => {
       { partition: 0, end: 30, committed: 12, lag: 18 },
       { partition: 1, end: 7, committed: null, lag: 7 },
     ]);
+  });
+
+  it("an evaluator's warm-up records no spans with telemetry on (its practice is no job's)", async () => {
+    const llmSpans = () => find((s) => s.name.startsWith('llm ')).length;
+    spans.reset();
+    await warmUpEvaluation(new OfflineProvider(), { telemetry: true });
+    expect(llmSpans()).toBe(0);
+    // negative control: the same practice unsuppressed records a span per step
+    await warmUpEvaluation(new OfflineProvider(), { telemetry: false });
+    expect(llmSpans()).toBe(9);
   });
 });

@@ -21,7 +21,7 @@ describe('warm-up before an evaluator takes work', () => {
     expect(llm.complete).not.toHaveBeenCalled();
     expect(llm.warmUp).toHaveBeenCalledOnce();
     // three steps (CV, report, summary) per practice evaluation, every one answered
-    expect(practice.mock.calls.length).toBeGreaterThanOrEqual(3);
+    expect(practice.mock.calls).toHaveLength(9);
     for (const r of practice.mock.results) expect(r.type).toBe('return');
     for (const r of practice.mock.results) await expect(r.value).resolves.toHaveProperty('content');
   });
