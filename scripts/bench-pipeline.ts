@@ -1,6 +1,6 @@
 // npm run bench:pipeline — the whole evaluate path, PostgreSQL included: 20,000 queued jobs drained by
 // several concurrent evaluate invocations (offline provider), then submit-to-result latency in --loop
-// mode under a steady load, once that evaluator has answered 10 warm-up jobs (timed on their own). Prints jobs/s, p50/p99 latency and peak RSS per invocation, the offline
+// mode under a steady load, once that evaluator has answered 100 warm-up jobs (timed on their own). Prints jobs/s, p50/p99 latency and peak RSS per invocation, the offline
 // provider's own cost per job measured in this process (the ceiling: jobs/s one core could evaluate with
 // no Kafka and no database), and the time per stage per job (load, provider, outcome write, transaction
 // commit) from the invocations' reports; the last line is one JSON object.
@@ -359,9 +359,12 @@ async function notifyPhase() {
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 progress(`steady load: ${rate} jobs/s for ${seconds} s against evaluate --loop`);
-// Steady state is measured once the evaluator has joined and answered: a few jobs first, timed on their
-// own (its start-up, the group join, the first evaluations' JIT), then the steady load.
-const WARM_UP_JOBS = 10;
+// Steady state is measured once the evaluator has joined and answered: jobs first, timed on their own
+// (its start-up, the group join, the first evaluations' JIT, and each partition's establishment — fenced
+// and its offset read on its first record), then the steady load. 100 jobs: every one of 12 partitions
+// then almost surely carries one (12 × (11/12)^100 ≈ 0.2 % that one does not); with 10, the partitions
+// they missed were established during the steady load's first second (by the evaluator's log).
+const WARM_UP_JOBS = 100;
 const before = await count('results');
 const loopStarted = performance.now();
 const loop = evaluator(true);
