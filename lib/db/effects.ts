@@ -188,10 +188,11 @@ function resultRowOf(raw: Record<string, unknown>): ResultRow {
 
 /**
  * Stores outcomes in one prepared statement — one round trip once a connection has prepared it, where a
- * transaction of unprepared statements took eight (begin, three statements of two each, commit): lock the jobs that still exist, insert-if-absent
- * the outcomes of those jobs returning the rows written (as stored, so a later replay emits the same
- * bytes), and move each of those jobs to its terminal status (guarded, idempotent). The rows another
- * record already wrote (rare) are read afterwards. Returns the winning rows.
+ * transaction of unprepared statements took eight (begin, three statements of two each, commit): lock
+ * the jobs that still exist, insert-if-absent the outcomes of those jobs returning the rows written (as
+ * stored, so a later replay emits the same bytes), and move each of those jobs to its terminal status
+ * (guarded, idempotent). The rows another record already wrote (rare) are read afterwards. Returns the
+ * winning rows.
  */
 async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Promise<Map<string, ResultRow>> {
   if (outcomes.length === 0) return new Map();
