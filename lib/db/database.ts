@@ -33,7 +33,7 @@ export const PREPARE_MAX_PARAMETERS = 16;
  * Batch statements vary in shape with their batch (IN lists, multi-row inserts); preparing them would grow
  * each connection's statement cache without bound, and their second round trip is shared by the batch.
  */
-function preparePerRequestQueries(sql: postgres.Sql): void {
+function preparePerRequestQueries(sql: postgres.Sql | postgres.TransactionSql): void {
   const unsafe = sql.unsafe.bind(sql);
   sql.unsafe = ((query: string, parameters?: unknown[], options?: { prepare?: boolean }) => {
     const n = parameters?.length ?? 0;
@@ -41,4 +41,17 @@ function preparePerRequestQueries(sql: postgres.Sql): void {
     const prepare = Boolean(options?.prepare) || (n > 0 && n <= PREPARE_MAX_PARAMETERS);
     return unsafe(query, parameters as postgres.ParameterOrJSON<never>[], { ...options, prepare });
   }) as typeof sql.unsafe;
+  // A transaction (drizzle's `db.transaction`, and its nested savepoints) runs on a reserved connection
+  // through an sql object of its own, made per transaction: the same rule applies there.
+  for (const method of ['begin', 'savepoint'] as const) {
+    const scoped = (sql as unknown as Record<string, ((...args: unknown[]) => unknown) | undefined>)[method];
+    if (!scoped) continue;
+    (sql as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
+      return scoped.call(sql, ...args, (tx: postgres.TransactionSql) => {
+        preparePerRequestQueries(tx);
+        return fn(tx);
+      });
+    };
+  }
 }

@@ -151,8 +151,9 @@ async function releaseProviderClaimUntraced(db: Database, id: string, token: str
 
 export type NewOutcome = typeof results.$inferInsert;
 
+const RESULT_COLUMNS = Object.entries(getTableColumns(results));
 /** The columns an outcome writes (created_at takes its default), with the types its JSON is read as. */
-const OUTCOME_COLUMNS = Object.entries(getTableColumns(results)).filter(([key]) => key !== 'createdAt');
+const OUTCOME_COLUMNS = RESULT_COLUMNS.filter(([key]) => key !== 'createdAt');
 const outcomeRecordType = sql.raw(OUTCOME_COLUMNS.map(([, c]) => `${c.name} ${c.getSQLType()}`).join(', '));
 const outcomeColumnList = sql.raw(OUTCOME_COLUMNS.map(([, c]) => c.name).join(', '));
 
@@ -179,7 +180,7 @@ function outcomeJson(o: NewOutcome): Record<string, unknown> {
 /** A row of `results` as the driver returned it (column names, driver values), as drizzle maps a select. */
 function resultRowOf(raw: Record<string, unknown>): ResultRow {
   const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(results))) {
+  for (const [key, column] of RESULT_COLUMNS) {
     const value = raw[column.name];
     row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }

@@ -27,7 +27,8 @@ export const FUNCTION_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-si
  * glibc gives each thread that allocates its own malloc arena (up to 8 per core), and a Node process has
  * a dozen threads (libuv's pool, V8's compiler and collector workers); memory freed in one arena is not
  * reused by another. One arena: bench:pipeline's 20,000-job drain peaked at 189 and 178 MB per evaluate
- * invocation against 215 and 206 MB (the V8 heap flat at ~75 MB all along, the RSS climbing outside it),
+ * invocation against 215 and 206 MB (the V8 heap flat at ~75 MB all along, the RSS climbing outside it:
+ * sampled by hand),
  * at the same drain rate; submit's throughput in bench:submit did not drop (1,352–1,394 transactional
  * req/s against 1,178–1,295 in the run after it). Ignored where the C library is not glibc.
  */
