@@ -20,6 +20,7 @@ import { RequestPublisher } from '../lib/kafka/request-publisher.ts';
 import { createTopicsAndWait } from '../lib/kafka/topics.ts';
 import { functionRuntimeEnv, warmCompileCache } from '../lib/util/function-runtime.ts';
 import { drainTopic } from '../test/helpers/kafka.ts';
+import { startCpuMeter } from './bench/cpu-meter.ts';
 import { benchStack, progress } from './bench/stack.ts';
 
 const { values } = parseArgs({
@@ -222,10 +223,12 @@ progress(`queueing ${JOBS} jobs`);
 await enqueue(JOBS);
 progress(`draining with ${values.invocations} concurrent evaluate invocations`);
 const started = performance.now();
+const cpuMeter = startCpuMeter();
 const workers = pool(Number(values.invocations));
 await waitFor('results stored', JOBS, () => count('results'));
 const drainSeconds = (performance.now() - started) / 1000;
 const jobsPerSec = Math.round(JOBS / drainSeconds);
+const drainCpu = cpuMeter?.stop(JOBS);
 await workers.stop();
 const drained = workers.reports;
 const peakRssMb = Math.max(...drained.map((i) => i.maxRssMb));
@@ -248,6 +251,25 @@ progress(`jobs evaluated per invocation: ${evaluatedPerInvocation.join(', ')}`);
 progress(
   `drained ${JOBS} jobs in ${drainSeconds.toFixed(1)} s: ${jobsPerSec} jobs/s; peak RSS per invocation ${peakRssMb} MB`,
 );
+// The machine's own ceiling for this pipeline, measured in the drain: the CPU every component spent per
+// job (the evaluators, PostgreSQL, the broker, this process queueing and counting). Were the provider free
+// — its in-process cost taken out of the evaluators' — the ceiling would be `ceilingWithoutProvider`.
+const cpuPerJob = drainCpu && {
+  ...drainCpu,
+  ceilingWithoutProviderJobsPerSec: Math.round(
+    (availableParallelism() * 1000) / Math.max(0.001, drainCpu.msPerJob.total - providerCost.cpuMsPerJob),
+  ),
+  fractionOfCeiling: Number((jobsPerSec / drainCpu.ceilingJobsPerSec).toFixed(3)),
+};
+if (cpuPerJob) {
+  const m = cpuPerJob.msPerJob;
+  progress(
+    `CPU per job (ms): evaluate ${m.evaluate}, PostgreSQL ${m.postgres}, Kafka ${m.kafka}, bench ${m.bench}, ` +
+      `other ${m.other} = ${m.total}; machine ${Math.round(cpuPerJob.machineBusyFraction * 100)} % busy; ` +
+      `ceiling ${cpuPerJob.ceilingJobsPerSec} jobs/s on ${availableParallelism()} cores ` +
+      `(${cpuPerJob.ceilingWithoutProviderJobsPerSec} were the provider free)`,
+  );
+}
 
 /**
  * Result rows against the results topic, read afresh under read_committed (distinct job ids as keys),
@@ -408,6 +430,7 @@ const figures = {
     (jobsPerSec / ((1000 / providerCost.cpuMsPerJob) * availableParallelism())).toFixed(3),
   ),
   stagesMsPerJob,
+  cpuPerJob: cpuPerJob ?? 'not measured (no /proc)',
   evaluatedPerInvocation,
   drainSeconds: Number(drainSeconds.toFixed(1)),
   steadyRate: rate,
