@@ -223,7 +223,11 @@ progress(`queueing ${JOBS} jobs`);
 await enqueue(JOBS);
 progress(`draining with ${values.invocations} concurrent evaluate invocations`);
 const started = performance.now();
-const cpuMeter = startCpuMeter();
+const cpuMeter = startCpuMeter({
+  componentOf: (cmdline) => (cmdline.includes('functions/evaluate/') ? 'evaluate' : undefined),
+  // the drain's invocations that ended (one reaches EVALUATE_MAX_DURATION_MS and another starts)
+  reapedAs: 'evaluate',
+});
 const workers = pool(Number(values.invocations));
 await waitFor('results stored', JOBS, () => count('results'));
 const drainSeconds = (performance.now() - started) / 1000;

@@ -15,6 +15,7 @@ import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 import { migrateDatabase } from '../lib/db/migrate.ts';
 import { insertUploads } from '../lib/db/uploads.ts';
 import { functionRuntimeEnv, warmCompileCache } from '../lib/util/function-runtime.ts';
+import { startCpuMeter } from './bench/cpu-meter.ts';
 import { benchStack, progress } from './bench/stack.ts';
 
 const { values } = parseArgs({
@@ -169,6 +170,8 @@ type Figures = {
   p99Ms: number;
   non2xx: number;
   diagnostics?: Record<string, number>;
+  cpuMsPerRequest?: Record<string, number>;
+  machineBusy?: number;
 };
 const figures: Record<Kind, Figures[]> = {
   transactional: [],
@@ -192,11 +195,26 @@ for (let round = 1; round <= Number(values.rounds); round++) {
     await load(port, WARM_UP_SECONDS);
     // the diagnostics count the measured load only (scripts/bench/diagnostics.ts resets on SIGUSR2)
     if (values.diagnostics) child.kill('SIGUSR2');
+    const meter = startCpuMeter({
+      componentOf: (_, pid) => (pid === child.pid ? 'server' : undefined),
+      reapedAs: 'server',
+    });
     const r = await load(port);
+    const cpu = meter?.stop(r.total);
     progress(
       `${kind} round ${round}: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx} of ${r.total}`,
     );
-    figures[kind]!.push(r);
+    if (cpu) {
+      const m = cpu.msPerJob;
+      progress(
+        `${kind} round ${round}: CPU per request (ms): server ${m.server}, PostgreSQL ${m.postgres}, Kafka ${m.kafka}, ` +
+          `load generator ${m.bench}, other ${m.other} = ${m.total}; machine ${Math.round(cpu.machineBusyFraction * 100)} % busy`,
+      );
+    }
+    figures[kind]!.push({
+      ...r,
+      ...(cpu && { cpuMsPerRequest: cpu.msPerJob, machineBusy: cpu.machineBusyFraction }),
+    });
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
     const d = readDiagnostics(port);
@@ -212,6 +230,25 @@ const best = <T extends { reqPerSec: number }>(xs: T[]): T =>
 const tx = best(figures.transactional!);
 const idem = best(figures.idempotent!);
 const bare = best(figures.bare!);
+// A closed loop of C connections at X req/s has a mean latency of C / X (Little's law): a p99 goal is a
+// throughput goal too. With the bare server's own tail (its p99 over its mean), submit's p99 would meet
+// the goal from `reqPerSecForP99Goal` up.
+const connections = Number(values.connections);
+const meanMs = (f: Figures) => (connections * 1000) / f.reqPerSec;
+const bareTail = bare.p99Ms / meanMs(bare);
+const closedLoop = {
+  meanMs: {
+    transactional: Math.round(meanMs(tx)),
+    idempotent: Math.round(meanMs(idem)),
+    bare: Math.round(meanMs(bare)),
+  },
+  bareP99OverMean: Number(bareTail.toFixed(2)),
+  reqPerSecForP99Goal: Math.round((connections * 1000 * bareTail) / 50),
+};
+progress(
+  `closed loop of ${connections}: mean latency ${closedLoop.meanMs.transactional} ms transactional, ${closedLoop.meanMs.bare} ms bare; ` +
+    `with the bare server's tail (p99 ${closedLoop.bareP99OverMean} × mean) a p99 of 50 ms needs ${closedLoop.reqPerSecForP99Goal} req/s`,
+);
 const summary = {
   benchmark: 'submit',
   connections: Number(values.connections),
@@ -222,6 +259,7 @@ const summary = {
   bare,
   fractionOfBare: Number((tx.reqPerSec / bare.reqPerSec).toFixed(3)),
   ratio: Number((tx.reqPerSec / idem.reqPerSec).toFixed(3)),
+  closedLoop,
   perRound: figures,
   goals: { fractionOfBare: 0.5, p99Ms: 50, ratio: 0.9 },
 };

@@ -10,11 +10,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
-export type Component = 'evaluate' | 'notify' | 'postgres' | 'kafka' | 'bench';
+/** The processes a benchmark measures (by command line or pid), besides PostgreSQL, the broker and itself. */
+export interface MeterOptions {
+  /** the component a process belongs to, or undefined when it is none of the benchmark's own */
+  componentOf: (cmdline: string, pid: number) => string | undefined;
+  /** the component the processes this one spawned and reaped belong to */
+  reapedAs: string;
+}
 
 interface Snapshot {
   /** clock ticks by component */
-  ticks: Record<Component, number>;
+  ticks: Record<string, number>;
   /** busy ticks of the whole machine (all cores; /proc/stat) */
   machineBusy: number;
   machineTotal: number;
@@ -22,12 +28,10 @@ interface Snapshot {
 
 const TICKS_PER_SEC = 100; // USER_HZ: 100 on every Linux architecture Node runs on
 
-function componentOf(comm: string, cmdline: string): Component | undefined {
+function componentOf(o: MeterOptions, pid: number, comm: string, cmdline: string): string | undefined {
   if (comm === 'postgres') return 'postgres';
   if (cmdline.includes('kafka.Kafka')) return 'kafka';
-  if (cmdline.includes('functions/evaluate/')) return 'evaluate';
-  if (cmdline.includes('functions/notify/')) return 'notify';
-  return undefined;
+  return o.componentOf(cmdline, pid);
 }
 
 function readStat(pid: string): { comm: string; fields: string[] } | undefined {
@@ -40,8 +44,8 @@ function readStat(pid: string): { comm: string; fields: string[] } | undefined {
   }
 }
 
-function snapshot(): Snapshot {
-  const ticks: Record<Component, number> = { evaluate: 0, notify: 0, postgres: 0, kafka: 0, bench: 0 };
+function snapshot(o: MeterOptions): Snapshot {
+  const ticks: Record<string, number> = { postgres: 0, kafka: 0, bench: 0, [o.reapedAs]: 0 };
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const stat = readStat(pid);
@@ -50,9 +54,8 @@ function snapshot(): Snapshot {
     const own = Number(f[11]) + Number(f[12]);
     const children = Number(f[13]) + Number(f[14]);
     if (Number(pid) === process.pid) {
-      ticks.bench += own;
-      // invocations this process spawned and reaped; notify's are few and short (one --loop process)
-      ticks.evaluate += children;
+      ticks.bench = (ticks.bench ?? 0) + own;
+      ticks[o.reapedAs] = (ticks[o.reapedAs] ?? 0) + children;
       continue;
     }
     let cmdline = '';
@@ -61,8 +64,8 @@ function snapshot(): Snapshot {
     } catch {
       continue;
     }
-    const component = componentOf(stat.comm, cmdline);
-    if (component) ticks[component] += own + children;
+    const component = componentOf(o, Number(pid), stat.comm, cmdline.replaceAll('\0', ' '));
+    if (component) ticks[component] = (ticks[component] ?? 0) + own + children;
   }
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal …: idle and iowait are the unused time
@@ -72,29 +75,32 @@ function snapshot(): Snapshot {
 
 export interface CpuReport {
   /** CPU milliseconds per job by component, and the machine's busy time not in any of them */
-  msPerJob: Record<Component | 'other' | 'total', number>;
+  msPerJob: Record<string, number> & { other: number; total: number };
   /** share of all cores busy during the window */
   machineBusyFraction: number;
   /** cores × 1000 / total CPU per job: the drain rate at which this machine's cores would all be busy */
   ceilingJobsPerSec: number;
 }
 
-/** Starts measuring; `stop(jobs)` ends the window and divides by the jobs done in it. Undefined off Linux. */
-export function startCpuMeter(): { stop: (jobs: number) => CpuReport } | undefined {
+/**
+ * Starts measuring; `stop(jobs)` ends the window and divides by the jobs (or requests) done in it.
+ * Undefined where there is no /proc to read.
+ */
+export function startCpuMeter(o: MeterOptions): { stop: (jobs: number) => CpuReport } | undefined {
   let first: Snapshot;
   try {
-    first = snapshot();
+    first = snapshot(o);
   } catch {
     return undefined;
   }
   return {
     stop(jobs) {
-      const last = snapshot();
+      const last = snapshot(o);
       const ms = (ticks: number) => Number(((ticks * 1000) / TICKS_PER_SEC / Math.max(1, jobs)).toFixed(3));
       const msPerJob = {} as CpuReport['msPerJob'];
       let counted = 0;
-      for (const k of Object.keys(first.ticks) as Component[]) {
-        const d = last.ticks[k] - first.ticks[k];
+      for (const k of new Set([...Object.keys(first.ticks), ...Object.keys(last.ticks)])) {
+        const d = (last.ticks[k] ?? 0) - (first.ticks[k] ?? 0);
         counted += d;
         msPerJob[k] = ms(d);
       }
