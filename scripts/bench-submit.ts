@@ -163,6 +163,16 @@ async function load(port: number, seconds = Number(values.seconds)) {
   };
 }
 
+/** The server's peak resident memory so far (Linux: VmHWM), in MB. */
+function peakRssOf(pid: number): number | undefined {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 type Kind = 'transactional' | 'idempotent' | 'bare';
 type Figures = {
   reqPerSec: number;
@@ -171,6 +181,7 @@ type Figures = {
   non2xx: number;
   diagnostics?: Record<string, number>;
   cpuMsPerRequest?: Record<string, number>;
+  peakRssMb?: number;
   machineBusy?: number;
 };
 const figures: Record<Kind, Figures[]> = {
@@ -201,8 +212,9 @@ for (let round = 1; round <= Number(values.rounds); round++) {
     });
     const r = await load(port);
     const cpu = meter?.stop(r.total);
+    const peakRssMb = peakRssOf(child.pid!);
     progress(
-      `${kind} round ${round}: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx} of ${r.total}`,
+      `${kind} round ${round}: ${r.reqPerSec} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx} of ${r.total}, peak RSS ${peakRssMb ?? '?'} MB`,
     );
     if (cpu) {
       const m = cpu.msPerJob;
@@ -213,6 +225,7 @@ for (let round = 1; round <= Number(values.rounds); round++) {
     }
     figures[kind]!.push({
       ...r,
+      ...(peakRssMb !== undefined && { peakRssMb }),
       ...(cpu && { cpuMsPerRequest: cpu.msPerJob, machineBusy: cpu.machineBusyFraction }),
     });
     child.kill('SIGTERM');
