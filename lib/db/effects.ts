@@ -106,39 +106,71 @@ async function giveBackAttemptsUntraced(db: Database, ids: string[]): Promise<vo
 /** What a claim of a provider call got: the call, or an outcome already stored, or another live claim. */
 export type ProviderClaim = 'claimed' | 'stored' | 'busy';
 
+/** One provider call asked for: the job, and the token naming this one call. */
+export interface ClaimRequest {
+  id: string;
+  token: string;
+}
+
 /**
- * Counts one provider call for a job and holds the job for `leaseMs`, unless its outcome is stored
- * already ('stored': whoever stored it paid; a zombie or a late retry must not pay again) or another
- * claim holds it ('busy': its evaluation is still running, typically at the partition's previous owner;
- * wait for its outcome). `token` names this one call: a claim retried with the same token (its first
- * reply was lost to an outage, the update may have applied) is not counted again. A job that is gone
- * (erased) answers 'stored': there is nothing to pay for.
+ * Counts one provider call for each job and holds it for `leaseMs`, unless its outcome is stored already
+ * ('stored': whoever stored it paid; a zombie or a late retry must not pay again) or another claim holds
+ * it ('busy': its evaluation is still running, typically at the partition's previous owner; wait for its
+ * outcome). `token` names one call: a claim retried with the same token (its first reply was lost to an
+ * outage, the update may have applied) is not counted again. A job that is gone (erased) answers
+ * 'stored': there is nothing to pay for.
+ *
+ * One statement for the whole group, whatever its size (two array parameters: prepared once per
+ * connection): the evaluations of a batch that start together claim together. The jobs are locked in id
+ * order first, as the outcome write locks them (recordOutcomes): two owners of a partition claiming the
+ * same jobs in groups of their own queue on the first common job instead of deadlocking. A job asked for
+ * twice in one group is claimed once; the other request answers 'busy' (it waits, as for any live claim).
  */
-async function claimProviderCallUntraced(
+async function claimProviderCallsUntraced(
   db: Database,
-  id: string,
-  token: string,
+  requests: ClaimRequest[],
   leaseMs: number,
-): Promise<ProviderClaim> {
-  const rows = await db
-    .update(jobs)
-    .set({
-      providerCalls: sql`${jobs.providerCalls} + case when ${jobs.providerClaim} = ${token}::uuid then 0 else 1 end`,
-      providerClaim: token,
-      providerClaimUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
-    })
-    .where(
-      sql`${jobs.id} = ${id} and not exists (select 1 from ${results} where ${results.jobId} = ${id})
-        and (${jobs.providerClaim} is null or ${jobs.providerClaim} = ${token}::uuid
-          or ${jobs.providerClaimUntil} is null or ${jobs.providerClaimUntil} < now())`,
+): Promise<Map<ClaimRequest, ProviderClaim>> {
+  const answers = new Map<ClaimRequest, ProviderClaim>();
+  const first = new Map<string, ClaimRequest>();
+  for (const r of requests) {
+    if (first.has(r.id)) answers.set(r, 'busy');
+    else first.set(r.id, r);
+  }
+  if (first.size === 0) return answers;
+  const ids = [...first.keys()];
+  const tokens = ids.map((id) => first.get(id)!.token);
+  const rows = await db.execute<{ id: string; claim: ProviderClaim }>(sql`
+    with requested as (
+      select * from unnest(${sql.param(ids)}::uuid[], ${sql.param(tokens)}::uuid[]) as r(id, token)
+    ), locked as (
+      select ${jobs.id} as id from ${jobs} where ${idIn(jobs.id, ids)} order by ${jobs.id} for no key update
+    ), claimed as (
+      update ${jobs} set
+        provider_calls = ${jobs.providerCalls} + case when ${jobs.providerClaim} = requested.token then 0 else 1 end,
+        provider_claim = requested.token,
+        provider_claim_until = now() + ${leaseMs} * interval '1 millisecond'
+      from requested
+      where ${jobs.id} = requested.id and ${jobs.id} in (select id from locked)
+        and not exists (select 1 from ${results} where ${results.jobId} = requested.id)
+        and (${jobs.providerClaim} is null or ${jobs.providerClaim} = requested.token
+          or ${jobs.providerClaimUntil} is null or ${jobs.providerClaimUntil} < now())
+      returning ${jobs.id} as id
     )
-    .returning({ id: jobs.id });
-  if (rows.length > 0) return 'claimed';
-  const [held] = await db
-    .select({ id: jobs.id })
-    .from(jobs)
-    .where(sql`${jobs.id} = ${id} and not exists (select 1 from ${results} where ${results.jobId} = ${id})`);
-  return held ? 'busy' : 'stored';
+    select requested.id,
+      case when requested.id in (select id from claimed) then 'claimed'
+        when requested.id in (select id from locked)
+          and not exists (select 1 from ${results} where ${results.jobId} = requested.id) then 'busy'
+        else 'stored' end as claim
+    from requested`);
+  const byId = new Map(rows.map((r) => [r.id, r.claim]));
+  for (const [id, r] of first) {
+    const answer = byId.get(id);
+    // every requested job has its row in the answer; a missing one must not read as "someone paid"
+    if (!answer) throw new Error(`no claim answer for job ${id}`);
+    answers.set(r, answer);
+  }
+  return answers;
 }
 
 /** Gives a claim's lease back: its evaluation ended without an outcome, and the retry may claim at once. */
@@ -249,6 +281,6 @@ export const giveBackAttempts = traced('giveBackAttempts', giveBackAttemptsUntra
 
 export const recordOutcomes = traced('recordOutcomes', recordOutcomesUntraced);
 
-export const claimProviderCall = traced('claimProviderCall', claimProviderCallUntraced);
+export const claimProviderCalls = traced('claimProviderCalls', claimProviderCallsUntraced);
 
 export const releaseProviderClaim = traced('releaseProviderClaim', releaseProviderClaimUntraced);

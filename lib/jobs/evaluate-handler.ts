@@ -15,7 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Database } from '../db/database.ts';
 import {
-  claimProviderCall,
+  type ClaimRequest,
+  claimProviderCalls,
   giveBackAttempts,
   loadJobs,
   loadJobTexts,
@@ -99,6 +100,10 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
   const limit = pLimit(o.concurrency ?? 16);
   const textBudget = byteBudget(o.textBudgetBytes ?? DEFAULT_TEXT_BUDGET_BYTES);
   const loadTexts = batchedLoader((ids: string[]) => loadJobTexts(o.db, ids));
+  // the evaluations that start together (their texts came in one load) claim in one statement
+  const claim = batchedLoader((requests: ClaimRequest[]) =>
+    claimProviderCalls(o.db, requests, o.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS),
+  );
   const stats: HandlerStats = {
     evaluated: 0,
     replayed: 0,
@@ -214,8 +219,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     // if its holder died) rather than pay the provider a second time.
     const claimWhenFree = async (jobId: string, token: string) => {
       for (;;) {
-        const claim = await claimProviderCall(o.db, jobId, token, o.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS);
-        if (claim !== 'busy') return claim;
+        const answer = await claim({ id: jobId, token });
+        if (!answer) throw new Error(`the claim of job ${jobId} got no answer`);
+        if (answer !== 'busy') return answer;
         if (signal?.aborted) return 'aborted';
         stats.claimWaits += 1;
         await sleep(CLAIM_POLL_MS);

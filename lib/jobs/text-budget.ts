@@ -41,7 +41,7 @@ export function byteBudget(capacity: number): ByteBudget {
   };
 }
 
-/** Calls for keys made within one tick become one `load(keys)`. */
+/** Calls for keys made within one tick become one `load(keys)` (keys compared as a Set does: objects by identity). */
 export function batchedLoader<K, V>(
   load: (keys: K[]) => Promise<Map<K, V>>,
 ): (key: K) => Promise<V | undefined> {

@@ -1,0 +1,103 @@
+// Provider-call claims taken in groups (lib/db/effects.ts claimProviderCalls): one statement answers each
+// job of a group as a lone claim would, and two owners claiming the same jobs in groups of their own, in
+// opposite orders, neither deadlock nor both pay.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
+import { type ClaimRequest, claimProviderCalls, recordOutcomes } from '../../lib/db/effects.ts';
+import { isolatedStack } from '../helpers/isolation.ts';
+import { seedClient, seedJob } from '../helpers/jobs.ts';
+
+const stack = await isolatedStack('claims');
+let db: Database;
+const LEASE_MS = 30_000;
+
+beforeAll(() => {
+  db = createDatabase(stack.databaseUrl);
+});
+afterAll(async () => {
+  if (db) await closeDatabase(db);
+});
+
+async function jobs(n: number): Promise<string[]> {
+  const client = await seedClient(db);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push(await seedJob(db, client, `CV ${i}`));
+  return ids;
+}
+
+const callsOf = async (ids: string[]) =>
+  (
+    await db.execute<{ id: string; provider_calls: number }>(
+      sql`select id, provider_calls from jobs where id = any(${sql.param(ids)}::uuid[])`,
+    )
+  ).reduce((m, r) => m.set(r.id, r.provider_calls), new Map<string, number>());
+
+describe('provider-call claims in groups', () => {
+  it('answers each job of a group as it stands: free, stored, held by another call, erased, asked twice', async () => {
+    const [free, stored, held, erased, twice] = await jobs(5);
+    await recordOutcomes(db, [
+      {
+        jobId: stored!,
+        outcome: 'failed',
+        errorCode: 'EVALUATION_FAILED',
+        errorMessage: 'stored before',
+        provenance: {},
+        sourcePartition: 0,
+        sourceOffset: 0n,
+      },
+    ]);
+    await claimProviderCalls(db, [{ id: held!, token: randomUUID() }], LEASE_MS);
+    await db.execute(sql`delete from jobs where id = ${erased}::uuid`);
+    const r = {
+      free: { id: free!, token: randomUUID() },
+      stored: { id: stored!, token: randomUUID() },
+      held: { id: held!, token: randomUUID() },
+      erased: { id: erased!, token: randomUUID() },
+      twice1: { id: twice!, token: randomUUID() },
+      twice2: { id: twice!, token: randomUUID() },
+    };
+    const answers = await claimProviderCalls(db, Object.values(r), LEASE_MS);
+    expect(Object.fromEntries(Object.entries(r).map(([k, req]) => [k, answers.get(req)]))).toEqual({
+      free: 'claimed',
+      stored: 'stored',
+      held: 'busy',
+      erased: 'stored',
+      twice1: 'claimed',
+      twice2: 'busy',
+    });
+    // the same token again (its first answer was lost): claimed, not counted twice
+    expect((await claimProviderCalls(db, [r.free], LEASE_MS)).get(r.free)).toBe('claimed');
+    const calls = await callsOf([free!, stored!, held!, twice!]);
+    expect([calls.get(free!), calls.get(stored!), calls.get(held!), calls.get(twice!)]).toEqual([1, 0, 1, 1]);
+  });
+
+  it('two owners claiming the same 100 jobs at once, in opposite orders: no deadlock, each job claimed once', async () => {
+    const ids = await jobs(100);
+    const other = createDatabase(stack.databaseUrl);
+    try {
+      await other.execute(sql`select 1`); // connected: the two groups start together
+      for (let round = 0; round < 10; round++) {
+        const mine: ClaimRequest[] = ids.map((id) => ({ id, token: randomUUID() }));
+        const theirs: ClaimRequest[] = [...ids].reverse().map((id) => ({ id, token: randomUUID() }));
+        const [a, b] = await Promise.all([
+          claimProviderCalls(db, mine, LEASE_MS),
+          claimProviderCalls(other, theirs, LEASE_MS),
+        ]);
+        for (let i = 0; i < ids.length; i++) {
+          const pair = [a.get(mine[i]!), b.get(theirs[ids.length - 1 - i]!)].sort();
+          expect(pair).toEqual(['busy', 'claimed']);
+        }
+        const calls = await callsOf(ids);
+        expect(new Set(calls.values())).toEqual(new Set([round + 1]));
+        // the leases end: the next round's claims find every job free again
+        await db.execute(
+          sql`update jobs set provider_claim_until = null where id = any(${sql.param(ids)}::uuid[])`,
+        );
+      }
+    } finally {
+      await closeDatabase(other);
+    }
+  });
+});
