@@ -35,7 +35,7 @@ import { InvalidRubricError } from '../evaluation/rubric.ts';
 import type { Provider } from '../evaluation/types.ts';
 import { RecordError } from '../kafka/errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord, OutputRecord, PartitionBatch } from '../kafka/types.ts';
-import { jobRequestSchema } from '../records/job-request.ts';
+import { parseJobRequest } from '../records/job-request.ts';
 import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
@@ -126,7 +126,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     const dlq: DlqDecision[] = [];
     const requests: { record: InputRecord; jobId: string }[] = [];
     for (const record of records) {
-      const parsed = parseRequest(record);
+      const parsed = parseJobRequest(record);
       if ('error' in parsed) {
         stats.poison += 1;
         telemetryMetrics().jobs.add(1, { outcome: 'poison' });
@@ -389,15 +389,4 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     return { outputs, dlq };
   };
   return Object.assign(databaseOutageIsNotPoison(handle), { stats });
-}
-
-function parseRequest(record: InputRecord): { jobId: string } | { error: string } {
-  try {
-    const value = jobRequestSchema.parse(JSON.parse(record.value?.toString() ?? ''));
-    if (record.key && record.key.toString() !== value.job_id)
-      return { error: 'record key and job_id differ' };
-    return { jobId: value.job_id };
-  } catch (err) {
-    return { error: `not a job request: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}` };
-  }
 }
