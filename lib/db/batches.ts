@@ -4,6 +4,7 @@
 // (`batch:<batch id>:<index>`, unguessable before the batch exists) so the jobs table stays as it is.
 import { and, asc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
+import { jobsLockedInIdOrder } from './job-locks.ts';
 import type { JobRow } from './jobs.ts';
 import { evaluationBatches, jobs } from './schema.ts';
 import { traced } from './trace.ts';
@@ -117,6 +118,7 @@ async function takeBatchLeaseUntraced(
       })
       .from(jobs)
       .where(and(eq(jobs.batchId, batchId), isNull(jobs.publishedAt)))
+      .orderBy(jobs.id) // lib/db/job-locks.ts: several jobs are locked in id order
       .for('update');
     if (unpublished.some((j) => !j.free)) return null;
     const ids = unpublished.map((j) => j.id);
@@ -140,7 +142,7 @@ async function releaseBatchLeaseUntraced(db: Database, jobIds: string[]): Promis
   await db
     .update(jobs)
     .set({ publishLeaseUntil: null })
-    .where(and(inArray(jobs.id, jobIds), isNull(jobs.publishedAt)));
+    .where(and(jobsLockedInIdOrder(jobIds), isNull(jobs.publishedAt)));
 }
 
 export const createOrGetBatch = traced('createOrGetBatch', createOrGetBatchUntraced);

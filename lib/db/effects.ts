@@ -5,6 +5,7 @@
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { idIn } from './id-list.ts';
+import { jobsLockedInIdOrder } from './job-locks.ts';
 import { jobs, positionVersions, results, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 
@@ -89,7 +90,7 @@ async function startAttemptsUntraced(db: Database, ids: string[]): Promise<Map<s
       status: sql`case when ${jobs.status} = 'queued' then 'processing' else ${jobs.status} end`,
       updatedAt: sql`now()`,
     })
-    .where(idIn(jobs.id, ids))
+    .where(jobsLockedInIdOrder(ids))
     .returning({ id: jobs.id, attempts: jobs.attempts });
   return new Map(rows.map((r) => [r.id, r.attempts]));
 }
@@ -100,7 +101,7 @@ async function giveBackAttemptsUntraced(db: Database, ids: string[]): Promise<vo
   await db
     .update(jobs)
     .set({ attempts: sql`${jobs.attempts} - 1` })
-    .where(sql`${idIn(jobs.id, ids)} and ${jobs.attempts} > 0`);
+    .where(sql`${jobsLockedInIdOrder(ids)} and ${jobs.attempts} > 0`);
 }
 
 /** What a claim of a provider call got: the call, or an outcome already stored, or another live claim. */
@@ -122,8 +123,9 @@ export interface ClaimRequest {
  *
  * One statement for the whole group, whatever its size (two array parameters: prepared once per
  * connection): the evaluations of a batch that start together claim together. The jobs are locked in id
- * order first, as the outcome write locks them (recordOutcomes): two owners of a partition claiming the
- * same jobs in groups of their own queue on the first common job instead of deadlocking. A job asked for
+ * order first, as every statement that locks several jobs does (lib/db/job-locks.ts): two owners of a
+ * partition claiming the same jobs in groups of their own queue on the first common job instead of
+ * deadlocking. A job asked for
  * twice in one group is claimed once; the other request answers 'busy' (it waits, as for any live claim).
  */
 async function claimProviderCallsUntraced(
@@ -140,11 +142,16 @@ async function claimProviderCallsUntraced(
   if (first.size === 0) return answers;
   const ids = [...first.keys()];
   const tokens = ids.map((id) => first.get(id)!.token);
+  // The status is read from the row as locked (its newest version), and the update re-checks it on that
+  // version: an outcome stored after this statement began, while it queued for the job, shows there
+  // (recordOutcomes sets the terminal status with the row) though the results table, read as of the
+  // statement's start, does not yet.
   const rows = await db.execute<{ id: string; claim: ProviderClaim }>(sql`
     with requested as (
       select * from unnest(${sql.param(ids)}::uuid[], ${sql.param(tokens)}::uuid[]) as r(id, token)
     ), locked as (
-      select ${jobs.id} as id from ${jobs} where ${idIn(jobs.id, ids)} order by ${jobs.id} for no key update
+      select ${jobs.id} as id, ${jobs.status} as status from ${jobs}
+      where ${idIn(jobs.id, ids)} order by ${jobs.id} for no key update
     ), claimed as (
       update ${jobs} set
         provider_calls = ${jobs.providerCalls} + case when ${jobs.providerClaim} = requested.token then 0 else 1 end,
@@ -152,6 +159,7 @@ async function claimProviderCallsUntraced(
         provider_claim_until = now() + ${leaseMs} * interval '1 millisecond'
       from requested
       where ${jobs.id} = requested.id and ${jobs.id} in (select id from locked)
+        and ${jobs.status} in ('queued', 'processing')
         and not exists (select 1 from ${results} where ${results.jobId} = requested.id)
         and (${jobs.providerClaim} is null or ${jobs.providerClaim} = requested.token
           or ${jobs.providerClaimUntil} is null or ${jobs.providerClaimUntil} < now())
@@ -159,7 +167,7 @@ async function claimProviderCallsUntraced(
     )
     select requested.id,
       case when requested.id in (select id from claimed) then 'claimed'
-        when requested.id in (select id from locked)
+        when exists (select 1 from locked where locked.id = requested.id and locked.status in ('queued', 'processing'))
           and not exists (select 1 from ${results} where ${results.jobId} = requested.id) then 'busy'
         else 'stored' end as claim
     from requested`);

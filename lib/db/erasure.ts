@@ -53,6 +53,7 @@ async function lockJobs(tx: Tx, where: ReturnType<typeof and>, limit = 100_000) 
     .select({ id: jobs.id, clientId: jobs.clientId, cvId: jobs.cvId, projectId: jobs.projectId })
     .from(jobs)
     .where(where)
+    .orderBy(jobs.id) // lib/db/job-locks.ts: several jobs are locked in id order
     .limit(limit)
     .for('update');
 }

@@ -2,7 +2,7 @@
 // that tells an in-flight first request from a failed one, reads for the API, and the sweeper's query.
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
-import { idIn } from './id-list.ts';
+import { jobsLockedInIdOrder } from './job-locks.ts';
 import { type JobStatus, jobs, results } from './schema.ts';
 import { traced } from './trace.ts';
 
@@ -119,7 +119,7 @@ async function markPublishedUntraced(db: Database, jobIds: string[]): Promise<vo
       publishLeaseUntil: null,
       updatedAt: sql`now()`,
     })
-    .where(idIn(jobs.id, jobIds));
+    .where(jobsLockedInIdOrder(jobIds));
 }
 
 async function releasePublishLeaseUntraced(db: Database, jobId: string): Promise<void> {

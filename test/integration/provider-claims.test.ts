@@ -1,11 +1,19 @@
 // Provider-call claims taken in groups (lib/db/effects.ts claimProviderCalls): one statement answers each
 // job of a group as a lone claim would, and two owners claiming the same jobs in groups of their own, in
-// opposite orders, neither deadlock nor both pay.
+// opposite orders, neither deadlock nor both pay. Every statement that writes several jobs locks them in
+// id order (lib/db/job-locks.ts): one that queues with a claim group on the same jobs never deadlocks.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
-import { type ClaimRequest, claimProviderCalls, recordOutcomes } from '../../lib/db/effects.ts';
+import {
+  type ClaimRequest,
+  claimProviderCalls,
+  giveBackAttempts,
+  recordOutcomes,
+  startAttempts,
+} from '../../lib/db/effects.ts';
+import { markPublished } from '../../lib/db/jobs.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { seedClient, seedJob } from '../helpers/jobs.ts';
 
@@ -100,4 +108,72 @@ describe('provider-call claims in groups', () => {
       await closeDatabase(other);
     }
   });
+
+  it('a claim queued behind an outcome being stored answers "stored" and counts nothing', async () => {
+    const [id] = await jobs(1);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    // the outcome is written (job locked, result inserted, status terminal) but not yet committed
+    const storing = db.transaction(async (tx) => {
+      await recordOutcomes(tx as unknown as Database, [
+        {
+          jobId: id!,
+          outcome: 'failed',
+          errorCode: 'EVALUATION_FAILED',
+          errorMessage: 'stored meanwhile',
+          provenance: {},
+          sourcePartition: 0,
+          sourceOffset: 0n,
+        },
+      ]);
+      await gate;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const request = { id: id!, token: randomUUID() };
+    const claiming = claimProviderCalls(db, [request], LEASE_MS); // begins now, queues on the job's row
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await storing;
+    expect((await claiming).get(request)).toBe('stored');
+    expect((await callsOf([id!])).get(id!)).toBe(0);
+  });
+
+  // Each writer of several jobs, queued with a claim group behind a third session's lock on the job with
+  // the lowest id: when it is let go, both take the remaining rows. In storage order (uuids are random,
+  // so it is not id order) the writer would hold rows the group needs while the group holds the first.
+  const writers: Record<string, (ids: string[]) => Promise<unknown>> = {
+    startAttempts: (ids) => startAttempts(db, ids),
+    giveBackAttempts: (ids) => giveBackAttempts(db, ids),
+    markPublished: (ids) => markPublished(db, ids),
+  };
+  for (const [name, write] of Object.entries(writers)) {
+    it(`${name} and a claim group over the same jobs, queued behind one lock: no deadlock`, async () => {
+      const ids = await jobs(100);
+      const lowest = [...ids].sort()[0]!;
+      for (let round = 0; round < 5; round++) {
+        await startAttempts(db, ids); // an attempt to give back (giveBackAttempts locks only those)
+        let release!: () => void;
+        const gate = new Promise<void>((r) => {
+          release = r;
+        });
+        const holding = db.$client.begin(async (tx) => {
+          await tx`select id from jobs where id = ${lowest} for update`;
+          await gate;
+        });
+        await new Promise((r) => setTimeout(r, 50));
+        const requests = ids.map((id) => ({ id, token: randomUUID() }));
+        const both = Promise.all([write(ids), claimProviderCalls(db, requests, LEASE_MS)]);
+        await new Promise((r) => setTimeout(r, 200));
+        release();
+        await holding;
+        const [, answers] = await both;
+        expect(new Set(answers.values())).toEqual(new Set(['claimed']));
+        await db.execute(
+          sql`update jobs set provider_claim_until = null where id = any(${sql.param(ids)}::uuid[])`,
+        );
+      }
+    });
+  }
 });
