@@ -174,8 +174,9 @@ describe('evaluator during a database outage', () => {
     expect(await drainTopic(stack.kafka, t.results, { expected: 4 })).toHaveLength(4);
   });
 
-  it("a provider-call claim's acknowledgement is lost (the count took effect, its answer never came back) → the retry is not counted again: one call, counted once", async () => {
-    const t = await scenario('lost-claim', 1);
+  it('a group of provider-call claims loses its acknowledgement (the counts took effect, the answer never came back) → the retry is not counted again: one call per job, counted once', async () => {
+    // three jobs whose texts load together claim in one statement (lib/db/effects.ts claimProviderCalls)
+    const t = await scenario('lost-claim', 3);
     void proxy.loseAnswerTo(/provider_calls/i, { atExecute: true }).then(() => {
       proxy.cut();
       setTimeout(() => void proxy.restore(), 2000);
@@ -183,12 +184,12 @@ describe('evaluator during a database outage', () => {
     const { report } = await invocation(t);
     expect(report.dlq).toBe(0);
     expect(report.dependencyWaits).toBeGreaterThan(0);
-    expect(await statuses(t.ids)).toEqual(['completed']);
-    expect(cvCalls.get('lost-claim-0')).toBe(1);
+    expect(await statuses(t.ids)).toEqual(['completed', 'completed', 'completed']);
+    expect([0, 1, 2].map((i) => cvCalls.get(`lost-claim-${i}`))).toEqual([1, 1, 1]);
     const counted = await db.execute<{ provider_calls: number }>(
-      sql`select provider_calls from jobs where id = ${t.ids[0]}::uuid`,
+      sql`select provider_calls from jobs where id = any(${sql.param(t.ids)}::uuid[])`,
     );
-    expect(counted.map((r) => r.provider_calls)).toEqual([1]);
+    expect(counted.map((r) => r.provider_calls)).toEqual([1, 1, 1]);
   });
 
   it('an outage longer than the budget ends the invocation with stopReason dependency-unavailable and no offset committed; the next one completes the jobs', async () => {
