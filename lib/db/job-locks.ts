@@ -8,9 +8,10 @@ import { idIn } from './id-list.ts';
 import { jobs } from './schema.ts';
 
 /**
- * `jobs.id in (…)` for the given ids, their rows locked FOR NO KEY UPDATE in id order first (a locking
- * sub-select is not pulled up into a join: PostgreSQL runs it whole, as a hashed subplan, before the
- * statement touches a row). For updates; an erasure, which deletes, locks FOR UPDATE in the same order.
+ * `jobs.id in (…)` for the given ids, their rows locked FOR NO KEY UPDATE in id order by a sub-select
+ * (a locking sub-select is planned on its own: sorted, then locked row by row; the statement then
+ * touches only rows it returned, so already locked — a hash semi-join builds it whole first). For
+ * updates; an erasure, which deletes, locks FOR UPDATE in the same order.
  */
 export function jobsLockedInIdOrder(ids: string[]): SQL {
   return sql`${jobs.id} in (select ${jobs.id} from ${jobs} where ${idIn(jobs.id, ids)} order by ${jobs.id} for no key update)`;
