@@ -8,7 +8,7 @@
 // result is never resurrected.
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
-import { erasedJobs, jobs, resultReads, results, uploads } from './schema.ts';
+import { erasedJobs, jobs, resultReads, results, uploads, webhookDeliveries } from './schema.ts';
 import { traced } from './trace.ts';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -29,6 +29,8 @@ async function eraseInTx(
 ): Promise<Erased> {
   const jobIds = jobRows.map((j) => j.id);
   if (jobIds.length) {
+    // a webhook delivery carries the result it announces (scores, feedback): it goes with the job
+    await tx.delete(webhookDeliveries).where(inArray(webhookDeliveries.jobId, jobIds));
     await tx.delete(results).where(inArray(results.jobId, jobIds));
     await tx.delete(jobs).where(inArray(jobs.id, jobIds));
     await tx

@@ -172,12 +172,21 @@ async function createDeliveriesUntraced(
     ),
     sql`, `,
   );
+  // Only for jobs that still exist: a job erased after its result event was written has no delivery (its
+  // result is gone; the insert's foreign key would fail the whole group). The jobs are locked KEY SHARE in
+  // id order (lib/db/job-locks.ts), which an erasure's FOR UPDATE waits for or waits on, so none is erased
+  // between this check and the insert.
   await db.execute(sql`
+    with v(job_id, client_id, event_type, payload, source_offset) as (values ${values}),
+    alive as (
+      select id from jobs where id in (select job_id from v) order by id for key share
+    )
     insert into webhook_deliveries
       (endpoint_id, client_id, job_id, event_type, payload, next_attempt_at, source_partition, source_offset)
     select e.id, v.client_id, v.job_id, v.event_type, v.payload, now(), ${partition}, v.source_offset
-    from (values ${values}) as v(job_id, client_id, event_type, payload, source_offset)
+    from v
     join webhook_endpoints e on e.client_id = v.client_id and e.status = 'active' and v.event_type = any(e.event_types)
+    where v.job_id in (select id from alive)
     on conflict (endpoint_id, job_id, event_type) do nothing`);
 }
 

@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
+import { createDeliveries } from '../../lib/db/webhooks.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
 import type { Provider } from '../../lib/evaluation/types.ts';
 import { eraseClientJob, eraseClientUpload } from '../../lib/jobs/erasure.ts';
@@ -114,6 +115,37 @@ describe('erasure', () => {
     expect(
       await eraseClientJob({ db, publish, resultsTopic: topics.results }, await seedClient(db), jobId),
     ).toBeUndefined();
+  });
+
+  it('DELETE a job whose result was announced by webhook: the delivery (which carries the result) goes too; a late result event for it creates none', async () => {
+    const client = await seedClient(db);
+    const marker = `OKAPI-${Date.now()}`;
+    const jobId = await seedJob(db, client, `CV of ${marker}.`);
+    const other = await seedJob(db, client, `CV of someone else.`);
+    await db.execute(sql`insert into webhook_endpoints (client_id, url, event_types)
+      values (${client}::uuid, 'https://hooks.example.com/cv', array['evaluation.completed'])`);
+    const event = (id: string, offset: bigint) => ({
+      jobId: id,
+      clientId: client,
+      eventType: 'evaluation.completed',
+      payload: JSON.stringify({ job_id: id, feedback: `about ${marker}` }),
+      sourceOffset: offset,
+    });
+    await createDeliveries(db, 0, [event(jobId, 0n)]);
+    const deliveries = (id: string) =>
+      count(sql`select count(*)::int as n from webhook_deliveries where job_id = ${id}::uuid`);
+    expect(await deliveries(jobId)).toBe(1);
+    expect(await everyRow()).toContain(marker); // the control: the search below can fail
+
+    const erased = await eraseClientJob({ db, publish, resultsTopic: topics.results }, client, jobId);
+    expect(erased).toMatchObject({ jobIds: [jobId] });
+    expect(await deliveries(jobId)).toBe(0);
+    expect(await everyRow()).not.toContain(marker);
+
+    // notify reading the erased job's result event late, in a group with a live job's: the live one's
+    // delivery is created, the erased one's is not, and nothing fails
+    await createDeliveries(db, 0, [event(jobId, 1n), event(other, 2n)]);
+    expect([await deliveries(jobId), await deliveries(other)]).toEqual([0, 1]);
   });
 
   it('a job erased while it is evaluated gets no result: cancelled, not resurrected', async () => {
