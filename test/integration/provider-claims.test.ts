@@ -35,6 +35,36 @@ async function jobs(n: number): Promise<string[]> {
   return ids;
 }
 
+/** Waits until `n` statements of this database (their text matching `like`) are waiting for a lock. */
+async function blocked(n: number, like: string) {
+  for (let i = 0; i < 200; i++) {
+    const [row] = await db.execute<{ n: number }>(sql`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock' and query like ${like}`);
+    if (row!.n >= n) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`fewer than ${n} statements like ${like} waited for a lock`);
+}
+
+/** A transaction that holds what `hold` locked until `release()` is called. */
+function holdUntilReleased(hold: (tx: Database) => Promise<unknown>) {
+  let release!: () => void;
+  let held!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const locked = new Promise<void>((r) => {
+    held = r;
+  });
+  const done = db.transaction(async (tx) => {
+    await hold(tx as unknown as Database);
+    held();
+    await gate;
+  });
+  return { locked, release, done };
+}
+
 const callsOf = async (ids: string[]) =>
   (
     await db.execute<{ id: string; provider_calls: number }>(
@@ -111,13 +141,9 @@ describe('provider-call claims in groups', () => {
 
   it('a claim queued behind an outcome being stored answers "stored" and counts nothing', async () => {
     const [id] = await jobs(1);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
     // the outcome is written (job locked, result inserted, status terminal) but not yet committed
-    const storing = db.transaction(async (tx) => {
-      await recordOutcomes(tx as unknown as Database, [
+    const storing = holdUntilReleased((tx) =>
+      recordOutcomes(tx, [
         {
           jobId: id!,
           outcome: 'failed',
@@ -127,48 +153,45 @@ describe('provider-call claims in groups', () => {
           sourcePartition: 0,
           sourceOffset: 0n,
         },
-      ]);
-      await gate;
-    });
-    await new Promise((r) => setTimeout(r, 100));
+      ]),
+    );
+    await storing.locked;
     const request = { id: id!, token: randomUUID() };
     const claiming = claimProviderCalls(db, [request], LEASE_MS); // begins now, queues on the job's row
-    await new Promise((r) => setTimeout(r, 200));
-    release();
-    await storing;
+    await blocked(1, '%provider_calls%');
+    storing.release();
+    await storing.done;
     expect((await claiming).get(request)).toBe('stored');
     expect((await callsOf([id!])).get(id!)).toBe(0);
   });
 
-  // Each writer of several jobs, queued with a claim group behind a third session's lock on the job with
-  // the lowest id: when it is let go, both take the remaining rows. In storage order (uuids are random,
-  // so it is not id order) the writer would hold rows the group needs while the group holds the first.
-  const writers: Record<string, (ids: string[]) => Promise<unknown>> = {
-    startAttempts: (ids) => startAttempts(db, ids),
-    giveBackAttempts: (ids) => giveBackAttempts(db, ids),
-    markPublished: (ids) => markPublished(db, ids),
+  // Each writer of several jobs, queued behind a claim group that waits for a third session's lock on the
+  // job with the lowest id. In storage order (uuids are random, so it is not id order) the writer would
+  // take other rows first and wait for that one; let go, the group takes it and then waits for the rows the
+  // writer holds: a deadlock. In id order the writer queues on the first job and holds nothing.
+  const writers: Record<string, [(ids: string[]) => Promise<unknown>, string]> = {
+    startAttempts: [(ids) => startAttempts(db, ids), '%attempts" = "jobs"."attempts" + 1%'],
+    giveBackAttempts: [(ids) => giveBackAttempts(db, ids), '%attempts" = "jobs"."attempts" - 1%'],
+    markPublished: [(ids) => markPublished(db, ids), '%published_at" = coalesce%'],
   };
-  for (const [name, write] of Object.entries(writers)) {
+  for (const [name, [write, like]] of Object.entries(writers)) {
     it(`${name} and a claim group over the same jobs, queued behind one lock: no deadlock`, async () => {
       const ids = await jobs(100);
       const lowest = [...ids].sort()[0]!;
       for (let round = 0; round < 5; round++) {
         await startAttempts(db, ids); // an attempt to give back (giveBackAttempts locks only those)
-        let release!: () => void;
-        const gate = new Promise<void>((r) => {
-          release = r;
-        });
-        const holding = db.$client.begin(async (tx) => {
-          await tx`select id from jobs where id = ${lowest} for update`;
-          await gate;
-        });
-        await new Promise((r) => setTimeout(r, 50));
+        const holder = holdUntilReleased((tx) =>
+          tx.execute(sql`select id from jobs where id = ${lowest}::uuid for update`),
+        );
+        await holder.locked;
         const requests = ids.map((id) => ({ id, token: randomUUID() }));
-        const both = Promise.all([write(ids), claimProviderCalls(db, requests, LEASE_MS)]);
-        await new Promise((r) => setTimeout(r, 200));
-        release();
-        await holding;
-        const [, answers] = await both;
+        const claiming = claimProviderCalls(db, requests, LEASE_MS);
+        await blocked(1, '%provider_calls%');
+        const writing = write(ids);
+        await blocked(1, like);
+        holder.release();
+        await holder.done;
+        const [, answers] = await Promise.all([writing, claiming]);
         expect(new Set(answers.values())).toEqual(new Set(['claimed']));
         await db.execute(
           sql`update jobs set provider_claim_until = null where id = any(${sql.param(ids)}::uuid[])`,
