@@ -14,11 +14,11 @@ FROM node:24-slim
 # V8 sizes its heap from the memory it sees: a small young generation and a capped old generation (which
 # V8 also grows more slowly) hold a loaded evaluator's RSS. The compile cache holds every module already
 # stripped of its types, so a function never starts Node's WebAssembly type stripper (~25 MB of RSS).
-# One malloc arena: glibc's one per thread kept ~25 MB more of an evaluator's freed memory.
+# One malloc arena, and fixed trim and mmap thresholds: glibc's defaults kept an evaluator's freed memory.
 # lib/util/function-runtime.ts says why, and gives local runs, benchmarks and the verifier the same.
 ENV NODE_ENV=production PORT=8080 \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=256" NODE_COMPILE_CACHE=/app/.cache/compile \
-    MALLOC_ARENA_MAX=1
+    MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

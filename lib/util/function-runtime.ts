@@ -24,15 +24,28 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FUNCTION_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=256';
 
 /**
- * glibc gives each thread that allocates its own malloc arena (up to 8 per core), and a Node process has
- * a dozen threads (libuv's pool, V8's compiler and collector workers); memory freed in one arena is not
- * reused by another. One arena: bench:pipeline's 20,000-job drain peaked at 189 and 178 MB per evaluate
- * invocation against 215 and 206 MB (the V8 heap flat at ~75 MB all along, the RSS climbing outside it:
- * sampled by hand),
- * at the same drain rate; submit's throughput in bench:submit did not drop (1,352–1,394 transactional
- * req/s against 1,178–1,295 in the run after it). Ignored where the C library is not glibc.
+ * glibc's malloc, told to keep less of what was freed (ignored where the C library is not glibc).
+ *
+ * MALLOC_ARENA_MAX=1: glibc gives each thread that allocates its own arena (up to 8 per core), and a Node
+ * process has a dozen threads (libuv's pool, V8's compiler and collector workers); memory freed in one
+ * arena is not reused by another. One arena: bench:pipeline's 20,000-job drain peaked at 189 and 178 MB
+ * per evaluate invocation against 215 and 206 MB (the V8 heap flat at ~75 MB all along, the RSS climbing
+ * outside it: sampled by hand), at the same drain rate; submit's throughput in bench:submit did not drop.
+ *
+ * MALLOC_TRIM_THRESHOLD_ and MALLOC_MMAP_THRESHOLD_ at 128 KiB: by default glibc raises both as the
+ * process frees large blocks (up to 32 MiB), so the zones V8's optimising compiler allocates and frees,
+ * among others, stay in the process once freed. Fixed, blocks of 128 KiB and more are mapped and unmapped
+ * on their own and free memory above that at the heap's top is given back. In a drain invocation
+ * (smaps, sampled by hand) the malloc heap grew from ~15 to ~31 MB and the anonymous mappings outside the
+ * V8 heap by ~30 MB. 20,000-job drains peaked at 182–195 MB per invocation in seven runs with these,
+ * 189–207 MB in nine without, at the same rates: a few MB off the mean, more off the worst
+ * (docs/performance.md).
  */
-export const FUNCTION_MALLOC_ARENA_MAX = '1';
+export const FUNCTION_MALLOC_ENV = {
+  MALLOC_ARENA_MAX: '1',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+} as const;
 
 /** Where local runs keep Node's compile cache (the image keeps its own, filled when it is built). */
 export const LOCAL_COMPILE_CACHE = `${ROOT}.cache/compile`;
@@ -44,7 +57,9 @@ export function functionRuntimeEnv(env: NodeJS.ProcessEnv = process.env): Record
   return {
     NODE_OPTIONS: env.NODE_OPTIONS ?? FUNCTION_NODE_OPTIONS,
     NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE ?? LOCAL_COMPILE_CACHE,
-    MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? FUNCTION_MALLOC_ARENA_MAX,
+    ...Object.fromEntries(
+      Object.entries(FUNCTION_MALLOC_ENV).map(([name, value]) => [name, env[name] ?? value]),
+    ),
   };
 }
 

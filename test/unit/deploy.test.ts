@@ -12,7 +12,7 @@ import { kubernetesManifests } from '../../deploy/kubernetes.ts';
 import { deploySettings, REQUIRED_IN_DEPLOYMENTS } from '../../deploy/settings.ts';
 import { configVariables, loadConfig } from '../../lib/config.ts';
 import {
-  FUNCTION_MALLOC_ARENA_MAX,
+  FUNCTION_MALLOC_ENV,
   FUNCTION_NODE_OPTIONS,
   warmCompileCache,
 } from '../../lib/util/function-runtime.ts';
@@ -213,7 +213,8 @@ describe('the functions run as the image runs them', () => {
     const env = dockerfile.replace(/\\\n/g, ' ').match(/^ENV (.+)$/m)![1]!;
     expect(env).toContain(`NODE_OPTIONS="${FUNCTION_NODE_OPTIONS}"`);
     expect(env).toMatch(/NODE_COMPILE_CACHE=\/app\/\.cache\/compile/);
-    expect(env).toContain(`MALLOC_ARENA_MAX=${FUNCTION_MALLOC_ARENA_MAX}`);
+    for (const [name, value] of Object.entries(FUNCTION_MALLOC_ENV))
+      expect(env).toContain(`${name}=${value}`);
     // the image's build fills that cache, after every module is copied in
     expect(dockerfile).toMatch(/PORT=invalid node functions\/\$fn\/index\.ts/);
     expect(dockerfile.indexOf('COPY functions')).toBeLessThan(dockerfile.indexOf('PORT=invalid'));
