@@ -5,7 +5,7 @@
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { idIn } from './id-list.ts';
-import { jobsLockedInIdOrder } from './job-locks.ts';
+import { jobsLockedInIdOrder, lockedJobs } from './job-locks.ts';
 import { jobs, positionVersions, results, uploads } from './schema.ts';
 import { traced } from './trace.ts';
 
@@ -149,10 +149,7 @@ async function claimProviderCallsUntraced(
   const rows = await db.execute<{ id: string; claim: ProviderClaim }>(sql`
     with requested as (
       select * from unnest(${sql.param(ids)}::uuid[], ${sql.param(tokens)}::uuid[]) as r(id, token)
-    ), locked as (
-      select ${jobs.id} as id, ${jobs.status} as status from ${jobs}
-      where ${idIn(jobs.id, ids)} order by ${jobs.id} for no key update
-    ), claimed as (
+    ), locked as (${lockedJobs(ids)}), claimed as (
       update ${jobs} set
         provider_calls = ${jobs.providerCalls} + case when ${jobs.providerClaim} = requested.token then 0 else 1 end,
         provider_claim = requested.token,
@@ -247,9 +244,7 @@ async function recordOutcomesUntraced(db: Database, outcomes: NewOutcome[]): Pro
   // outcome is inserted (the insert reads the locked rows), so whoever inserts a result holds its job.
   // In the order given: of a job's outcomes given twice, the first is kept (as a multi-row insert keeps).
   const written = await db.execute<Record<string, unknown>>(sql`
-    with present as (
-      select ${jobs.id} as id from ${jobs} where ${idIn(jobs.id, ids)} order by ${jobs.id} for no key update
-    ), stored as (
+    with present as (${lockedJobs(ids)}), stored as (
       insert into ${results} (${outcomeColumnList})
       select ${outcomeColumnList}
       from rows from (jsonb_to_recordset(${JSON.stringify(outcomes.map(outcomeJson))}::jsonb) as (${outcomeRecordType}))

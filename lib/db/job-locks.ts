@@ -7,6 +7,19 @@ import { type SQL, sql } from 'drizzle-orm';
 import { idIn } from './id-list.ts';
 import { jobs } from './schema.ts';
 
+/** `no key update` to change a job's columns; `key share` to refer to it (a foreign key) meanwhile. */
+export type JobLockMode = 'no key update' | 'key share';
+
+/**
+ * `select id, status from jobs …` for the given ids that still exist, their rows locked in id order, for
+ * a CTE or a sub-select. The status is the locked row's, its newest version: what a statement that
+ * queued for the lock must decide on.
+ */
+export function lockedJobs(ids: string[], mode: JobLockMode = 'no key update'): SQL {
+  return sql`select ${jobs.id} as id, ${jobs.status} as status from ${jobs}
+    where ${idIn(jobs.id, ids)} order by ${jobs.id} for ${sql.raw(mode)}`;
+}
+
 /**
  * `jobs.id in (…)` for the given ids, their rows locked FOR NO KEY UPDATE in id order by a sub-select
  * (a locking sub-select is planned on its own: sorted, then locked row by row; the statement then
@@ -14,5 +27,5 @@ import { jobs } from './schema.ts';
  * updates; an erasure, which deletes, locks FOR UPDATE in the same order.
  */
 export function jobsLockedInIdOrder(ids: string[]): SQL {
-  return sql`${jobs.id} in (select ${jobs.id} from ${jobs} where ${idIn(jobs.id, ids)} order by ${jobs.id} for no key update)`;
+  return sql`${jobs.id} in (select id from (${lockedJobs(ids)}) as locked)`;
 }

@@ -4,6 +4,7 @@
 // notify instances do not send it at once, and a crashed instance's lease simply expires.
 import { and, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
+import { lockedJobs } from './job-locks.ts';
 import { webhookDeliveries, webhookEndpoints, webhookSecrets } from './schema.ts';
 import { traced } from './trace.ts';
 
@@ -178,9 +179,10 @@ async function createDeliveriesUntraced(
   // between this check and the insert.
   await db.execute(sql`
     with v(job_id, client_id, event_type, payload, source_offset) as (values ${values}),
-    alive as (
-      select id from jobs where id in (select job_id from v) order by id for key share
-    )
+    alive as (${lockedJobs(
+      events.map((e) => e.jobId),
+      'key share',
+    )})
     insert into webhook_deliveries
       (endpoint_id, client_id, job_id, event_type, payload, next_attempt_at, source_partition, source_offset)
     select e.id, v.client_id, v.job_id, v.event_type, v.payload, now(), ${partition}, v.source_offset

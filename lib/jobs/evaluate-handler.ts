@@ -40,11 +40,12 @@ import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
+import { batchedLoader } from '../util/batched-loader.ts';
 import { BoundedMap } from '../util/bounded-memo.ts';
 import { groupWriter } from '../util/group-writer.ts';
 import { databaseOutageIsNotPoison } from './database-outage.ts';
 import { completed, deadLetterOf, failed } from './outcome-rows.ts';
-import { batchedLoader, byteBudget } from './text-budget.ts';
+import { byteBudget } from './text-budget.ts';
 
 /**
  * 16 MiB of documents: ~8 jobs at the extraction limits, thousands of ordinary CVs. Held as JavaScript

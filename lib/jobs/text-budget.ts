@@ -2,7 +2,6 @@
 // a job's texts (CV, project report, overrides) are loaded only once its bytes fit in a budget shared by
 // every batch of the invocation, and are let go when its evaluation ends. A batch of any size then holds
 // at most `capacity` bytes of documents whatever their size (one job larger than the budget runs alone).
-// Loads that start together are fetched in one statement.
 
 export interface ByteBudget {
   /** waits until `bytes` (at most the capacity) are free; returns the release */
@@ -39,26 +38,4 @@ export function byteBudget(capacity: number): ByteBudget {
       });
     },
   };
-}
-
-/** Calls for keys made within one tick become one `load(keys)` (keys compared as a Set does: objects by identity). */
-export function batchedLoader<K, V>(
-  load: (keys: K[]) => Promise<Map<K, V>>,
-): (key: K) => Promise<V | undefined> {
-  let pending: { key: K; resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[] = [];
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
-    try {
-      const found = await load([...new Set(batch.map((p) => p.key))]);
-      for (const p of batch) p.resolve(found.get(p.key));
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-    }
-  };
-  return (key) =>
-    new Promise((resolve, reject) => {
-      if (pending.length === 0) setImmediate(() => void flush());
-      pending.push({ key, resolve, reject });
-    });
 }

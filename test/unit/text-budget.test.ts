@@ -2,7 +2,8 @@
 // as large as the sum, they do overlap), one job larger than the budget still runs (alone), and loads
 // started together become one fetch.
 import { describe, expect, it } from 'vitest';
-import { batchedLoader, byteBudget } from '../../lib/jobs/text-budget.ts';
+import { byteBudget } from '../../lib/jobs/text-budget.ts';
+import { batchedLoader } from '../../lib/util/batched-loader.ts';
 
 async function peakInUse(capacity: number, sizes: number[]): Promise<number> {
   const budget = byteBudget(capacity);
