@@ -6,10 +6,18 @@ import { tolerateTypeFetchFailures } from './type-fetch-guard.ts';
 
 export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 
-export function createDatabase(url: string, options: { poolSize?: number } = {}): Database {
+export function createDatabase(
+  url: string,
+  options: {
+    poolSize?: number;
+    /** called with every statement's text before it is sent (tests count statements with it) */
+    onQuery?: (query: string) => void;
+  } = {},
+): Database {
   tolerateTypeFetchFailures();
   const sql = postgres(url, {
     max: options.poolSize ?? 10,
+    ...(options.onQuery ? { debug: (_: number, query: string) => options.onQuery!(query) } : {}),
     onnotice: () => {},
     // bigint offsets must survive the round trip exactly.
     types: { bigint: postgres.BigInt },

@@ -1,6 +1,7 @@
 // Jobs: idempotent creation (the unique (client, key) index decides, not a look-up), the publish lease
 // that tells an in-flight first request from a failed one, reads for the API, and the sweeper's query.
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { batchedLoader } from '../util/batched-loader.ts';
 import type { Database } from './database.ts';
 import { jobsLockedInIdOrder } from './job-locks.ts';
 import { type JobStatus, jobs, results } from './schema.ts';
@@ -52,46 +53,130 @@ export interface CheckedInsert {
   uploadChars: number;
 }
 
+/** One request's insert: the job, the lease it takes and the most characters its two uploads may hold. */
+interface InsertRequest {
+  job: NewJob;
+  leaseMs: number;
+  maxUploadChars: number;
+}
+
+type Settled = { ok: true; value: CheckedInsert } | { ok: false; error: unknown };
+
 /**
- * The evaluate route's hot path in one round trip: checks that the two uploads are the caller's, of
- * the right kinds and within the input budget (`maxUploadChars`), and only then inserts the job with a publish lease (idempotent on (client, key)).
- * A postgres.js tagged template: a prepared statement, parsed and planned once per connection, with no
- * query building per request. On a key conflict the caller reads the existing job (createOrGetJob).
+ * The evaluate route's hot path: checks that the two uploads are the caller's, of the right kinds and
+ * within the input budget (`maxUploadChars`), and only then inserts the job with a publish lease
+ * (idempotent on (client, key)). On a key conflict the caller reads the existing job (createOrGetJob).
+ *
+ * The requests of one tick share one statement (and one commit): under load a request's database cost
+ * is its statement, not its row. The statement is a postgres.js tagged template over arrays, prepared
+ * once per connection whatever the batch's size. A request that makes the whole statement fail (an
+ * outage, a value PostgreSQL refuses) has the batch retried one request at a time, so one request's
+ * error stays its own.
  */
-async function insertJobIfUploadsMatchUntraced(
+function insertJobIfUploadsMatchUntraced(
   db: Database,
   job: NewJob,
   leaseMs: number,
   maxUploadChars: number,
 ): Promise<CheckedInsert> {
-  const [row] = await db.$client<
-    { cv_kind: string | null; project_kind: string | null; job_id: string | null; upload_chars: string }[]
+  let load = inserters.get(db);
+  if (!load) {
+    load = batchedLoader((requests: InsertRequest[]) => insertSettled(db, requests));
+    inserters.set(db, load);
+  }
+  return load({ job, leaseMs, maxUploadChars }).then((settled) => {
+    if (!settled!.ok) throw settled!.error;
+    return settled!.value;
+  });
+}
+
+const inserters = new WeakMap<Database, (r: InsertRequest) => Promise<Settled | undefined>>();
+
+/** The most requests one statement carries; a bigger tick is split into statements run side by side. */
+const MAX_INSERT_BATCH = 500;
+
+async function insertSettled(db: Database, requests: InsertRequest[]): Promise<Map<InsertRequest, Settled>> {
+  const settled = new Map<InsertRequest, Settled>();
+  const chunks: InsertRequest[][] = [];
+  for (let i = 0; i < requests.length; i += MAX_INSERT_BATCH)
+    chunks.push(requests.slice(i, i + MAX_INSERT_BATCH));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      try {
+        const answers = await insertJobs(db, chunk);
+        chunk.forEach((r, i) => settled.set(r, { ok: true, value: answers[i]! }));
+      } catch (error) {
+        if (chunk.length === 1) {
+          settled.set(chunk[0]!, { ok: false, error });
+          return;
+        }
+        for (const r of chunk) {
+          try {
+            settled.set(r, { ok: true, value: (await insertJobs(db, [r]))[0]! });
+          } catch (err) {
+            settled.set(r, { ok: false, error: err });
+          }
+        }
+      }
+    }),
+  );
+  return settled;
+}
+
+/**
+ * One statement for many requests, answered in their order. Rows are inserted in (client, key) order,
+ * so two statements that share keys wait for each other instead of deadlocking. Of requests with the
+ * same (client, key) in one statement only the first may insert; the others see the key taken, as they
+ * would had they come a moment later.
+ */
+async function insertJobs(db: Database, requests: InsertRequest[]): Promise<CheckedInsert[]> {
+  const column = <T>(f: (r: InsertRequest) => T) => requests.map(f);
+  const rows = await db.$client<
+    {
+      cv_kind: string | null;
+      project_kind: string | null;
+      job_id: string | null;
+      upload_chars: string;
+    }[]
   >`
-    with u as (
-      select id, kind, length(extracted_text) as chars
-      from uploads where client_id = ${job.clientId} and id in (${job.cvId}, ${job.projectId})
+    with req as (
+      select r.*, row_number() over (partition by r.client_id, r.idempotency_key order by r.n) = 1 as first
+      from unnest(${column((r) => r.job.clientId)}::uuid[], ${column((r) => r.job.idempotencyKey)}::text[],
+                  ${column((r) => r.job.requestFingerprint)}::text[], ${column((r) => r.job.cvId)}::uuid[],
+                  ${column((r) => r.job.projectId)}::uuid[], ${column((r) => r.job.jobDescription)}::text[],
+                  ${column((r) => r.job.studyCaseBrief)}::text[], ${column((r) => r.job.scoringRubric)}::text[],
+                  ${column((r) => String(r.maxUploadChars))}::bigint[], ${column((r) => r.leaseMs)}::int[])
+        with ordinality as r(client_id, idempotency_key, request_fingerprint, cv_id, project_id,
+                             job_description, study_case_brief, scoring_rubric, max_upload_chars, lease_ms, n)
+    ), checked as (
+      select req.n,
+             (select kind from uploads where client_id = req.client_id and id = req.cv_id) as cv_kind,
+             (select kind from uploads where client_id = req.client_id and id = req.project_id) as project_kind,
+             (select coalesce(sum(length(extracted_text)), 0) from uploads
+               where client_id = req.client_id and id in (req.cv_id, req.project_id)) as upload_chars
+      from req
     ), ins as (
       insert into jobs (client_id, idempotency_key, request_fingerprint, cv_id, project_id,
                         job_description, study_case_brief, scoring_rubric, publish_lease_until)
-      select ${job.clientId}, ${job.idempotencyKey}, ${job.requestFingerprint}, ${job.cvId}, ${job.projectId},
-             ${job.jobDescription}, ${job.studyCaseBrief}, ${job.scoringRubric},
-             now() + ${leaseMs}::int * interval '1 millisecond'
-      where exists (select 1 from u where id = ${job.cvId} and kind = 'cv')
-        and exists (select 1 from u where id = ${job.projectId} and kind = 'project')
-        and (select coalesce(sum(chars), 0) from u) <= ${maxUploadChars}::bigint
+      select r.client_id, r.idempotency_key, r.request_fingerprint, r.cv_id, r.project_id,
+             r.job_description, r.study_case_brief, r.scoring_rubric,
+             now() + r.lease_ms * interval '1 millisecond'
+      from req r join checked c using (n)
+      where r.first and c.cv_kind = 'cv' and c.project_kind = 'project' and c.upload_chars <= r.max_upload_chars
+      order by r.client_id, r.idempotency_key
       on conflict (client_id, idempotency_key) do nothing
-      returning id
+      returning id, client_id, idempotency_key
     )
-    select (select kind from u where id = ${job.cvId}) as cv_kind,
-           (select kind from u where id = ${job.projectId}) as project_kind,
-           (select id from ins) as job_id,
-           (select coalesce(sum(chars), 0) from u) as upload_chars`;
-  return {
-    cvKind: row!.cv_kind,
-    projectKind: row!.project_kind,
-    jobId: row!.job_id,
-    uploadChars: Number(row!.upload_chars),
-  };
+    select c.cv_kind, c.project_kind, ins.id as job_id, c.upload_chars
+    from checked c join req r using (n)
+      left join ins on r.first and ins.client_id = r.client_id and ins.idempotency_key = r.idempotency_key
+    order by c.n`;
+  return rows.map((row) => ({
+    cvKind: row.cv_kind,
+    projectKind: row.project_kind,
+    jobId: row.job_id,
+    uploadChars: Number(row.upload_chars),
+  }));
 }
 
 /** Takes the publish lease of an unpublished job whose lease is free or expired. */

@@ -150,6 +150,88 @@ describe('acceptJob', () => {
   });
 });
 
+describe('acceptJob: the requests of one tick share one statement', () => {
+  const inserts: string[] = [];
+  let counted: Database;
+  beforeAll(() => {
+    counted = createDatabase(stack.databaseUrl, {
+      onQuery: (q) => q.includes('insert into jobs') && inserts.push(q),
+    });
+  });
+  afterAll(async () => {
+    if (counted) await closeDatabase(counted);
+  });
+  const acceptOn = (key: string, body: EvaluateRequest = request, maxChars?: number) =>
+    acceptJob(
+      counted,
+      { clientId, idempotencyKey: key, request: body },
+      {
+        leaseMs: publishing.leaseMs,
+        ...(maxChars === undefined
+          ? {}
+          : {
+              budget: {
+                maxChars,
+                extraChars: 0,
+                refuse: (): never => {
+                  throw new Error('over budget');
+                },
+              },
+            }),
+      },
+    ).then(
+      (o) => ({ outcome: o.outcome as string, id: o.job.id as string | undefined }),
+      (e: { code?: string; message: string }) => ({ outcome: e.code ?? e.message, id: undefined }),
+    );
+
+  it('each request gets its own answer: created, the same key twice, a foreign upload, over the budget', async () => {
+    inserts.length = 0;
+    const keys = Array.from({ length: 20 }, () => randomUUID());
+    const twice = randomUUID();
+    const foreign = { ...request, cv_id: randomUUID() };
+    const [overKey, foreignKey] = [randomUUID(), randomUUID()];
+    const answers = await Promise.all([
+      ...keys.map((k) => acceptOn(k)),
+      acceptOn(twice),
+      acceptOn(twice),
+      acceptOn(twice),
+      acceptOn(foreignKey, foreign),
+      acceptOn(overKey, request, 5),
+    ]);
+    // one statement inserted all of them; only the same-key requests needed their follow-up read
+    expect(inserts).toHaveLength(1);
+    const created = answers.slice(0, 20);
+    expect(created.every((a) => a.outcome === 'created')).toBe(true);
+    expect(new Set(created.map((a) => a.id)).size).toBe(20);
+    const sameKey = answers.slice(20, 23);
+    expect(sameKey.map((a) => a.outcome).sort()).toEqual(['created', 'in-flight', 'in-flight']);
+    expect(new Set(sameKey.map((a) => a.id)).size).toBe(1);
+    expect(answers[23]!.outcome).toBe('UPLOAD_NOT_FOUND');
+    expect(answers[24]!.outcome).toBe('over budget');
+    for (const k of [...keys, twice]) expect(await jobRows(k)).toHaveLength(1);
+    expect(await jobRows(foreignKey)).toHaveLength(0);
+    expect(await jobRows(overKey)).toHaveLength(0);
+  });
+
+  it('a request PostgreSQL refuses fails alone: the others of its statement are accepted', async () => {
+    inserts.length = 0;
+    const keys = Array.from({ length: 5 }, () => randomUUID());
+    const refusedKey = randomUUID();
+    const answers = await Promise.all([
+      ...keys.map((k) => acceptOn(k)),
+      // a NUL character: PostgreSQL's text cannot hold it, so the whole statement fails
+      acceptOn(refusedKey, { ...request, job_description: 'a role\u0000with a NUL' }),
+    ]);
+    expect(answers.slice(0, 5).map((a) => a.outcome)).toEqual(Array(5).fill('created'));
+    expect(answers[5]!.outcome).not.toBe('created');
+    expect(answers[5]!.id).toBeUndefined();
+    // the shared statement, then each request on its own
+    expect(inserts).toHaveLength(1 + 6);
+    for (const k of keys) expect(await jobRows(k)).toHaveLength(1);
+    expect(await jobRows(refusedKey)).toHaveLength(0);
+  });
+});
+
 describe('lease-publish', () => {
   it('a failed publish keeps the job, releases its lease at once; the sweeper then publishes it once', async () => {
     const key = randomUUID();
