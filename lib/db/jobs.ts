@@ -104,7 +104,7 @@ async function insertSettled(db: Database, requests: InsertRequest[]): Promise<M
     chunks.map(async (chunk) => {
       try {
         const answers = await insertJobs(db, chunk);
-        chunk.forEach((r, i) => settled.set(r, { ok: true, value: answers[i]! }));
+        for (const [i, r] of chunk.entries()) settled.set(r, { ok: true, value: answers[i]! });
       } catch (error) {
         if (chunk.length === 1) {
           settled.set(chunk[0]!, { ok: false, error });
