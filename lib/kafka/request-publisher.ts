@@ -1,8 +1,15 @@
 // The request side of the engine: short-lived transactional producers for
-// request handlers. Each instance owns a bounded set of transactional ids (instance identity + slot).
-// Requests for the same key always use the same slot, and the requests that arrive while a slot's
+// request handlers. Each instance owns a bounded set of transactional ids (instance identity + slot +
+// lane). Requests for the same key always use the same slot, and the requests that arrive while a slot's
 // transaction is in flight are published together in its next transaction (group commit). A caller's
 // promise resolves only after the transaction holding its record committed.
+//
+// A slot runs one transaction at a time, in turn on each of its lanes (transactional ids). After a
+// commit the coordinator still writes the transaction's markers, and until they are written the same id
+// cannot start its next transaction (CONCURRENT_TRANSACTIONS, retried): on a second id the next
+// transaction starts at once, and the markers are written meanwhile. Still one transaction at a time per
+// slot, so its records follow the previous transaction's in every partition, and a read_committed reader
+// sees them in that order (the earlier transaction holds the last stable offset until its markers land).
 //
 // After any transactional error the slot's producer is thrown away (kafkajs leaves it stuck in
 // COMMITTING/ABORTING) and a new one is made lazily; its InitProducerId aborts whatever the old one left.
@@ -22,6 +29,8 @@ export interface RequestPublisherOptions {
   /** stable identity of this instance (a container's hostname); two live instances must differ */
   instanceId: string;
   slots?: number;
+  /** transactional ids a slot takes turns on (transactional mode); 2 hides the marker writes */
+  lanes?: number;
   /** close a slot's producer after this long without a publish */
   idleCloseMs?: number;
   /** most records in one transaction */
@@ -39,11 +48,16 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-interface Slot {
-  index: number;
+interface Lane {
   id: string;
   producer?: Producer;
   connecting?: Promise<Producer>;
+}
+
+interface Slot {
+  lanes: Lane[];
+  /** the lane of the slot's next transaction */
+  turn: number;
   queue: Pending[];
   flushing: boolean;
   idleTimer?: NodeJS.Timeout;
@@ -65,15 +79,21 @@ export class RequestPublisher {
   constructor(options: RequestPublisherOptions) {
     this.o = {
       slots: 1,
+      lanes: 2,
       idleCloseMs: 60_000,
       maxBatch: 500,
       transactionTimeoutMs: 10_000,
       transactional: true,
       ...options,
     };
+    // a plain idempotent producer has no markers to wait for: one lane
+    const lanes = this.o.transactional ? this.o.lanes : 1;
+    const ids = this.o.slots * lanes;
     this.slots = Array.from({ length: this.o.slots }, (_, index) => ({
-      index,
-      id: requestTransactionalId(this.o.app, this.o.instanceId, index, this.o.slots),
+      lanes: Array.from({ length: lanes }, (_, lane) => ({
+        id: requestTransactionalId(this.o.app, this.o.instanceId, index * lanes + lane, ids),
+      })),
+      turn: 0,
       queue: [],
       flushing: false,
     }));
@@ -153,22 +173,26 @@ export class RequestPublisher {
     try {
       while (slot.queue.length > 0) {
         const batch = this.take(slot);
+        const lane = slot.lanes[slot.turn]!;
+        slot.turn = (slot.turn + 1) % slot.lanes.length;
         try {
-          const producer = await this.producerFor(slot);
+          const producer = await this.producerFor(lane);
           await this.send(producer, batch);
           this.stats.records += batch.reduce((n, p) => n + p.records.length, 0);
           for (const p of batch) p.resolve();
         } catch (err) {
           this.stats.failures += 1;
-          this.o.logger?.warn({ slot: slot.id, records: batch.length, err }, 'publish failed');
-          this.discard(slot);
+          this.o.logger?.warn({ transactionalId: lane.id, records: batch.length, err }, 'publish failed');
+          this.discard(lane);
           for (const p of batch) p.reject(err);
         }
       }
     } finally {
       slot.flushing = false;
       if (!this.closed) {
-        slot.idleTimer = setTimeout(() => this.discard(slot), this.o.idleCloseMs);
+        slot.idleTimer = setTimeout(() => {
+          for (const lane of slot.lanes) this.discard(lane);
+        }, this.o.idleCloseMs);
         slot.idleTimer.unref();
       }
     }
@@ -198,13 +222,13 @@ export class RequestPublisher {
     this.stats.commits += 1;
   }
 
-  private producerFor(slot: Slot): Promise<Producer> {
-    if (slot.producer) return Promise.resolve(slot.producer);
-    slot.connecting ??= (async () => {
+  private producerFor(lane: Lane): Promise<Producer> {
+    if (lane.producer) return Promise.resolve(lane.producer);
+    lane.connecting ??= (async () => {
       const producer = this.o.kafka.producer(
         this.o.transactional
           ? {
-              transactionalId: slot.id,
+              transactionalId: lane.id,
               idempotent: true,
               maxInFlightRequests: 1,
               transactionTimeout: this.o.transactionTimeoutMs,
@@ -215,17 +239,17 @@ export class RequestPublisher {
       try {
         await producer.connect();
       } finally {
-        slot.connecting = undefined;
+        lane.connecting = undefined;
       }
-      slot.producer = producer;
+      lane.producer = producer;
       return producer;
     })();
-    return slot.connecting;
+    return lane.connecting;
   }
 
-  private discard(slot: Slot): void {
-    const producer = slot.producer;
-    slot.producer = undefined;
+  private discard(lane: Lane): void {
+    const producer = lane.producer;
+    lane.producer = undefined;
     producer?.disconnect().catch(() => {});
   }
 
@@ -235,8 +259,9 @@ export class RequestPublisher {
     while (this.slots.some((s) => s.flushing || s.queue.length > 0))
       await new Promise((r) => setTimeout(r, 10));
     for (const s of this.slots) clearTimeout(s.idleTimer);
-    await Promise.all(this.slots.map((s) => s.producer?.disconnect().catch(() => {})));
-    for (const s of this.slots) s.producer = undefined;
+    const lanes = this.slots.flatMap((s) => s.lanes);
+    await Promise.all(lanes.map((l) => l.producer?.disconnect().catch(() => {})));
+    for (const l of lanes) l.producer = undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 // The request-side producer on the real broker: group commit, resolve-after-commit, replacement after a
 // transactional error, clean close.
+import type { Kafka, ProducerConfig } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import { requestTransactionalId } from '../../lib/kafka/transactional-id.ts';
@@ -48,7 +49,7 @@ describe('request publisher', () => {
     await publisher.close();
   });
 
-  it('after a transactional error (its id fenced) the caller is rejected and the producer replaced, never reused', async () => {
+  it("after a transactional error (its id fenced) the caller is rejected and the lane's producer replaced, never reused", async () => {
     const topic = stack.topic('fenced');
     await stack.createTopics([topic], 1);
     const publisher = new RequestPublisher({
@@ -56,18 +57,66 @@ describe('request publisher', () => {
       app: stack.prefix,
       instanceId: 'i3',
       slots: 1,
+      lanes: 2,
       logger: testLogger,
     });
-    await publisher.publish({ topic, key: 'a', value: 'before' });
-    // Someone else initialises the same transactional id: the publisher's producer is now a zombie.
-    await fenceTransactionalId(stack.kafka, requestTransactionalId(stack.prefix, 'i3', 0, 1));
+    // one transaction on each lane: both transactional ids have a live producer
+    await publisher.publish({ topic, key: 'a', value: 'before-0' });
+    await publisher.publish({ topic, key: 'a', value: 'before-1' });
+    // Someone else initialises both transactional ids: the publisher's producers are now zombies.
+    for (const lane of [0, 1])
+      await fenceTransactionalId(stack.kafka, requestTransactionalId(stack.prefix, 'i3', lane, 2));
 
-    await expect(publisher.publish({ topic, key: 'a', value: 'rejected' })).rejects.toThrow();
-    expect(publisher.stats.failures).toBe(1);
-    await publisher.publish({ topic, key: 'a', value: 'after' });
+    await expect(publisher.publish({ topic, key: 'a', value: 'rejected-0' })).rejects.toThrow();
+    await expect(publisher.publish({ topic, key: 'a', value: 'rejected-1' })).rejects.toThrow();
+    expect(publisher.stats.failures).toBe(2);
+    await publisher.publish({ topic, key: 'a', value: 'after-0' });
+    await publisher.publish({ topic, key: 'a', value: 'after-1' });
     await publisher.close();
-    const seen = await drainTopic(stack.kafka, topic, { expected: 2 });
-    expect(seen.map((r) => r.value)).toEqual(['before', 'after']);
+    const seen = await drainTopic(stack.kafka, topic, { expected: 4 });
+    expect(seen.map((r) => r.value)).toEqual(['before-0', 'before-1', 'after-0', 'after-1']);
+  });
+
+  it("a slot takes turns on its lanes: back-to-back transactions never wait for the previous one's markers", async () => {
+    const topic = stack.topic('lanes');
+    await stack.createTopics([topic], 3);
+    // every AddPartitionsToTxn the publisher's producers send, retries included
+    let adds = 0;
+    const kafka = {
+      producer: (config: ProducerConfig) => {
+        const producer = stack.kafka.producer(config);
+        producer.on(producer.events.REQUEST, (e) => {
+          if (e.payload.apiName === 'AddPartitionsToTxn') adds += 1;
+        });
+        return producer;
+      },
+    } as Kafka;
+    const run = async (lanes: number) => {
+      adds = 0;
+      const publisher = new RequestPublisher({
+        kafka,
+        app: stack.prefix,
+        instanceId: `lanes-${lanes}`,
+        lanes,
+      });
+      for (let i = 0; i < 40; i++) await publisher.publish({ topic, key: `k${i}`, value: String(i) });
+      await publisher.close();
+      // one AddPartitionsToTxn per transaction; more are the refused ones, retried
+      return { refused: adds - publisher.stats.transactions, transactions: publisher.stats.transactions };
+    };
+    // one lane: the coordinator refuses a transaction's start while the last one's markers are written
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.transactions).toBe(40);
+    expect(two.transactions).toBe(40);
+    console.log(
+      `CONCURRENT_TRANSACTIONS refusals in 40 transactions: ${one.refused} on one lane, ${two.refused} on two`,
+    );
+    expect(one.refused).toBeGreaterThan(0);
+    expect(two.refused).toBe(0);
+    // and every record is there once, in order
+    const seen = await drainTopic(stack.kafka, topic, { expected: 80 });
+    expect(seen).toHaveLength(80);
   });
 
   it('close waits for in-flight publishes and refuses new ones', async () => {

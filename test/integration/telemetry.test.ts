@@ -194,7 +194,9 @@ describe('telemetry', () => {
       slots: 1,
     });
     await publisher.publish({ topic: output, key: 'a', value: '1' });
-    await fenceTransactionalId(stack.kafka, requestTransactionalId(stack.prefix, 'metrics', 0, 1));
+    await publisher.publish({ topic: output, key: 'a', value: '1b' });
+    // the next transaction is lane 0's again (a slot takes turns on its two lanes)
+    await fenceTransactionalId(stack.kafka, requestTransactionalId(stack.prefix, 'metrics', 0, 2));
     await publisher.publish({ topic: output, key: 'a', value: '2' }).catch(() => {});
     await publisher.close();
     expect(await counter('kafka.transactions', { role: 'request', outcome: 'fenced' })).toBe(1);
