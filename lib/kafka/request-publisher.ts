@@ -4,12 +4,13 @@
 // transaction is in flight are published together in its next transaction (group commit). A caller's
 // promise resolves only after the transaction holding its record committed.
 //
-// A slot runs one transaction at a time, in turn on each of its lanes (transactional ids). After a
-// commit the coordinator still writes the transaction's markers, and until they are written the same id
-// cannot start its next transaction (CONCURRENT_TRANSACTIONS, retried): on a second id the next
-// transaction starts at once, and the markers are written meanwhile. Still one transaction at a time per
-// slot, so its records follow the previous transaction's in every partition, and a read_committed reader
-// sees them in that order (the earlier transaction holds the last stable offset until its markers land).
+// A slot takes turns on its lanes (transactional ids), one transaction per lane at a time. After a
+// commit is answered the coordinator still writes the transaction's markers, and until they are written
+// the same id cannot start its next transaction (CONCURRENT_TRANSACTIONS, retried); and the commit itself
+// is a round trip. So the next transaction starts on the other lane as soon as the last one's records are
+// written, while that one commits. Its records follow the last one's in every partition, and a
+// read_committed reader cannot see them first (the earlier transaction holds the last stable offset until
+// its markers land). Each caller still waits for its own transaction's commit.
 //
 // After any transactional error the slot's producer is thrown away (kafkajs leaves it stuck in
 // COMMITTING/ABORTING) and a new one is made lazily; its InitProducerId aborts whatever the old one left.
@@ -29,7 +30,7 @@ export interface RequestPublisherOptions {
   /** stable identity of this instance (a container's hostname); two live instances must differ */
   instanceId: string;
   slots?: number;
-  /** transactional ids a slot takes turns on (transactional mode); 2 hides the marker writes */
+  /** transactional ids a slot takes turns on (transactional mode): 2 overlap a commit with the next write */
   lanes?: number;
   /** close a slot's producer after this long without a publish */
   idleCloseMs?: number;
@@ -52,6 +53,10 @@ interface Lane {
   id: string;
   producer?: Producer;
   connecting?: Promise<Producer>;
+  /** settles (never rejects) when the lane's last transaction has ended: committed or failed */
+  ending?: Promise<void>;
+  /** a transaction of this lane is under way: its producer must not be closed */
+  busy?: boolean;
 }
 
 interface Slot {
@@ -172,54 +177,78 @@ export class RequestPublisher {
     clearTimeout(slot.idleTimer);
     try {
       while (slot.queue.length > 0) {
-        const batch = this.take(slot);
         const lane = slot.lanes[slot.turn]!;
         slot.turn = (slot.turn + 1) % slot.lanes.length;
+        // a lane holds one transaction at a time: its previous one must have ended
+        await lane.ending;
+        const batch = this.take(slot);
+        if (batch.length === 0) continue;
+        lane.busy = true;
+        let committed: Promise<void>;
         try {
-          const producer = await this.producerFor(lane);
-          await this.send(producer, batch);
-          this.stats.records += batch.reduce((n, p) => n + p.records.length, 0);
-          for (const p of batch) p.resolve();
+          // once the records are written, the next transaction may start on the other lane
+          committed = (await this.send(await this.producerFor(lane), batch)).committed;
         } catch (err) {
-          this.stats.failures += 1;
-          this.o.logger?.warn({ transactionalId: lane.id, records: batch.length, err }, 'publish failed');
-          this.discard(lane);
-          for (const p of batch) p.reject(err);
+          committed = Promise.reject(err);
         }
+        lane.ending = committed.then(
+          () => {
+            lane.busy = false;
+            this.stats.records += batch.reduce((n, p) => n + p.records.length, 0);
+            for (const p of batch) p.resolve();
+          },
+          (err: unknown) => {
+            lane.busy = false;
+            this.stats.failures += 1;
+            this.o.logger?.warn({ transactionalId: lane.id, records: batch.length, err }, 'publish failed');
+            this.discard(lane);
+            for (const p of batch) p.reject(err);
+          },
+        );
       }
     } finally {
       slot.flushing = false;
       if (!this.closed) {
         slot.idleTimer = setTimeout(() => {
-          for (const lane of slot.lanes) this.discard(lane);
+          if (slot.flushing) return;
+          for (const lane of slot.lanes) if (!lane.busy) this.discard(lane);
         }, this.o.idleCloseMs);
         slot.idleTimer.unref();
       }
     }
   }
 
-  private async send(producer: Producer, batch: Pending[]): Promise<void> {
+  /**
+   * Writes the batch: in a transaction, resolves once its records are written (acks from every
+   * replica), with `committed` for the commit still in flight; without transactions, once they are written.
+   */
+  private async send(producer: Producer, batch: Pending[]): Promise<{ committed: Promise<void> }> {
     const topicMessages = byTopic(batch.flatMap((p) => p.records));
     if (!this.o.transactional) {
       await producer.sendBatch({ topicMessages, acks: -1 });
-      return;
+      return { committed: Promise.resolve() };
     }
     this.stats.transactions += 1;
     const m = telemetryMetrics();
     const started = performance.now();
-    try {
-      const tx = await producer.transaction();
-      await tx.sendBatch({ topicMessages, acks: -1 });
-      await tx.commit();
-    } catch (err) {
+    const failed = (err: unknown): never => {
       const outcome = isFencedError(err) ? 'fenced' : 'abort';
       m.transactions.add(1, { role: 'request', outcome });
       m.transactionDuration.record(performance.now() - started, { role: 'request', outcome });
       throw err;
+    };
+    try {
+      const tx = await producer.transaction();
+      await tx.sendBatch({ topicMessages, acks: -1 });
+      const committed = tx.commit().then(() => {
+        m.transactions.add(1, { role: 'request', outcome: 'commit' });
+        m.transactionDuration.record(performance.now() - started, { role: 'request', outcome: 'commit' });
+        this.stats.commits += 1;
+      }, failed);
+      return { committed };
+    } catch (err) {
+      return failed(err);
     }
-    m.transactions.add(1, { role: 'request', outcome: 'commit' });
-    m.transactionDuration.record(performance.now() - started, { role: 'request', outcome: 'commit' });
-    this.stats.commits += 1;
   }
 
   private producerFor(lane: Lane): Promise<Producer> {
@@ -258,6 +287,7 @@ export class RequestPublisher {
     this.closed = true;
     while (this.slots.some((s) => s.flushing || s.queue.length > 0))
       await new Promise((r) => setTimeout(r, 10));
+    await Promise.all(this.slots.flatMap((s) => s.lanes.map((l) => l.ending)));
     for (const s of this.slots) clearTimeout(s.idleTimer);
     const lanes = this.slots.flatMap((s) => s.lanes);
     await Promise.all(lanes.map((l) => l.producer?.disconnect().catch(() => {})));

@@ -119,6 +119,43 @@ describe('request publisher', () => {
     expect(seen).toHaveLength(80);
   });
 
+  it('the next transaction writes while the last one commits, and the records stay in publish order', async () => {
+    const topic = stack.topic('overlap');
+    await stack.createTopics([topic], 3);
+    // each producer's requests as [api, sent, answered]
+    const requests = new Map<string, [string, number, number][]>();
+    const kafka = {
+      producer: (config: ProducerConfig) => {
+        const producer = stack.kafka.producer(config);
+        const mine: [string, number, number][] = [];
+        requests.set(config.transactionalId!, mine);
+        producer.on(producer.events.REQUEST, (e) => {
+          mine.push([e.payload.apiName, e.payload.sentAt, e.payload.sentAt + e.payload.duration]);
+        });
+        return producer;
+      },
+    } as Kafka;
+    const publisher = new RequestPublisher({ kafka, app: stack.prefix, instanceId: 'overlap', maxBatch: 25 });
+    // 1,000 records of one key, none awaited before the next: about 40 transactions back to back
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => publisher.publish({ topic, key: 'one', value: String(i) })),
+    );
+    await publisher.close();
+    expect(publisher.stats.transactions).toBeGreaterThanOrEqual(40);
+    const [a, b] = [...requests.values()];
+    // a request of the next transaction (its AddPartitionsToTxn or Produce) sent while the other lane's
+    // EndTxn was unanswered
+    const overlaps = (x: typeof a, y: typeof a) =>
+      x!
+        .filter(([api]) => api !== 'EndTxn')
+        .filter(([, sent]) =>
+          y!.some(([api, s, answered]) => api === 'EndTxn' && s <= sent && sent < answered),
+        ).length;
+    expect(overlaps(a, b) + overlaps(b, a)).toBeGreaterThan(0);
+    const seen = await drainTopic(stack.kafka, topic, { expected: 1000 });
+    expect(seen.map((r) => Number(r.value))).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+
   it('close waits for in-flight publishes and refuses new ones', async () => {
     const topic = stack.topic('close');
     await stack.createTopics([topic], 1);
