@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseBatchLease } from '../../lib/db/batches.ts';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import {
   type ClaimRequest,
@@ -13,6 +14,7 @@ import {
   recordOutcomes,
   startAttempts,
 } from '../../lib/db/effects.ts';
+import { eraseUploads } from '../../lib/db/erasure.ts';
 import { markPublished } from '../../lib/db/jobs.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { seedClient, seedJob } from '../helpers/jobs.ts';
@@ -44,7 +46,10 @@ async function blocked(n: number, like: string) {
     if (row!.n >= n) return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`fewer than ${n} statements like ${like} waited for a lock`);
+  const waiting = await db.execute<{ state: string; wait: string | null; query: string }>(sql`
+    select state, wait_event_type as wait, left(query, 120) as query from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid()`);
+  throw new Error(`fewer than ${n} statements like ${like} waited for a lock: ${JSON.stringify(waiting)}`);
 }
 
 /** A transaction that holds what `hold` locked until `release()` is called. */
@@ -169,17 +174,25 @@ describe('provider-call claims in groups', () => {
   // job with the lowest id. In storage order (uuids are random, so it is not id order) the writer would
   // take other rows first and wait for that one; let go, the group takes it and then waits for the rows the
   // writer holds: a deadlock. In id order the writer queues on the first job and holds nothing.
-  const writers: Record<string, [(ids: string[]) => Promise<unknown>, string]> = {
+  const unpublish = (ids: string[]) =>
+    db.execute(sql`update jobs set published_at = null where id = any(${sql.param(ids)}::uuid[])`);
+  const writers: Record<
+    string,
+    [(ids: string[]) => Promise<unknown>, string, ((ids: string[]) => Promise<unknown>)?]
+  > = {
     startAttempts: [(ids) => startAttempts(db, ids), '%attempts" = "jobs"."attempts" + 1%'],
     giveBackAttempts: [(ids) => giveBackAttempts(db, ids), '%attempts" = "jobs"."attempts" - 1%'],
     markPublished: [(ids) => markPublished(db, ids), '%published_at" = coalesce%'],
+    // it writes only unpublished jobs: with none, its plan never reaches the locking sub-select
+    releaseBatchLease: [(ids) => releaseBatchLease(db, ids), '%set "publish_lease_until"%', unpublish],
   };
-  for (const [name, [write, like]] of Object.entries(writers)) {
+  for (const [name, [write, like, prepare]] of Object.entries(writers)) {
     it(`${name} and a claim group over the same jobs, queued behind one lock: no deadlock`, async () => {
       const ids = await jobs(100);
       const lowest = [...ids].sort()[0]!;
       for (let round = 0; round < 5; round++) {
         await startAttempts(db, ids); // an attempt to give back (giveBackAttempts locks only those)
+        await prepare?.(ids);
         const holder = holdUntilReleased((tx) =>
           tx.execute(sql`select id from jobs where id = ${lowest}::uuid for update`),
         );
@@ -199,4 +212,34 @@ describe('provider-call claims in groups', () => {
       }
     });
   }
+  it('erasing an upload used by many jobs and a claim group over them, queued behind one lock: no deadlock', async () => {
+    for (let round = 0; round < 3; round++) {
+      const ids = await jobs(100);
+      const lowest = [...ids].sort()[0]!;
+      // every job uses the first job's CV: erasing that upload locks all 100 jobs
+      const [first] = await db.execute<{ client_id: string; cv_id: string }>(
+        sql`select client_id, cv_id from jobs where id = ${ids[0]}::uuid`,
+      );
+      await db.execute(
+        sql`update jobs set cv_id = ${first!.cv_id}::uuid where id = any(${sql.param(ids)}::uuid[])`,
+      );
+      const holder = holdUntilReleased((tx) =>
+        tx.execute(sql`select id from jobs where id = ${lowest}::uuid for update`),
+      );
+      await holder.locked;
+      const claiming = claimProviderCalls(
+        db,
+        ids.map((id) => ({ id, token: randomUUID() })),
+        LEASE_MS,
+      );
+      await blocked(1, '%provider_calls%');
+      const erasing = eraseUploads(db, first!.client_id, [first!.cv_id]);
+      await blocked(1, '%"cv_id" in%');
+      holder.release();
+      await holder.done;
+      const [erased, answers] = await Promise.all([erasing, claiming]);
+      expect(new Set(answers.values())).toEqual(new Set(['claimed']));
+      expect(new Set(erased!.jobIds)).toEqual(new Set(ids));
+    }
+  });
 });
