@@ -9,7 +9,8 @@
 //   in-flight   another request with this key holds the lease right now: ask the caller to retry.
 // The CV and project must be the caller's uploads of those kinds (else UPLOAD_NOT_FOUND or
 // WRONG_UPLOAD_KIND is thrown, nothing stored), within the input budget when one is given (else the
-// budget's own error). A new key costs one round trip: the checks and the insert are one statement.
+// budget's own error). A new key costs one round trip: the checks and the insert are one statement,
+// shared with the other requests of the same tick (lib/db/jobs.ts).
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import {
