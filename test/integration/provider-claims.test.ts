@@ -1,11 +1,12 @@
 // Provider-call claims taken in groups (lib/db/effects.ts claimProviderCalls): one statement answers each
 // job of a group as a lone claim would, and two owners claiming the same jobs in groups of their own, in
 // opposite orders, neither deadlock nor both pay. Every statement that writes several jobs locks them in
-// id order (lib/db/job-locks.ts): one that queues with a claim group on the same jobs never deadlocks.
+// id order (lib/db/job-locks.ts): one that queues with a claim group on the same jobs never deadlocks;
+// each writer of several jobs is tried that way, with storage order deadlocking as the control.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseBatchLease } from '../../lib/db/batches.ts';
+import { createOrGetBatch, releaseBatchLease, takeBatchLease } from '../../lib/db/batches.ts';
 import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import {
   type ClaimRequest,
@@ -16,6 +17,8 @@ import {
 } from '../../lib/db/effects.ts';
 import { eraseUploads } from '../../lib/db/erasure.ts';
 import { markPublished } from '../../lib/db/jobs.ts';
+import { createPosition } from '../../lib/db/positions.ts';
+import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { seedClient, seedJob } from '../helpers/jobs.ts';
 
@@ -240,6 +243,48 @@ describe('provider-call claims in groups', () => {
       const [erased, answers] = await Promise.all([erasing, claiming]);
       expect(new Set(answers.values())).toEqual(new Set(['claimed']));
       expect(new Set(erased!.jobIds)).toEqual(new Set(ids));
+    }
+  });
+  it("taking a batch's publish lease and a claim group over its jobs, queued behind one lock: no deadlock", async () => {
+    const [one] = await jobs(1);
+    const [job] = await db.execute<{ client_id: string; cv_id: string; project_id: string }>(
+      sql`select client_id, cv_id, project_id from jobs where id = ${one}::uuid`,
+    );
+    const position = await createPosition(db, job!.client_id, { title: 'Role', ...defaultDocuments });
+    for (let round = 0; round < 3; round++) {
+      // 100 unpublished jobs of one batch, their publish leases already run out (1 ms)
+      const { batch, jobs: rows } = await createOrGetBatch(
+        db,
+        {
+          clientId: job!.client_id,
+          idempotencyKey: randomUUID(),
+          requestFingerprint: 'claims',
+          positionId: position.id,
+          positionVersion: 1,
+          candidates: Array.from({ length: 100 }, () => ({ cvId: job!.cv_id, projectId: job!.project_id })),
+        },
+        1,
+      );
+      await new Promise((r) => setTimeout(r, 5));
+      const ids = rows.map((r) => r.id);
+      const lowest = [...ids].sort()[0]!;
+      const holder = holdUntilReleased((tx) =>
+        tx.execute(sql`select id from jobs where id = ${lowest}::uuid for update`),
+      );
+      await holder.locked;
+      const claiming = claimProviderCalls(
+        db,
+        ids.map((id) => ({ id, token: randomUUID() })),
+        LEASE_MS,
+      );
+      await blocked(1, '%provider_calls%');
+      const leasing = takeBatchLease(db, batch!.id, LEASE_MS);
+      await blocked(1, '%"batch_id" = %');
+      holder.release();
+      await holder.done;
+      const [leased, answers] = await Promise.all([leasing, claiming]);
+      expect(new Set(answers.values())).toEqual(new Set(['claimed']));
+      expect(new Set(leased)).toEqual(new Set(ids));
     }
   });
 });
