@@ -3,6 +3,7 @@
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { batchedLoader } from '../util/batched-loader.ts';
 import type { Database } from './database.ts';
+import { isDatabaseUnavailable } from './errors.ts';
 import { jobsLockedInIdOrder } from './job-locks.ts';
 import { type JobStatus, jobs, results } from './schema.ts';
 import { traced } from './trace.ts';
@@ -69,9 +70,9 @@ type Settled = { ok: true; value: CheckedInsert } | { ok: false; error: unknown 
  *
  * The requests of one tick share one statement (and one commit): under load a request's database cost
  * is its statement, not its row. The statement is a postgres.js tagged template over arrays, prepared
- * once per connection whatever the batch's size. A request that makes the whole statement fail (an
- * outage, a value PostgreSQL refuses) has the batch retried one request at a time, so one request's
- * error stays its own.
+ * once per connection whatever the batch's size. A request that makes the whole statement fail (a
+ * value PostgreSQL refuses) has the batch retried one request at a time, side by side, so one request's
+ * error stays its own; an outage (lib/db/errors.ts) fails them all at once, with no retries.
  */
 function insertJobIfUploadsMatchUntraced(
   db: Database,
@@ -106,17 +107,20 @@ async function insertSettled(db: Database, requests: InsertRequest[]): Promise<M
         const answers = await insertJobs(db, chunk);
         for (const [i, r] of chunk.entries()) settled.set(r, { ok: true, value: answers[i]! });
       } catch (error) {
-        if (chunk.length === 1) {
-          settled.set(chunk[0]!, { ok: false, error });
+        // an outage fails every request alike: retrying each would only multiply the wait
+        if (chunk.length === 1 || isDatabaseUnavailable(error)) {
+          for (const r of chunk) settled.set(r, { ok: false, error });
           return;
         }
-        for (const r of chunk) {
-          try {
-            settled.set(r, { ok: true, value: (await insertJobs(db, [r]))[0]! });
-          } catch (err) {
-            settled.set(r, { ok: false, error: err });
-          }
-        }
+        await Promise.all(
+          chunk.map(async (r) => {
+            try {
+              settled.set(r, { ok: true, value: (await insertJobs(db, [r]))[0]! });
+            } catch (err) {
+              settled.set(r, { ok: false, error: err });
+            }
+          }),
+        );
       }
     }),
   );

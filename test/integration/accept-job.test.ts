@@ -213,6 +213,51 @@ describe('acceptJob: the requests of one tick share one statement', () => {
     expect(await jobRows(overKey)).toHaveLength(0);
   });
 
+  it("an outage fails the statement's requests at once, each with the outage's error, retrying none", async () => {
+    // the jobs table locked by another session and a 300 ms statement timeout: the shared insert is
+    // canceled (57014), which lib/db/errors.ts counts as the database being unavailable
+    const dbName = new URL(stack.databaseUrl).pathname.slice(1);
+    await db.execute(sql.raw(`alter database "${dbName}" set statement_timeout = 300`));
+    const timed = createDatabase(stack.databaseUrl, {
+      onQuery: (q) => q.includes('insert into jobs') && inserts.push(q),
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holder = db.transaction(async (tx) => {
+      await tx.execute(sql`lock table jobs in access exclusive mode`);
+      locked();
+      await gate;
+    });
+    try {
+      await isLocked;
+      inserts.length = 0;
+      const started = performance.now();
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          acceptJob(timed, { clientId, idempotencyKey: randomUUID(), request }, { leaseMs: 15_000 }).then(
+            () => 'created',
+            (e: { code?: string }) => e.code,
+          ),
+        ),
+      );
+      expect(answers).toEqual(Array(5).fill('57014'));
+      // one statement, not one and then five more: an outage is not any one request's fault
+      expect(inserts).toHaveLength(1);
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      release();
+      await holder;
+      await db.execute(sql.raw(`alter database "${dbName}" reset statement_timeout`));
+      await closeDatabase(timed);
+    }
+  });
+
   it('a request PostgreSQL refuses fails alone: the others of its statement are accepted', async () => {
     inserts.length = 0;
     const keys = Array.from({ length: 5 }, () => randomUUID());
