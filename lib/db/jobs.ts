@@ -71,8 +71,8 @@ type Settled = { ok: true; value: CheckedInsert } | { ok: false; error: unknown 
  * The requests of one tick share one statement (and one commit): under load a request's database cost
  * is its statement, not its row. The statement is a postgres.js tagged template over arrays, prepared
  * once per connection whatever the batch's size. A request that makes the whole statement fail (a
- * value PostgreSQL refuses) has the batch retried one request at a time, side by side, so one request's
- * error stays its own; an outage (lib/db/errors.ts) fails them all at once, with no retries.
+ * value PostgreSQL refuses, a deadlock) has the batch retried one request at a time, side by side, so
+ * one request's error stays its own; an outage (lib/db/errors.ts) fails them all at once, with no retries.
  */
 function insertJobIfUploadsMatchUntraced(
   db: Database,
@@ -93,14 +93,43 @@ function insertJobIfUploadsMatchUntraced(
 
 const inserters = new WeakMap<Database, (r: InsertRequest) => Promise<Settled | undefined>>();
 
-/** The most requests one statement carries; a bigger tick is split into statements run side by side. */
+/**
+ * The most requests, and the most characters of overrides, one statement carries; a bigger tick is
+ * split into statements run side by side (a tick of large overrides would otherwise make one huge one).
+ */
 const MAX_INSERT_BATCH = 500;
+const MAX_INSERT_CHARS = 8 * 1024 * 1024;
+
+const overrideChars = (r: InsertRequest) =>
+  (r.job.jobDescription?.length ?? 0) +
+  (r.job.studyCaseBrief?.length ?? 0) +
+  (r.job.scoringRubric?.length ?? 0);
+
+/**
+ * Whether a shared statement's error may belong to some of its requests only: anything but an outage,
+ * and also a deadlock or a canceled statement. Sharing a statement shares its lock waits: a row one
+ * request waits for (an upload being erased) holds up, or deadlocks, all of them, where lone statements
+ * would have failed or waited alone.
+ */
+const retryAlone = (err: unknown) => {
+  const code = (err as { code?: unknown }).code;
+  return code === '40P01' || code === '57014' || !isDatabaseUnavailable(err);
+};
 
 async function insertSettled(db: Database, requests: InsertRequest[]): Promise<Map<InsertRequest, Settled>> {
   const settled = new Map<InsertRequest, Settled>();
   const chunks: InsertRequest[][] = [];
-  for (let i = 0; i < requests.length; i += MAX_INSERT_BATCH)
-    chunks.push(requests.slice(i, i + MAX_INSERT_BATCH));
+  let chars = 0;
+  for (const r of requests) {
+    const last = chunks.at(-1);
+    if (!last || last.length >= MAX_INSERT_BATCH || chars + overrideChars(r) > MAX_INSERT_CHARS) {
+      chunks.push([r]);
+      chars = overrideChars(r);
+    } else {
+      last.push(r);
+      chars += overrideChars(r);
+    }
+  }
   await Promise.all(
     chunks.map(async (chunk) => {
       try {
@@ -108,7 +137,7 @@ async function insertSettled(db: Database, requests: InsertRequest[]): Promise<M
         for (const [i, r] of chunk.entries()) settled.set(r, { ok: true, value: answers[i]! });
       } catch (error) {
         // an outage fails every request alike: retrying each would only multiply the wait
-        if (chunk.length === 1 || isDatabaseUnavailable(error)) {
+        if (chunk.length === 1 || !retryAlone(error)) {
           for (const r of chunk) settled.set(r, { ok: false, error });
           return;
         }

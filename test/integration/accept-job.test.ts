@@ -184,12 +184,17 @@ describe('acceptJob: the requests of one tick share one statement', () => {
       (e: { code?: string; message: string }) => ({ outcome: e.code ?? e.message, id: undefined }),
     );
 
-  it('each request gets its own answer: created, the same key twice, a foreign upload, over the budget', async () => {
+  it('each request gets its own answer: created, the same key twice, a foreign upload, a wrong kind, over the budget', async () => {
     inserts.length = 0;
     const keys = Array.from({ length: 20 }, () => randomUUID());
     const twice = randomUUID();
     const foreign = { ...request, cv_id: randomUUID() };
-    const [overKey, foreignKey] = [randomUUID(), randomUUID()];
+    const [overKey, foreignKey, wrongKindKey, retriedKey] = [
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+    ];
     const answers = await Promise.all([
       ...keys.map((k) => acceptOn(k)),
       acceptOn(twice),
@@ -197,6 +202,10 @@ describe('acceptJob: the requests of one tick share one statement', () => {
       acceptOn(twice),
       acceptOn(foreignKey, foreign),
       acceptOn(overKey, request, 5),
+      acceptOn(wrongKindKey, { ...request, cv_id: request.project_id }),
+      // the same key twice, the first refused for its upload: the second still creates the job
+      acceptOn(retriedKey, foreign),
+      acceptOn(retriedKey),
     ]);
     // one statement inserted all of them; only the same-key requests needed their follow-up read
     expect(inserts).toHaveLength(1);
@@ -208,54 +217,93 @@ describe('acceptJob: the requests of one tick share one statement', () => {
     expect(new Set(sameKey.map((a) => a.id)).size).toBe(1);
     expect(answers[23]!.outcome).toBe('UPLOAD_NOT_FOUND');
     expect(answers[24]!.outcome).toBe('over budget');
+    expect(answers[25]!.outcome).toBe('WRONG_UPLOAD_KIND');
+    expect(answers.slice(26).map((a) => a.outcome)).toEqual(['UPLOAD_NOT_FOUND', 'created']);
+    expect(await jobRows(wrongKindKey)).toHaveLength(0);
+    expect(await jobRows(retriedKey)).toHaveLength(1);
     for (const k of [...keys, twice]) expect(await jobRows(k)).toHaveLength(1);
     expect(await jobRows(foreignKey)).toHaveLength(0);
     expect(await jobRows(overKey)).toHaveLength(0);
   });
 
-  it("an outage fails the statement's requests at once, each with the outage's error, retrying none", async () => {
-    // the jobs table locked by another session and a 300 ms statement timeout: the shared insert is
-    // canceled (57014), which lib/db/errors.ts counts as the database being unavailable
-    const dbName = new URL(stack.databaseUrl).pathname.slice(1);
-    await db.execute(sql.raw(`alter database "${dbName}" set statement_timeout = 300`));
-    const timed = createDatabase(stack.databaseUrl, {
-      onQuery: (q) => q.includes('insert into jobs') && inserts.push(q),
-    });
+  /** Holds `lock` in a transaction of its own until `release()`; `lockMore` locks more while holding. */
+  function holding(lock: string) {
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => {
-      locked = r;
+    let more: Promise<void> = Promise.resolve();
+    let lockMore!: (statement: string) => Promise<void>;
+    let ready!: () => void;
+    const isReady = new Promise<void>((r) => {
+      ready = r;
     });
-    const holder = db.transaction(async (tx) => {
-      await tx.execute(sql`lock table jobs in access exclusive mode`);
-      locked();
+    const done = db.transaction(async (tx) => {
+      await tx.execute(sql.raw(lock));
+      lockMore = (statement) => {
+        more = tx.execute(sql.raw(statement)).then(() => {});
+        return more;
+      };
+      ready();
       await gate;
+      await more;
     });
-    try {
-      await isLocked;
-      inserts.length = 0;
-      const started = performance.now();
-      const answers = await Promise.all(
-        Array.from({ length: 5 }, () =>
-          acceptJob(timed, { clientId, idempotencyKey: randomUUID(), request }, { leaseMs: 15_000 }).then(
-            () => 'created',
-            (e: { code?: string }) => e.code,
-          ),
-        ),
-      );
-      expect(answers).toEqual(Array(5).fill('57014'));
-      // one statement, not one and then five more: an outage is not any one request's fault
-      expect(inserts).toHaveLength(1);
-      expect(performance.now() - started).toBeLessThan(3_000);
-    } finally {
-      release();
-      await holder;
-      await db.execute(sql.raw(`alter database "${dbName}" reset statement_timeout`));
-      await closeDatabase(timed);
+    return {
+      ready: isReady,
+      done,
+      release: () => release(),
+      lockMore: (statement: string) => lockMore(statement),
+    };
+  }
+
+  /** Waits until a shared insert of this database waits for a lock (matched on its opening: PostgreSQL
+   * keeps only the first 1,024 bytes of a statement's text); returns its backend's pid. */
+  async function insertWaiting(): Promise<number> {
+    for (let i = 0; i < 200; i++) {
+      const [row] = await db.execute<{ pid: number }>(sql`
+        select pid from pg_stat_activity where datname = current_database()
+          and wait_event_type = 'Lock' and query like '%with req as%' limit 1`);
+      if (row) return row.pid;
+      await new Promise((r) => setTimeout(r, 25));
     }
+    const sessions = await db.execute(sql`
+      select state, wait_event_type as wait, left(query, 80) as query from pg_stat_activity
+      where datname = current_database() and pid <> pg_backend_pid()`);
+    throw new Error(`no insert waited for a lock: ${JSON.stringify(sessions)}`);
+  }
+
+  it("a deadlock of the shared statement is not everyone's: its requests are retried alone and accepted", async () => {
+    // a second CV and project; the batch's rows take their uploads' key-share locks in key order
+    const [cv2, project2] = await insertUploads(
+      db,
+      (['cv', 'project'] as const).map((kind) => ({
+        clientId,
+        kind,
+        filename: `${kind}.txt`,
+        mediaType: 'text/plain',
+        sizeBytes: 4,
+        sha256: '0'.repeat(64),
+        extractedText: `${kind} two`,
+      })),
+    );
+    const second = { cv_id: cv2!.id, project_id: project2!.id };
+    // an eraser holds the second CV, then (below) asks for the first one, which the batch's first row holds
+    const eraser = holding(`select id from uploads where id = '${cv2!.id}' for update`);
+    await eraser.ready;
+    inserts.length = 0;
+    const prefix = randomUUID();
+    const answers = Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map((k) => acceptOn(`${prefix}-${k}`, k === 'b' ? second : request)),
+    );
+    await insertWaiting();
+    const eraserLocked = eraser.lockMore(`select id from uploads where id = '${request.cv_id}' for update`);
+    // PostgreSQL breaks the cycle by failing the statement that waited first: the shared insert (40P01)
+    await eraserLocked;
+    eraser.release();
+    await eraser.done;
+    const outcomes = await answers;
+    expect(outcomes.map((o) => o.outcome)).toEqual(Array(5).fill('created'));
+    expect(inserts.length).toBe(1 + 5);
   });
 
   it('a request PostgreSQL refuses fails alone: the others of its statement are accepted', async () => {
