@@ -203,16 +203,23 @@ export class RequestPublisher {
             this.o.logger?.warn({ transactionalId: lane.id, records: batch.length, err }, 'publish failed');
             this.discard(lane);
             for (const p of batch) p.reject(err);
+            return this.reopen(lane);
           },
         );
       }
     } finally {
       slot.flushing = false;
       if (!this.closed) {
-        slot.idleTimer = setTimeout(() => {
+        const closeIdle = () => {
           if (slot.flushing) return;
           for (const lane of slot.lanes) if (!lane.busy) this.discard(lane);
-        }, this.o.idleCloseMs);
+          // a lane still committing is closed at the next look
+          if (slot.lanes.some((l) => l.busy)) {
+            slot.idleTimer = setTimeout(closeIdle, this.o.idleCloseMs);
+            slot.idleTimer.unref();
+          }
+        };
+        slot.idleTimer = setTimeout(closeIdle, this.o.idleCloseMs);
         slot.idleTimer.unref();
       }
     }
@@ -274,6 +281,22 @@ export class RequestPublisher {
       return producer;
     })();
     return lane.connecting;
+  }
+
+  /**
+   * Initialises a failed lane's id again at once. Its InitProducerId aborts whatever the failed
+   * transaction left open, which would otherwise hold back (behind the last stable offset) every record
+   * the other lane commits after it, until the lane's next turn or the coordinator's timeout. A failure
+   * here is left to the lane's next turn.
+   */
+  private async reopen(lane: Lane): Promise<void> {
+    if (this.closed || !this.o.transactional) return;
+    try {
+      const tx = await (await this.producerFor(lane)).transaction();
+      await tx.abort(); // nothing was added to it: no request, the producer is ready again
+    } catch {
+      this.discard(lane);
+    }
   }
 
   private discard(lane: Lane): void {

@@ -77,6 +77,40 @@ describe('request publisher', () => {
     expect(seen.map((r) => r.value)).toEqual(['before-0', 'before-1', 'after-0', 'after-1']);
   });
 
+  it('after a failed transaction its lane is initialised again at once, not at its next turn', async () => {
+    const topic = stack.topic('reopen');
+    await stack.createTopics([topic], 1);
+    // InitProducerId requests by transactional id
+    const inits = new Map<string, number>();
+    const kafka = {
+      producer: (config: ProducerConfig) => {
+        const producer = stack.kafka.producer(config);
+        producer.on(producer.events.REQUEST, (e) => {
+          if (e.payload.apiName === 'InitProducerId')
+            inits.set(config.transactionalId!, (inits.get(config.transactionalId!) ?? 0) + 1);
+        });
+        return producer;
+      },
+    } as Kafka;
+    const publisher = new RequestPublisher({ kafka, app: stack.prefix, instanceId: 'reopen', lanes: 2 });
+    await publisher.publish({ topic, key: 'a', value: 'before-0' });
+    await publisher.publish({ topic, key: 'a', value: 'before-1' });
+    const lane0 = requestTransactionalId(stack.prefix, 'reopen', 0, 2);
+    const before = inits.get(lane0) ?? 0;
+    expect(before).toBeGreaterThan(0);
+    await fenceTransactionalId(stack.kafka, lane0);
+    await expect(publisher.publish({ topic, key: 'a', value: 'rejected' })).rejects.toThrow();
+    // no further publish: the failed lane's new producer has already asked for its id
+    for (let i = 0; i < 100 && (inits.get(lane0) ?? 0) === before; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(inits.get(lane0)).toBeGreaterThan(before);
+    await publisher.publish({ topic, key: 'a', value: 'after-1' });
+    await publisher.publish({ topic, key: 'a', value: 'after-0' });
+    await publisher.close();
+    const seen = await drainTopic(stack.kafka, topic, { expected: 4 });
+    expect(seen.map((r) => r.value)).toEqual(['before-0', 'before-1', 'after-1', 'after-0']);
+  });
+
   it("a slot takes turns on its lanes: back-to-back transactions seldom wait for the previous one's markers", async () => {
     const topic = stack.topic('lanes');
     await stack.createTopics([topic], 3);
