@@ -95,7 +95,8 @@ const inserters = new WeakMap<Database, (r: InsertRequest) => Promise<Settled | 
 
 /**
  * The most requests, and the most characters of overrides, one statement carries; a bigger tick is
- * split into statements run side by side (a tick of large overrides would otherwise make one huge one).
+ * split into statements run side by side (a tick of large overrides would otherwise make one huge one:
+ * a request's three overrides may hold 300,000 characters).
  */
 const MAX_INSERT_BATCH = 500;
 const MAX_INSERT_CHARS = 8 * 1024 * 1024;
@@ -107,14 +108,13 @@ const overrideChars = (r: InsertRequest) =>
 
 /**
  * Whether a shared statement's error may belong to some of its requests only: anything but an outage,
- * and also a deadlock or a canceled statement. Sharing a statement shares its lock waits: a row one
- * request waits for (an upload being erased) holds up, or deadlocks, all of them, where lone statements
- * would have failed or waited alone.
+ * and also a deadlock. Sharing a statement shares its lock waits: a row one request waits for (an
+ * upload being erased) can deadlock all of them, where a lone statement would have waited alone; the
+ * victim is rolled back at once and the cycle is broken, so each request is tried again alone. A
+ * canceled statement (a statement timeout) stays an outage: retrying each would wait the timeout again.
  */
-const retryAlone = (err: unknown) => {
-  const code = (err as { code?: unknown }).code;
-  return code === '40P01' || code === '57014' || !isDatabaseUnavailable(err);
-};
+const retryAlone = (err: unknown) =>
+  (err as { code?: unknown }).code === '40P01' || !isDatabaseUnavailable(err);
 
 async function insertSettled(db: Database, requests: InsertRequest[]): Promise<Map<InsertRequest, Settled>> {
   const settled = new Map<InsertRequest, Settled>();

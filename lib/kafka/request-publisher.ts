@@ -198,12 +198,14 @@ export class RequestPublisher {
             for (const p of batch) p.resolve();
           },
           (err: unknown) => {
-            lane.busy = false;
             this.stats.failures += 1;
             this.o.logger?.warn({ transactionalId: lane.id, records: batch.length, err }, 'publish failed');
             this.discard(lane);
             for (const p of batch) p.reject(err);
-            return this.reopen(lane);
+            // busy until its new producer is ready: the idle close must not miss it
+            return this.reopen(lane).finally(() => {
+              lane.busy = false;
+            });
           },
         );
       }

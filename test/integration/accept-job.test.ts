@@ -272,6 +272,52 @@ describe('acceptJob: the requests of one tick share one statement', () => {
     throw new Error(`no insert waited for a lock: ${JSON.stringify(sessions)}`);
   }
 
+  it("an outage fails the statement's requests at once, each with the outage's error, retrying none", async () => {
+    // the jobs table locked by another session and a 300 ms statement timeout: the shared insert is
+    // canceled (57014), which lib/db/errors.ts counts as the database being unavailable; retrying each
+    // request would wait the timeout again, each
+    const dbName = new URL(stack.databaseUrl).pathname.slice(1);
+    await db.execute(sql.raw(`alter database "${dbName}" set statement_timeout = 300`));
+    const timed = createDatabase(stack.databaseUrl, {
+      onQuery: (q) => q.includes('insert into jobs') && inserts.push(q),
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holder = db.transaction(async (tx) => {
+      await tx.execute(sql`lock table jobs in access exclusive mode`);
+      locked();
+      await gate;
+    });
+    try {
+      await isLocked;
+      inserts.length = 0;
+      const started = performance.now();
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          acceptJob(timed, { clientId, idempotencyKey: randomUUID(), request }, { leaseMs: 15_000 }).then(
+            () => 'created',
+            (e: { code?: string }) => e.code,
+          ),
+        ),
+      );
+      expect(answers).toEqual(Array(5).fill('57014'));
+      // one statement, not one and then five more: an outage is not any one request's fault
+      expect(inserts).toHaveLength(1);
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      release();
+      await holder;
+      await db.execute(sql.raw(`alter database "${dbName}" reset statement_timeout`));
+      await closeDatabase(timed);
+    }
+  });
+
   it("a deadlock of the shared statement is not everyone's: its requests are retried alone and accepted", async () => {
     // a second CV and project; the batch's rows take their uploads' key-share locks in key order
     const [cv2, project2] = await insertUploads(
@@ -288,8 +334,11 @@ describe('acceptJob: the requests of one tick share one statement', () => {
     );
     const second = { cv_id: cv2!.id, project_id: project2!.id };
     // an eraser holds the second CV, then (below) asks for the first one, which the batch's first row holds
-    const eraser = holding(`select id from uploads where id = '${cv2!.id}' for update`);
+    // (the eraser checks for a deadlock only after 30 s, the insert after PostgreSQL's 1 s: the insert is
+    // the victim however slow this machine is)
+    const eraser = holding(`set local deadlock_timeout = '30s'`);
     await eraser.ready;
+    await eraser.lockMore(`select id from uploads where id = '${cv2!.id}' for update`);
     inserts.length = 0;
     const prefix = randomUUID();
     const answers = Promise.all(

@@ -1,6 +1,6 @@
 // The shared insert's failure policy (lib/db/jobs.ts), as pure logic: a statement that fails for an
-// outage fails its requests at once; one that fails for any other reason (a value PostgreSQL refuses, a
-// deadlock, a canceled statement) is retried one request at a time. The database is a stand-in that
+// outage (a statement timeout included) fails its requests at once; one that fails for any other reason
+// (a value PostgreSQL refuses, a deadlock) is retried one request at a time. The database is a stand-in that
 // counts statements and fails each with a given SQLSTATE or network code; the real-PostgreSQL cases
 // (statement counts, a NUL character, a deadlock with an eraser) are in integration/accept-job.test.ts.
 import { randomUUID } from 'node:crypto';
@@ -44,12 +44,12 @@ async function fiveInOneTick(code: string) {
 }
 
 describe('the shared insert when its statement fails', () => {
-  for (const code of ['ECONNREFUSED', 'CONNECTION_CLOSED', '57P01', '08006']) {
+  for (const code of ['ECONNREFUSED', 'CONNECTION_CLOSED', '57P01', '08006', '57014']) {
     it(`${code} (an outage): every request fails with it at once, no request is retried`, async () => {
       expect(await fiveInOneTick(code)).toEqual({ answers: Array(5).fill(code), statements: 1 });
     });
   }
-  for (const code of ['22021', '40P01', '57014', '23503']) {
+  for (const code of ['22021', '40P01', '23503', '23505']) {
     it(`${code}: each request is retried alone, so its own error stays its own`, async () => {
       expect(await fiveInOneTick(code)).toEqual({ answers: Array(5).fill(code), statements: 1 + 5 });
     });
