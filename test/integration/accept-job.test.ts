@@ -34,7 +34,15 @@ beforeAll(async () => {
     logger: testLogger,
   });
   clientId = await seedClient(db);
-  const rows = await insertUploads(
+  const rows = await uploadPair('text');
+  request = {
+    cv_id: rows.find((r) => r.kind === 'cv')!.id,
+    project_id: rows.find((r) => r.kind === 'project')!.id,
+  };
+});
+/** A CV and a project report of the test's client, their texts `cv <text>` and `project <text>`. */
+function uploadPair(text: string) {
+  return insertUploads(
     db,
     (['cv', 'project'] as const).map((kind) => ({
       clientId,
@@ -43,14 +51,11 @@ beforeAll(async () => {
       mediaType: 'text/plain',
       sizeBytes: 4,
       sha256: '0'.repeat(64),
-      extractedText: `${kind} text`,
+      extractedText: `${kind} ${text}`,
     })),
   );
-  request = {
-    cv_id: rows.find((r) => r.kind === 'cv')!.id,
-    project_id: rows.find((r) => r.kind === 'project')!.id,
-  };
-});
+}
+
 afterAll(async () => {
   await publisher?.close();
   if (db) await closeDatabase(db);
@@ -320,18 +325,7 @@ describe('acceptJob: the requests of one tick share one statement', () => {
 
   it("a deadlock of the shared statement is not everyone's: its requests are retried alone and accepted", async () => {
     // a second CV and project; the batch's rows take their uploads' key-share locks in key order
-    const [cv2, project2] = await insertUploads(
-      db,
-      (['cv', 'project'] as const).map((kind) => ({
-        clientId,
-        kind,
-        filename: `${kind}.txt`,
-        mediaType: 'text/plain',
-        sizeBytes: 4,
-        sha256: '0'.repeat(64),
-        extractedText: `${kind} two`,
-      })),
-    );
+    const [cv2, project2] = await uploadPair('two');
     const second = { cv_id: cv2!.id, project_id: project2!.id };
     // an eraser holds the second CV, then (below) asks for the first one, which the batch's first row holds
     // (the eraser checks for a deadlock only after 30 s, the insert after PostgreSQL's 1 s: the insert is

@@ -73,6 +73,21 @@ function holdUntilReleased(hold: (tx: Database) => Promise<unknown>) {
   return { locked, release, done };
 }
 
+/** A third session locks job `lowest`; a claim group over `ids` then queues behind that lock. */
+async function claimQueuedBehind(lowest: string, ids: string[]) {
+  const holder = holdUntilReleased((tx) =>
+    tx.execute(sql`select id from jobs where id = ${lowest}::uuid for update`),
+  );
+  await holder.locked;
+  const claiming = claimProviderCalls(
+    db,
+    ids.map((id) => ({ id, token: randomUUID() })),
+    LEASE_MS,
+  );
+  await blocked(1, '%provider_calls%');
+  return { holder, claiming };
+}
+
 const callsOf = async (ids: string[]) =>
   (
     await db.execute<{ id: string; provider_calls: number }>(
@@ -196,13 +211,7 @@ describe('provider-call claims in groups', () => {
       for (let round = 0; round < 5; round++) {
         await startAttempts(db, ids); // an attempt to give back (giveBackAttempts locks only those)
         await prepare?.(ids);
-        const holder = holdUntilReleased((tx) =>
-          tx.execute(sql`select id from jobs where id = ${lowest}::uuid for update`),
-        );
-        await holder.locked;
-        const requests = ids.map((id) => ({ id, token: randomUUID() }));
-        const claiming = claimProviderCalls(db, requests, LEASE_MS);
-        await blocked(1, '%provider_calls%');
+        const { holder, claiming } = await claimQueuedBehind(lowest, ids);
         const writing = write(ids);
         await blocked(1, like);
         holder.release();
@@ -226,16 +235,7 @@ describe('provider-call claims in groups', () => {
       await db.execute(
         sql`update jobs set cv_id = ${first!.cv_id}::uuid where id = any(${sql.param(ids)}::uuid[])`,
       );
-      const holder = holdUntilReleased((tx) =>
-        tx.execute(sql`select id from jobs where id = ${lowest}::uuid for update`),
-      );
-      await holder.locked;
-      const claiming = claimProviderCalls(
-        db,
-        ids.map((id) => ({ id, token: randomUUID() })),
-        LEASE_MS,
-      );
-      await blocked(1, '%provider_calls%');
+      const { holder, claiming } = await claimQueuedBehind(lowest, ids);
       const erasing = eraseUploads(db, first!.client_id, [first!.cv_id]);
       await blocked(1, '%"cv_id" in%');
       holder.release();
@@ -268,16 +268,7 @@ describe('provider-call claims in groups', () => {
       await new Promise((r) => setTimeout(r, 5));
       const ids = rows.map((r) => r.id);
       const lowest = [...ids].sort()[0]!;
-      const holder = holdUntilReleased((tx) =>
-        tx.execute(sql`select id from jobs where id = ${lowest}::uuid for update`),
-      );
-      await holder.locked;
-      const claiming = claimProviderCalls(
-        db,
-        ids.map((id) => ({ id, token: randomUUID() })),
-        LEASE_MS,
-      );
-      await blocked(1, '%provider_calls%');
+      const { holder, claiming } = await claimQueuedBehind(lowest, ids);
       const leasing = takeBatchLease(db, batch!.id, LEASE_MS);
       await blocked(1, '%"batch_id" = %');
       holder.release();
