@@ -12,8 +12,9 @@
 // read_committed reader cannot see them first (the earlier transaction holds the last stable offset until
 // its markers land). Each caller still waits for its own transaction's commit.
 //
-// After any transactional error the slot's producer is thrown away (kafkajs leaves it stuck in
-// COMMITTING/ABORTING) and a new one is made lazily; its InitProducerId aborts whatever the old one left.
+// After any transactional error the lane's producer is thrown away (kafkajs leaves it stuck in
+// COMMITTING/ABORTING) and a new one is made at once (reopen); its InitProducerId aborts whatever the old
+// one left open, which would otherwise hold back the other lane's records.
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
