@@ -67,6 +67,11 @@ const schema = z.object({
   /** auto: readable lines on a terminal, JSON otherwise */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   INSTANCE_ID: identifier.default(defaultInstanceId),
+  /**
+   * how long a function may take to stop once signalled (SIGTERM): within the platform's grace (Cloud Run
+   * 10 s; the Kubernetes manifests 30 s, a 5 s preStop pause included); past it the process exits 1
+   */
+  SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(8_000),
 
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/cv_evaluator'),
   DATABASE_POOL_SIZE: int(1, 100).default(10),
@@ -181,6 +186,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   logFormat: Env['LOG_FORMAT'];
   instanceId: string;
+  /** how long a function may take to stop once signalled (lib/util/stop-deadline.ts) */
+  shutdownTimeoutMs: number;
   database: { url: string; poolSize: number };
   kafka: {
     brokers: string[];
@@ -301,6 +308,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     instanceId: e.INSTANCE_ID,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     kafka: {
       brokers: e.KAFKA_BROKERS,

@@ -19,6 +19,7 @@ import { createLogger } from '../../lib/telemetry/logger.ts';
 import { telemetryMetrics } from '../../lib/telemetry/metrics.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
 import { serializeError } from '../../lib/telemetry/serialize-error.ts';
+import { stopOnSignals } from '../../lib/util/stop-deadline.ts';
 
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
@@ -36,12 +37,14 @@ const progress = evaluateProgress(db, logger);
 const t = config.kafka.topics;
 
 const controller = new AbortController();
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    logger.info({ signal }, 'stopping: finishing the transaction in hand, then leaving the group');
-    controller.abort();
-  });
-}
+// The stop has one deadline from the signal (lib/util/stop-deadline.ts); each step is named for its log.
+const stop = stopOnSignals({
+  timeoutMs: config.shutdownTimeoutMs,
+  log: logger,
+  message: 'stopping: finishing the transaction in hand, then leaving the group',
+  stop: () => controller.abort(),
+});
+stop.step('the invocation in hand (its transaction, then leaving the group)');
 
 let exitCode = 0;
 try {
@@ -164,9 +167,13 @@ try {
   logger.error({ err }, 'invocation failed');
   exitCode = 1;
 } finally {
+  stop.step('recording the committed positions');
   await progress.flush(); // the committed positions still being recorded
+  stop.step('the database pool');
   await closeDatabase(db).catch(() => {});
   // flushes spans and metrics: a job platform's container ends right after this
+  stop.step('telemetry export');
   await telemetry.shutdown().catch(() => {});
 }
+stop.disarm();
 process.exit(exitCode);

@@ -13,6 +13,7 @@ import { ensureTopics } from '../../lib/kafka/topics.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
 import { telemetryMetrics } from '../../lib/telemetry/metrics.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
+import { stopOnSignals } from '../../lib/util/stop-deadline.ts';
 import { type DispatchOptions, sweepDueDeliveries } from '../../lib/webhooks/dispatcher.ts';
 
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
@@ -29,12 +30,14 @@ if (config.webhooks.allowPrivate) {
 }
 
 const controller = new AbortController();
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    logger.info({ signal }, 'stopping: finishing the attempts in hand, then leaving the group');
-    controller.abort();
-  });
-}
+// The stop has one deadline from the signal (lib/util/stop-deadline.ts); each step is named for its log.
+const stop = stopOnSignals({
+  timeoutMs: config.shutdownTimeoutMs,
+  log: logger,
+  message: 'stopping: finishing the attempts in hand, then leaving the group',
+  stop: () => controller.abort(),
+});
+stop.step('the invocation in hand (its webhook attempts, then leaving the group)');
 
 const dispatch: DispatchOptions = {
   db,
@@ -117,7 +120,10 @@ try {
   logger.error({ err }, 'invocation failed');
   exitCode = 1;
 } finally {
+  stop.step('the database pool');
   await closeDatabase(db).catch(() => {});
+  stop.step('telemetry export');
   await telemetry.shutdown().catch(() => {});
 }
+stop.disarm();
 process.exit(exitCode);

@@ -1,5 +1,6 @@
 // The submit function: a Node HTTP server around the Hono app. Thin: config, wiring, start, stop.
 // The app is also exported as a fetch handler for other runtimes.
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
@@ -14,6 +15,7 @@ import { ensureTopics } from '../../lib/kafka/topics.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
 import { meter } from '../../lib/telemetry/metrics.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
+import { stopOnSignals } from '../../lib/util/stop-deadline.ts';
 
 const config = loadConfigOrExit();
 const telemetry = await startTelemetry({ serviceName: `${config.appName}-submit` });
@@ -143,21 +145,34 @@ const server = serve(
     ),
 );
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-  // close() stops accepting and resolves once in-flight requests have finished.
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+// The stop has one deadline from the signal (lib/util/stop-deadline.ts); each step is named for its log.
+const stop = stopOnSignals({
+  timeoutMs: config.shutdownTimeoutMs,
+  log: logger,
+  message: 'shutting down: no new connections, finishing requests in flight',
+  stop: () => void shutdown(),
+});
+async function shutdown() {
+  stop.step('requests in flight');
+  // close() stops accepting and resolves once every connection has ended. A keep-alive connection whose
+  // request was in flight outlives its response and held the stop until the keep-alive timeout (or for
+  // as long as a load balancer kept using it): each one is closed as soon as it has no request in hand.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closeIdle = setInterval(() => (server as Server).closeIdleConnections(), 20);
+  await closed;
+  clearInterval(closeIdle);
   while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+  stop.step('the request publisher (transactions in flight)');
   await publisher.close();
+  stop.step('the extraction sandbox');
   await sandbox.close();
+  stop.step('the Kafka admin client');
   if (adminConnected) await admin.disconnect().catch(() => {});
+  stop.step('the database pool');
   await closeDatabase(db);
+  stop.step('telemetry export');
   await telemetry.shutdown().catch(() => {});
+  stop.disarm();
   logger.info('stopped');
   process.exit(0);
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));

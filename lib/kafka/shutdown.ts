@@ -9,50 +9,13 @@
 // The bound's own timer needs the main thread to yield, and a promise loop that never does (kafkajs had
 // one on this very path, stopped-fetch.ts) starves it. So a watchdog thread, which has its own event loop,
 // holds the same bound plus a grace and kills the process when the main thread has not ended the shutdown.
-import { Worker } from 'node:worker_threads';
 import type { Admin, Consumer } from 'kafkajs';
 import type { Logger } from '../telemetry/logger.ts';
+import { armWatchdog } from '../util/watchdog.ts';
 import { ENGINE_EVENTS } from './events.ts';
 
 /** How long past the bound the watchdog waits for the main thread's own timer. */
 export const WATCHDOG_GRACE_MS = 10_000;
-
-// Runs in the watchdog thread: plain JavaScript, as the source of an eval'd worker must be, that reads as
-// a script and as a module alike (the thread inherits flags such as --input-type).
-const WATCHDOG_SOURCE = `
-const { workerData } = process.getBuiltinModule('node:worker_threads');
-const { writeSync } = process.getBuiltinModule('node:fs');
-setTimeout(() => {
-  const line = { level: 60, time: new Date().toISOString(), pid: process.pid, ...workerData.fields };
-  try {
-    writeSync(1, JSON.stringify(line) + '\\n');
-  } finally {
-    process.kill(process.pid, 'SIGKILL'); // whether or not the log could be written
-  }
-}, workerData.ms);
-`;
-
-/**
- * Starts the watchdog thread; the returned function stands it down. It never keeps the process alive, and
- * a watchdog that cannot start or fails leaves the shutdown as it was, bounded by its own timer only.
- */
-function armWatchdog(ms: number, timeoutMs: number, log?: Logger): () => void {
-  const fields = {
-    event: ENGINE_EVENTS.shutdownWatchdog,
-    timeoutMs,
-    msg: 'shutdown did not end and the main thread is not running its timers: killing the process',
-  };
-  try {
-    const worker = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { ms, fields } });
-    // unhandled, a worker's error would end this process
-    worker.on('error', (err) => log?.warn({ err }, 'the shutdown watchdog failed'));
-    worker.unref();
-    return () => void worker.terminate();
-  } catch (err) {
-    log?.warn({ err }, 'the shutdown watchdog could not start');
-    return () => {};
-  }
-}
 
 /**
  * A session's shutdown: the consumer's disconnect() stops fetching, waits for the batch in hand (whose
@@ -86,7 +49,15 @@ export async function shutdownWithin(
   log?: Logger,
   graceMs = WATCHDOG_GRACE_MS,
 ): Promise<boolean> {
-  const standDown = armWatchdog(timeoutMs + graceMs, timeoutMs, log);
+  const standDown = armWatchdog(
+    timeoutMs + graceMs,
+    {
+      event: ENGINE_EVENTS.shutdownWatchdog,
+      timeoutMs,
+      msg: 'shutdown did not end and the main thread is not running its timers: killing the process',
+    },
+    log,
+  );
   const pending = new Set<string>();
   const step = async (name: string, run: () => Promise<unknown>) => {
     pending.add(name);

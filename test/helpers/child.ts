@@ -9,9 +9,13 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runChild(relativeToTest: string, env: Record<string, string>): Child {
+export function runChild(
+  relativeToTest: string,
+  env: Record<string, string>,
+  options: { execArgv?: string[] } = {},
+): Child {
   const file = fileURLToPath(new URL(`../${relativeToTest}`, import.meta.url));
-  const child = spawn(process.execPath, [file], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), file], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

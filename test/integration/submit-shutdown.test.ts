@@ -1,11 +1,14 @@
 // SIGTERM with requests in flight: submit stops accepting, answers what it accepted (after the request
 // records committed), closes its producers and pool, and exits 0.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/db/api-clients.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
 import { insertUploads } from '../../lib/db/uploads.ts';
+import { runChild } from '../helpers/child.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { drainTopic } from '../helpers/kafka.ts';
 
@@ -104,4 +107,50 @@ describe('submit shutdown', () => {
       new Set(accepted.map((a) => (a as { id?: string }).id)),
     );
   });
+
+  it('a keep-alive connection whose request was in flight at SIGTERM does not hold the stop: exit 0 at once', async () => {
+    const db = createDatabase(stack.databaseUrl, { poolSize: 1 });
+    const { apiKey } = await createClient(db, 'keepalive');
+    await closeDatabase(db);
+    const port = 18_900 + Math.floor(Math.random() * 90);
+    const child = runChild('../functions/submit/index.ts', {
+      DATABASE_URL: stack.databaseUrl,
+      KAFKA_BROKERS: stack.brokers.join(','),
+      KAFKA_TOPIC_JOBS: stack.topic('jobs'),
+      KAFKA_TOPIC_RESULTS: stack.topic('results'),
+      KAFKA_TOPIC_DLQ: stack.topic('dlq'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      INSTANCE_ID: `${stack.prefix}-keepalive`,
+      LOG_FORMAT: 'json',
+    });
+    await child.waitForLine(/submit listening/, 100_000);
+    // a request on a connection the client keeps (as a load balancer's pool does), its body still coming
+    // when SIGTERM arrives: once answered, the connection is idle but open
+    const body = JSON.stringify({ cv_id: randomUUID(), project_id: randomUUID() });
+    const socket = connect(port, '127.0.0.1');
+    const closedByServer = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    let answer = '';
+    socket.on('data', (d) => {
+      answer += d.toString();
+    });
+    socket.write(
+      'POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n' +
+        `Authorization: Bearer ${apiKey}\r\nIdempotency-Key: k\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = performance.now();
+    child.process.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    socket.write(body.slice(10));
+    const ended = await child.exited;
+    // without closing connections as they become idle, close() waits for this one until the server's
+    // keep-alive timeout (5 s; a client that keeps using it, as a load balancer's health checks do, holds
+    // it until the stop's deadline): measured 6.3 s against 1.2 s
+    expect(ended.code).toBe(0);
+    expect(performance.now() - sent).toBeLessThan(4_000);
+    await closedByServer;
+    expect(answer).toMatch(/^HTTP\/1.1 4\d\d/);
+  }, 180_000);
 });
