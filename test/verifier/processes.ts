@@ -49,7 +49,7 @@ export function engineSignal(line: string): EngineSignal | undefined {
 
 /**
  * Calls `crashed` when `child` ends with a non-zero exit code without having said why on stdout (an
- * `invocation finished` or `invocation failed` line): an uncaught exception or rejection. A kill by
+ * `invocation finished` or `invocation failed` line, or a stop's missed deadline): an uncaught exception or rejection. A kill by
  * signal has no exit code and is not a crash.
  */
 export function onCrash(child: ChildProcess, crashed: () => void): void {
@@ -57,7 +57,8 @@ export function onCrash(child: ChildProcess, crashed: () => void): void {
   let tail = '';
   child.stdout?.on('data', (c: Buffer) => {
     const text = tail + c.toString();
-    if (/"msg":"invocation (finished|failed)"/.test(text)) explained = true;
+    // a stop past its deadline (lib/util/stop-deadline.ts) says so too
+    if (/"msg":"invocation (finished|failed)"|"event":"shutdown\.deadline"/.test(text)) explained = true;
     tail = text.slice(-40); // a line split between two chunks
   });
   // 'close', not 'exit': by then every line the process wrote has been read
