@@ -1,8 +1,7 @@
 // The one place that reads environment variables. Everything else receives typed options.
 // A wrong value stops start-up with a message naming the variable and what it expects.
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { z } from 'zod';
+import { brokerList, defaultInstanceId, identifier, int, postgresUrl } from './config-fields.ts';
 import { shownValue } from './config-redact.ts';
 import { ConfigError } from './errors.ts';
 import { defaultRetrySchedule, parseSchedule } from './webhooks/schedule.ts';
@@ -14,52 +13,6 @@ import { defaultRetrySchedule, parseSchedule } from './webhooks/schedule.ts';
  */
 export const deliveryModes = ['exactly-once', 'at-least-once', 'read-then-fence'] as const;
 export type DeliveryMode = (typeof deliveryModes)[number];
-
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce
-    .number({ error: `an integer between ${min} and ${max}` })
-    .int({ error: `an integer between ${min} and ${max}` })
-    .min(min, { error: `an integer between ${min} and ${max}` })
-    .max(max, { error: `an integer between ${min} and ${max}` });
-
-const brokerList = z
-  .string()
-  .transform((s) =>
-    s
-      .split(',')
-      .map((b) => b.trim())
-      .filter(Boolean),
-  )
-  .pipe(
-    z
-      .array(z.string().regex(/^[A-Za-z0-9._-]+:\d{1,5}$/, { error: 'a comma-separated list of host:port' }))
-      .min(1, { error: 'a comma-separated list of host:port' }),
-  );
-
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\/.+/, { error: 'a postgres:// or postgresql:// URL' })
-  .refine((s) => URL.canParse(s), { error: 'a postgres:// or postgresql:// URL' });
-
-/** A name that ends up inside topic names and transactional ids: keep it boring. */
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'letters, digits, ".", "_" or "-" (1-100 characters)' });
-
-/**
- * An identity unique among live processes: the hostname (a pod's name, a container's id) and the
- * process id, so two processes on one host differ. Where every instance has the same hostname and pid
- * (Cloud Run answers "localhost", pid 1), a random suffix keeps live instances apart. Within one
- * container a restarted process keeps its id (same hostname, pid 1) and fences its predecessor's open
- * transactions at once; a random id would leave them to the transaction timeout.
- */
-export function defaultInstanceId(): string {
-  const host =
-    hostname()
-      .replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 80) || 'instance';
-  return host === 'localhost' ? `${host}-${randomBytes(4).toString('hex')}` : `${host}-${process.pid}`;
-}
 
 const schema = z.object({
   APP_NAME: identifier.default('cv-evaluator'),
@@ -75,6 +28,8 @@ const schema = z.object({
 
   DATABASE_URL: postgresUrl.default('postgres://postgres@127.0.0.1:5432/cv_evaluator'),
   DATABASE_POOL_SIZE: int(1, 100).default(10),
+  /** most time a statement or transaction waits for PostgreSQL's answer before it counts as an outage (0 = no bound) */
+  DATABASE_QUERY_TIMEOUT_MS: int(0, 600_000).default(10_000),
 
   KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
   KAFKA_TOPIC_JOBS: identifier.default('evaluate-jobs'),
@@ -188,7 +143,7 @@ export interface Config {
   instanceId: string;
   /** how long a function may take to stop once signalled (lib/util/stop-deadline.ts) */
   shutdownTimeoutMs: number;
-  database: { url: string; poolSize: number };
+  database: { url: string; poolSize: number; queryTimeoutMs: number };
   kafka: {
     brokers: string[];
     topics: { jobs: string; results: string; dlq: string };
@@ -309,7 +264,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: e.LOG_FORMAT,
     instanceId: e.INSTANCE_ID,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    database: {
+      url: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+    },
     kafka: {
       brokers: e.KAFKA_BROKERS,
       topics: { jobs: e.KAFKA_TOPIC_JOBS, results: e.KAFKA_TOPIC_RESULTS, dlq: e.KAFKA_TOPIC_DLQ },

@@ -25,7 +25,10 @@ const { values } = parseArgs({ options: { loop: { type: 'boolean', default: fals
 const config = loadConfigOrExit();
 const telemetry = await startTelemetry({ serviceName: `${config.appName}-evaluate` });
 const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'evaluate' });
-const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
+const db = createDatabase(config.database.url, {
+  poolSize: config.database.poolSize,
+  queryTimeoutMs: config.database.queryTimeoutMs,
+});
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
 const provider = await createProvider(config.llm);
 // before the group hands this invocation partitions, not while their first jobs wait; a warm-up that

@@ -20,7 +20,10 @@ const { values } = parseArgs({ options: { loop: { type: 'boolean', default: fals
 const config = loadConfigOrExit();
 const telemetry = await startTelemetry({ serviceName: `${config.appName}-notify` });
 const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'notify' });
-const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
+const db = createDatabase(config.database.url, {
+  poolSize: config.database.poolSize,
+  queryTimeoutMs: config.database.queryTimeoutMs,
+});
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-notify`, logger });
 const t = config.kafka.topics;
 if (config.webhooks.allowPrivate) {

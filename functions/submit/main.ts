@@ -20,7 +20,10 @@ import { stopOnSignals } from '../../lib/util/stop-deadline.ts';
 const config = loadConfigOrExit();
 const telemetry = await startTelemetry({ serviceName: `${config.appName}-submit` });
 const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'submit' });
-const db = createDatabase(config.database.url, { poolSize: config.database.poolSize });
+const db = createDatabase(config.database.url, {
+  poolSize: config.database.poolSize,
+  queryTimeoutMs: config.database.queryTimeoutMs,
+});
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-submit`, logger });
 const t = config.kafka.topics;
 await ensureTopics(kafka, [t.jobs, t.results, t.dlq], {

@@ -1,6 +1,7 @@
 // The database handle: postgres.js underneath, drizzle on top. One pool per process.
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { withTimeout } from '../util/timeout.ts';
 import * as schema from './schema.ts';
 import { tolerateTypeFetchFailures } from './type-fetch-guard.ts';
 
@@ -12,6 +13,8 @@ export function createDatabase(
     poolSize?: number;
     /** called with every statement's text before it is sent (tests count statements with it) */
     onQuery?: (query: string) => void;
+    /** most time a statement, or a transaction, may wait for PostgreSQL's answer (0: no bound) */
+    queryTimeoutMs?: number;
   } = {},
 ): Database {
   tolerateTypeFetchFailures();
@@ -22,18 +25,85 @@ export function createDatabase(
     // bigint offsets must survive the round trip exactly.
     types: { bigint: postgres.BigInt },
   });
-  preparePerRequestQueries(sql);
-  return drizzle(sql, { schema }) as Database;
+  const timeoutMs = options.queryTimeoutMs ?? 0;
+  wrapQueries(sql, timeoutMs);
+  // drizzle's queries go through unsafe() and begin(), bounded above; the tagged template (`db.$client`)
+  // is bounded here. A fragment (a query nested in another) is never awaited, so never started or timed.
+  const client =
+    timeoutMs > 0
+      ? new Proxy(sql, {
+          apply(target, self, args) {
+            const made = Reflect.apply(target, self, args) as unknown;
+            return made instanceof Promise && typeof (made as { cancel?: unknown }).cancel === 'function'
+              ? bounded(made as unknown as { cancel(): unknown }, timeoutMs)
+              : made;
+          },
+        })
+      : sql;
+  return drizzle(client, { schema }) as Database;
+}
+
+/**
+ * PostgreSQL did not answer a statement (or a transaction) within DATABASE_QUERY_TIMEOUT_MS. Counted as
+ * the database being unavailable (lib/db/errors.ts): the request answers 503, the consumer waits it out.
+ */
+export class DatabaseTimeoutError extends Error {
+  readonly code = 'DATABASE_TIMEOUT';
+  constructor(ms: number, what: 'statement' | 'transaction') {
+    super(`PostgreSQL did not answer the ${what} within ${ms} ms`);
+    this.name = 'DatabaseTimeoutError';
+  }
+}
+
+/**
+ * A server that stops answering without closing its connections (a hung host, a partitioned network, a
+ * paused container) leaves a postgres.js query waiting for ever: PostgreSQL's own statement_timeout runs
+ * on that very server, and TCP keepalive is answered by its kernel. So the answer is awaited for a bounded
+ * time on this side. A statement past the bound rejects and is cancelled (a queued one leaves the queue, a
+ * running one is cancelled by the server when it can hear); what it did may still commit, which every
+ * caller already treats as an answer lost on the way (the job's lease, the stored outcome's replay).
+ */
+function bounded<Q extends { cancel(): unknown }>(query: Q, ms: number): Q {
+  const pending = query as unknown as Promise<unknown>;
+  const then = pending.then;
+  let answer: Promise<unknown> | undefined;
+  // postgres.js runs a query when it is first awaited (then); the bound starts there, once
+  const boundedThen: Promise<unknown>['then'] = (onFulfilled, onRejected) => {
+    answer ??= new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new DatabaseTimeoutError(ms, 'statement'));
+        Promise.resolve()
+          .then(() => query.cancel())
+          .catch(() => {});
+      }, ms);
+      then.call(
+        pending,
+        (rows) => {
+          clearTimeout(timer);
+          resolve(rows);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+    return answer.then(onFulfilled, onRejected);
+  };
+  // defined on the query itself: it stays a postgres.js query (values(), cancel()), awaited with a bound
+  Object.defineProperty(query, 'then', { value: boundedThen, configurable: true, writable: true });
+  return query;
 }
 
 export async function closeDatabase(db: Database): Promise<void> {
   await db.$client.end({ timeout: 5 });
 }
 
-/** Statements with at most this many parameters are prepared (see preparePerRequestQueries). */
+/** Statements with at most this many parameters are prepared (see wrapQueries). */
 export const PREPARE_MAX_PARAMETERS = 16;
 
 /**
+ * Every statement a pool runs is bounded by `timeoutMs` (bounded() above), and prepared where that pays:
  * drizzle runs every query through postgres.js `unsafe(…, { prepare: false })`, and postgres.js sends an
  * unprepared query with parameters as two round trips (Describe, then Bind/Execute) and PostgreSQL parses
  * and plans it each time. Queries with few parameters are the fixed-shape ones a request runs (look-ups by
@@ -41,25 +111,30 @@ export const PREPARE_MAX_PARAMETERS = 16;
  * Batch statements vary in shape with their batch (IN lists, multi-row inserts); preparing them would grow
  * each connection's statement cache without bound, and their second round trip is shared by the batch.
  */
-function preparePerRequestQueries(sql: postgres.Sql | postgres.TransactionSql): void {
+function wrapQueries(sql: postgres.Sql | postgres.TransactionSql, timeoutMs: number): void {
   const unsafe = sql.unsafe.bind(sql);
   sql.unsafe = ((query: string, parameters?: unknown[], options?: { prepare?: boolean }) => {
     const n = parameters?.length ?? 0;
     // without parameters there is no Describe round trip, and DDL (migrations) cannot be prepared
     const prepare = Boolean(options?.prepare) || (n > 0 && n <= PREPARE_MAX_PARAMETERS);
-    return unsafe(query, parameters as postgres.ParameterOrJSON<never>[], { ...options, prepare });
+    const pending = unsafe(query, parameters as postgres.ParameterOrJSON<never>[], { ...options, prepare });
+    return timeoutMs > 0 ? bounded(pending, timeoutMs) : pending;
   }) as typeof sql.unsafe;
   // A transaction (drizzle's `db.transaction`, and its nested savepoints) runs on a reserved connection
-  // through an sql object of its own, made per transaction: the same rule applies there.
+  // through an sql object of its own, made per transaction: the same rules apply there. Its statements
+  // are bounded one by one, and the whole of it too: its COMMIT or ROLLBACK goes through no unsafe().
   for (const method of ['begin', 'savepoint'] as const) {
     const scoped = (sql as unknown as Record<string, ((...args: unknown[]) => unknown) | undefined>)[method];
     if (!scoped) continue;
     (sql as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
       const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
-      return scoped.call(sql, ...args, (tx: postgres.TransactionSql) => {
-        preparePerRequestQueries(tx);
+      const run = scoped.call(sql, ...args, (tx: postgres.TransactionSql) => {
+        wrapQueries(tx, timeoutMs);
         return fn(tx);
       });
+      return timeoutMs > 0 && method === 'begin'
+        ? withTimeout(run, timeoutMs, () => new DatabaseTimeoutError(timeoutMs, 'transaction'))
+        : run;
     };
   }
 }

@@ -18,6 +18,7 @@ const NETWORK_CODES = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
+  'DATABASE_TIMEOUT', // no answer within DATABASE_QUERY_TIMEOUT_MS (lib/db/database.ts)
 ]);
 
 const SQLSTATES = new Set([

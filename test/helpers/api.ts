@@ -28,13 +28,18 @@ export async function apiHarness(
     queueStats?: ApiDeps['queueStats'];
     allowPrivateWebhooks?: boolean;
     databaseUrl?: string;
+    /** the pool's DATABASE_QUERY_TIMEOUT_MS (default: no bound) */
+    queryTimeoutMs?: number;
     limits?: Partial<Config['limits']>;
     keyCacheTtlMs?: number;
   } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
   await stack.createTopics(Object.values(topics));
-  const db = createDatabase(options.databaseUrl ?? stack.databaseUrl, { poolSize: 10 });
+  const db = createDatabase(options.databaseUrl ?? stack.databaseUrl, {
+    poolSize: 10,
+    queryTimeoutMs: options.queryTimeoutMs ?? 0,
+  });
   const publisher = new RequestPublisher({
     kafka: stack.kafka,
     app: stack.prefix,

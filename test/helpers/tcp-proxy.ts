@@ -8,6 +8,12 @@ export interface TcpProxy {
   port: number;
   /** Destroys every open connection; new ones are refused (nothing listens) until restore(). */
   cut(): void;
+  /**
+   * The server stops answering and nothing is closed (a hung host, a paused container, a partitioned
+   * network): bytes either way are dropped, new connections are accepted and hear nothing. restore()
+   * then resets the connections that went through the hang (their streams lost bytes).
+   */
+  hang(): void;
   restore(): Promise<void>;
   /**
    * Arms a one-shot trap: the first client chunk matching `pattern` is forwarded to the server, the
@@ -24,6 +30,8 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
   let refusing = false;
+  let hung = false;
+  const hungPairs = new Set<{ client: Socket; upstream: Socket }>();
   let trap: { pattern: RegExp; afterMs: number; atExecute: boolean; sprung: () => void } | undefined;
   // An Execute message for the unnamed portal, no row limit: 'E', length 9, "", 0.
   const execute = Buffer.from([0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0]);
@@ -36,6 +44,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     let armedHere = false;
     upstream.connect(target.port, target.host);
     client.on('data', (chunk: Buffer) => {
+      if (hung) {
+        hungPairs.add(pair);
+        return;
+      }
       const t = trap;
       if (t && !armedHere && t.pattern.test(chunk.toString('latin1'))) armedHere = true;
       if (t && armedHere && (!t.atExecute || chunk.includes(execute))) {
@@ -53,6 +65,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (hung) {
+        hungPairs.add(pair);
+        return;
+      }
       if (!answersLost) client.write(chunk);
     });
     const end = () => {
@@ -81,7 +97,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       }
       pairs.clear();
     },
+    hang() {
+      hung = true;
+      for (const pair of pairs) hungPairs.add(pair);
+    },
     async restore() {
+      if (hung) {
+        hung = false;
+        for (const { client, upstream } of hungPairs) {
+          client.destroy();
+          upstream.destroy();
+        }
+        hungPairs.clear();
+      }
       if (!refusing) return;
       refusing = false;
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -1,0 +1,128 @@
+// PostgreSQL stops answering without closing anything (a TCP proxy drops every byte either way, as a hung
+// host, a paused container or a partitioned network does): every statement and transaction is bounded
+// by DATABASE_QUERY_TIMEOUT_MS (lib/db/database.ts), and past it counts as the database being unavailable.
+// Submit answers 503 DATABASE_UNAVAILABLE instead of holding the request; a consumer's read fails as an
+// outage (waited out, never poison). The negative control, the same pool without the bound, is still
+// waiting long after.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../lib/db/api-clients.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
+import { loadJobs } from '../../lib/db/effects.ts';
+import { isDatabaseUnavailable } from '../../lib/db/errors.ts';
+import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
+import { isolatedStack } from '../helpers/isolation.ts';
+import { startTcpProxy, type TcpProxy, viaProxy } from '../helpers/tcp-proxy.ts';
+
+const BOUND_MS = 1_000;
+/** how long the unbounded control is watched: three bounds */
+const WATCH_MS = 3 * BOUND_MS;
+
+const stack = await isolatedStack('db-hang');
+let proxy: TcpProxy;
+let bounded: ApiHarness;
+let unbounded: ApiHarness;
+let db: Database;
+
+beforeAll(async () => {
+  const pg = new URL(stack.databaseUrl);
+  proxy = await startTcpProxy({ host: pg.hostname, port: Number(pg.port || 5432) });
+  const databaseUrl = viaProxy(stack.databaseUrl, proxy);
+  bounded = await apiHarness(stack, { databaseUrl, queryTimeoutMs: BOUND_MS });
+  unbounded = await apiHarness(stack, { databaseUrl, queryTimeoutMs: 0 });
+  db = createDatabase(databaseUrl, { poolSize: 2, queryTimeoutMs: BOUND_MS });
+});
+afterAll(async () => {
+  await proxy?.restore();
+  await bounded?.close();
+  await unbounded?.close();
+  if (db) await closeDatabase(db).catch(() => {});
+  await proxy?.close();
+});
+
+async function documents(h: ApiHarness) {
+  const res = await h.app.request('/v1/upload', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.keyA}` },
+    body: uploadForm({
+      cv: { bytes: 'Senior engineer: TypeScript, Kafka, PostgreSQL.', name: 'cv.txt' },
+      project: { bytes: 'Report: a queue, retries with backoff, a README.', name: 'r.txt' },
+    }),
+  });
+  expect(res.status).toBe(201);
+  const { cv_id, project_id } = (await res.json()) as { cv_id: string; project_id: string };
+  return { cv_id, project_id };
+}
+
+const evaluate = async (h: ApiHarness, ids: { cv_id: string; project_id: string }, key: string) =>
+  h.app.request('/v1/evaluate', {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${h.keyA}`,
+      'content-type': 'application/json',
+      'idempotency-key': key,
+    },
+    body: JSON.stringify(ids),
+  });
+
+/** The outcome of `work` within `ms`: its value, its error, or 'waiting'. */
+async function within<T>(work: Promise<T>, ms: number) {
+  const started = performance.now();
+  const outcome = await Promise.race([
+    work.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), ms)),
+  ]);
+  return { outcome, afterMs: performance.now() - started };
+}
+
+describe('PostgreSQL hung', () => {
+  it('submit answers 503 DATABASE_UNAVAILABLE at the bound; unbounded, the same request is still waiting; 202 once it answers again', async () => {
+    const ids = await documents(bounded);
+    const idsB = await documents(unbounded);
+    proxy.hang();
+    try {
+      const [a, b] = await Promise.all([
+        within(evaluate(bounded, ids, 'hang-1'), WATCH_MS),
+        within(evaluate(unbounded, idsB, 'hang-b'), WATCH_MS),
+      ]);
+      expect(a.outcome).not.toBe('waiting');
+      const res = (a.outcome as { value: Response }).value;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      expect(((await res.json()) as { code: string }).code).toBe('DATABASE_UNAVAILABLE');
+      expect(a.afterMs).toBeGreaterThanOrEqual(BOUND_MS - 50);
+      expect(a.afterMs).toBeLessThan(BOUND_MS + 1_500);
+      // the negative control
+      expect(b.outcome).toBe('waiting');
+    } finally {
+      await proxy.restore();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    // nothing reached the server during the hang: the same key is accepted now
+    expect((await evaluate(bounded, ids, 'hang-1')).status).toBe(202);
+  }, 60_000);
+
+  it("a consumer's read and a transaction fail as an outage at the bound, not as an error of the records", async () => {
+    await loadJobs(db, ['00000000-0000-4000-8000-000000000000']); // connected
+    proxy.hang();
+    try {
+      const read = await within(loadJobs(db, ['00000000-0000-4000-8000-000000000001']), WATCH_MS);
+      const tx = await within(createClient(db, 'during the hang'), WATCH_MS);
+      for (const r of [read, tx]) {
+        expect(r.outcome).not.toBe('waiting');
+        const { error } = r.outcome as { error?: unknown };
+        expect(error).toBeInstanceOf(Error);
+        expect(isDatabaseUnavailable(error)).toBe(true);
+        expect(r.afterMs).toBeLessThan(BOUND_MS + 1_500);
+      }
+    } finally {
+      await proxy.restore();
+    }
+    // the connections the hang went through were reset by restore(): let the pool hear of it
+    await new Promise((r) => setTimeout(r, 200));
+    // and the pool works again once the server answers
+    expect((await loadJobs(db, ['00000000-0000-4000-8000-000000000002'])).size).toBe(0);
+  }, 60_000);
+});
