@@ -47,7 +47,6 @@ const stop = stopOnSignals({
   message: 'stopping: finishing the transaction in hand, then leaving the group',
   stop: () => controller.abort(),
 });
-stop.step('the invocation in hand (its transaction, then leaving the group)');
 
 let exitCode = 0;
 try {
@@ -57,6 +56,7 @@ try {
   });
   const invoke = async (invocation: number) => {
     const started = Date.now();
+    stop.step('the sweeper (unpublished jobs, retention)');
     const publisher = new RequestPublisher({
       kafka,
       app: config.appName,
@@ -86,6 +86,7 @@ try {
     );
     await publisher.close();
     if (controller.signal.aborted) return undefined;
+    stop.step('the invocation in hand (its transaction, then leaving the group)');
     const handler = createEvaluateHandler({
       db,
       provider,

@@ -1,7 +1,6 @@
 // The database handle: postgres.js underneath, drizzle on top. One pool per process.
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { withTimeout } from '../util/timeout.ts';
 import * as schema from './schema.ts';
 import { tolerateTypeFetchFailures } from './type-fetch-guard.ts';
 
@@ -35,7 +34,7 @@ export function createDatabase(
           apply(target, self, args) {
             const made = Reflect.apply(target, self, args) as unknown;
             return made instanceof Promise && typeof (made as { cancel?: unknown }).cancel === 'function'
-              ? bounded(made as unknown as { cancel(): unknown }, timeoutMs)
+              ? bounded(made, timeoutMs)
               : made;
           },
         })
@@ -59,23 +58,20 @@ export class DatabaseTimeoutError extends Error {
  * A server that stops answering without closing its connections (a hung host, a partitioned network, a
  * paused container) leaves a postgres.js query waiting for ever: PostgreSQL's own statement_timeout runs
  * on that very server, and TCP keepalive is answered by its kernel. So the answer is awaited for a bounded
- * time on this side. A statement past the bound rejects and is cancelled (a queued one leaves the queue, a
- * running one is cancelled by the server when it can hear); what it did may still commit, which every
- * caller already treats as an answer lost on the way (the job's lease, the stored outcome's replay).
+ * time on this side. A statement past the bound rejects; it is not cancelled (a CancelRequest stops
+ * whatever its connection runs when it lands, which may by then be the next statement, and postgres.js
+ * drops the cancel's own failure unhandled), so it keeps its connection until the server answers, and
+ * what it did may still commit: every caller already treats that as an answer lost on the way (the
+ * job's lease, the stored outcome's replay).
  */
-function bounded<Q extends { cancel(): unknown }>(query: Q, ms: number): Q {
+function bounded<Q extends object>(query: Q, ms: number): Q {
   const pending = query as unknown as Promise<unknown>;
   const then = pending.then;
   let answer: Promise<unknown> | undefined;
   // postgres.js runs a query when it is first awaited (then); the bound starts there, once
   const boundedThen: Promise<unknown>['then'] = (onFulfilled, onRejected) => {
     answer ??= new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new DatabaseTimeoutError(ms, 'statement'));
-        Promise.resolve()
-          .then(() => query.cancel())
-          .catch(() => {});
-      }, ms);
+      const timer = setTimeout(() => reject(new DatabaseTimeoutError(ms, 'statement')), ms);
       then.call(
         pending,
         (rows) => {
@@ -90,7 +86,7 @@ function bounded<Q extends { cancel(): unknown }>(query: Q, ms: number): Q {
     });
     return answer.then(onFulfilled, onRejected);
   };
-  // defined on the query itself: it stays a postgres.js query (values(), cancel()), awaited with a bound
+  // defined on the query itself: it stays a postgres.js query (values(), raw()), awaited with a bound
   Object.defineProperty(query, 'then', { value: boundedThen, configurable: true, writable: true });
   return query;
 }
@@ -118,23 +114,64 @@ function wrapQueries(sql: postgres.Sql | postgres.TransactionSql, timeoutMs: num
     // without parameters there is no Describe round trip, and DDL (migrations) cannot be prepared
     const prepare = Boolean(options?.prepare) || (n > 0 && n <= PREPARE_MAX_PARAMETERS);
     const pending = unsafe(query, parameters as postgres.ParameterOrJSON<never>[], { ...options, prepare });
-    return timeoutMs > 0 ? bounded(pending, timeoutMs) : pending;
+    // postgres.js's own BEGIN (it passes onexecute) is bounded with its transaction, below: cut alone, its
+    // late answer would leave the connection reserved, idle in a transaction nobody ends
+    const own = Boolean((options as { onexecute?: unknown } | undefined)?.onexecute);
+    return timeoutMs > 0 && !own ? bounded(pending, timeoutMs) : pending;
   }) as typeof sql.unsafe;
   // A transaction (drizzle's `db.transaction`, and its nested savepoints) runs on a reserved connection
-  // through an sql object of its own, made per transaction: the same rules apply there. Its statements
-  // are bounded one by one, and the whole of it too: its COMMIT or ROLLBACK goes through no unsafe().
+  // through an sql object of its own, made per transaction: the same rules apply there.
   for (const method of ['begin', 'savepoint'] as const) {
     const scoped = (sql as unknown as Record<string, ((...args: unknown[]) => unknown) | undefined>)[method];
     if (!scoped) continue;
     (sql as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
       const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
-      const run = scoped.call(sql, ...args, (tx: postgres.TransactionSql) => {
-        wrapQueries(tx, timeoutMs);
-        return fn(tx);
-      });
-      return timeoutMs > 0 && method === 'begin'
-        ? withTimeout(run, timeoutMs, () => new DatabaseTimeoutError(timeoutMs, 'transaction'))
-        : run;
+      if (!(timeoutMs > 0 && method === 'begin')) {
+        return scoped.call(sql, ...args, (tx: postgres.TransactionSql) => {
+          wrapQueries(tx, timeoutMs);
+          return fn(tx);
+        });
+      }
+      return boundedTransaction((body) => scoped.call(sql, ...args, body), fn, timeoutMs);
     };
   }
+}
+
+/**
+ * A transaction's own statements are bounded one by one (its sql object is wrapped like the pool's);
+ * BEGIN, and COMMIT or ROLLBACK, have a bound each: without an answer to one of them the caller gets
+ * DatabaseTimeoutError. A body whose BEGIN was answered too late does not run (it throws, and
+ * postgres.js rolls back), so a caller told "timed out" before its body ran never sees it commit later.
+ * A COMMIT that times out may still land, as an answer lost on the way does.
+ */
+function boundedTransaction(
+  begin: (body: (tx: postgres.TransactionSql) => Promise<unknown>) => unknown,
+  fn: (tx: postgres.TransactionSql) => unknown,
+  timeoutMs: number,
+): Promise<unknown> {
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  let fail: (err: Error) => void = () => {};
+  const late = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  const arm = () => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      fail(new DatabaseTimeoutError(timeoutMs, 'transaction'));
+    }, timeoutMs);
+  };
+  arm(); // BEGIN
+  const run = begin(async (tx) => {
+    clearTimeout(timer);
+    if (timedOut) throw new DatabaseTimeoutError(timeoutMs, 'transaction');
+    wrapQueries(tx, timeoutMs);
+    try {
+      const result = await fn(tx);
+      return Array.isArray(result) ? await Promise.all(result) : result;
+    } finally {
+      arm(); // COMMIT or ROLLBACK
+    }
+  });
+  return Promise.race([run, late]).finally(() => clearTimeout(timer));
 }

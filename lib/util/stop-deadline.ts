@@ -60,9 +60,10 @@ export function stopDeadline(timeoutMs: number, log?: Logger): StopDeadline {
 }
 
 /**
- * SIGTERM and SIGINT begin the stop: logged, the deadline armed, then `stop(signal)`. A second signal
- * does not wait (someone pressing Ctrl-C again): the process exits 1 at once. The returned handle names
- * steps and disarms; before any signal it only remembers the step.
+ * SIGTERM and SIGINT begin the stop: logged, the deadline armed, then `stop(signal)`. A later signal
+ * changes nothing: a terminal's Ctrl-C reaches a whole process group while a parent (npm start, the
+ * verifier) forwards its own SIGTERM, and the deadline already bounds the stop. The returned handle
+ * names steps and disarms; before any signal it only remembers the step.
  */
 export function stopOnSignals(o: {
   timeoutMs: number;
@@ -75,8 +76,8 @@ export function stopOnSignals(o: {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (deadline) {
-        o.log?.warn({ signal, step: current }, `${signal} again while stopping: exiting at once`);
-        process.exit(1);
+        o.log?.debug({ signal, step: current }, `${signal} while stopping: already stopping`);
+        return;
       }
       o.log?.info({ signal, timeoutMs: o.timeoutMs }, o.message);
       deadline = stopDeadline(o.timeoutMs, o.log);

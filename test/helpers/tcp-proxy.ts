@@ -14,6 +14,8 @@ export interface TcpProxy {
    * then resets the connections that went through the hang (their streams lost bytes).
    */
   hang(): void;
+  /** The server's answers are held (a slow network, a stalled host) and delivered, late, by restore(). */
+  stall(): void;
   restore(): Promise<void>;
   /**
    * Arms a one-shot trap: the first client chunk matching `pattern` is forwarded to the server, the
@@ -31,6 +33,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
   let refusing = false;
   let hung = false;
+  let stalled = false;
+  const held: (() => void)[] = [];
   const hungPairs = new Set<{ client: Socket; upstream: Socket }>();
   let trap: { pattern: RegExp; afterMs: number; atExecute: boolean; sprung: () => void } | undefined;
   // An Execute message for the unnamed portal, no row limit: 'E', length 9, "", 0.
@@ -69,6 +73,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         hungPairs.add(pair);
         return;
       }
+      if (stalled) {
+        held.push(() => client.write(chunk));
+        return;
+      }
       if (!answersLost) client.write(chunk);
     });
     const end = () => {
@@ -101,7 +109,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       hung = true;
       for (const pair of pairs) hungPairs.add(pair);
     },
+    stall() {
+      stalled = true;
+    },
     async restore() {
+      if (stalled) {
+        stalled = false;
+        for (const deliver of held.splice(0)) deliver();
+      }
       if (hung) {
         hung = false;
         for (const { client, upstream } of hungPairs) {

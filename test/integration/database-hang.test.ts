@@ -4,9 +4,10 @@
 // Submit answers 503 DATABASE_UNAVAILABLE instead of holding the request; a consumer's read fails as an
 // outage (waited out, never poison). The negative control, the same pool without the bound, is still
 // waiting long after.
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/db/api-clients.ts';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
+import { closeDatabase, createDatabase, type Database, DatabaseTimeoutError } from '../../lib/db/database.ts';
 import { loadJobs } from '../../lib/db/effects.ts';
 import { isDatabaseUnavailable } from '../../lib/db/errors.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
@@ -125,4 +126,47 @@ describe('PostgreSQL hung', () => {
     // and the pool works again once the server answers
     expect((await loadJobs(db, ['00000000-0000-4000-8000-000000000002'])).size).toBe(0);
   }, 60_000);
+
+  it('a BEGIN answered after the bound: the body never runs and the connection is not left in a transaction', async () => {
+    const one = createDatabase(viaProxy(stack.databaseUrl, proxy), { poolSize: 1, queryTimeoutMs: 500 });
+    try {
+      await one.execute(sql`select 1`);
+      proxy.stall();
+      let ran = false;
+      const tx = await within(
+        one.transaction(async (t) => {
+          ran = true;
+          await t.execute(sql`select 1`);
+        }),
+        WATCH_MS,
+      );
+      expect((tx.outcome as { error?: unknown }).error).toBeInstanceOf(DatabaseTimeoutError);
+      // the answers arrive late: BEGIN's among them
+      await proxy.restore();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ran).toBe(false);
+      // the pool's one connection is usable, not reserved by a transaction nobody ends
+      const rows = await within(one.execute(sql`select 1 as ok`), WATCH_MS);
+      expect((rows.outcome as { value?: unknown[] }).value).toEqual([{ ok: 1 }]);
+    } finally {
+      await proxy.restore();
+      await closeDatabase(one).catch(() => {});
+    }
+  }, 30_000);
+
+  it('a transaction whose statements each answer within the bound is not cut as a whole', async () => {
+    const healthy = createDatabase(stack.databaseUrl, { poolSize: 1, queryTimeoutMs: 500 });
+    try {
+      const started = performance.now();
+      const n = await healthy.transaction(async (t) => {
+        await t.execute(sql`select pg_sleep(0.3)`);
+        await t.execute(sql`select pg_sleep(0.3)`);
+        return (await t.execute(sql`select 1 as n`))[0];
+      });
+      expect(n).toEqual({ n: 1 });
+      expect(performance.now() - started).toBeGreaterThan(500);
+    } finally {
+      await closeDatabase(healthy);
+    }
+  });
 });
