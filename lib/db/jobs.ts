@@ -1,7 +1,7 @@
 // Jobs: idempotent creation (the unique (client, key) index decides, not a look-up), the publish lease
 // that tells an in-flight first request from a failed one, reads for the API, and the sweeper's query.
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import { batchedLoader } from '../util/batched-loader.ts';
+import { batchedLoader } from '../util/batched.ts';
 import type { Database } from './database.ts';
 import { isDatabaseUnavailable } from './errors.ts';
 import { jobsLockedInIdOrder } from './job-locks.ts';

@@ -40,7 +40,7 @@ import { resultEventRecord } from '../records/result-event.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { telemetryMetrics } from '../telemetry/metrics.ts';
 import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
-import { batchedLoader } from '../util/batched-loader.ts';
+import { batchedLoader } from '../util/batched.ts';
 import { BoundedMap } from '../util/bounded-memo.ts';
 import { groupWriter } from '../util/group-writer.ts';
 import { databaseOutageIsNotPoison } from './database-outage.ts';

@@ -3,7 +3,7 @@
 // started together become one fetch.
 import { describe, expect, it } from 'vitest';
 import { byteBudget } from '../../lib/jobs/text-budget.ts';
-import { batchedLoader } from '../../lib/util/batched-loader.ts';
+import { batchedLoader } from '../../lib/util/batched.ts';
 
 async function peakInUse(capacity: number, sizes: number[]): Promise<number> {
   const budget = byteBudget(capacity);
