@@ -139,7 +139,12 @@ export function kubernetesManifests(s: DeploySettings): Manifest[] {
                     },
                   })),
                 ],
-                readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
+                // the app answers /readyz within 2 s whatever its dependencies do (READINESS_CHECK_MS)
+                readinessProbe: {
+                  httpGet: { path: '/readyz', port: 'http' },
+                  periodSeconds: 5,
+                  timeoutSeconds: 3,
+                },
                 livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
                 // Let the endpoints controller take the pod out of the Service before SIGTERM.
                 lifecycle: { preStop: { sleep: { seconds: 5 } } },

@@ -114,14 +114,12 @@ export const app = createApp({
     jobsTopic: t.jobs,
     dlqTopic: t.dlq,
   }),
-  readiness: async () => {
-    const database = await db.$client`select 1`.then(() => true).catch(() => false);
-    const broker = await (async () => {
+  readiness: {
+    database: () => db.$client`select 1`,
+    broker: async () => {
       await connectAdmin();
       await admin.describeCluster();
-      return true;
-    })().catch(() => false);
-    return { database, broker };
+    },
   },
 });
 

@@ -22,7 +22,8 @@ export interface ApiDeps {
   logger: Logger;
   /** webhook endpoints: whether private destinations are allowed, how long a rotated secret still signs */
   webhooks?: { allowPrivate: boolean; secretOverlapMs: number };
-  readiness: () => Promise<Record<string, boolean>>;
+  /** readiness checks by name: each resolves when its dependency answers (lib/api/routes/health.ts) */
+  readiness: Record<string, () => Promise<unknown>>;
   /** system-wide queue figures for the console's dashboard */
   queueStats?: () => Promise<QueueStats>;
   /** where erased jobs' tombstones go */

@@ -69,7 +69,7 @@ export async function apiHarness(
     uploadMaxBytes: options.uploadMaxBytes ?? 10 * 1024 * 1024,
     publishing: { ...loadConfig({}).publish, timeoutMs: 3000 },
     logger: testLogger,
-    readiness: async () => ({ database: true, broker: true }),
+    readiness: { database: async () => {}, broker: async () => {} },
     queueStats: options.queueStats,
   });
   const keyA = (await createClient(db, 'client-a')).apiKey;

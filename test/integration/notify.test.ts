@@ -282,7 +282,7 @@ describe('notify', () => {
       uploadMaxBytes: 1024,
       publishing: { leaseMs: 15_000, timeoutMs: 5_000 },
       logger: testLogger,
-      readiness: async () => ({}),
+      readiness: {},
       webhooks: { allowPrivate: false, secretOverlapMs: 0 },
     });
     for (const url of [

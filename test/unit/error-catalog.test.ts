@@ -19,7 +19,7 @@ async function openapi() {
     publishing: { leaseMs: 15_000, timeoutMs: 5_000 },
     uploadMaxBytes: 1024,
     logger: testLogger,
-    readiness: async () => ({}),
+    readiness: {},
   });
   const res = await app.request('/openapi.json');
   expect(res.status).toBe(200);
