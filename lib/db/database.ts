@@ -17,14 +17,19 @@ export function createDatabase(
   } = {},
 ): Database {
   tolerateTypeFetchFailures();
+  const timeoutMs = options.queryTimeoutMs ?? 0;
   const sql = postgres(url, {
     max: options.poolSize ?? 10,
+    // The server ends a statement at the same bound (57014, an outage to every caller): one stuck behind
+    // a lock, or slow, no longer holds its connection and its locks past the caller's wait, nor commits
+    // after the caller was answered. The client's own bound (bounded(), below) covers a server that
+    // cannot answer at all. A statement_timeout in DATABASE_URL's query string still wins.
+    ...(timeoutMs > 0 ? { connection: { statement_timeout: timeoutMs } } : {}),
     ...(options.onQuery ? { debug: (_: number, query: string) => options.onQuery!(query) } : {}),
     onnotice: () => {},
     // bigint offsets must survive the round trip exactly.
     types: { bigint: postgres.BigInt },
   });
-  const timeoutMs = options.queryTimeoutMs ?? 0;
   wrapQueries(sql, timeoutMs);
   // drizzle's queries go through unsafe() and begin(), bounded above; the tagged template (`db.$client`)
   // is bounded here. A fragment (a query nested in another) is never awaited, so never started or timed.

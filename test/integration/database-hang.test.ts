@@ -5,11 +5,13 @@
 // outage (waited out, never poison). The negative control, the same pool without the bound, is still
 // waiting long after.
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../lib/db/api-clients.ts';
 import { closeDatabase, createDatabase, type Database, DatabaseTimeoutError } from '../../lib/db/database.ts';
 import { loadJobs } from '../../lib/db/effects.ts';
 import { isDatabaseUnavailable } from '../../lib/db/errors.ts';
+import { withTimeout } from '../../lib/util/timeout.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { startTcpProxy, type TcpProxy, viaProxy } from '../helpers/tcp-proxy.ts';
@@ -169,4 +171,47 @@ describe('PostgreSQL hung', () => {
       await closeDatabase(healthy);
     }
   });
+});
+
+describe('PostgreSQL slow: a statement stuck behind a lock', () => {
+  it('ends at the bound on the server too, so nothing of it commits once the lock goes; a bound on the client alone lets it commit later', async () => {
+    const holder = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
+    await holder`create table lock_probe (id int primary key, v int not null)`;
+    await holder`insert into lock_probe values (1, 0)`;
+    /** runs `update` while another transaction holds the row, then lets the row go */
+    const behindLock = async (update: () => Promise<unknown>) => {
+      const locker = await holder.reserve();
+      await locker`begin`;
+      await locker`select * from lock_probe where id = 1 for update`;
+      const outcome = await within(update(), WATCH_MS);
+      await new Promise((r) => setTimeout(r, 300));
+      await locker`commit`;
+      locker.release();
+      await new Promise((r) => setTimeout(r, 500));
+      const [row] = await holder`select v from lock_probe where id = 1`;
+      return { outcome, v: row!.v as number };
+    };
+    const bounded = createDatabase(stack.databaseUrl, { poolSize: 1, queryTimeoutMs: BOUND_MS });
+    const unbounded = createDatabase(stack.databaseUrl, { poolSize: 1 });
+    try {
+      const served = await behindLock(() => bounded.execute(sql`update lock_probe set v = 1 where id = 1`));
+      expect(isDatabaseUnavailable((served.outcome.outcome as { error?: unknown }).error)).toBe(true);
+      expect(served.outcome.afterMs).toBeLessThan(BOUND_MS + 1_500);
+      expect(served.v).toBe(0);
+      // the control: the caller is told the same at the same bound, and the update lands afterwards
+      const raced = await behindLock(() =>
+        withTimeout(
+          unbounded.execute(sql`update lock_probe set v = 2 where id = 1`),
+          BOUND_MS,
+          () => new Error('late'),
+        ),
+      );
+      expect((raced.outcome.outcome as { error?: Error }).error?.message).toBe('late');
+      expect(raced.v).toBe(2);
+    } finally {
+      await closeDatabase(bounded).catch(() => {});
+      await closeDatabase(unbounded).catch(() => {});
+      await holder.end();
+    }
+  }, 30_000);
 });
