@@ -30,6 +30,8 @@ const schema = z.object({
   DATABASE_POOL_SIZE: int(1, 100).default(10),
   /** most time a statement or transaction waits for PostgreSQL's answer before it counts as an outage (0 = no bound) */
   DATABASE_QUERY_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  /** the same bound for the retention sweep, whose batches go through whole tables (0 = no bound) */
+  DATABASE_MAINTENANCE_TIMEOUT_MS: int(0, 3_600_000).default(300_000),
 
   KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
   KAFKA_TOPIC_JOBS: identifier.default('evaluate-jobs'),
@@ -143,7 +145,7 @@ export interface Config {
   instanceId: string;
   /** how long a function may take to stop once signalled (lib/util/stop-deadline.ts) */
   shutdownTimeoutMs: number;
-  database: { url: string; poolSize: number; queryTimeoutMs: number };
+  database: { url: string; poolSize: number; queryTimeoutMs: number; maintenanceTimeoutMs: number };
   kafka: {
     brokers: string[];
     topics: { jobs: string; results: string; dlq: string };
@@ -268,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: e.DATABASE_URL,
       poolSize: e.DATABASE_POOL_SIZE,
       queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+      maintenanceTimeoutMs: e.DATABASE_MAINTENANCE_TIMEOUT_MS,
     },
     kafka: {
       brokers: e.KAFKA_BROKERS,

@@ -30,6 +30,12 @@ const db = createDatabase(config.database.url, {
   queryTimeoutMs: config.database.queryTimeoutMs,
 });
 const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.appName}-evaluate`, logger });
+// Retention goes through whole tables in batches (a first sweep after RETENTION_DAYS is set meets all
+// of them): its statements get a bound of their own, not the request-sized one (one connection).
+const maintenance = createDatabase(config.database.url, {
+  poolSize: 1,
+  queryTimeoutMs: config.database.maintenanceTimeoutMs,
+});
 const provider = await createProvider(config.llm);
 // before the group hands this invocation partitions, not while their first jobs wait; a warm-up that
 // fails costs the first jobs that time instead, and is no reason not to take work
@@ -76,7 +82,7 @@ try {
       return 0;
     });
     await sweepRetention({
-      db,
+      db: maintenance,
       publish: (r) => publisher.publish(r),
       resultsTopic: t.results,
       days: config.retention.days,
@@ -174,7 +180,7 @@ try {
   stop.step('recording the committed positions');
   await progress.flush(); // the committed positions still being recorded
   stop.step('the database pool');
-  await closeDatabase(db).catch(() => {});
+  await Promise.all([closeDatabase(db).catch(() => {}), closeDatabase(maintenance).catch(() => {})]);
   // flushes spans and metrics: a job platform's container ends right after this
   stop.step('telemetry export');
   await telemetry.shutdown().catch(() => {});

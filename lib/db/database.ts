@@ -23,7 +23,8 @@ export function createDatabase(
     // The server ends a statement at the same bound (57014, an outage to every caller): one stuck behind
     // a lock, or slow, no longer holds its connection and its locks past the caller's wait, nor commits
     // after the caller was answered. The client's own bound (bounded(), below) covers a server that
-    // cannot answer at all. A statement_timeout in DATABASE_URL's query string still wins.
+    // cannot answer at all. This startup parameter overrides a database's or role's statement_timeout
+    // and `options=-c …`; only `?statement_timeout=…` in DATABASE_URL replaces it.
     ...(timeoutMs > 0 ? { connection: { statement_timeout: timeoutMs } } : {}),
     ...(options.onQuery ? { debug: (_: number, query: string) => options.onQuery!(query) } : {}),
     onnotice: () => {},
@@ -39,7 +40,7 @@ export function createDatabase(
           apply(target, self, args) {
             const made = Reflect.apply(target, self, args) as unknown;
             return made instanceof Promise && typeof (made as { cancel?: unknown }).cancel === 'function'
-              ? bounded(made, timeoutMs)
+              ? bounded(made, timeoutMs, true)
               : made;
           },
         })
@@ -63,20 +64,27 @@ export class DatabaseTimeoutError extends Error {
  * A server that stops answering without closing its connections (a hung host, a partitioned network, a
  * paused container) leaves a postgres.js query waiting for ever: PostgreSQL's own statement_timeout runs
  * on that very server, and TCP keepalive is answered by its kernel. So the answer is awaited for a bounded
- * time on this side. A statement past the bound rejects; it is not cancelled (a CancelRequest stops
- * whatever its connection runs when it lands, which may by then be the next statement, and postgres.js
- * drops the cancel's own failure unhandled), so it keeps its connection until the server answers, and
- * what it did may still commit: every caller already treats that as an answer lost on the way (the
- * job's lease, the stored outcome's replay).
+ * time on this side. A statement past the bound rejects. One still queued for a connection leaves the
+ * queue. One already sent is not cancelled from here (a CancelRequest stops whatever its connection runs
+ * when it lands, which may by then be the next statement, and postgres.js drops the cancel's own failure
+ * unhandled): the server ends it at the same bound (statement_timeout, createDatabase) when it can, and
+ * one that cannot answer at all may apply it when it comes back, which every caller already treats as
+ * an answer lost on the way (the job's lease, the stored outcome's replay).
  */
-function bounded<Q extends object>(query: Q, ms: number): Q {
+function bounded<Q extends object>(query: Q, ms: number, cancelQueued: boolean): Q {
   const pending = query as unknown as Promise<unknown>;
   const then = pending.then;
   let answer: Promise<unknown> | undefined;
   // postgres.js runs a query when it is first awaited (then); the bound starts there, once
   const boundedThen: Promise<unknown>['then'] = (onFulfilled, onRejected) => {
     answer ??= new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new DatabaseTimeoutError(ms, 'statement')), ms);
+      const timer = setTimeout(() => {
+        reject(new DatabaseTimeoutError(ms, 'statement'));
+        // still waiting for a connection (never sent): it leaves the pool's queue, no round trip involved,
+        // so it cannot run after its caller was answered (a busy pool's queue counts toward the bound)
+        const q = query as unknown as { state?: unknown; cancel(): unknown };
+        if (cancelQueued && !q.state) q.cancel();
+      }, ms);
       then.call(
         pending,
         (rows) => {
@@ -112,7 +120,11 @@ export const PREPARE_MAX_PARAMETERS = 16;
  * Batch statements vary in shape with their batch (IN lists, multi-row inserts); preparing them would grow
  * each connection's statement cache without bound, and their second round trip is shared by the batch.
  */
-function wrapQueries(sql: postgres.Sql | postgres.TransactionSql, timeoutMs: number): void {
+function wrapQueries(
+  sql: postgres.Sql | postgres.TransactionSql,
+  timeoutMs: number,
+  inTransaction = false,
+): void {
   const unsafe = sql.unsafe.bind(sql);
   sql.unsafe = ((query: string, parameters?: unknown[], options?: { prepare?: boolean }) => {
     const n = parameters?.length ?? 0;
@@ -122,7 +134,8 @@ function wrapQueries(sql: postgres.Sql | postgres.TransactionSql, timeoutMs: num
     // postgres.js's own BEGIN (it passes onexecute) is bounded with its transaction, below: cut alone, its
     // late answer would leave the connection reserved, idle in a transaction nobody ends
     const own = Boolean((options as { onexecute?: unknown } | undefined)?.onexecute);
-    return timeoutMs > 0 && !own ? bounded(pending, timeoutMs) : pending;
+    // a transaction's statements queue on its own connection, not the pool's: not taken out of a queue
+    return timeoutMs > 0 && !own ? bounded(pending, timeoutMs, !inTransaction) : pending;
   }) as typeof sql.unsafe;
   // A transaction (drizzle's `db.transaction`, and its nested savepoints) runs on a reserved connection
   // through an sql object of its own, made per transaction: the same rules apply there.
@@ -133,7 +146,7 @@ function wrapQueries(sql: postgres.Sql | postgres.TransactionSql, timeoutMs: num
       const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
       if (!(timeoutMs > 0 && method === 'begin')) {
         return scoped.call(sql, ...args, (tx: postgres.TransactionSql) => {
-          wrapQueries(tx, timeoutMs);
+          wrapQueries(tx, timeoutMs, true);
           return fn(tx);
         });
       }
@@ -170,10 +183,12 @@ function boundedTransaction(
   const run = begin(async (tx) => {
     clearTimeout(timer);
     if (timedOut) throw new DatabaseTimeoutError(timeoutMs, 'transaction');
-    wrapQueries(tx, timeoutMs);
+    wrapQueries(tx, timeoutMs, true);
     try {
-      const result = await fn(tx);
-      return Array.isArray(result) ? await Promise.all(result) : result;
+      // as postgres.js does: an array of queries returned at once is awaited together; a result list
+      // (an awaited query) is returned as it is, its count and command kept
+      const result = fn(tx);
+      return await (Array.isArray(result) ? Promise.all(result) : result);
     } finally {
       arm(); // COMMIT or ROLLBACK
     }

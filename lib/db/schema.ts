@@ -98,7 +98,10 @@ export const resultReads = pgTable(
     requestId: text('request_id'),
     readAt: timestamp('read_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('result_reads_job_idx').on(t.jobId, t.readAt)],
+  (t) => [
+    index('result_reads_job_idx').on(t.jobId, t.readAt),
+    index('result_reads_read_at_idx').on(t.readAt),
+  ],
 );
 
 export const uploads = pgTable(
@@ -178,6 +181,9 @@ export const jobs = pgTable(
     check('jobs_attempts_check', sql`${t.attempts} >= 0`),
     index('jobs_client_created_idx').on(t.clientId, t.createdAt, t.id),
     index('jobs_unpublished_idx').on(t.createdAt).where(sql`${t.publishedAt} is null`),
+    // erasing an upload checks the jobs that use it (foreign keys, "still used"): drizzle/0012
+    index('jobs_cv_idx').on(t.cvId),
+    index('jobs_project_idx').on(t.projectId),
   ],
 );
 
@@ -379,6 +385,7 @@ export const webhookDeliveries = pgTable(
     uniqueIndex('webhook_deliveries_endpoint_job_key').on(t.endpointId, t.jobId, t.eventType),
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt, t.id),
+    index('webhook_deliveries_job_idx').on(t.jobId),
   ],
 );
 

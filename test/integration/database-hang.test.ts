@@ -184,7 +184,8 @@ describe('PostgreSQL slow: a statement stuck behind a lock', () => {
       await locker`begin`;
       await locker`select * from lock_probe where id = 1 for update`;
       const outcome = await within(update(), WATCH_MS);
-      await new Promise((r) => setTimeout(r, 300));
+      // held well past the bound: the server's own timer started after the client's
+      await new Promise((r) => setTimeout(r, 700));
       await locker`commit`;
       locker.release();
       await new Promise((r) => setTimeout(r, 500));
@@ -194,6 +195,9 @@ describe('PostgreSQL slow: a statement stuck behind a lock', () => {
     const bounded = createDatabase(stack.databaseUrl, { poolSize: 1, queryTimeoutMs: BOUND_MS });
     const unbounded = createDatabase(stack.databaseUrl, { poolSize: 1 });
     try {
+      // connected and their types fetched before the clock starts
+      await bounded.execute(sql`select 1`);
+      await unbounded.execute(sql`select 1`);
       const served = await behindLock(() => bounded.execute(sql`update lock_probe set v = 1 where id = 1`));
       expect(isDatabaseUnavailable((served.outcome.outcome as { error?: unknown }).error)).toBe(true);
       expect(served.outcome.afterMs).toBeLessThan(BOUND_MS + 1_500);
