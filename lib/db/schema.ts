@@ -17,11 +17,9 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { deliveryStatuses, jobStatuses, uploadKinds, webhookEndpointStatuses } from './statuses.ts';
 
-export const jobStatuses = ['queued', 'processing', 'completed', 'failed'] as const;
-export type JobStatus = (typeof jobStatuses)[number];
-export const uploadKinds = ['cv', 'project'] as const;
-export type UploadKind = (typeof uploadKinds)[number];
+export * from './statuses.ts';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -298,8 +296,6 @@ export const evaluationBatches = pgTable(
   ],
 );
 
-export const webhookEndpointStatuses = ['active', 'disabled', 'deleted'] as const;
-
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {
@@ -335,9 +331,6 @@ export const webhookSecrets = pgTable(
   },
   (t) => [index('webhook_secrets_endpoint_idx').on(t.endpointId, t.createdAt)],
 );
-
-export const deliveryStatuses = ['pending', 'delivered', 'failed', 'cancelled'] as const;
-export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /**
  * One event for one endpoint. Created once (unique endpoint, job, event), tagged with the result record
