@@ -3,11 +3,11 @@
 // stop_grace_period. An orderly stop waits on its dependencies (requests in flight, a transaction's
 // commit, leaving the consumer group, closing the pool, flushing telemetry), and a dependency that stops
 // answering without closing its connections (a hung broker, a partitioned network) holds each of those
-// for its client's own timeouts: with the broker stopped, submit took 30 s to exit and an idle evaluate
-// invocation 59 s. So the stop has one deadline, SHUTDOWN_TIMEOUT_MS from the signal. Past it the process
-// exits as a killed one would (exit 1), which the protocol survives: an accepted job is in PostgreSQL
-// and the sweeper publishes it, an open transaction is aborted by the next owner's fence, a group
-// member expires after its session timeout. The log line says which step it was still waiting on.
+// for its client's own timeouts: with the broker stopped (SIGSTOP, by hand), submit took 30 s to exit
+// and an idle evaluate invocation 59 s. So the stop has one deadline, SHUTDOWN_TIMEOUT_MS from the
+// signal. Past it the process exits as a killed one would (exit 1), which the protocol survives: an
+// accepted job is in PostgreSQL and the sweeper publishes it, an open transaction is aborted by the
+// next owner's fence, a group member expires after its session timeout. The log line says which step it was still waiting on.
 import type { Logger } from '../telemetry/logger.ts';
 import { armWatchdog } from './watchdog.ts';
 

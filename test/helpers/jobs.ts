@@ -1,7 +1,7 @@
 // Seeds jobs straight into the database (client, two uploads, a job) for evaluator tests.
 import { createHash, randomUUID } from 'node:crypto';
 import { createClient } from '../../lib/db/api-clients.ts';
-import type { Database } from '../../lib/db/database.ts';
+import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
 import { createOrGetJob, markPublished } from '../../lib/db/jobs.ts';
 import { insertUploads } from '../../lib/db/uploads.ts';
 
@@ -10,12 +10,8 @@ export async function seedClient(db: Database): Promise<string> {
   return id;
 }
 
-export async function seedJob(
-  db: Database,
-  clientId: string,
-  cvText: string,
-  projectText = 'A project report with retries and a README.',
-) {
+/** A CV and a project report of `clientId`, stored as extracted text. */
+export async function seedUploads(db: Database, clientId: string, cvText: string, projectText: string) {
   const rows = await insertUploads(
     db,
     (['cv', 'project'] as const).map((kind) => {
@@ -31,14 +27,38 @@ export async function seedJob(
       };
     }),
   );
+  return {
+    cvId: rows.find((r) => r.kind === 'cv')!.id,
+    projectId: rows.find((r) => r.kind === 'project')!.id,
+  };
+}
+
+/** A new API client (its key) with a CV and a report, through a pool of its own: for tests of a child process. */
+export async function seedClientWithUploads(databaseUrl: string, name: string) {
+  const db = createDatabase(databaseUrl, { poolSize: 1 });
+  try {
+    const { id, apiKey } = await createClient(db, name);
+    return { apiKey, ...(await seedUploads(db, id, 'cv', 'project')) };
+  } finally {
+    await closeDatabase(db);
+  }
+}
+
+export async function seedJob(
+  db: Database,
+  clientId: string,
+  cvText: string,
+  projectText = 'A project report with retries and a README.',
+) {
+  const rows = await seedUploads(db, clientId, cvText, projectText);
   const { job } = await createOrGetJob(
     db,
     {
       clientId,
       idempotencyKey: randomUUID(),
       requestFingerprint: 'seed',
-      cvId: rows.find((r) => r.kind === 'cv')!.id,
-      projectId: rows.find((r) => r.kind === 'project')!.id,
+      cvId: rows.cvId,
+      projectId: rows.projectId,
       jobDescription: null,
       studyCaseBrief: null,
       scoringRubric: null,

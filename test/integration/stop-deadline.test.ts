@@ -4,11 +4,9 @@
 // connections stay open), as a stopped broker or a partitioned network looks to a client. Each has its
 // negative control: with a deadline of a minute, the same child is still running well past the bound.
 import { describe, expect, it } from 'vitest';
-import { createClient } from '../../lib/db/api-clients.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
-import { insertUploads } from '../../lib/db/uploads.ts';
 import { type Child, runChild } from '../helpers/child.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
+import { seedClientWithUploads } from '../helpers/jobs.ts';
 
 const stack = await isolatedStack('stopdeadline');
 const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
@@ -40,25 +38,21 @@ async function terminate(child: Child) {
   return outcome;
 }
 
-const deadlineLine = (child: Child) =>
-  child.lines
+/** Ended at the bound (not before it, not long after), exit 1, its log naming the step it waited on. */
+function expectDeadlineExit(child: Child, ended: Awaited<ReturnType<typeof terminate>>, step: string) {
+  expect(ended).not.toBe('running');
+  if (ended === 'running') return;
+  expect(ended.code).toBe(1);
+  expect(ended.afterMs).toBeGreaterThanOrEqual(BOUND_MS - 50);
+  expect(ended.afterMs).toBeLessThan(BOUND_MS + 3_000);
+  const line = child.lines
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .find((l) => l.event === 'shutdown.deadline');
+  expect(line).toMatchObject({ timeoutMs: BOUND_MS, step });
+}
 
 async function submitWithHungBrokers(timeoutMs: number) {
-  const db = createDatabase(stack.databaseUrl, { poolSize: 1 });
-  const { id: clientId, apiKey } = await createClient(db, `stop-${timeoutMs}`);
-  const upload = (kind: 'cv' | 'project') => ({
-    clientId,
-    kind,
-    filename: kind,
-    mediaType: 'text/plain',
-    sizeBytes: 2,
-    sha256: 'x',
-    extractedText: kind,
-  });
-  const rows = await insertUploads(db, [upload('cv'), upload('project')]);
-  await closeDatabase(db);
+  const { apiKey, cvId, projectId } = await seedClientWithUploads(stack.databaseUrl, `stop-${timeoutMs}`);
   const port = 18_500 + Math.floor(Math.random() * 200);
   const child = runChild(
     '../functions/submit/index.ts',
@@ -81,10 +75,7 @@ async function submitWithHungBrokers(timeoutMs: number) {
         'content-type': 'application/json',
         'idempotency-key': key,
       },
-      body: JSON.stringify({
-        cv_id: rows.find((r) => r.kind === 'cv')!.id,
-        project_id: rows.find((r) => r.kind === 'project')!.id,
-      }),
+      body: JSON.stringify({ cv_id: cvId, project_id: projectId }),
     }).then((r) => r.status);
   // the publisher's producer is connected and has committed once
   expect(await post('before')).toBe(202);
@@ -121,15 +112,7 @@ describe('the stop deadline, brokers hung', () => {
   it('submit exits 1 within SHUTDOWN_TIMEOUT_MS, naming the publisher it waited on', async () => {
     const { child, ended, during } = await submitWithHungBrokers(BOUND_MS);
     expect(during).toBe(503);
-    expect(ended).not.toBe('running');
-    if (ended === 'running') return;
-    expect(ended.code).toBe(1);
-    expect(ended.afterMs).toBeGreaterThanOrEqual(BOUND_MS - 50);
-    expect(ended.afterMs).toBeLessThan(BOUND_MS + 3_000);
-    expect(deadlineLine(child)).toMatchObject({
-      timeoutMs: BOUND_MS,
-      step: 'the request publisher (transactions in flight)',
-    });
+    expectDeadlineExit(child, ended, 'the request publisher (transactions in flight)');
   }, 180_000);
 
   it('negative control: with a deadline of a minute, the same submit is still stopping long past the bound', async () => {
@@ -139,15 +122,7 @@ describe('the stop deadline, brokers hung', () => {
 
   it('an evaluate invocation exits 1 within SHUTDOWN_TIMEOUT_MS, naming the session it was leaving', async () => {
     const { child, ended } = await evaluatorWithHungBrokers(BOUND_MS);
-    expect(ended).not.toBe('running');
-    if (ended === 'running') return;
-    expect(ended.code).toBe(1);
-    expect(ended.afterMs).toBeGreaterThanOrEqual(BOUND_MS - 50);
-    expect(ended.afterMs).toBeLessThan(BOUND_MS + 3_000);
-    expect(deadlineLine(child)).toMatchObject({
-      timeoutMs: BOUND_MS,
-      step: 'the invocation in hand (its transaction, then leaving the group)',
-    });
+    expectDeadlineExit(child, ended, 'the invocation in hand (its transaction, then leaving the group)');
   }, 180_000);
 
   it('negative control: with a deadline of a minute, the same invocation is still leaving long past the bound', async () => {

@@ -5,11 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createClient } from '../../lib/db/api-clients.ts';
-import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
-import { insertUploads } from '../../lib/db/uploads.ts';
 import { runChild } from '../helpers/child.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
+import { seedClientWithUploads } from '../helpers/jobs.ts';
 import { drainTopic } from '../helpers/kafka.ts';
 
 const stack = await isolatedStack('shutdown');
@@ -18,19 +16,7 @@ describe('submit shutdown', () => {
   it('SIGTERM during requests: accepted ones are answered 202 and published, then exit 0', async () => {
     const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
     await stack.createTopics(Object.values(topics));
-    const db = createDatabase(stack.databaseUrl, { poolSize: 2 });
-    const { id: clientId, apiKey } = await createClient(db, 'shutdown');
-    const upload = (kind: 'cv' | 'project') => ({
-      clientId,
-      kind,
-      filename: kind,
-      mediaType: 'text/plain',
-      sizeBytes: 2,
-      sha256: 'x',
-      extractedText: kind,
-    });
-    const rows = await insertUploads(db, [upload('cv'), upload('project')]);
-    await closeDatabase(db);
+    const { apiKey, cvId, projectId } = await seedClientWithUploads(stack.databaseUrl, 'shutdown');
     const port = 18700 + Math.floor(Math.random() * 200);
     const child = spawn(
       process.execPath,
@@ -70,10 +56,7 @@ describe('submit shutdown', () => {
     }
     expect(healthy, 'submit answered /healthz').toBe(true);
     expect(out).toContain('submit listening');
-    const body = JSON.stringify({
-      cv_id: rows.find((r) => r.kind === 'cv')!.id,
-      project_id: rows.find((r) => r.kind === 'project')!.id,
-    });
+    const body = JSON.stringify({ cv_id: cvId, project_id: projectId });
     const requests = Array.from({ length: 30 }, (_, i) =>
       fetch(`${base}/v1/evaluate`, {
         method: 'POST',
@@ -109,9 +92,7 @@ describe('submit shutdown', () => {
   });
 
   it('a keep-alive connection whose request was in flight at SIGTERM does not hold the stop: exit 0 at once', async () => {
-    const db = createDatabase(stack.databaseUrl, { poolSize: 1 });
-    const { apiKey } = await createClient(db, 'keepalive');
-    await closeDatabase(db);
+    const { apiKey } = await seedClientWithUploads(stack.databaseUrl, 'keepalive');
     const port = 18_900 + Math.floor(Math.random() * 90);
     const child = runChild('../functions/submit/index.ts', {
       DATABASE_URL: stack.databaseUrl,
