@@ -1,0 +1,35 @@
+// Preloaded (node --import) into the evaluate invocations of bench:pipeline's "pipeline alone" drain: the
+// offline provider answers each distinct request once (its step and the five documents it reads: the
+// prompts carry a tag drawn afresh per evaluation, which the offline provider does not read), and replays
+// that answer for every later request that is the same. A remote model costs this machine only the call; with
+// the evaluator's own CPU taken out, what the drain measures is the pipeline: Kafka, PostgreSQL, the
+// exactly-once engine, the evaluation's checks of every answer (quotes, scores) and the outcome write.
+// Benchmarks only: nothing under lib/ or functions/ knows of it.
+import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
+import type { ProviderAnswer, StepRequest } from '../../lib/evaluation/types.ts';
+
+const answer = OfflineProvider.prototype.complete;
+/** by step, then by the documents joined: a string key costs one pass over them, a digest several */
+const answers = new Map<string, Map<string, Promise<ProviderAnswer>>>();
+
+let replaying = false;
+
+OfflineProvider.prototype.complete = function (this: OfflineProvider, request: StepRequest) {
+  const c = request.context;
+  const key = [c.cvText, c.projectText, c.jobDescription, c.studyCaseBrief, c.scoringRubric].join('\0');
+  const byStep = answers.get(request.step) ?? new Map<string, Promise<ProviderAnswer>>();
+  answers.set(request.step, byStep);
+  let found = byStep.get(key);
+  if (found && !replaying) {
+    replaying = true;
+    process.stderr.write(
+      `evaluate ${process.pid}: the offline provider's answers are replayed (bench:pipeline)\n`,
+    );
+  }
+  if (!found) {
+    found = answer.call(this, request);
+    byStep.set(key, found);
+    found.catch(() => byStep.delete(key));
+  }
+  return found;
+};
