@@ -38,3 +38,52 @@ describe('readiness', () => {
     expect(await res.json()).toEqual({ status: 'ready', checks: { database: true, broker: true } });
   });
 });
+
+describe('readiness under many probes', () => {
+  it('starts at most one check of a dependency per bound: probes of a hung one share it', async () => {
+    let started = 0;
+    let answer: () => void = () => {};
+    const app = healthRoutes(
+      {
+        readiness: {
+          // the first check hangs until answered; later ones answer at once
+          broker: () => {
+            started += 1;
+            if (started > 1) return Promise.resolve();
+            return new Promise<void>((resolve) => {
+              answer = resolve;
+            });
+          },
+        },
+      },
+      200,
+    );
+    // twenty probes at once while the check hangs: all not ready at the bound, one check started
+    const probes = await Promise.all(Array.from({ length: 20 }, () => app.request('/readyz')));
+    expect(probes.map((r) => r.status)).toEqual(Array(20).fill(503));
+    expect(started).toBe(1);
+    // a bound after it started, a probe tries afresh (the stuck check no longer speaks for the broker)
+    const afresh = await app.request('/readyz');
+    expect(afresh.status).toBe(200);
+    expect(started).toBe(2);
+    answer();
+  });
+
+  it('a failed check is not remembered: the next probe checks again', async () => {
+    let calls = 0;
+    const app = healthRoutes(
+      {
+        readiness: {
+          database: async () => {
+            calls += 1;
+            if (calls === 1) throw new Error('refused');
+          },
+        },
+      },
+      100,
+    );
+    expect((await app.request('/readyz')).status).toBe(503);
+    expect((await app.request('/readyz')).status).toBe(200);
+    expect(calls).toBe(2);
+  });
+});
