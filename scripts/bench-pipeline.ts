@@ -6,8 +6,9 @@
 // commit) from the invocations' reports; the last line is one JSON object.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
@@ -150,6 +151,8 @@ function evaluator(
       EVALUATE_MAX_IDLE_MS: '3000',
       EVALUATE_LOOP_PAUSE_MS: '200',
       LOG_LEVEL: 'info',
+      // the offline provider, whatever the caller's environment configures: its cost is what is measured
+      LLM_PROVIDER: 'offline',
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -171,12 +174,12 @@ function evaluator(
  * n evaluate invocations at a time, each started again when it exits (as a job platform would: an
  * invocation ends at EVALUATE_MAX_DURATION_MS, 60 s, whatever is left), until stop() ends them.
  */
-function pool(n: number, execArgv: string[] = []) {
+function pool(n: number, execArgv: string[] = [], extraEnv: Record<string, string> = {}) {
   const reports: Invocation[] = [];
   const live = new Map<ChildProcess, Promise<void>>();
   let stopping = false;
   const startOne = () => {
-    const w = evaluator(false, 'evaluate', {}, execArgv);
+    const w = evaluator(false, 'evaluate', extraEnv, execArgv);
     live.set(
       w.child,
       w.done.then((inv) => {
@@ -384,12 +387,13 @@ async function notifyPhase() {
   return figures;
 }
 
-// Phase 1c: the pipeline alone. The same backlog again, drained the same way, but each invocation's
+// Phase 1c: the pipeline alone. The same backlog once more, drained the same way, but each invocation's
 // offline provider answers the same documents once and replays that answer after
-// (scripts/bench/replayed-provider.ts). The evaluator's own CPU leaves the drain, as a remote model's
-// does, and what is left is what the pipeline itself costs: Kafka, PostgreSQL, the engine, the checks of
-// every answer and the outcome write. On two cores the offline evaluator alone takes more than the
-// 2,000 jobs/s goal allows; this is the rate the rest reaches, with its own CPU per job and audit.
+// (scripts/bench/replayed-provider.ts). The evaluator's own CPU leaves the drain, and what is left is what
+// the pipeline itself costs: Kafka, PostgreSQL, the engine, the checks of every answer and the outcome
+// write. On two cores the offline evaluator alone takes more than the 2,000 jobs/s goal allows; this is
+// the rate the rest reaches, with its own CPU per job and audit. A floor, not a remote model's cost: with
+// one, an invocation also redacts the texts and runs the offline cross-check.
 const alone = values['pipeline-alone'] ? await pipelineAlonePhase() : undefined;
 
 async function pipelineAlonePhase() {
@@ -402,14 +406,27 @@ async function pipelineAlonePhase() {
   });
   const t0 = performance.now();
   const replay = fileURLToPath(new URL('./bench/replayed-provider.ts', import.meta.url));
-  const runners = pool(Number(values.invocations), ['--import', replay]);
+  const statsDir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
+  const runners = pool(Number(values.invocations), ['--import', replay], { BENCH_REPLAY_STATS: statsDir });
   await waitFor('results stored', before + JOBS, () => count('results'));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = meter?.stop(JOBS);
   await runners.stop();
+  // what each invocation's provider answered and replayed: a replay that never took effect would
+  // measure the offline drain again under another name
+  const replays = { answered: 0, replayed: 0 };
+  for (const f of readdirSync(statsDir)) {
+    const s = JSON.parse(readFileSync(join(statsDir, f), 'utf8')) as typeof replays;
+    replays.answered += s.answered;
+    replays.replayed += s.replayed;
+  }
+  rmSync(statsDir, { recursive: true, force: true });
+  if (replays.replayed === 0 || replays.replayed < replays.answered)
+    throw new Error(`pipeline alone: the replay did not take effect (${JSON.stringify(replays)})`);
   const check = await audit();
   const figures = {
     jobsPerSec: Math.round(JOBS / seconds),
+    replays,
     cpuPerJob: cpu ?? 'not measured (no /proc)',
     evaluatedPerInvocation: runners.reports.map((i) => i.jobs?.evaluated ?? 0),
     audit: check,
@@ -421,7 +438,7 @@ async function pipelineAlonePhase() {
         ? `; CPU per job (ms): evaluate ${m.evaluate}, PostgreSQL ${m.postgres}, Kafka ${m.kafka}, ` +
           `bench ${m.bench}, other ${m.other} = ${m.total}; ceiling ${cpu.ceilingJobsPerSec} jobs/s`
         : '') +
-      `; results topic vs PostgreSQL: ${JSON.stringify(check)}`,
+      `; ${replays.replayed} answers replayed, ${replays.answered} given; results topic vs PostgreSQL: ${JSON.stringify(check)}`,
   );
   return figures;
 }

@@ -8,12 +8,14 @@ import { router } from '../context.ts';
  * hangs, nothing answered and nothing closed, is "not ready" after this long rather than after its
  * client's own timeout (30 s for a Kafka request). The checks run side by side.
  *
- * A check is shared: a probe that finds one of the same dependency started less than a bound ago waits
- * for it (within its own bound) instead of starting another. /readyz takes no credentials, so without
- * this its callers decided how many queries and broker requests were in flight: every probe of a hung
- * broker left one more behind for its client's whole timeout, and a flood of probes was a flood on the
- * database. Now at most one check per dependency starts per bound, whatever the rate of probes, and a
- * check stuck longer than that does not keep later probes from trying afresh.
+ * A check is shared: a probe that finds one of the same dependency under way, started less than a bound
+ * ago, waits for it (within its own bound) instead of starting another. /readyz takes no credentials, so
+ * without this its callers decided how many queries and broker requests were in flight: every probe of a
+ * hung broker left one more behind for its client's whole timeout, and a flood of probes was a flood on
+ * the database. Now, per dependency, a flood of probes shares one check at a time, and a hung dependency
+ * collects at most one check per bound. A check stuck longer than the bound does not keep later probes
+ * from trying afresh; a probe that joined a slow check late may see it answer after the check's first
+ * probe was told "not ready" (the dependency answered within this probe's own bound).
  */
 export const READINESS_CHECK_MS = 2_000;
 
