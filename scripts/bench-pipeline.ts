@@ -508,7 +508,9 @@ const figures = {
   goals: { jobsPerSec: 2000, latencyP99Ms: 250, rssMb: 200 },
 };
 process.stdout.write(
-  `\n${jobsPerSec} jobs/s · p50 ${p50Ms} ms · p99 ${p99Ms} ms · peak RSS ${figures.peakRssMbPerInvocation} MB\n`,
+  `\n${jobsPerSec} jobs/s · p50 ${p50Ms} ms · p99 ${p99Ms} ms · peak RSS ${figures.peakRssMbPerInvocation} MB` +
+    (alone ? ` · pipeline alone ${alone.jobsPerSec} jobs/s` : '') +
+    '\n',
 );
 process.stdout.write(`${JSON.stringify(figures)}\n`);
 process.exit(0);
