@@ -15,14 +15,13 @@ import kafkajs from 'kafkajs';
 import postgres from 'postgres';
 import { migrateDatabase } from '../lib/db/migrate.ts';
 import { defaultDocuments } from '../lib/evaluation/documents/index.ts';
-import { evaluate } from '../lib/evaluation/pipeline.ts';
-import { OfflineProvider } from '../lib/evaluation/providers/offline.ts';
 import { createKafka } from '../lib/kafka/client.ts';
 import { RequestPublisher } from '../lib/kafka/request-publisher.ts';
 import { createTopicsAndWait } from '../lib/kafka/topics.ts';
 import { functionRuntimeEnv, warmCompileCache } from '../lib/util/function-runtime.ts';
 import { drainTopic } from '../test/helpers/kafka.ts';
 import { startCpuMeter } from './bench/cpu-meter.ts';
+import { evaluationCosts } from './bench/evaluation-cost.ts';
 import { benchStack, progress } from './bench/stack.ts';
 
 const { values } = parseArgs({
@@ -44,29 +43,24 @@ const { values } = parseArgs({
 const JOBS = Number(values.jobs);
 const { ConfigResourceTypes } = kafkajs;
 
-// The provider's own cost: the same inputs the jobs carry, evaluated back to back in this process.
+// The provider's own cost: the same inputs the jobs carry, evaluated back to back in this process; beside
+// it, the evaluation layer's checks alone (answers replayed) and a remote model's share (scripts/bench/evaluation-cost.ts).
 const sample = (f: string) => readFileSync(new URL(`../samples/${f}`, import.meta.url), 'utf8');
-const providerCost = await (async () => {
-  const provider = new OfflineProvider({ delayMs: 0 });
-  const input = {
+const evaluationCost = await evaluationCosts(
+  {
     cvText: sample('cv-strong.txt'),
     projectText: sample('project-report.txt'),
     jobDescription: defaultDocuments.jobDescription,
     studyCaseBrief: defaultDocuments.studyCaseBrief,
     scoringRubric: defaultDocuments.scoringRubric,
-  };
-  for (let i = 0; i < 20; i++) await evaluate(input, provider); // warm-up (JIT, NLP model)
-  const n = Number(values['provider-jobs']);
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) await evaluate(input, provider);
-  const wallMs = (performance.now() - t0) / n;
-  const used = process.cpuUsage(cpu);
-  const cpuMs = (used.user + used.system) / 1000 / n;
-  return { wallMsPerJob: Number(wallMs.toFixed(3)), cpuMsPerJob: Number(cpuMs.toFixed(3)) };
-})();
+  },
+  Number(values['provider-jobs']),
+);
+const providerCost = evaluationCost.offline;
 progress(
-  `offline provider alone: ${providerCost.cpuMsPerJob} ms CPU per job (${Math.round(1000 / providerCost.cpuMsPerJob)} jobs/s per core)`,
+  `offline provider alone: ${providerCost.cpuMsPerJob} ms CPU per job (${Math.round(1000 / providerCost.cpuMsPerJob)} jobs/s per core); ` +
+    `its answers replayed: ${evaluationCost.replayed.cpuMsPerJob} ms; ` +
+    `replayed as a remote model's (redaction, offline cross-check): ${evaluationCost.replayedAsRemoteModel.cpuMsPerJob} ms`,
 );
 // as the image is built: its functions start with every module in Node's compile cache
 const cold = warmCompileCache(['evaluate', 'notify']);
@@ -200,6 +194,15 @@ function pool(n: number, execArgv: string[] = [], extraEnv: Record<string, strin
   };
 }
 
+/** CPU by component over a drain, the evaluate invocations as their own. */
+function evaluateCpuMeter() {
+  return startCpuMeter({
+    componentOf: (cmdline) => (cmdline.includes('functions/evaluate/') ? 'evaluate' : undefined),
+    // the drain's invocations that ended (one reaches EVALUATE_MAX_DURATION_MS and another starts)
+    reapedAs: 'evaluate',
+  });
+}
+
 /** Waits until `current()` reaches `target`; no progress for 90 s is a stall, reported with the audit. */
 async function waitFor(what: string, target: number, current: () => Promise<number>, every = 2000) {
   let last = -1;
@@ -231,11 +234,7 @@ progress(`queueing ${JOBS} jobs`);
 await enqueue(JOBS);
 progress(`draining with ${values.invocations} concurrent evaluate invocations`);
 const started = performance.now();
-const cpuMeter = startCpuMeter({
-  componentOf: (cmdline) => (cmdline.includes('functions/evaluate/') ? 'evaluate' : undefined),
-  // the drain's invocations that ended (one reaches EVALUATE_MAX_DURATION_MS and another starts)
-  reapedAs: 'evaluate',
-});
+const cpuMeter = evaluateCpuMeter();
 const workers = pool(Number(values.invocations));
 await waitFor('results stored', JOBS, () => count('results'));
 const drainSeconds = (performance.now() - started) / 1000;
@@ -400,10 +399,7 @@ async function pipelineAlonePhase() {
   const before = await count('results');
   progress(`pipeline alone: queueing ${JOBS} more jobs, each evaluator replaying its first answers`);
   await enqueue(JOBS);
-  const meter = startCpuMeter({
-    componentOf: (cmdline) => (cmdline.includes('functions/evaluate/') ? 'evaluate' : undefined),
-    reapedAs: 'evaluate',
-  });
+  const meter = evaluateCpuMeter();
   const t0 = performance.now();
   const replay = fileURLToPath(new URL('./bench/replayed-provider.ts', import.meta.url));
   const statsDir = mkdtempSync(join(tmpdir(), 'bench-replay-'));
@@ -491,6 +487,11 @@ const figures = {
   notify: withNotify ? { off: { jobsPerSec }, on: withNotify } : 'not run (--no-notify)',
   pipelineAlone: alone ?? 'not run (--no-pipeline-alone)',
   providerCost,
+  // CPU per evaluation in this process: answers replayed (the checks alone), and as a remote model's
+  evaluationCpuMsPerJob: {
+    replayed: evaluationCost.replayed.cpuMsPerJob,
+    replayedAsRemoteModel: evaluationCost.replayedAsRemoteModel.cpuMsPerJob,
+  },
   providerJobsPerSecPerCore: Math.round(1000 / providerCost.cpuMsPerJob),
   // the drain rate as a fraction of what the provider alone could do on every core of this machine
   fractionOfProvider: Number(
