@@ -3,10 +3,11 @@
 // by DATABASE_QUERY_TIMEOUT_MS (lib/db/database.ts), and past it counts as the database being unavailable.
 // Submit answers 503 DATABASE_UNAVAILABLE instead of holding the request; a consumer's read fails as an
 // outage (waited out, never poison). The negative control, the same pool without the bound, is still
-// waiting long after.
+// waiting long after. /readyz, flooded with probes while the database hangs, sends it one check.
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { healthRoutes } from '../../lib/api/routes/health.ts';
 import { createClient } from '../../lib/db/api-clients.ts';
 import { closeDatabase, createDatabase, type Database, DatabaseTimeoutError } from '../../lib/db/database.ts';
 import { loadJobs } from '../../lib/db/effects.ts';
@@ -171,6 +172,50 @@ describe('PostgreSQL hung', () => {
       await closeDatabase(healthy);
     }
   });
+});
+
+describe('/readyz with PostgreSQL hung', () => {
+  it('every probe of a flood is not ready within its bound, and the flood sends the database one check', async () => {
+    const sent: string[] = [];
+    // one connection per probe, all open before the hang: what is counted is what reaches the server
+    const pool = createDatabase(viaProxy(stack.databaseUrl, proxy), {
+      poolSize: 20,
+      queryTimeoutMs: BOUND_MS,
+      onQuery: (q) => sent.push(q),
+    });
+    const check = () => pool.$client`select 1 as ready`;
+    const app = healthRoutes({ readiness: { database: check } }, 300);
+    try {
+      await Promise.all(Array.from({ length: 20 }, () => pool.$client`select pg_sleep(0.05)`));
+      expect((await app.request('/readyz')).status).toBe(200);
+      proxy.hang();
+      const checks = () => sent.filter((q) => q.includes('as ready')).length;
+      // the counter's control: twenty checks called straight reach the server as twenty queries
+      const before = checks();
+      const straight = Array.from({ length: 20 }, () => check().catch(() => 'timed out'));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(checks() - before).toBe(20);
+      // twenty probes at once: each answers 503 at its bound, and one query went out for all of them
+      const flood = checks();
+      const started = performance.now();
+      const probes = await Promise.all(Array.from({ length: 20 }, () => app.request('/readyz')));
+      expect(performance.now() - started).toBeLessThan(300 + 700);
+      expect(probes.map((r) => r.status)).toEqual(Array(20).fill(503));
+      expect(checks() - flood).toBe(1);
+      await Promise.all(straight);
+    } finally {
+      await proxy.restore();
+    }
+    // once the server answers again, a probe is ready again
+    const readyBy = Date.now() + 10_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < readyBy) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await app.request('/readyz')).status;
+    }
+    expect(status).toBe(200);
+    await closeDatabase(pool).catch(() => {});
+  }, 60_000);
 });
 
 describe('PostgreSQL slow: a statement stuck behind a lock', () => {
