@@ -20,6 +20,7 @@ import { RequestPublisher } from '../lib/kafka/request-publisher.ts';
 import { createTopicsAndWait } from '../lib/kafka/topics.ts';
 import { functionRuntimeEnv, warmCompileCache } from '../lib/util/function-runtime.ts';
 import { drainTopic } from '../test/helpers/kafka.ts';
+import { dropAbandonedDatabases, dropDatabases } from '../test/helpers/scratch-databases.ts';
 import { startCpuMeter } from './bench/cpu-meter.ts';
 import { evaluationCosts } from './bench/evaluation-cost.ts';
 import { benchStack, progress } from './bench/stack.ts';
@@ -67,8 +68,12 @@ const cold = warmCompileCache(['evaluate', 'notify']);
 if (cold.length) progress(`compile cache not filled for ${cold.join(', ')} (their entrypoints did not load)`);
 const stack = await benchStack();
 const run = `pipe-${randomUUID().slice(0, 6)}`;
+// the run's own database, dropped at its end; one a killed run left is dropped by the next run
+const DB_PREFIX = 'cv_bench_pipe_';
+await dropAbandonedDatabases(stack.databaseUrl, DB_PREFIX);
 const dbUrl = new URL(stack.databaseUrl);
-dbUrl.pathname = `/cv_bench_${run.replace(/-/g, '_')}`;
+const dbName = `${DB_PREFIX}${process.pid}_${run.slice('pipe-'.length)}`;
+dbUrl.pathname = `/${dbName}`;
 await migrateDatabase(dbUrl.toString());
 const sql = postgres(dbUrl.toString(), { max: 4, onnotice: () => {} });
 const kafka = createKafka({ brokers: stack.brokers, clientId: run });
@@ -478,6 +483,7 @@ await publisher.close();
 await admin.deleteTopics({ topics: [...Object.values(topics), `${run}-notify-dlq`] }).catch(() => {});
 await admin.disconnect();
 await sql.end();
+await dropDatabases(stack.databaseUrl, dbName);
 await stack.stop();
 const figures = {
   benchmark: 'pipeline',

@@ -10,6 +10,7 @@ import { dockerEngineAnswers } from '../../infra/native/docker.ts';
 import { isAlive } from '../../infra/native/kafka.ts';
 import { readState, redact, stackDown, stackUp } from '../../infra/native/stack.ts';
 import { migrateDatabase } from '../../lib/db/migrate.ts';
+import { adminUrl, dropAbandonedDatabases, dropDatabases } from '../helpers/scratch-databases.ts';
 
 export interface ResolvedStack {
   kafkaBrokers: string[];
@@ -85,12 +86,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 }
 
-function adminUrl(url: string): string {
-  const u = new URL(url);
-  u.pathname = '/postgres';
-  return u.toString();
-}
-
 async function serverVersion(url: string): Promise<string> {
   const sql = postgres(adminUrl(url), { max: 1, onnotice: () => {} });
   try {
@@ -101,43 +96,10 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
-async function dropDatabases(url: string, likePattern: string): Promise<void> {
-  const sql = postgres(adminUrl(url), { max: 1, onnotice: () => {} });
-  try {
-    const rows = await sql`select datname from pg_database where datname like ${likePattern}`;
-    for (const r of rows) await sql.unsafe(`drop database if exists "${r.datname}" with (force)`);
-  } finally {
-    await sql.end();
-  }
-}
-
-async function dropAbandonedDatabases(url: string): Promise<void> {
-  const sql = postgres(adminUrl(url), { max: 1, onnotice: () => {} });
-  try {
-    const rows = await sql`select datname from pg_database where datname like 'cvtest_%'`;
-    for (const r of rows) {
-      const pid = Number(/^cvtest_(?:template_)?(\d+)(?:_|$)/.exec(String(r.datname))?.[1]);
-      if (pid && pidAlive(pid)) continue;
-      await sql.unsafe(`drop database if exists "${r.datname}" with (force)`);
-    }
-  } finally {
-    await sql.end();
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function prepareTemplate(url: string, name: string): Promise<void> {
   // Databases left by earlier runs that were killed before their teardown: every test database carries
   // the pid of the run that made it, so runs of other checkouts sharing this server are left alone.
-  await dropAbandonedDatabases(url);
+  await dropAbandonedDatabases(url, 'cvtest_');
   const template = new URL(url);
   template.pathname = `/${name}`;
   await migrateDatabase(template.toString());
