@@ -8,7 +8,7 @@ import { createProvider } from '../../lib/evaluation/providers/index.ts';
 import { warmUpEvaluation } from '../../lib/evaluation/warm-up.ts';
 import { createEvaluateHandler } from '../../lib/jobs/evaluate-handler.ts';
 import { evaluateProgress } from '../../lib/jobs/evaluate-progress.ts';
-import { runInvocations } from '../../lib/jobs/invocations.ts';
+import { invocationFinished, runInvocations } from '../../lib/jobs/invocations.ts';
 import { sweepRetention } from '../../lib/jobs/retention.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
@@ -16,7 +16,6 @@ import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import { runSession } from '../../lib/kafka/session.ts';
 import { ensureTopics } from '../../lib/kafka/topics.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
-import { telemetryMetrics } from '../../lib/telemetry/metrics.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
 import { serializeError } from '../../lib/telemetry/serialize-error.ts';
 import { stopOnSignals } from '../../lib/util/stop-deadline.ts';
@@ -147,24 +146,20 @@ try {
       signal: controller.signal,
     });
     await progress.flush();
-    // Idle invocations (nothing read, nothing swept) repeat every few seconds under --loop: debug.
-    const idle = report.records === 0 && report.dependencyWaits === 0 && swept === 0;
-    logger[idle ? 'debug' : 'info'](
-      {
-        invocation: {
-          n: invocation,
-          ...report,
-          swept,
-          jobs: handler.stats,
-          commitMs: Math.round(commitMs),
-          provider: provider.name,
-          totalMs: Date.now() - started,
-          maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-        },
+    invocationFinished(logger, {
+      function: 'evaluate',
+      n: invocation,
+      started,
+      stopReason: report.stopReason,
+      idle: report.records === 0 && report.dependencyWaits === 0 && swept === 0,
+      details: {
+        ...report,
+        swept,
+        jobs: handler.stats,
+        commitMs: Math.round(commitMs),
+        provider: provider.name,
       },
-      'invocation finished',
-    );
-    telemetryMetrics().invocationDuration.record(Date.now() - started, { stop_reason: report.stopReason });
+    });
     return report.stopReason;
   };
   exitCode = await runInvocations({

@@ -5,13 +5,12 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
-import { runInvocations } from '../../lib/jobs/invocations.ts';
+import { invocationFinished, runInvocations } from '../../lib/jobs/invocations.ts';
 import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { runSession } from '../../lib/kafka/session.ts';
 import { ensureTopics } from '../../lib/kafka/topics.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
-import { telemetryMetrics } from '../../lib/telemetry/metrics.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
 import { stopOnSignals } from '../../lib/util/stop-deadline.ts';
 import { type DispatchOptions, sweepDueDeliveries } from '../../lib/webhooks/dispatcher.ts';
@@ -89,27 +88,15 @@ try {
       signal: controller.signal,
     });
     const after = controller.signal.aborted ? undefined : await sweep();
-    // Idle invocations (nothing read, nothing sent) repeat every few seconds under --loop: debug.
     const sent = (s?: { delivered: number; retried: number; failed: number; gone: number }) =>
       s ? s.delivered + s.retried + s.failed + s.gone : 0;
-    const idle = report.records === 0 && report.dependencyWaits === 0 && sent(before) + sent(after) === 0;
-    logger[idle ? 'debug' : 'info'](
-      {
-        invocation: {
-          n: invocation,
-          ...report,
-          deliveries: handler.stats,
-          sweptBefore: before,
-          sweptAfter: after,
-          totalMs: Date.now() - started,
-          maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-        },
-      },
-      'invocation finished',
-    );
-    telemetryMetrics().invocationDuration.record(Date.now() - started, {
-      stop_reason: report.stopReason,
+    invocationFinished(logger, {
       function: 'notify',
+      n: invocation,
+      started,
+      stopReason: report.stopReason,
+      idle: report.records === 0 && report.dependencyWaits === 0 && sent(before) + sent(after) === 0,
+      details: { ...report, deliveries: handler.stats, sweptBefore: before, sweptAfter: after },
     });
     return report.stopReason;
   };

@@ -4,6 +4,8 @@
 // invocation again instead of waiting for the next schedule.
 import { setTimeout as pause } from 'node:timers/promises';
 import type { StopReason } from '../kafka/types.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import { telemetryMetrics } from '../telemetry/metrics.ts';
 
 export interface InvocationsOptions {
   loop: boolean;
@@ -24,4 +26,36 @@ export async function runInvocations(o: InvocationsOptions): Promise<number> {
     await pause(o.pauseMs, undefined, { signal: o.signal }).catch(() => {});
     if (o.signal.aborted) return 0;
   }
+}
+
+export interface FinishedInvocation {
+  function: 'evaluate' | 'notify';
+  n: number;
+  /** Date.now() when the invocation started */
+  started: number;
+  stopReason: StopReason;
+  /** nothing read and nothing swept or sent */
+  idle: boolean;
+  /** what the function reports of its invocation, beside its number, duration and peak RSS */
+  details: Record<string, unknown>;
+}
+
+/**
+ * Logs an invocation's end and records its duration. Idle invocations repeat every few seconds under
+ * --loop, so they log at debug.
+ */
+export function invocationFinished(logger: Logger, i: FinishedInvocation): void {
+  const totalMs = Date.now() - i.started;
+  logger[i.idle ? 'debug' : 'info'](
+    {
+      invocation: {
+        n: i.n,
+        ...i.details,
+        totalMs,
+        maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      },
+    },
+    'invocation finished',
+  );
+  telemetryMetrics().invocationDuration.record(totalMs, { stop_reason: i.stopReason, function: i.function });
 }

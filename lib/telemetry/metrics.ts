@@ -35,7 +35,7 @@ function create() {
     }),
     invocationDuration: m.createHistogram('invocation.duration', {
       unit: 'ms',
-      description: 'one evaluate invocation',
+      description: 'one invocation of evaluate or notify (by function and stop_reason)',
     }),
     httpDuration: m.createHistogram('http.server.duration', {
       unit: 'ms',

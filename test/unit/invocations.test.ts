@@ -1,8 +1,11 @@
 // The invocation loop shared by evaluate and notify: exit 1 after an outage that outlasted its budget,
-// one invocation without --loop, back to back with --loop until the signal, and a pause cut short by it.
+// one invocation without --loop, back to back with --loop until the signal, and a pause cut short by it;
+// and the line each invocation ends with.
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runInvocations } from '../../lib/jobs/invocations.ts';
+import { invocationFinished, runInvocations } from '../../lib/jobs/invocations.ts';
 import type { StopReason } from '../../lib/kafka/types.ts';
+import { createLogger } from '../../lib/telemetry/logger.ts';
 
 describe('runInvocations', () => {
   it('one invocation without --loop; exit 1 when a dependency outlasted its budget, 0 otherwise', async () => {
@@ -72,5 +75,41 @@ describe('runInvocations', () => {
       },
     });
     expect({ stopped, runs }).toEqual({ stopped: 0, runs: 1 });
+  });
+});
+
+describe('invocationFinished', () => {
+  function logged(idle: boolean): Record<string, unknown>[] {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'debug', format: 'json', destination });
+    invocationFinished(logger, {
+      function: 'notify',
+      n: 3,
+      started: Date.now() - 50,
+      stopReason: 'caught-up',
+      idle,
+      details: { records: idle ? 0 : 7, stopReason: 'caught-up' },
+    });
+    return lines;
+  }
+
+  it('ends an invocation with one line: its number, report, duration and peak RSS; at debug when idle', () => {
+    const [busy] = logged(false);
+    expect(busy).toMatchObject({
+      level: 30,
+      msg: 'invocation finished',
+      invocation: { n: 3, records: 7, stopReason: 'caught-up' },
+    });
+    const invocation = busy!.invocation as { totalMs: number; maxRssMb: number };
+    expect(invocation.totalMs).toBeGreaterThanOrEqual(50);
+    expect(invocation.maxRssMb).toBeGreaterThan(0);
+    const [idle] = logged(true);
+    expect(idle).toMatchObject({ level: 20, invocation: { n: 3, records: 0 } });
   });
 });
