@@ -38,6 +38,22 @@ const viewColumns = {
   scoringRubric: positionVersions.scoringRubric,
 };
 
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/** Positions as they stand: each with the texts of its current version. */
+function currentViews(db: Database | Transaction) {
+  return db
+    .select(viewColumns)
+    .from(positions)
+    .innerJoin(
+      positionVersions,
+      and(
+        eq(positionVersions.positionId, positions.id),
+        eq(positionVersions.version, positions.currentVersion),
+      ),
+    );
+}
+
 async function createPositionUntraced(
   db: Database,
   clientId: string,
@@ -46,17 +62,7 @@ async function createPositionUntraced(
   return db.transaction(async (tx) => {
     const [p] = await tx.insert(positions).values({ clientId }).returning({ id: positions.id });
     await tx.insert(positionVersions).values({ positionId: p!.id, version: 1, ...texts });
-    const [view] = await tx
-      .select(viewColumns)
-      .from(positions)
-      .innerJoin(
-        positionVersions,
-        and(
-          eq(positionVersions.positionId, positions.id),
-          eq(positionVersions.version, positions.currentVersion),
-        ),
-      )
-      .where(eq(positions.id, p!.id));
+    const [view] = await currentViews(tx).where(eq(positions.id, p!.id));
     return view!;
   });
 }
@@ -111,16 +117,7 @@ async function listPositionsUntraced(db: Database, clientId: string, o: Position
       sql`(${positions.createdAt}, ${positions.id}) < (${o.after.createdAt}::timestamptz, ${o.after.id}::uuid)`,
     );
   }
-  return db
-    .select(viewColumns)
-    .from(positions)
-    .innerJoin(
-      positionVersions,
-      and(
-        eq(positionVersions.positionId, positions.id),
-        eq(positionVersions.version, positions.currentVersion),
-      ),
-    )
+  return currentViews(db)
     .where(and(...conditions))
     .orderBy(desc(positions.createdAt), desc(positions.id))
     .limit(o.limit);
@@ -172,17 +169,7 @@ async function editPositionUntraced(
         .set({ currentVersion: version, updatedAt: sql`now()` })
         .where(eq(positions.id, id));
     }
-    const [view] = await tx
-      .select(viewColumns)
-      .from(positions)
-      .innerJoin(
-        positionVersions,
-        and(
-          eq(positionVersions.positionId, positions.id),
-          eq(positionVersions.version, positions.currentVersion),
-        ),
-      )
-      .where(eq(positions.id, id));
+    const [view] = await currentViews(tx).where(eq(positions.id, id));
     return { kind: 'updated' as const, position: view! };
   });
 }
