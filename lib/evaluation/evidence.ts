@@ -1,6 +1,9 @@
 // Evidence quotes: every quote a provider gives is looked up verbatim (whitespace-normalised) in the
 // document it claims to come from; quotes that are not there are dropped and counted.
 
+/** The longest quote an answer may give (the answer schema's bound); the offline reader's fit within it. */
+export const MAX_QUOTE_CHARS = 600;
+
 export interface Evidence {
   quote: string;
   /** character offsets into the original document */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
+import { MAX_QUOTE_CHARS } from '../../lib/evaluation/evidence.ts';
 import { evaluate } from '../../lib/evaluation/pipeline.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
 
@@ -53,5 +54,41 @@ describe('offline provider on the shipped samples', () => {
     expect(r.overallSummary).toMatch(/not from a language model/);
     expect(r.provenance).toMatchObject({ provider: 'offline', kind: 'offline', rubricVersion: 'rubric-v2' });
     expect(r.provenance.attempts).toEqual({ cv: 1, project: 1, summary: 1 });
+  });
+});
+
+describe('offline provider on sentences longer than a quote may be', () => {
+  // a paragraph with no full stop, as DOCX paragraphs and PDF bullets often are: ~1,500 characters
+  const runOn = `Projects: ${Array.from(
+    { length: 12 },
+    (_, i) =>
+      `built and operated the order service number ${i + 1} in Node.js and TypeScript on PostgreSQL and Kafka with Docker on AWS, with retries and idempotency keys`,
+  ).join(', ')} for the payments team`;
+
+  it('reads it in pieces that fit: the evaluation completes and every quote is verbatim and within the bound', async () => {
+    expect(runOn.length).toBeGreaterThan(3 * MAX_QUOTE_CHARS);
+    const cvText = `${sample('cv-strong.txt')}\n${runOn}\n${'x'.repeat(MAX_QUOTE_CHARS + 200)}\n`;
+    const projectText = `${sample('project-report.txt')}\n${runOn.replace('Projects:', 'Design:')}\n`;
+    const r = await evaluate({ ...input('cv-strong.txt'), cvText, projectText }, new OfflineProvider());
+    const quotes = [
+      ...Object.values(r.evidence.cv).flatMap((e) => e.map((q) => ({ ...q, text: cvText }))),
+      ...Object.values(r.evidence.project).flatMap((e) => e.map((q) => ({ ...q, text: projectText }))),
+    ];
+    expect(quotes.length).toBeGreaterThan(0);
+    for (const q of quotes) {
+      expect(q.quote.length).toBeLessThanOrEqual(MAX_QUOTE_CHARS);
+      expect(q.text.slice(q.start, q.end)).toBe(q.quote);
+    }
+  });
+
+  it('still finds the evidence a run-on paragraph holds', async () => {
+    const cvText = `Jane Doe\nBackend engineer\n\nExperience\n${runOn}\n`;
+    const r = await evaluate({ ...input('cv-strong.txt'), cvText }, new OfflineProvider());
+    const start = cvText.indexOf('Projects:');
+    const fromParagraph = Object.values(r.evidence.cv)
+      .flat()
+      .filter((q) => q.start >= start);
+    expect(fromParagraph.length).toBeGreaterThan(0);
+    expect(r.cvScores.technical_skills).toBeGreaterThan(1);
   });
 });

@@ -86,6 +86,26 @@ describe('openai-compatible provider', () => {
     expect(fake!.requests).toHaveLength(3); // answer, repair pass, fresh retry
   });
 
+  it('the stored reason names the issues and where, never the answer: an unknown key is not quoted', async () => {
+    const secret = 'Jane Roe, 12 Elm Street';
+    const withKey = JSON.stringify({
+      parameters: withEvidence({
+        technical_skills: 4,
+        experience_level: 3,
+        relevant_achievements: 5,
+        cultural_fit: 2,
+      }),
+      feedback: 'Solid backend experience overall.',
+      [secret]: 1,
+    });
+    const err = await run([{ kind: 'answer', content: () => withKey }]).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidAnswerError);
+    expect(err.message).toMatch(/unrecognized_keys at the top/);
+    expect(err.message).not.toContain('Elm');
+    // the repair pass tells the model what was wrong, in the validator's words
+    expect(fake!.requests[1]!.messages[3]!.content).toContain('Elm');
+  });
+
   it('a missing parameter fails the step: a score is never invented', async () => {
     const missing = JSON.stringify({
       parameters: withEvidence({ technical_skills: 4 }),

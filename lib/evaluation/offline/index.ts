@@ -1,5 +1,6 @@
 // The offline evaluator's answers, in the same shape an LLM gives: a score and verbatim quotes per
 // rubric parameter, feedback that says what was matched and what is missing, and a summary.
+import { MAX_QUOTE_CHARS } from '../evidence.ts';
 import type { RubricParameter } from '../rubric.ts';
 import type { Analysis, StepAnswer } from '../types.ts';
 import type { OfflineParameter } from './analysis.ts';
@@ -25,7 +26,9 @@ function answer(
   const parameters: StepAnswer['parameters'] = {};
   for (const p of params) {
     const f = found[p.key]!;
-    parameters[p.key] = { score: f.score, evidence: f.sentences.map((i) => doc.sentences[i]!.text) };
+    // a sentence is read in pieces that fit a quote (text.ts); only a single word longer than that is cut
+    const quote = (i: number) => doc.sentences[i]!.text.slice(0, MAX_QUOTE_CHARS);
+    parameters[p.key] = { score: f.score, evidence: f.sentences.map(quote) };
   }
   return { parameters, feedback };
 }

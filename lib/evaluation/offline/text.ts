@@ -3,6 +3,7 @@
 // negation ("no tests", "did not use Docker"). Every sentence keeps its character offsets into the
 // original text, so evidence quotes are verbatim.
 
+import { MAX_QUOTE_CHARS } from '../evidence.ts';
 import { reader } from '../nlp.ts';
 
 export type Section = 'skills' | 'experience' | 'education' | 'summary' | 'certifications' | 'other';
@@ -147,7 +148,7 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
       else spans.push([a, b]);
     }
   });
-  for (const [first, last] of spans) {
+  for (const [first, last] of spans.flatMap((span) => fitting(span, starts, values))) {
     const line = lines[lineOf(first)]!;
     if (line.skip) continue;
     const start = starts[first]!;
@@ -221,6 +222,36 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
 }
 
 const BULLET = /^\s*(?:[-*•]|\d{1,2}[.)])\s+\S/;
+const CUT_AFTER = /^[,;:)]$/;
+
+/**
+ * A sentence is quoted whole as evidence, and a quote may be at most MAX_QUOTE_CHARS long: a longer one
+ * (a paragraph without full stops, a run-on bullet) is read as pieces that fit, each cut after a comma,
+ * semicolon or colon in its last third where there is one, else between words. Spans of token indexes.
+ */
+function fitting(span: [number, number], starts: number[], values: string[]): [number, number][] {
+  const end = (i: number) => starts[i]! + values[i]!.length;
+  const pieces: [number, number][] = [];
+  let [a, b] = span;
+  while (end(b) - starts[a]! > MAX_QUOTE_CHARS) {
+    let fits = a;
+    while (fits + 1 < b && end(fits + 1) - starts[a]! <= MAX_QUOTE_CHARS) fits++;
+    let cut = fits;
+    for (let i = fits; i > a && end(i) - starts[a]! > (MAX_QUOTE_CHARS * 2) / 3; i--) {
+      if (CUT_AFTER.test(values[i]!)) {
+        cut = i;
+        break;
+      }
+    }
+    let last = cut;
+    while (last > a && !values[last]!.trim()) last--;
+    pieces.push([a, last]);
+    a = cut + 1;
+    while (a < b && !values[a]!.trim()) a++;
+  }
+  pieces.push([a, b]);
+  return pieces;
+}
 const CONTENT_POS = new Set(['NOUN', 'PROPN', 'ADJ']);
 
 const ENGLISH = new Set(
