@@ -32,8 +32,15 @@ const retriableMessages: Set<string> = (() => {
 /** "Crash: KafkaJSProtocolError: <broker message>", as the consumer logs a crash it may restart from */
 const crash = /^Crash: [A-Za-z]+: (.*)$/;
 
+// Logged at warn by every idempotent producer whose retries are bounded, as ours are (FAST_RETRY): a send
+// that exhausts them fails its transaction, which is aborted and its producer initialised again, so
+// nothing is committed twice or with a gap. Exactly-once rests on the transaction, not on that count.
+const BOUNDED_RETRIES = 'Limiting retries for the idempotent producer';
+
 export function levelFor(entry: Pick<LogEntry, 'namespace' | 'level' | 'log'>): LogLevelName {
   const level = byKafkaLevel[entry.level] ?? 'debug';
+  if (entry.namespace === 'Producer' && String(entry.log.message ?? '').startsWith(BOUNDED_RETRIES))
+    return 'debug';
   if (level !== 'error') return level;
   if (entry.namespace === 'Consumer') return consumerLevel(String(entry.log.message ?? ''));
   if (entry.namespace !== 'Connection') return level;

@@ -71,4 +71,16 @@ describe('kafkajs log levels', () => {
     ).toBe('error');
     expect(levelFor(consumer('Crash: TypeError: cannot read properties of undefined'))).toBe('error');
   });
+
+  it('the bounded-retries warning of an idempotent producer is debug; other producer warnings stay', () => {
+    const producer = (message: string) => ({
+      namespace: 'Producer',
+      level: logLevel.WARN,
+      log: { message } as never,
+    });
+    expect(
+      levelFor(producer('Limiting retries for the idempotent producer may invalidate EoS guarantees')),
+    ).toBe('debug');
+    expect(levelFor(producer('Failed to send messages'))).toBe('warn');
+  });
 });

@@ -115,12 +115,36 @@ export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) =
   });
 };
 
-export function onProblem(logger: Logger): ErrorHandler {
+export function onProblem(logger: Logger, outageNoteEveryMs = 5_000): ErrorHandler {
+  const outage = outageNotes(outageNoteEveryMs);
   return (err, c) => {
     const problem = toProblem(err);
-    if (problem.status >= 500)
-      ((c.get('log' as never) as Logger | undefined) ?? logger).error({ err }, 'request failed');
+    const log = (c.get('log' as never) as Logger | undefined) ?? logger;
+    if (problem.status === 503) outage(log, problem.code, err);
+    else if (problem.status >= 500) log.error({ err }, 'request failed');
     return problemResponse(c, problem);
+  };
+}
+
+/**
+ * While a dependency is down every request is refused with 503 until it is back: that is one condition,
+ * not a failure per request. One warn line per code every `everyMs`, with how many were refused since the
+ * last one, instead of an error line and a stack per request (hundreds a second under load).
+ */
+function outageNotes(everyMs: number) {
+  const last = new Map<string, { at: number; refused: number }>();
+  return (log: Logger, code: string, err: unknown) => {
+    const now = Date.now();
+    const seen = last.get(code);
+    if (seen && now - seen.at < everyMs) {
+      seen.refused += 1;
+      return;
+    }
+    log.warn(
+      { code, err, refusedSinceLastNote: seen?.refused ?? 0 },
+      'request refused: a dependency is unavailable',
+    );
+    last.set(code, { at: now, refused: 0 });
   };
 }
 

@@ -1,0 +1,46 @@
+// A dependency outage refuses every request with 503: one warn line per code and interval, with the count
+// refused since, not an error line and a stack per request; any other 5xx is still an error each time.
+import { Writable } from 'node:stream';
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { onProblem, Problem } from '../../lib/api/middleware/problem.ts';
+import { codes } from '../../lib/errors.ts';
+import { createLogger } from '../../lib/telemetry/logger.ts';
+
+function appLogging(everyMs: number) {
+  const lines: { level: number; msg: string; code?: string; refusedSinceLastNote?: number }[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const app = new Hono();
+  app.onError(onProblem(createLogger({ level: 'debug', format: 'json', destination }), everyMs));
+  app.get('/down', () => {
+    throw new Problem(codes.DATABASE_UNAVAILABLE, 'the database is unavailable');
+  });
+  app.get('/broken', () => {
+    throw new Error('a bug');
+  });
+  return { app, lines };
+}
+
+describe('5xx logging', () => {
+  it('503s during an outage: one warn line per interval with the count refused since', async () => {
+    const { app, lines } = appLogging(50);
+    for (let i = 0; i < 20; i++) expect((await app.request('/down')).status).toBe(503);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, code: 'DATABASE_UNAVAILABLE', refusedSinceLastNote: 0 });
+    await new Promise((r) => setTimeout(r, 60));
+    await app.request('/down');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatchObject({ level: 40, refusedSinceLastNote: 19 });
+  });
+
+  it('any other 5xx is an error line each time', async () => {
+    const { app, lines } = appLogging(50);
+    for (let i = 0; i < 3; i++) expect((await app.request('/broken')).status).toBe(500);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual(Array(3).fill([50, 'request failed']));
+  });
+});
