@@ -10,6 +10,7 @@
 // On a terminal the functions' JSON logs are shown as readable lines; otherwise they pass through as JSON.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { stackDir } from '../infra/native/paths.ts';
 import { postgresAnswers } from '../infra/native/postgres.ts';
@@ -30,6 +31,28 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.PORT || '8080' },
   },
 });
+
+const host = process.env.HOST || '127.0.0.1';
+
+/**
+ * Whether submit can listen where it will. Something already there (another `npm start`) would answer the
+ * banner's readiness check while this submit dies on EADDRINUSE, and this start's evaluator would join the
+ * running one's consumer group: refuse before anything starts.
+ */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+if (!(await portFree(Number(values.port)))) {
+  process.stderr.write(
+    `port ${values.port} on ${host} is in use (another npm start?): stop what listens there, or start with PORT=<another port>\n`,
+  );
+  process.exit(1);
+}
 
 async function givenStack() {
   const databaseUrl = process.env.DATABASE_URL!;
@@ -61,7 +84,7 @@ const env: NodeJS.ProcessEnv = {
   KAFKA_BROKERS: state.kafkaBrokers.join(','),
   KAFKA_REPLICATION_FACTOR: process.env.KAFKA_REPLICATION_FACTOR || (state.brokers.length >= 3 ? '3' : '1'),
   PORT: values.port,
-  HOST: process.env.HOST || '127.0.0.1',
+  HOST: host,
   PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || `http://127.0.0.1:${values.port}`,
   // a local receiver (on this machine) is the usual webhook target during development
   WEBHOOKS_ALLOW_PRIVATE: process.env.WEBHOOKS_ALLOW_PRIVATE || 'true',
