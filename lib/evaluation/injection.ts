@@ -8,19 +8,43 @@ export interface InjectionFinding {
   end: number;
 }
 
+const EVALUATOR = '(?:ai|llm|model|system|evaluator|reviewer|assistant|screener|grader)';
+const MACHINE = '(?:ai|llm|language model|model|assistant|screener|grader|evaluator|bot)';
 const PATTERNS = [
   /\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(previous|prior|above|all|earlier|the)\b[^.\n]{0,30}\b(instructions?|rules?|rubric|prompts?|guidelines)\b/i,
   /\b(new|updated|real|actual)\s+instructions?\b/i,
-  /\b(score|rate|grade|mark)\b[^.\n]{0,50}\b(every|all|each)\b[^.\n]{0,40}\b(5|five|10|ten|maximum|highest|max|perfect|1\.0)\b/i,
+  // "score every parameter 5", "rate all criteria 10/10"; not "cut the error rate across all 10 services"
+  /\b(score|rate|grade|mark)\s+(every|all|each)\b[^.\n]{0,40}\b(5|five|10|ten|maximum|highest|max|perfect|1\.0)\b/i,
   /\b(score|rate|grade|mark|rank)\s+(this|the)\s+(candidate|cv|report|applicant|nurse|engineer|analyst)\s+(as|with|at|higher|highly)\b/i,
   /\b(give|assign|output|return)\b[^.\n]{0,40}\b(maximum|highest|perfect|top|max)\b[^.\n]{0,20}\b(scores?|ratings?|marks?)\b/i,
   /\b(give|assign|output|return)\b[^.\n]{0,30}\b(cv_match_rate|project_score|score of)\b/i,
-  /\bnote to the (ai|llm|model|system|evaluator|reviewer|assistant)\b/i,
-  /\binstructions? for the (ai|llm|model|system|evaluator|reviewer|assistant)\b/i,
-  /\byou are now\b|\bact as\b|\bpretend to be\b|\bevaluation override\b|\bjailbreak\b/i,
+  // "top result on every criterion"; not "top marks in all modules"
+  /\b(top|highest|maximum|perfect|full)\s+(results?|scores?|marks?|ratings?)\s+(on|in|for|across)\s+(every|all|each)\s+(criteri(on|a)|parameters?|categor(y|ies)|dimensions?)\b/i,
+  new RegExp(`\\b(note|instructions?|message) (to|for) the ${EVALUATOR}\\b`, 'i'),
+  // a machine addressed ("Dear evaluator model:"); not "Dear hiring manager," or "Dear reviewer,"
+  new RegExp(`\\b(dear|attention|hey|hello),? (the )?(${MACHINE})( ${MACHINE})?\\s*[:,]`, 'i'),
+  /\b(the|this|your)\s+(rubric|scoring|criteria|instructions?)\s+(has|have)\s+(changed|been (changed|updated|replaced))\b/i,
+  new RegExp(
+    `\\byou are now\\b|\\bact as (an? |the )?${EVALUATOR}\\b|\\bpretend to be\\b|\\bevaluation override\\b|\\bjailbreak\\b`,
+    'i',
+  ),
   /^\s*(\[?\s*(system|assistant|developer)\s*\]?\s*:|\[(system|inst)\]|<\|?(system|im_start)\|?>)/im,
-  /\bsystem prompt\b/i,
+  // the evaluator's own prompt, not one the candidate wrote for a product
+  /\b(reveal|print|show|repeat|ignore|disregard|override)\b[^.\n]{0,20}\b(your|the)\s+(system\s+)?prompt\b/i,
+  // the same request in the other languages the reader meets (German, French, Spanish, Dutch)
+  /\b(ignoriere|vergiss|missachte)\b[^.\n]{0,40}\b(anweisungen|regeln|vorgaben|bewertungskriterien)\b/i,
+  /\b(ignorez|oubliez|ignore|oublie)\s+(toutes\s+)?(les|vos|tes)\s+(instructions|consignes|r\u00e8gles)\b/i,
+  /\b(ignora|olvida)\b[^.\n]{0,40}\b(instrucciones|reglas)\b/i,
+  /\b(negeer|vergeet)\b[^.\n]{0,40}\b(instructies|regels)\b/i,
 ];
+
+/**
+ * Characters that show nothing, which split a phrase for a pattern and not for a reader (or a model):
+ * zero-width spaces and joiners, the word joiner, the byte-order mark, the soft hyphen. Patterns are
+ * matched on the text without them.
+ */
+const INVISIBLE = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/g;
+const visible = (s: string) => s.replace(INVISIBLE, '');
 
 /** Whether any pattern matches: their alternation, multiline for the one anchored at a line's start (no
  * other pattern has ^ or $, so the flag changes nothing else). */
@@ -32,15 +56,15 @@ export function detectInjection(text: string): InjectionFinding[] {
   // A pattern found in a line is found in the whole text: no pattern looks past a line's ends but through
   // \b and a multiline ^, which see the line break as they see the line's edge. Most documents match
   // none, and one pass of all the patterns over the text is much cheaper than one per pattern per line.
-  if (!ANY_PATTERN.test(text)) return out;
+  if (!ANY_PATTERN.test(visible(text))) return out;
   let offset = 0;
   for (const line of text.split('\n')) {
     const lineStart = offset;
     offset += line.length + 1;
-    if (!PATTERNS.some((p) => p.test(line))) continue;
+    if (!PATTERNS.some((p) => p.test(visible(line)))) continue;
     // flag from the first suspicious sentence of the line to its end: injected text rarely stops early
     const sentences = [...line.matchAll(/[^.!?]+[.!?]*/g)];
-    const first = sentences.find((s) => PATTERNS.some((p) => p.test(s[0]))) ?? sentences[0]!;
+    const first = sentences.find((s) => PATTERNS.some((p) => p.test(visible(s[0])))) ?? sentences[0]!;
     const begin = lineStart + (first.index ?? 0) + (first[0].length - first[0].trimStart().length);
     out.push({
       quote: text.slice(begin, lineStart + line.length).trim(),
