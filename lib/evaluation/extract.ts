@@ -56,9 +56,13 @@ export async function detectType(bytes: Uint8Array): Promise<DocumentType> {
   if (detected?.mime === 'application/pdf') return 'pdf';
   if (detected?.ext === 'docx') return 'docx';
   if (detected?.mime === 'application/zip' && (await zipHasEntry(bytes, 'word/document.xml'))) return 'docx';
-  if (!detected && (textEncoding(bytes) || isPlainText(bytes))) return 'text';
+  // Text is said to be text wherever in it a NUL, a control character or a bad byte is (fromText refuses
+  // those as TEXT_CONTAINS_NUL or TEXT_NOT_DECODABLE): valid UTF-8 throughout, whatever it holds
+  if (!detected && (textEncoding(bytes) || isUtf8(bytes))) return 'text';
   // A PDF with garbage before its header, or a truncated one, is still meant as a PDF: call it corrupt.
   if (!detected && startsWithAscii(bytes, '%PDF')) return 'pdf';
+  // text in another encoding (a Latin-1 CV): not decodable, rather than "binary data"
+  if (!detected && !hasControlBytes(bytes.subarray(0, 64 * 1024))) return 'text';
   throw new ExtractionError(
     codes.UNSUPPORTED_MEDIA_TYPE,
     `the content is ${detected ? `${detected.mime}` : 'binary data of no known type'}; PDF, DOCX or plain text expected`,
@@ -181,21 +185,18 @@ function fromText(bytes: Uint8Array): { text: string } {
   return { text };
 }
 
-function isPlainText(bytes: Uint8Array): boolean {
+function isUtf8(bytes: Uint8Array): boolean {
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, 64 * 1024));
-    // Control characters other than tab, newline, carriage return, form feed: not text.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-    return !/[\u0000-\u0008\u000B\u000E-\u001F\u007F]/.test(text);
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
   } catch {
-    // A multi-byte character cut at the 64 KiB boundary is fine; anything else is not UTF-8.
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      return true;
-    } catch {
-      return false;
-    }
+    return false;
   }
+}
+
+function hasControlBytes(bytes: Uint8Array): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control bytes is the point
+  return /[\u0000-\u0008\u000B\u000E-\u001F\u007F]/.test(Buffer.from(bytes).toString('latin1'));
 }
 
 function startsWithAscii(bytes: Uint8Array, prefix: string): boolean {

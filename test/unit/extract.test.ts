@@ -85,10 +85,19 @@ describe('plain text', () => {
     }
   });
 
-  it('refuses a NUL anywhere, even after the first 64 KiB', async () => {
-    const bytes = Buffer.from(`${'a'.repeat(70 * 1024)}\u0000b`, 'utf8');
-    expect(await codeOf(new Uint8Array(bytes))).toBe('TEXT_CONTAINS_NUL');
-    expect(await codeOf(new Uint8Array(Buffer.from('a\u0000b')))).toBe('UNSUPPORTED_MEDIA_TYPE');
+  it('refuses a NUL or a control character in text with the same code wherever it is', async () => {
+    // found from outside: in the first 64 KiB these were UNSUPPORTED_MEDIA_TYPE, after it the text codes
+    for (const at of [0, 10, 70 * 1024]) {
+      const text = (c: string) => new Uint8Array(Buffer.from(`${'a'.repeat(at)}${c}b`, 'utf8'));
+      expect({ at, code: await codeOf(text('\u0000')) }).toEqual({ at, code: 'TEXT_CONTAINS_NUL' });
+      expect({ at, code: await codeOf(text('\u001b')) }).toEqual({ at, code: 'TEXT_NOT_DECODABLE' });
+    }
+  });
+
+  it('text in another encoding is not decodable; binary with control bytes is not text', async () => {
+    const latin1 = new Uint8Array(Buffer.from('Zoë Müller, Backend Engineer', 'latin1'));
+    expect(await codeOf(latin1)).toBe('TEXT_NOT_DECODABLE');
+    expect(await codeOf(new Uint8Array([0x01, 0x02, 0x03, 0x80, 0x00]))).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('refuses invalid UTF-8 or control characters past the sniffed prefix, and UTF-16 with a bad BOM body', async () => {
