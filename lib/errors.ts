@@ -25,6 +25,7 @@ export const errorCatalog = {
   MALFORMED_JSON: { status: 400, retriable: false, api: true },
   MALFORMED_MULTIPART: { status: 400, retriable: false, api: true },
   PAYLOAD_TOO_LARGE: { status: 413, retriable: false, api: true },
+  HEADERS_TOO_LARGE: { status: 431, retriable: false, api: true },
   VALIDATION_FAILED: { status: 422, retriable: false, api: true },
   IDEMPOTENCY_KEY_MISSING: { status: 400, retriable: false, api: true },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retriable: false, api: true },

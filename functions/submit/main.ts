@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../lib/api/app.ts';
+import { answerClientErrors } from '../../lib/api/client-errors.ts';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { queueStatsReader } from '../../lib/console/queue-stats.ts';
 import { oldestUnfinishedJobAgeSeconds } from '../../lib/db/backlog.ts';
@@ -145,6 +146,8 @@ const server = serve(
       'submit listening',
     ),
 );
+
+answerClientErrors(server as Server);
 
 // The stop has one deadline from the signal (lib/util/stop-deadline.ts); each step is named for its log.
 const stop = stopOnSignals({

@@ -142,10 +142,10 @@ export const JobsPage = z.object({
   next_cursor: z.string().nullable(),
 });
 
-/** The problem answers a route documents, by status (any route may answer 500). */
+/** The problem answers a route documents, by status (any route may answer 431, from the HTTP parser, and 500). */
 export const problems = (...statuses: number[]) =>
   Object.fromEntries(
-    [...statuses, 500].map((s) => [
+    [...statuses, 431, 500].map((s) => [
       s,
       { description: 'problem', content: { 'application/problem+json': { schema: ProblemSchema } } },
     ]),

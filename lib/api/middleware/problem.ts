@@ -36,6 +36,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -71,9 +72,9 @@ export function toProblem(err: unknown): Problem {
   });
 }
 
-export function problemResponse(c: Context, problem: Problem): Response {
-  const requestId = c.get('requestId' as never) as string | undefined;
-  const body = {
+/** The RFC 9457 body of a problem. */
+export function problemBody(problem: Problem, requestId?: string): Record<string, unknown> {
+  return {
     type: `https://cv-evaluator.dev/problems/${problem.code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[problem.status] ?? 'Error',
     status: problem.status,
@@ -82,7 +83,11 @@ export function problemResponse(c: Context, problem: Problem): Response {
     ...(requestId ? { request_id: requestId } : {}),
     ...problem.extra,
   };
-  return new Response(JSON.stringify(body), {
+}
+
+export function problemResponse(c: Context, problem: Problem): Response {
+  const requestId = c.get('requestId' as never) as string | undefined;
+  return new Response(JSON.stringify(problemBody(problem, requestId)), {
     status: problem.status,
     headers: {
       'content-type': 'application/problem+json',
