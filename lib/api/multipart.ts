@@ -4,11 +4,12 @@
 // File, arrayBuffer): with eight 1 MB uploads at once that held /healthz for over 100 ms.
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { codes } from '../errors.ts';
-import { Problem } from './middleware/problem.ts';
+import { AppError, codes } from '../errors.ts';
+import { CLIENT_GONE, Problem } from './middleware/problem.ts';
 
 export interface FilePart {
   field: string;
+  /** the client's file name cleaned by `safeFilename`; '' when it sent none */
   filename: string;
   /** empty when the file passed `maxFileBytes` (then `tooLarge`) */
   bytes: Uint8Array;
@@ -31,6 +32,17 @@ export interface MultipartLimits {
 
 const MAX_FIELD_BYTES = 64 * 1024;
 
+/**
+ * A client's file name, kept for display: no control characters (C0, DEL, C1; PostgreSQL text cannot hold
+ * NUL) and no bidi overrides or isolates, which make `cv\u202Etxt.exe` read as `cvexe.txt`.
+ */
+export function safeFilename(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const clean = name.replace(/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g, '').trim();
+  // by code points: a cut must not leave half a surrogate pair
+  return Array.from(clean).slice(0, 255).join('');
+}
+
 export async function readMultipart(request: Request, limits: MultipartLimits): Promise<MultipartForm> {
   const malformed = (cause?: unknown) =>
     new Problem(codes.MALFORMED_MULTIPART, 'the multipart body cannot be parsed', { cause });
@@ -39,6 +51,9 @@ export async function readMultipart(request: Request, limits: MultipartLimits): 
   try {
     parser = busboy({
       headers: { 'content-type': request.headers.get('content-type') ?? '' },
+      // Browsers and curl send file names as raw UTF-8 (busboy's default is latin1); filename* is decoded
+      // by its own charset either way.
+      defParamCharset: 'utf8',
       limits: {
         fileSize: limits.maxFileBytes,
         files: limits.maxFiles,
@@ -80,14 +95,15 @@ export async function readMultipart(request: Request, limits: MultipartLimits): 
             const tooLarge = size > limits.maxFileBytes;
             form.files.push({
               field,
-              filename: info.filename ?? '',
+              filename: safeFilename(info.filename ?? ''),
               bytes: tooLarge ? new Uint8Array(0) : Buffer.concat(chunks, size),
               size,
               tooLarge,
             });
             done();
           });
-          stream.on('error', fail);
+          // busboy ending the file early: a body cut off before its closing boundary
+          stream.on('error', (err) => fail(malformed(err)));
         }),
       );
     });
@@ -113,8 +129,13 @@ export async function readMultipart(request: Request, limits: MultipartLimits): 
         if (!failed) resolve(form);
       });
     });
-    // The body stream failing (a client that went away, a size cap) is not a malformed form.
-    source.on('error', fail);
+    // The body stream failing: a refusal already decided (a size cap) keeps its answer, a client that went
+    // away sent a cut-off form, anything else is ours (500).
+    source.on('error', (err) => {
+      const code = (err as { code?: unknown }).code;
+      if (err instanceof AppError) fail(err);
+      else fail(typeof code === 'string' && CLIENT_GONE.has(code) ? malformed(err) : err);
+    });
     source.pipe(parser);
   });
 }

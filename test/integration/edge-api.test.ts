@@ -137,6 +137,19 @@ describe('evaluate input rules, limits and quota', () => {
     expect((await upload((await newClient()).apiKey, cvText)).status).toBe(201);
   });
 
+  it('another method on /v1/upload finds no route and uses none of the upload rate', async () => {
+    // found from outside: PUT answered 415 and took a slot of the rate
+    const c = await newClient();
+    for (let i = 0; i < 5; i++) {
+      const res = await h.app.request('/v1/upload', {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${c.apiKey}` },
+      });
+      await problem(res, 404, 'ROUTE_NOT_FOUND');
+    }
+    for (let i = 0; i < 3; i++) expect((await upload(c.apiKey, cvText)).status).toBe(201);
+  });
+
   it('the daily job quota: the third new job is refused, a retry of an accepted one is not', async () => {
     const c = await newClient();
     const up = await uploaded(c.apiKey);

@@ -3,6 +3,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
+import { createClient } from '../../lib/db/api-clients.ts';
 import { sweepUnpublished } from '../../lib/jobs/sweeper.ts';
 import { HUMAN_REVIEW_NOTICE } from '../../lib/records/result-event.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
@@ -373,6 +374,150 @@ describe('submit API: every bad input has a defined answer', () => {
   });
   it('an unknown route → 404 problem', async () => {
     await expectProblem(await h.app.request('/v2/nothing'), 404, 'ROUTE_NOT_FOUND');
+  });
+});
+
+describe('submit API: multipart bodies cut short, and file names', () => {
+  const MULTIPART_ROUTES = ['/v1/upload', '/v1/uploads/bulk'] as const;
+  const storedBy = async (clientId: string) =>
+    (
+      await h.db.execute<{ n: number }>(
+        sql`select count(*)::int as n from uploads where client_id = ${clientId}::uuid`,
+      )
+    )[0]!.n;
+  const rawMultipart = (path: string, key: string, body: BodyInit, headers: Record<string, string> = {}) =>
+    h.app.request(path, {
+      method: 'POST',
+      headers: { ...auth(key), 'content-type': 'multipart/form-data; boundary=xyz', ...headers },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+  const SECRET = 'hello-secret-cv-bytes';
+  const cvPart = (name = 'cv', filename = 'a.txt') =>
+    `--xyz\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\n\r\n${SECRET}`;
+
+  it('a body without its closing boundary → 400 MALFORMED_MULTIPART on both routes, nothing stored', async () => {
+    const client = await createClient(h.db, `truncated-${crypto.randomUUID().slice(0, 8)}`);
+    const bodies = [
+      // the tester's repro: one file, cut off inside its content
+      cvPart(),
+      // a complete first file, the second cut off
+      `${cvPart()}\r\n${cvPart('project', 'p.txt')}`,
+      // cut off right after a part's headers
+      '--xyz\r\nContent-Disposition: form-data; name="cv"; filename="a.txt"\r\n\r\n',
+    ];
+    for (const path of MULTIPART_ROUTES) {
+      for (const body of bodies) {
+        const problem = await expectProblem(
+          await rawMultipart(path, client.apiKey, body),
+          400,
+          'MALFORMED_MULTIPART',
+        );
+        expect(JSON.stringify(problem)).not.toContain(SECRET);
+      }
+    }
+    expect(await storedBy(client.id)).toBe(0);
+  });
+
+  it('a body stream the client cut off → 400 MALFORMED_MULTIPART; a body stream failing otherwise → 500', async () => {
+    const client = await createClient(h.db, `aborted-${crypto.randomUUID().slice(0, 8)}`);
+    const failing = (err: Error) =>
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode(cvPart()));
+        },
+        pull(c) {
+          c.error(err);
+        },
+      });
+    // a declared length: the body streams into the parser (limitBody reads a chunked one itself first)
+    const declared = { 'content-length': '4096' };
+    for (const path of MULTIPART_ROUTES) {
+      // what @hono/node-server's body stream fails with when the client goes away mid-body
+      const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+      const problem = await expectProblem(
+        await rawMultipart(path, client.apiKey, failing(aborted), declared),
+        400,
+        'MALFORMED_MULTIPART',
+      );
+      expect(JSON.stringify(problem)).not.toContain(SECRET);
+      // not the client's doing: stays a 500
+      await expectProblem(
+        await rawMultipart(path, client.apiKey, failing(new Error('disk on fire')), declared),
+        500,
+        'INTERNAL_ERROR',
+      );
+    }
+    expect(await storedBy(client.id)).toBe(0);
+  });
+
+  it('a UTF-8 file name round-trips exactly, raw (browsers, curl) or as RFC 7578 filename*', async () => {
+    const name = 'Lebenslauf_Müller_简历.txt';
+    const res = await h.app.request('/v1/upload', {
+      method: 'POST',
+      headers: auth(h.keyA),
+      body: uploadForm({
+        cv: { bytes: cvText, name },
+        project: { bytes: reportText, name: 'Projektbericht_Ærø_🚀.txt' },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as {
+      cv_id: string;
+      files: { cv: { filename: string }; project: { filename: string } };
+    };
+    expect(body.files.cv.filename).toBe(name);
+    expect(body.files.project.filename).toBe('Projektbericht_Ærø_🚀.txt');
+    const [row] = await h.db.execute<{ filename: string }>(
+      sql`select filename from uploads where id = ${body.cv_id}::uuid`,
+    );
+    expect(row?.filename).toBe(name);
+
+    const encoded = "filename*=UTF-8''Lebenslauf_M%C3%BCller_%E7%AE%80%E5%8E%86.txt";
+    const star = await rawMultipart(
+      '/v1/upload',
+      h.keyA,
+      `--xyz\r\nContent-Disposition: form-data; name="cv"; ${encoded}\r\n\r\n${cvText}\r\n` +
+        `--xyz\r\nContent-Disposition: form-data; name="project"; filename="${name}"\r\n\r\n${reportText}\r\n--xyz--\r\n`,
+    );
+    expect(star.status).toBe(201);
+    const starBody = (await star.json()) as {
+      files: { cv: { filename: string }; project: { filename: string } };
+    };
+    expect(starBody.files.cv.filename).toBe(name);
+    expect(starBody.files.project.filename).toBe(name);
+  });
+
+  it('file names lose C0, DEL, C1 and bidi override characters, on both routes', async () => {
+    // busboy refuses raw C0 and DEL in a header (400) but a tab passes, and filename* can encode any
+    const hostile = 'cv\t\u0085\u009F\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069.txt';
+    const res = await h.app.request('/v1/upload', {
+      method: 'POST',
+      headers: auth(h.keyA),
+      body: uploadForm({
+        cv: { bytes: cvText, name: hostile },
+        project: { bytes: reportText, name: '\u0085\u202E\u2069' },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { files: { cv: { filename: string }; project: { filename: string } } };
+    expect(body.files.cv.filename).toBe('cv.txt');
+    // nothing left: the field name stands in
+    expect(body.files.project.filename).toBe('project');
+
+    // U+202E would show "cv\u202Etxt.exe" as "cvexe.txt"
+    const client = await createClient(h.db, `names-${crypto.randomUUID().slice(0, 8)}`);
+    const bulk = await rawMultipart(
+      '/v1/uploads/bulk',
+      client.apiKey,
+      `--xyz\r\nContent-Disposition: form-data; name="cv"; filename*=UTF-8''cv%00%01%7F%C2%85%E2%80%AEtxt.exe\r\n\r\n${cvText}\r\n` +
+        `--xyz\r\nContent-Disposition: form-data; name="project"; filename="p\u009F\u2066.txt"\r\n\r\n${reportText}\r\n--xyz--\r\n`,
+    );
+    expect(bulk.status).toBe(201);
+    const names = await h.db.execute<{ filename: string }>(
+      sql`select filename from uploads where client_id = ${client.id}::uuid order by kind`,
+    );
+    expect(names.map((r) => r.filename)).toEqual(['cvtxt.exe', 'p.txt']);
   });
 });
 

@@ -44,3 +44,39 @@ describe('5xx logging', () => {
     expect(lines.map((l) => [l.level, l.msg])).toEqual(Array(3).fill([50, 'request failed']));
   });
 });
+
+describe('a client that goes away mid-body', () => {
+  it('is not taken for a database outage: no 503, no warn or error line', async () => {
+    const { serve } = await import('@hono/node-server');
+    const { connect } = await import('node:net');
+    const lines: { level: number; msg: string }[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const app = new Hono();
+    const seen: number[] = [];
+    app.onError((err, c) => {
+      const res = onProblem(createLogger({ level: 'debug', format: 'json', destination }))(err, c);
+      seen.push(res instanceof Response ? res.status : 0);
+      return res;
+    });
+    app.post('/json', async (c) => c.json(await c.req.json()));
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(
+        'POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":',
+      );
+      setTimeout(() => socket.destroy(), 50);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    server.close();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(400);
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+  });
+});

@@ -123,12 +123,34 @@ export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) =
 export function onProblem(logger: Logger, outageNoteEveryMs = 5_000): ErrorHandler {
   const outage = outageNotes(outageNoteEveryMs);
   return (err, c) => {
-    const problem = toProblem(err);
+    const problem = clientWentAway(err, c)
+      ? new Problem(codes.BAD_REQUEST, 'the request body ended before it was complete', { cause: err })
+      : toProblem(err);
     const log = (c.get('log' as never) as Logger | undefined) ?? logger;
     if (problem.status === 503) outage(log, problem.code, err);
     else if (problem.status >= 500) log.error({ err }, 'request failed');
     return problemResponse(c, problem);
   };
+}
+
+/** What Node's request stream fails with when the client goes away mid-body. */
+export const CLIENT_GONE: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+/**
+ * The client went away before its body was read. Its reader fails with a network code (ECONNRESET) that
+ * would otherwise be taken for the database's and answered (and logged) as an outage; the request itself
+ * says whether it was cut off (@hono/node-server's IncomingMessage, absent under app.request()).
+ */
+function clientWentAway(err: unknown, c: Context): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || !CLIENT_GONE.has(code)) return false;
+  const incoming = (c.env as { incoming?: { complete: boolean } } | undefined)?.incoming;
+  return incoming !== undefined && !incoming.complete;
 }
 
 /**

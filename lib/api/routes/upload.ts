@@ -2,10 +2,11 @@
 // its content and its text extracted before anything is stored; a refusal stores nothing.
 import { createHash } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { insertUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
 import { abuseLimits } from '../../limits/abuse.ts';
-import type { ApiDeps } from '../context.ts';
+import type { ApiDeps, Env } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
 import { Problem, toProblem } from '../middleware/problem.ts';
@@ -25,36 +26,26 @@ const uploadRoute = createRoute({
 
 const FIELDS = ['cv', 'project'] as const;
 
-/** A client's file name, kept for display: no control characters (PostgreSQL text cannot hold NUL). */
-function safeFilename(name: string, fallback: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  const clean = name.replace(/[\u0000-\u001F\u007F]/g, '').trim();
-  return (clean || fallback).slice(0, 255);
-}
-
 export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extractor' | 'limits'>) {
   const app = router();
   const limits = abuseLimits(deps.db, deps.limits!);
   const extractor = deps.extractor!;
-  // Counted before the body is read: a client over its rate costs one upsert, not a parse.
-  app.use('/v1/upload', async (c, next) => {
+  // Counted before the body is read: a client over its rate costs one upsert, not a parse. POST only:
+  // another method finds no route and uses none of the client's rate.
+  const counted: MiddlewareHandler<Env> = async (c, next) => {
     const headers = await limits.rate(c.get('clientId'), 'upload');
     await next();
     for (const [k, v] of Object.entries(headers)) c.header(k, v);
-  });
-  app.use('/v1/upload', requireMediaType('multipart/form-data'));
-  app.use(
-    '/v1/upload',
-    limitBody(
-      2 * deps.uploadMaxBytes + 64 * 1024,
-      codes.FILE_TOO_LARGE,
-      `each file may be at most ${deps.uploadMaxBytes} bytes`,
-    ),
+  };
+  const bounded = limitBody(
+    2 * deps.uploadMaxBytes + 64 * 1024,
+    codes.FILE_TOO_LARGE,
+    `each file may be at most ${deps.uploadMaxBytes} bytes`,
   );
   // Documented from its route schema but parsed by hand: the handler answers each multipart problem
   // with its own code (MISSING_FILE, UNEXPECTED_FIELD, …) rather than one generic validation error.
   app.openAPIRegistry.registerPath(uploadRoute);
-  app.post('/v1/upload', async (c) => {
+  app.post('/v1/upload', counted, requireMediaType('multipart/form-data'), bounded, async (c) => {
     const form = await readMultipart(c.req.raw, { maxFileBytes: deps.uploadMaxBytes, maxFiles: 4 });
     const unexpected = unexpectedFields(form, FIELDS);
     if (unexpected.length)
@@ -94,7 +85,8 @@ export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extr
       [cv!, project!].map((u) => ({
         clientId: c.get('clientId'),
         kind: u.kind,
-        filename: safeFilename(u.file.name, u.kind),
+        // cleaned by readMultipart (safeFilename); none left, the field name stands in
+        filename: u.file.name || u.kind,
         mediaType: u.extracted.mediaType,
         sizeBytes: u.bytes.length,
         sha256: createHash('sha256').update(u.bytes).digest('hex'),
