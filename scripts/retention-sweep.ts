@@ -21,7 +21,7 @@ const publisher = new RequestPublisher({
 try {
   const r = await sweepRetention({
     db,
-    publish: (rec) => publisher.publish(rec),
+    publishAll: (recs) => publisher.publishAll(recs),
     resultsTopic: config.kafka.topics.results,
     days: config.retention.days,
     logger,

@@ -82,7 +82,7 @@ try {
     });
     await sweepRetention({
       db: maintenance,
-      publish: (r) => publisher.publish(r),
+      publishAll: (rs) => publisher.publishAll(rs),
       resultsTopic: t.results,
       days: config.retention.days,
       logger,

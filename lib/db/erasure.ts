@@ -8,6 +8,7 @@
 // result is never resurrected.
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
+import { idIn } from './id-list.ts';
 import { erasedJobs, jobs, resultReads, results, uploads, webhookDeliveries } from './schema.ts';
 import { traced } from './trace.ts';
 
@@ -148,14 +149,34 @@ async function erasedAmongUntraced(db: Database, ids: string[]): Promise<Set<str
   return new Set(rows.map((r) => r.id));
 }
 
-/** Jobs erased since `since`: their tombstones are sent again (see lib/jobs/retention.ts). */
-async function recentlyErasedUntraced(db: Database, since: Date, limit: number): Promise<string[]> {
+/** Jobs whose tombstone is due at `now` (lib/jobs/retention.ts), the longest due first. */
+async function tombstonesDueUntraced(db: Database, now: Date, limit: number): Promise<string[]> {
   const rows = await db
     .select({ id: erasedJobs.jobId })
     .from(erasedJobs)
-    .where(sql`${erasedJobs.erasedAt} > ${since.toISOString()}::timestamptz`)
+    .where(sql`${erasedJobs.tombstoneDueAt} <= ${now.toISOString()}::timestamptz`)
+    .orderBy(erasedJobs.tombstoneDueAt)
     .limit(limit);
   return rows.map((r) => r.id);
+}
+
+/**
+ * Records that a publish of these jobs' tombstones, begun at `publishedFrom`, committed: the next is
+ * due an hour after the erasure, when a result committed to Kafka in the moment of the erasure has
+ * committed or been aborted; none once a publish began after that. A late mark of an earlier publish
+ * leaves a job that is owed none as it is.
+ */
+async function markTombstonesUntraced(db: Database, jobIds: string[], publishedFrom: Date): Promise<void> {
+  if (jobIds.length === 0) return;
+  // rows locked in id order (lib/db/job-locks.ts): an erasure's mark and a sweep's may overlap
+  await db.execute(sql`
+    update ${erasedJobs} set tombstone_due_at = case
+      when tombstone_due_at is null
+        or ${publishedFrom.toISOString()}::timestamptz >= erased_at + interval '1 hour' then null
+      else erased_at + interval '1 hour' end
+    where ${erasedJobs.jobId} in (
+      select job_id from ${erasedJobs} where ${idIn(erasedJobs.jobId, jobIds)}
+      order by job_id for no key update)`);
 }
 
 /** The access log: one row per read of a job's result. */
@@ -170,5 +191,6 @@ export const eraseJob = traced('eraseJob', eraseJobUntraced);
 export const eraseUploads = traced('eraseUploads', eraseUploadsUntraced);
 export const eraseExpired = traced('eraseExpired', eraseExpiredUntraced);
 export const erasedAmong = traced('erasedAmong', erasedAmongUntraced);
-export const recentlyErased = traced('recentlyErased', recentlyErasedUntraced);
+export const tombstonesDue = traced('tombstonesDue', tombstonesDueUntraced);
+export const markTombstones = traced('markTombstones', markTombstonesUntraced);
 export const logResultRead = traced('logResultRead', logResultReadUntraced);

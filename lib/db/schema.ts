@@ -70,20 +70,8 @@ export const rateCounters = pgTable(
   (t) => [primaryKey({ name: 'rate_counters_pk', columns: [t.clientId, t.bucket, t.windowStart] })],
 );
 
-/** Jobs erased on request or by retention: ids only, so a replayed request record is skipped. */
-export const erasedJobs = pgTable(
-  'erased_jobs',
-  {
-    jobId: uuid('job_id').primaryKey(),
-    clientId: uuid('client_id').notNull(),
-    reason: text('reason', { enum: ['request', 'retention'] }).notNull(),
-    erasedAt: timestamp('erased_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [
-    check('erased_jobs_reason_check', sql`${t.reason} in ('request', 'retention')`),
-    index('erased_jobs_erased_at_idx').on(t.erasedAt),
-  ],
-);
+// Jobs erased on request or by retention, and the tombstones they are owed (lib/jobs/retention.ts).
+export { erasedJobs } from './schema-erasure.ts';
 
 /** Who read which result, when (GET /v1/result/{id}). */
 export const resultReads = pgTable(

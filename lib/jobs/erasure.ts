@@ -1,9 +1,10 @@
 // Erasure on request (DELETE /v1/jobs/{id}, DELETE /v1/uploads/{id}): the rows go in one transaction
 // (lib/db/erasure.ts), then each erased job's key gets a tombstone on the results topic so that log
-// compaction drops its result event. If publishing the tombstone fails, the rows are gone anyway and the
-// retention sweeper sends the tombstones of the last hour's erasures again.
+// compaction drops its result event, marked in PostgreSQL once its transaction committed. If publishing
+// the tombstone fails, the rows are gone anyway and the unmarked tombstone is owed: the retention sweeper
+// sends it (lib/jobs/retention.ts says when).
 import type { Database } from '../db/database.ts';
-import { eraseJob, eraseUploads } from '../db/erasure.ts';
+import { eraseJob, eraseUploads, markTombstones } from '../db/erasure.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { tombstone } from './retention.ts';
@@ -16,9 +17,9 @@ export interface ErasureDeps {
 }
 
 async function tombstones(d: ErasureDeps, jobIds: string[]): Promise<boolean> {
+  const from = new Date();
   try {
     await Promise.all(jobIds.map((id) => d.publish(tombstone(d.resultsTopic, id))));
-    return true;
   } catch (err) {
     d.logger?.warn(
       { err, jobs: jobIds.length },
@@ -26,6 +27,14 @@ async function tombstones(d: ErasureDeps, jobIds: string[]): Promise<boolean> {
     );
     return false;
   }
+  // without the mark the sweeper sends them once more: harmless, so no reason to fail the erasure
+  await markTombstones(d.db, jobIds, from).catch((err: unknown) =>
+    d.logger?.warn(
+      { err, jobs: jobIds.length },
+      'tombstones published but not marked; the sweeper resends them',
+    ),
+  );
+  return true;
 }
 
 /** undefined when the client has no such job */

@@ -30,14 +30,21 @@ const resultRecord = z.looseObject({
 
 export function createNotifyHandler(o: NotifyHandlerOptions) {
   const db: Database = o.dispatch.db;
-  const stats = { ...emptyStats(), events: 0, poison: 0 };
+  const stats = { ...emptyStats(), events: 0, poison: 0, tombstones: 0 };
 
   const handle: BatchHandler = async ({ records, partition }) => {
     const dlq: DlqDecision[] = [];
     const parsed: { record: InputRecord; jobId: string; status: 'completed' | 'failed' }[] = [];
     for (const record of records) {
+      // An erasure's tombstone (null value, lib/jobs/erasure.ts): nothing to announce, and not poison.
+      // The batch's commit moves past it like any other record.
+      if (record.value === null) {
+        stats.tombstones += 1;
+        o.dispatch.logger?.debug({ partition, offset: record.offset }, 'tombstone skipped');
+        continue;
+      }
       try {
-        const value = resultRecord.parse(JSON.parse(record.value?.toString() ?? ''));
+        const value = resultRecord.parse(JSON.parse(record.value.toString()));
         parsed.push({ record, jobId: value.job_id, status: value.status });
       } catch (err) {
         stats.poison += 1;

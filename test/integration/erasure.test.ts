@@ -24,6 +24,7 @@ const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq
 let db: Database;
 let publisher: RequestPublisher;
 const publish = (r: Parameters<RequestPublisher['publish']>[0]) => publisher.publish(r);
+const publishAll = (rs: Parameters<RequestPublisher['publishAll']>[0]) => publisher.publishAll(rs);
 
 beforeAll(async () => {
   await stack.createTopics(Object.values(topics), 2);
@@ -81,6 +82,25 @@ async function evaluateAll(group: string, provider: Provider = new OfflineProvid
 
 const count = async (q: ReturnType<typeof sql>) =>
   Number(((await db.execute<{ n: number }>(q))[0] as { n: number }).n);
+
+/** the job's tombstones on the results topic, read afresh under read_committed */
+const tombstonesOf = async (jobId: string) =>
+  (await drainTopic(stack.kafka, topics.results, { settleMs: 500 })).filter(
+    (e) => e.key === jobId && e.value === null,
+  ).length;
+
+/** a retention sweep that erases nothing (days 0): only the tombstones it owes, as at `now` */
+const sweep = (now = new Date()) =>
+  sweepRetention({ db, publishAll, resultsTopic: topics.results, days: 0, logger: testLogger, now });
+const inMinutes = (m: number) => new Date(Date.now() + m * 60_000);
+
+/** seconds from the job's erasure to when its tombstone is due; null when none is owed */
+const dueAfterErasure = async (jobId: string) => {
+  const [row] = await db.execute<{ s: number | null }>(
+    sql`select extract(epoch from tombstone_due_at - erased_at)::int as s from erased_jobs where job_id = ${jobId}::uuid`,
+  );
+  return row!.s;
+};
 
 describe('erasure', () => {
   it('DELETE a job: nothing of the document in any table, a tombstone on the results topic', async () => {
@@ -197,7 +217,7 @@ describe('erasure', () => {
       where id in (select cv_id from jobs where id = ${oldJob}::uuid union select project_id from jobs where id = ${oldJob}::uuid)`);
     const r = await sweepRetention({
       db,
-      publish,
+      publishAll,
       resultsTopic: topics.results,
       days: 30,
       logger: testLogger,
@@ -207,7 +227,56 @@ describe('erasure', () => {
     expect(rows).not.toContain(oldMarker);
     expect(rows).toContain(newMarker);
     expect(await count(sql`select count(*)::int as n from jobs where id = ${newJob}::uuid`)).toBe(1);
-    const events = await drainTopic(stack.kafka, topics.results, { settleMs: 500 });
-    expect(events.some((e) => e.key === oldJob && e.value === null)).toBe(true);
+    // its tombstone goes out with the erasure, and the next invocations' sweeps do not send it again
+    await sweep();
+    await sweep(inMinutes(5));
+    expect(await tombstonesOf(oldJob)).toBe(1);
+  });
+});
+
+describe('tombstones', () => {
+  it("an erasure's tombstone is published once: later sweeps leave it, but for one more after the hour in which a result could still follow it", async () => {
+    const client = await seedClient(db);
+    const jobId = await seedJob(db, client, 'CV of someone erased');
+    const erased = await eraseClientJob({ db, publish, resultsTopic: topics.results }, client, jobId);
+    expect(erased?.tombstoned).toBe(true);
+    expect(await dueAfterErasure(jobId)).toBe(3600);
+    // the sweeps of evaluate --loop (every few seconds), then past the minute an unmarked one waits
+    for (const at of [new Date(), new Date(), inMinutes(2), inMinutes(5)]) await sweep(at);
+    expect(await tombstonesOf(jobId)).toBe(1);
+    // once the hour is over: one more, then never again
+    for (const at of [inMinutes(61), inMinutes(62), inMinutes(120)]) await sweep(at);
+    expect(await tombstonesOf(jobId)).toBe(2);
+    expect(await dueAfterErasure(jobId)).toBeNull();
+  });
+
+  it('a tombstone whose publish failed is sent by the first sweep a minute after the erasure, once', async () => {
+    const client = await seedClient(db);
+    const jobId = await seedJob(db, client, 'CV of someone erased while the broker was away');
+    const away = () => Promise.reject(new Error('broker away'));
+    const erased = await eraseClientJob(
+      { db, publish: away, resultsTopic: topics.results, logger: testLogger },
+      client,
+      jobId,
+    );
+    expect(erased).toMatchObject({ jobIds: [jobId], tombstoned: false });
+    expect(await dueAfterErasure(jobId)).toBe(60);
+    await sweep(); // within the minute: the eraser's own publish could still be under way
+    expect(await tombstonesOf(jobId)).toBe(0);
+    for (const at of [inMinutes(2), inMinutes(3), inMinutes(4)]) await sweep(at);
+    expect(await tombstonesOf(jobId)).toBe(1);
+    expect(await dueAfterErasure(jobId)).toBe(3600);
+  });
+
+  it('a tombstone published but not marked (the process died between the commit and the mark) is sent once more: harmless', async () => {
+    const client = await seedClient(db);
+    const jobId = await seedJob(db, client, 'CV of someone erased by a process that died');
+    await eraseClientJob({ db, publish, resultsTopic: topics.results }, client, jobId);
+    // the row as the erasure left it, before the mark
+    await db.execute(
+      sql`update erased_jobs set tombstone_due_at = erased_at + interval '1 minute' where job_id = ${jobId}::uuid`,
+    );
+    for (const at of [inMinutes(2), inMinutes(3), inMinutes(4)]) await sweep(at);
+    expect(await tombstonesOf(jobId)).toBe(2);
   });
 });

@@ -22,6 +22,7 @@ import { runChild } from '../helpers/child.ts';
 import { testLogger } from '../helpers/engine.ts';
 import { isolatedStack } from '../helpers/isolation.ts';
 import { seedJob } from '../helpers/jobs.ts';
+import { drainTopic } from '../helpers/kafka.ts';
 import { startTcpProxy, viaProxy } from '../helpers/tcp-proxy.ts';
 
 const stack = await isolatedStack('notify');
@@ -327,6 +328,35 @@ describe('notify', () => {
     const got = at('/replay');
     expect(got.map((r) => JSON.parse(r.body).data.job_id).sort()).toEqual([...ids].sort());
     expect(got).toHaveLength(2);
+  });
+
+  it("an erasure's tombstone (a null value) is skipped: nothing in the DLQ, no webhook, and the offset moves past it", async () => {
+    const sub = await subscriber('/tombstone');
+    const [live] = await results_(sub.clientId, ['completed']);
+    const erased = await seedJob(h.db, sub.clientId, `CV ${randomUUID()}`);
+    // as lib/jobs/erasure.ts sends them: the key, no value (one after a result, one alone)
+    const producer = stack.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: results,
+      messages: [
+        { key: live!, value: null },
+        { key: erased, value: null },
+      ],
+    });
+    await producer.disconnect();
+    const { report, stats } = await notify();
+    expect({ dlq: report.dlq, poison: stats.poison, tombstones: stats.tombstones }).toEqual({
+      dlq: 0,
+      poison: 0,
+      tombstones: 2,
+    });
+    expect(at('/tombstone').map((r) => JSON.parse(r.body).data.job_id)).toEqual([live]);
+    expect(await deliveriesOf(sub.endpointId)).toHaveLength(1);
+    const dead = await drainTopic(stack.kafka, dlq, { settleMs: 500 });
+    expect(dead.filter((r) => r.key === live || r.key === erased)).toHaveLength(0);
+    // committed past them: the next run reads nothing
+    expect((await notify()).stats.tombstones).toBe(0);
   });
 
   it('PostgreSQL unreachable for 3 s as notify starts → nothing in its DLQ, every result delivered once', async () => {
