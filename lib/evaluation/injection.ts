@@ -20,17 +20,19 @@ const PATTERNS = [
   /\b(give|assign|output|return)\b[^.\n]{0,30}\b(cv_match_rate|project_score|score of)\b/i,
   // "top result on every criterion"; not "top marks in all modules"
   /\b(top|highest|maximum|perfect|full)\s+(results?|scores?|marks?|ratings?)\s+(on|in|for|across)\s+(every|all|each)\s+(criteri(on|a)|parameters?|categor(y|ies)|dimensions?)\b/i,
-  new RegExp(`\\b(note|instructions?|message) (to|for) the ${EVALUATOR}\\b`, 'i'),
+  new RegExp(`\\b(note|instructions?) (to|for) the ${EVALUATOR}\\b`, 'i'),
   // a machine addressed ("Dear evaluator model:"); not "Dear hiring manager," or "Dear reviewer,"
   new RegExp(`\\b(dear|attention|hey|hello),? (the )?(${MACHINE})( ${MACHINE})?\\s*[:,]`, 'i'),
-  /\b(the|this|your)\s+(rubric|scoring|criteria|instructions?)\s+(has|have)\s+(changed|been (changed|updated|replaced))\b/i,
+  // a changed rubric followed by what to score; not "when the rubric has been updated, it is re-indexed"
+  /\b(rubric|scoring|criteria|instructions?)\s+(has|have)\s+(changed|been (changed|updated|replaced))\b[^.\n]{0,40}\b(give|score|rate|mark|award|assign)\b/i,
   new RegExp(
-    `\\byou are now\\b|\\bact as (an? |the )?${EVALUATOR}\\b|\\bpretend to be\\b|\\bevaluation override\\b|\\bjailbreak\\b`,
+    `\\byou are now\\b|\\bact as (an? |the )?${MACHINE}\\b|\\bpretend to be\\b|\\bevaluation override\\b|\\bjailbreak\\b`,
     'i',
   ),
   /^\s*(\[?\s*(system|assistant|developer)\s*\]?\s*:|\[(system|inst)\]|<\|?(system|im_start)\|?>)/im,
   // the evaluator's own prompt, not one the candidate wrote for a product
-  /\b(reveal|print|show|repeat|ignore|disregard|override)\b[^.\n]{0,20}\b(your|the)\s+(system\s+)?prompt\b/i,
+  /\b(reveal|print|show|repeat|ignore|disregard|override)\b[^.\n]{0,20}\byour\s+(system\s+)?(prompt|instructions)\b/i,
+  /\b(ignore|disregard|override)\b[^.\n]{0,20}\bthe\s+system\s+prompt\b/i,
   // the same request in the other languages the reader meets (German, French, Spanish, Dutch)
   /\b(ignoriere|vergiss|missachte)\b[^.\n]{0,40}\b(anweisungen|regeln|vorgaben|bewertungskriterien)\b/i,
   /\b(ignorez|oubliez|ignore|oublie)\s+(toutes\s+)?(les|vos|tes)\s+(instructions|consignes|r\u00e8gles)\b/i,
@@ -40,11 +42,16 @@ const PATTERNS = [
 
 /**
  * Characters that show nothing, which split a phrase for a pattern and not for a reader (or a model):
- * zero-width spaces and joiners, the word joiner, the byte-order mark, the soft hyphen. Patterns are
- * matched on the text without them.
+ * zero-width spaces and joiners, the word joiner, the byte-order mark, the soft hyphen.
  */
 const INVISIBLE = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/g;
 const visible = (s: string) => s.replace(INVISIBLE, '');
+
+/**
+ * As written, and without the invisible characters: removing them joins the words one of them separated
+ * ("ignore\u200ball\u200bprevious…"), which the text as written still shows as words.
+ */
+const suspicious = (s: string) => PATTERNS.some((p) => p.test(s) || p.test(visible(s)));
 
 /** Whether any pattern matches: their alternation, multiline for the one anchored at a line's start (no
  * other pattern has ^ or $, so the flag changes nothing else). */
@@ -56,15 +63,15 @@ export function detectInjection(text: string): InjectionFinding[] {
   // A pattern found in a line is found in the whole text: no pattern looks past a line's ends but through
   // \b and a multiline ^, which see the line break as they see the line's edge. Most documents match
   // none, and one pass of all the patterns over the text is much cheaper than one per pattern per line.
-  if (!ANY_PATTERN.test(visible(text))) return out;
+  if (!ANY_PATTERN.test(text) && !ANY_PATTERN.test(visible(text))) return out;
   let offset = 0;
   for (const line of text.split('\n')) {
     const lineStart = offset;
     offset += line.length + 1;
-    if (!PATTERNS.some((p) => p.test(visible(line)))) continue;
+    if (!suspicious(line)) continue;
     // flag from the first suspicious sentence of the line to its end: injected text rarely stops early
     const sentences = [...line.matchAll(/[^.!?]+[.!?]*/g)];
-    const first = sentences.find((s) => PATTERNS.some((p) => p.test(visible(s[0])))) ?? sentences[0]!;
+    const first = sentences.find((s) => suspicious(s[0])) ?? sentences[0]!;
     const begin = lineStart + (first.index ?? 0) + (first[0].length - first[0].trimStart().length);
     out.push({
       quote: text.slice(begin, lineStart + line.length).trim(),

@@ -22,16 +22,19 @@ export async function dropDatabases(url: string, likePattern: string): Promise<v
 
 /**
  * Drops the databases named `<prefix>[template_]<pid>_…` whose process is gone, and those under the
- * prefix that carry no pid at all (named before this rule).
+ * prefix that carry no pid (named before this rule) while nothing is connected to them.
  */
 export async function dropAbandonedDatabases(url: string, prefix: string): Promise<void> {
   const sql = postgres(adminUrl(url), { max: 1, onnotice: () => {} });
   const owner = new RegExp(`^${prefix}(?:template_)?(\\d+)(?:_|$)`);
   try {
-    const rows = await sql`select datname from pg_database where starts_with(datname, ${prefix})`;
+    const rows = await sql`
+      select d.datname, coalesce(s.numbackends, 0) as connections
+      from pg_database d left join pg_stat_database s on s.datname = d.datname
+      where starts_with(d.datname, ${prefix})`;
     for (const r of rows) {
       const pid = Number(owner.exec(String(r.datname))?.[1]);
-      if (pid && pidAlive(pid)) continue;
+      if (pid ? pidAlive(pid) : Number(r.connections) > 0) continue;
       await sql.unsafe(`drop database if exists "${r.datname}" with (force)`);
     }
   } finally {
@@ -43,7 +46,8 @@ function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // EPERM: the process is there, another user's
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

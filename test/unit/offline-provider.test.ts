@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
 import { MAX_QUOTE_CHARS } from '../../lib/evaluation/evidence.ts';
+import { readDocument } from '../../lib/evaluation/offline/text.ts';
 import { evaluate } from '../../lib/evaluation/pipeline.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
 
@@ -79,6 +80,19 @@ describe('offline provider on sentences longer than a quote may be', () => {
       expect(q.quote.length).toBeLessThanOrEqual(MAX_QUOTE_CHARS);
       expect(q.text.slice(q.start, q.end)).toBe(q.quote);
     }
+  });
+
+  it('a document that ends with one token longer than a quote (a URL, a blob) is read', async () => {
+    // found in review: the last piece came out inverted and the reader failed on it
+    const blob = `https://x.example/${'a'.repeat(MAX_QUOTE_CHARS + 100)}`;
+    const cvText = `${sample('cv-strong.txt').trim()}\nPortfolio: ${blob}`;
+    const doc = readDocument(cvText);
+    for (const s of doc.sentences) {
+      expect(s.end).toBeGreaterThan(s.start);
+      expect(cvText.slice(s.start, s.end)).toBe(s.text);
+    }
+    const r = await evaluate({ ...input('cv-strong.txt'), cvText }, new OfflineProvider());
+    expect(r.cvMatchRate).toBeGreaterThan(0);
   });
 
   it('still finds the evidence a run-on paragraph holds', async () => {

@@ -120,8 +120,11 @@ export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) =
   });
 };
 
-export function onProblem(logger: Logger, outageNoteEveryMs = 5_000): ErrorHandler {
-  const outage = outageNotes(outageNoteEveryMs);
+export function onProblem(
+  logger: Logger,
+  notes: { everyMs?: number; now?: () => number } = {},
+): ErrorHandler {
+  const outage = outageNotes(notes.everyMs ?? 5_000, notes.now ?? Date.now);
   return (err, c) => {
     const problem = clientWentAway(err, c)
       ? new Problem(codes.BAD_REQUEST, 'the request body ended before it was complete', { cause: err })
@@ -158,10 +161,10 @@ function clientWentAway(err: unknown, c: Context): boolean {
  * not a failure per request. One warn line per code every `everyMs`, with how many were refused since the
  * last one, instead of an error line and a stack per request (hundreds a second under load).
  */
-function outageNotes(everyMs: number) {
+function outageNotes(everyMs: number, clock: () => number) {
   const last = new Map<string, { at: number; refused: number }>();
   return (log: Logger, code: string, err: unknown) => {
-    const now = Date.now();
+    const now = clock();
     const seen = last.get(code);
     if (seen && now - seen.at < everyMs) {
       seen.refused += 1;

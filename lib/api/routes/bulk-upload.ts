@@ -89,7 +89,7 @@ export function bulkUploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | '
           });
           return undefined;
         }
-        const filename = (f.filename || field).slice(0, 255);
+        const filename = f.filename || field; // cut to 255 characters by readMultipart (safeFilename)
         if (f.tooLarge) {
           refused.push({
             index,

@@ -233,7 +233,8 @@ function fitting(span: [number, number], starts: number[], values: string[]): [n
   const end = (i: number) => starts[i]! + values[i]!.length;
   const pieces: [number, number][] = [];
   let [a, b] = span;
-  while (end(b) - starts[a]! > MAX_QUOTE_CHARS) {
+  // a < b: a last piece of one token longer than a quote stays one piece (its quote is cut, index.ts)
+  while (a < b && end(b) - starts[a]! > MAX_QUOTE_CHARS) {
     let fits = a;
     while (fits + 1 < b && end(fits + 1) - starts[a]! <= MAX_QUOTE_CHARS) fits++;
     let cut = fits;
