@@ -1,8 +1,14 @@
 // Evidence quotes: every quote a provider gives is looked up verbatim (whitespace-normalised) in the
 // document it claims to come from; quotes that are not there are dropped and counted.
 
-/** The longest quote an answer may give (the answer schema's bound); the offline reader's fit within it. */
+/** The longest quote kept as evidence; the offline reader's quotes fit within it. */
 export const MAX_QUOTE_CHARS = 600;
+
+/**
+ * The longest quote an answer may give (the answer schema's bound). A model that quotes a whole run-on
+ * paragraph is not wrong; what it quoted is kept up to MAX_QUOTE_CHARS, cut at a word.
+ */
+export const MAX_ANSWER_QUOTE_CHARS = 2_000;
 
 export interface Evidence {
   quote: string;
@@ -76,8 +82,17 @@ export function verifyQuotes(quotes: string[], seen: string, original: string): 
       continue;
     }
     // a quote that spans redacted text cannot point into the original; keep it with the redacted offsets
-    const hit = locate(original, inSeen.quote) ?? inSeen;
+    const hit = bounded(locate(original, inSeen.quote) ?? inSeen);
     if (!kept.some((k) => k.start === hit.start && k.end === hit.end)) kept.push(hit);
   }
   return { kept, dropped };
+}
+
+/** A located quote cut to MAX_QUOTE_CHARS, at a word where one is near: a prefix of it is as verbatim. */
+function bounded(e: Evidence): Evidence {
+  if (e.quote.length <= MAX_QUOTE_CHARS) return e;
+  const cut = e.quote.slice(0, MAX_QUOTE_CHARS);
+  const lastSpace = cut.search(/\s\S*$/);
+  const quote = (lastSpace > MAX_QUOTE_CHARS / 2 ? cut.slice(0, lastSpace) : cut).trimEnd();
+  return { quote, start: e.start, end: e.start + quote.length };
 }

@@ -2,7 +2,7 @@
 // and the system rule says nothing inside a tag is an instruction. The answer schema asks, for every
 // rubric parameter, a score and verbatim quotes from the document that support it.
 import { z } from 'zod';
-import { MAX_QUOTE_CHARS } from './evidence.ts';
+import { MAX_ANSWER_QUOTE_CHARS } from './evidence.ts';
 import { delimit, documentTag } from './injection.ts';
 import { parameterScore, type RubricParameter } from './rubric.ts';
 import type { StepContext, StepName } from './types.ts';
@@ -33,7 +33,7 @@ export function userPrompt(step: StepName, ctx: StepContext, tag: string): strin
 export { documentTag };
 
 const feedback = z.string().trim().min(10).max(4000);
-const quotes = z.array(z.string().max(MAX_QUOTE_CHARS)).max(5);
+const quotes = z.array(z.string().max(MAX_ANSWER_QUOTE_CHARS)).max(5);
 
 export function stepSchema(params: RubricParameter[]) {
   return z.strictObject({

@@ -3,6 +3,7 @@
 // personal data redacted before it leaves, LLM scores cross-checked with the offline evaluator.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
+import { MAX_QUOTE_CHARS } from '../../lib/evaluation/evidence.ts';
 import { nlp, reader } from '../../lib/evaluation/nlp.ts';
 import { evaluate } from '../../lib/evaluation/pipeline.ts';
 import { OpenAICompatibleProvider } from '../../lib/evaluation/providers/openai-compatible.ts';
@@ -80,6 +81,31 @@ describe('evidence on the LLM path', () => {
       expect.objectContaining({ code: 'score_without_evidence', parameter: 'relevant_achievements' }),
     );
     expect(r.provenance.evidence.parametersWithoutEvidence).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a quote longer than evidence keeps is kept cut at a word, verbatim, not failed', async () => {
+    // found from outside on the offline path: a quote over 600 characters failed the whole job
+    const runOn = `- Designed ${Array.from({ length: 14 }, (_, i) => `the order service number ${i + 1} on PostgreSQL and Kafka`).join(', ')}`;
+    const cvText = `${CV}\n${runOn}`;
+    const long = runOn.slice(2);
+    expect(long.length).toBeGreaterThan(MAX_QUOTE_CHARS);
+    const r = await run(
+      (step) =>
+        step === 'cv'
+          ? cvAnswer({
+              technical_skills: { score: 4, evidence: [long] },
+              experience_level: { score: 3, evidence: ['Backend Engineer, Shopfront (2019 – 2025)'] },
+              relevant_achievements: { score: 4, evidence: ['reduced checkout latency by 40%'] },
+              cultural_fit: { score: 3, evidence: ['Mentored two junior engineers and ran code reviews.'] },
+            })
+          : goodAnswer(step),
+      { cvText },
+    );
+    const [quote] = r.evidence.cv.technical_skills!;
+    expect(quote!.quote.length).toBeLessThanOrEqual(MAX_QUOTE_CHARS);
+    expect(long.startsWith(quote!.quote)).toBe(true);
+    expect(cvText.slice(quote!.start, quote!.end)).toBe(quote!.quote);
+    expect(r.provenance.evidence.dropped).toBe(0);
   });
 
   it('feedback that quotes text absent from the CV is flagged', async () => {
