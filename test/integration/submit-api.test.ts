@@ -223,7 +223,7 @@ describe('submit API: every bad input has a defined answer', () => {
       headers: auth(h.keyA),
       body: uploadForm({ cv: { bytes: cvText, name: 'cv.txt' } }),
     });
-    await expectProblem(noProject, 422, 'MISSING_FILE');
+    expect(await expectProblem(noProject, 422, 'MISSING_FILE')).toMatchObject({ field: 'project' });
     const extra = await h.app.request('/v1/upload', {
       method: 'POST',
       headers: auth(h.keyA),
@@ -242,8 +242,13 @@ describe('submit API: every bad input has a defined answer', () => {
       'IDEMPOTENCY_KEY_MISSING',
     );
   });
-  it('an oversized file → 413', async () => {
-    await expectProblem(await files('x'.repeat(UPLOAD_LIMIT + 1), 'big.txt'), 413, 'FILE_TOO_LARGE');
+  it('an oversized file → 413, naming its field', async () => {
+    const problem = await expectProblem(
+      await files('x'.repeat(UPLOAD_LIMIT + 1), 'big.txt'),
+      413,
+      'FILE_TOO_LARGE',
+    );
+    expect(problem).toMatchObject({ field: 'cv' });
   });
   it('a PNG renamed .pdf → 415', async () => {
     await expectProblem(await files(PNG_BYTES, 'cv.pdf'), 415, 'UNSUPPORTED_MEDIA_TYPE');

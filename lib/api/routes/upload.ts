@@ -53,15 +53,22 @@ export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extr
     const files = {} as Record<(typeof FIELDS)[number], FilePart>;
     for (const name of FIELDS) {
       const sent = filesOf(form, name);
+      // each refusal of one file names its field, as a refused document does
+      const field = { extra: { field: name } };
       if (sent.length > 1 || (sent.length === 1 && form.fields.has(name)))
-        throw new Problem(codes.DUPLICATE_FILE, `send exactly one "${name}" file`);
+        throw new Problem(codes.DUPLICATE_FILE, `send exactly one "${name}" file`, field);
       const f = sent[0];
       if (!f)
-        throw new Problem(codes.MISSING_FILE, `a "${name}" file is required (multipart field "${name}")`);
+        throw new Problem(
+          codes.MISSING_FILE,
+          `a "${name}" file is required (multipart field "${name}")`,
+          field,
+        );
       if (f.tooLarge) {
         throw new Problem(
           codes.FILE_TOO_LARGE,
           `"${name}" is larger than ${deps.uploadMaxBytes} bytes, the most accepted`,
+          field,
         );
       }
       files[name] = f;
