@@ -49,6 +49,8 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   SUBMIT_PRODUCER_SLOTS: int(1, 64).default(1),
   UPLOAD_MAX_BYTES: int(1, 100 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** upload bytes one submit instance holds at once (lib/limits/upload-memory.ts) */
+  UPLOAD_BUFFER_MB: int(1, 4096).default(48),
   /** how long one publisher (a request, or the sweeper) owns publishing a job; above PUBLISH_TIMEOUT_MS */
   PUBLISH_LEASE_MS: int(1000, 600_000).default(15_000),
   /** how long publishing one request record may take before submit answers 503 */
@@ -161,6 +163,7 @@ export interface Config {
     host: string;
     producerSlots: number;
     uploadMaxBytes: number;
+    uploadBufferBytes: number;
     apiKeyCacheTtlMs: number;
     apiKeyNegativeTtlMs: number;
   };
@@ -286,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.HOST,
       producerSlots: e.SUBMIT_PRODUCER_SLOTS,
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+      uploadBufferBytes: e.UPLOAD_BUFFER_MB * 1024 * 1024,
       apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
       apiKeyNegativeTtlMs: e.API_KEY_NEGATIVE_CACHE_TTL_MS,
     },

@@ -13,6 +13,7 @@ import { createKafka } from '../../lib/kafka/client.ts';
 import { consumerLag } from '../../lib/kafka/lag.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import { ensureTopics } from '../../lib/kafka/topics.ts';
+import { UploadMemory } from '../../lib/limits/upload-memory.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
 import { meter } from '../../lib/telemetry/metrics.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
@@ -102,6 +103,7 @@ export const app = createApp({
   resultsTopic: t.results,
   publishing: config.publish,
   uploadMaxBytes: config.submit.uploadMaxBytes,
+  uploadMemory: new UploadMemory(config.submit.uploadBufferBytes),
   extractor: sandbox,
   limits: config.limits,
   keyCache: { ttlMs: config.submit.apiKeyCacheTtlMs, negativeTtlMs: config.submit.apiKeyNegativeTtlMs },

@@ -6,6 +6,7 @@ import { loadConfig } from '../config.ts';
 import { consoleEnv } from '../console/api.ts';
 import { createConsole } from '../console/index.ts';
 import { ExtractionSandbox } from '../extraction/sandbox.ts';
+import { UploadMemory } from '../limits/upload-memory.ts';
 import type { ApiDeps, Env } from './context.ts';
 import { bearerAuth } from './middleware/auth.ts';
 import { onProblem, routeNotFound, validationHook } from './middleware/problem.ts';
@@ -30,6 +31,7 @@ export function createApp(given: ApiDeps): OpenAPIHono<Env> {
     ...given,
     extractor: given.extractor ?? warmed(new ExtractionSandbox(defaults.extraction)),
     limits: given.limits ?? defaults.limits,
+    uploadMemory: given.uploadMemory ?? new UploadMemory(defaults.submit.uploadBufferBytes),
     keyCache: given.keyCache ?? {
       ttlMs: defaults.submit.apiKeyCacheTtlMs,
       negativeTtlMs: defaults.submit.apiKeyNegativeTtlMs,

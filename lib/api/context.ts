@@ -7,6 +7,7 @@ import type { Database } from '../db/database.ts';
 import type { Extracted } from '../evaluation/extract.ts';
 import type { PublishLeaseConfig } from '../jobs/publish-lease.ts';
 import type { OutputRecord } from '../kafka/types.ts';
+import type { UploadMemory } from '../limits/upload-memory.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { validationHook } from './middleware/problem.ts';
 
@@ -17,6 +18,8 @@ export interface ApiDeps {
   publishAll?: (records: OutputRecord[]) => Promise<void>;
   jobsTopic: string;
   uploadMaxBytes: number;
+  /** the upload bytes held at once, shared by every upload route (config default when absent) */
+  uploadMemory?: UploadMemory;
   /** the publish lease and timeout, shared with the sweeper (config: PUBLISH_LEASE_MS, PUBLISH_TIMEOUT_MS) */
   publishing: PublishLeaseConfig;
   logger: Logger;

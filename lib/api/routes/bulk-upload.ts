@@ -40,7 +40,9 @@ interface Refusal {
   detail: string;
 }
 
-export function bulkUploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extractor' | 'limits'>) {
+export function bulkUploadRoutes(
+  deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'uploadMemory' | 'extractor' | 'limits'>,
+) {
   const app = router();
   const extractor = deps.extractor!;
   const limits = abuseLimits(deps.db, deps.limits!);
@@ -51,6 +53,7 @@ export function bulkUploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | '
     for (const [k, v] of Object.entries(headers)) c.header(k, v);
   });
   app.use('/v1/uploads/bulk', requireMediaType('multipart/form-data'));
+  app.use('/v1/uploads/bulk', deps.uploadMemory!.admit(MAX_BULK_BYTES));
   app.use(
     '/v1/uploads/bulk',
     limitBody(

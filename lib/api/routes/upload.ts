@@ -26,7 +26,9 @@ const uploadRoute = createRoute({
 
 const FIELDS = ['cv', 'project'] as const;
 
-export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extractor' | 'limits'>) {
+export function uploadRoutes(
+  deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'uploadMemory' | 'extractor' | 'limits'>,
+) {
   const app = router();
   const limits = abuseLimits(deps.db, deps.limits!);
   const extractor = deps.extractor!;
@@ -45,7 +47,8 @@ export function uploadRoutes(deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'extr
   // Documented from its route schema but parsed by hand: the handler answers each multipart problem
   // with its own code (MISSING_FILE, UNEXPECTED_FIELD, …) rather than one generic validation error.
   app.openAPIRegistry.registerPath(uploadRoute);
-  app.post('/v1/upload', counted, requireMediaType('multipart/form-data'), bounded, async (c) => {
+  const held = deps.uploadMemory!.admit(2 * deps.uploadMaxBytes + 64 * 1024);
+  app.post('/v1/upload', counted, requireMediaType('multipart/form-data'), held, bounded, async (c) => {
     const form = await readMultipart(c.req.raw, { maxFileBytes: deps.uploadMaxBytes, maxFiles: 4 });
     const unexpected = unexpectedFields(form, FIELDS);
     if (unexpected.length)
