@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDatabase, createDatabase, type Database } from '../../lib/db/database.ts';
+import { closeDatabase, createDatabase, type Database, DatabaseTimeoutError } from '../../lib/db/database.ts';
 import { idIn } from '../../lib/db/id-list.ts';
 import { jobs } from '../../lib/db/schema.ts';
 import { isTypeFetchFailure, toleratedTypeFetchFailures } from '../../lib/db/type-fetch-guard.ts';
@@ -49,6 +49,49 @@ describe('database connection lost during its set-up', () => {
     expect(isTypeFetchFailure({ query: 'select * from jobs' })).toBe(false);
     expect(isTypeFetchFailure(new Error('boom'))).toBe(false);
     expect(isTypeFetchFailure(undefined)).toBe(false);
+  });
+});
+
+/** Ends the pool's connections on the server's side, as a restart does: the pool makes new ones. */
+async function closeOpenConnection(db: Database) {
+  await db.execute(sql`select pg_terminate_backend(pg_backend_pid())`).catch(() => {});
+}
+
+describe('a query whose caller stopped waiting while its connection was being made (postgres.js, patched)', () => {
+  // Found in a CI verification: after a 4 s cut, one submit instance stayed not ready for 12 minutes,
+  // its eight connections open and idle on the server. A statement queued for a connection that was
+  // still being made became that connection's first query; its bound ran out and it was cancelled
+  // (lib/db/database.ts); once connected, postgres.js found it cancelled, sent nothing, and so never
+  // heard the ReadyForQuery that moves a new connection into the pool. Unpatched, every later query waits.
+  it('the connection joins the pool once the database answers again, and the next query runs', async () => {
+    const bounded = createDatabase(viaProxy(stack.databaseUrl, proxy), { poolSize: 1, queryTimeoutMs: 300 });
+    try {
+      await bounded.execute(sql`select 1 as one`);
+      // the pool's one connection is dropped by the server (as a restart does), and the new one it makes
+      // for the next query hears nothing past that query's bound (the server still starting, a hung network)
+      await closeOpenConnection(bounded);
+      await new Promise((r) => setTimeout(r, 200)); // the pool sees its connection close
+      proxy.hang();
+      const lost = await bounded.execute(sql`select 2 as two`).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(lost?.cause ?? lost).toBeInstanceOf(DatabaseTimeoutError);
+      await proxy.restore();
+      // the connection that was being made for it now connects; a query sent after must be answered
+      await expect
+        .poll(
+          () =>
+            bounded.execute(sql`select 3 as three`).then(
+              () => 'answered',
+              (err: Error) => err.message,
+            ),
+          { timeout: 5_000, interval: 100 },
+        )
+        .toBe('answered');
+    } finally {
+      await closeDatabase(bounded).catch(() => {});
+    }
   });
 });
 
