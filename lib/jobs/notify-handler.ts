@@ -7,6 +7,7 @@
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
+import { erasedAmong } from '../db/erasure.ts';
 import { jobs } from '../db/schema.ts';
 import { claimFromSource, createDeliveries, type NewDeliveryEvent } from '../db/webhooks.ts';
 import { codes } from '../errors.ts';
@@ -30,7 +31,7 @@ const resultRecord = z.looseObject({
 
 export function createNotifyHandler(o: NotifyHandlerOptions) {
   const db: Database = o.dispatch.db;
-  const stats = { ...emptyStats(), events: 0, poison: 0, tombstones: 0 };
+  const stats = { ...emptyStats(), events: 0, poison: 0, tombstones: 0, erased: 0 };
 
   const handle: BatchHandler = async ({ records, partition }) => {
     const dlq: DlqDecision[] = [];
@@ -68,9 +69,18 @@ export function createNotifyHandler(o: NotifyHandlerOptions) {
           .where(inArray(jobs.id, ids))
       : [];
     const byId = new Map(meta.map((j) => [j.id, j]));
+    // A result committed to Kafka just after its job was erased (lib/jobs/retention.ts) has no job left:
+    // it is announced to no one, like its tombstone, and is not poison.
+    const missing = ids.filter((id) => !byId.has(id));
+    const erased = missing.length ? await erasedAmong(db, missing) : new Set<string>();
     const events: NewDeliveryEvent[] = [];
     for (const p of parsed) {
       const job = byId.get(p.jobId);
+      if (!job && erased.has(p.jobId)) {
+        stats.erased += 1;
+        o.dispatch.logger?.debug({ partition, offset: p.record.offset }, 'result of an erased job skipped');
+        continue;
+      }
       if (!job) {
         stats.poison += 1;
         dlq.push({ offset: p.record.offset, code: codes.UNKNOWN_JOB, message: `no job ${p.jobId}` });

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/api/app.ts';
 import { createClient, findClientByKey } from '../../lib/db/api-clients.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
+import { eraseJob } from '../../lib/db/erasure.ts';
 import { webhookDeliveries, webhookEndpoints } from '../../lib/db/schema.ts';
 import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
 import { runSession } from '../../lib/kafka/session.ts';
@@ -357,6 +358,27 @@ describe('notify', () => {
     expect(dead.filter((r) => r.key === live || r.key === erased)).toHaveLength(0);
     // committed past them: the next run reads nothing
     expect((await notify()).stats.tombstones).toBe(0);
+  });
+
+  it('the result of a job erased before notify read it is skipped; one of a job that never existed is poison', async () => {
+    const sub = await subscriber('/erased');
+    const ids = await results_(sub.clientId, ['completed', 'completed']);
+    // erased after its result was committed to Kafka, before notify read it
+    expect(await eraseJob(h.db, sub.clientId, ids[1]!)).toBeDefined();
+    const unknown = randomUUID();
+    const producer = stack.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: results,
+      messages: [{ key: unknown, value: JSON.stringify({ v: 1, job_id: unknown, status: 'completed' }) }],
+    });
+    await producer.disconnect();
+    const { stats } = await notify();
+    expect({ erased: stats.erased, poison: stats.poison }).toEqual({ erased: 1, poison: 1 });
+    expect(at('/erased').map((r) => JSON.parse(r.body).data.job_id)).toEqual([ids[0]]);
+    const dead = await drainTopic(stack.kafka, dlq, { settleMs: 500 });
+    expect(dead.filter((r) => r.key === ids[1])).toHaveLength(0);
+    expect(dead.filter((r) => r.key === unknown)).toHaveLength(1);
   });
 
   it('PostgreSQL unreachable for 3 s as notify starts → nothing in its DLQ, every result delivered once', async () => {
