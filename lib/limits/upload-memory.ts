@@ -5,17 +5,7 @@
 // gives it back when its answer is ready; one that does not fit is refused at once with 503 and
 // Retry-After, its body unread. An upload larger than the whole budget is admitted when it is alone.
 import type { MiddlewareHandler } from 'hono';
-import { AppError, codes } from '../errors.ts';
-
-export class UploadMemoryBusyError extends AppError {
-  readonly headers = { 'retry-after': '2' };
-  constructor() {
-    super(
-      codes.EXTRACTION_BUSY,
-      'this instance is reading as many uploads as its memory allows; try again shortly',
-    );
-  }
-}
+import { SandboxBusyError } from '../extraction/sandbox.ts';
 
 export class UploadMemory {
   private used = 0;
@@ -46,7 +36,11 @@ export class UploadMemory {
       const declared = Number.parseInt(c.req.header('content-length') ?? '', 10);
       const chunked = c.req.header('transfer-encoding') !== undefined || !Number.isFinite(declared);
       const release = this.take(chunked ? maxBytes : Math.min(declared, maxBytes));
-      if (!release) throw new UploadMemoryBusyError();
+      // the same refusal as a full extraction queue: the instance cannot take this file now
+      if (!release)
+        throw new SandboxBusyError(
+          'this instance is reading as many uploads as its memory allows; try again shortly',
+        );
       try {
         await next();
       } finally {

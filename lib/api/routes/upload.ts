@@ -39,15 +39,17 @@ export function uploadRoutes(
     await next();
     for (const [k, v] of Object.entries(headers)) c.header(k, v);
   };
+  // both files at their largest, and the form around them
+  const maxBody = 2 * deps.uploadMaxBytes + 64 * 1024;
   const bounded = limitBody(
-    2 * deps.uploadMaxBytes + 64 * 1024,
+    maxBody,
     codes.FILE_TOO_LARGE,
     `each file may be at most ${deps.uploadMaxBytes} bytes`,
   );
   // Documented from its route schema but parsed by hand: the handler answers each multipart problem
   // with its own code (MISSING_FILE, UNEXPECTED_FIELD, …) rather than one generic validation error.
   app.openAPIRegistry.registerPath(uploadRoute);
-  const held = deps.uploadMemory!.admit(2 * deps.uploadMaxBytes + 64 * 1024);
+  const held = deps.uploadMemory!.admit(maxBody);
   app.post('/v1/upload', counted, requireMediaType('multipart/form-data'), held, bounded, async (c) => {
     const form = await readMultipart(c.req.raw, { maxFileBytes: deps.uploadMaxBytes, maxFiles: 4 });
     const unexpected = unexpectedFields(form, FIELDS);
