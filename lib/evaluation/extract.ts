@@ -6,6 +6,7 @@
 //
 // This module runs parsers on whatever thread calls it: the submit function calls it only inside the
 // extraction sandbox (lib/extraction), whose workers have a memory cap and a hard deadline.
+import { isUtf8 } from 'node:buffer';
 import { createInflate } from 'node:zlib';
 import { fileTypeFromBuffer } from 'file-type';
 import mammoth from 'mammoth';
@@ -183,15 +184,6 @@ function fromText(bytes: Uint8Array): { text: string } {
     );
   }
   return { text };
-}
-
-function isUtf8(bytes: Uint8Array): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function hasControlBytes(bytes: Uint8Array): boolean {

@@ -119,8 +119,15 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
   let cursor = 0;
   for (let i = 0; i < values.length; i++) {
     cursor += spaces[i]!.length;
-    const found = text.indexOf(values[i]!, cursor);
-    const at = found >= 0 && found - cursor < 8 ? found : cursor;
+    // the token a few characters on at most (wink drops some characters); a search to the end of the
+    // text for a token it changed would make a long document's read quadratic
+    let at = cursor;
+    for (let k = 0; k < 8; k++) {
+      if (text.startsWith(values[i]!, cursor + k)) {
+        at = cursor + k;
+        break;
+      }
+    }
     starts.push(at);
     cursor = at + values[i]!.length;
   }
