@@ -45,13 +45,20 @@ const PATTERNS = [
  * zero-width spaces and joiners, the word joiner, the byte-order mark, the soft hyphen.
  */
 const INVISIBLE = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/g;
-const visible = (s: string) => s.replace(INVISIBLE, '');
+const HAS_INVISIBLE = new RegExp(INVISIBLE.source);
+/** The text without them; undefined when it has none (most documents: no copy, no second pattern test). */
+const visible = (s: string) => (HAS_INVISIBLE.test(s) ? s.replace(INVISIBLE, '') : undefined);
+const matches = (p: RegExp, s: string) => {
+  if (p.test(s)) return true;
+  const v = visible(s);
+  return v !== undefined && p.test(v);
+};
 
 /**
  * As written, and without the invisible characters: removing them joins the words one of them separated
  * ("ignore\u200ball\u200bprevious…"), which the text as written still shows as words.
  */
-const suspicious = (s: string) => PATTERNS.some((p) => p.test(s) || p.test(visible(s)));
+const suspicious = (s: string) => PATTERNS.some((p) => matches(p, s));
 
 /** Whether any pattern matches: their alternation, multiline for the one anchored at a line's start (no
  * other pattern has ^ or $, so the flag changes nothing else). */
@@ -63,7 +70,7 @@ export function detectInjection(text: string): InjectionFinding[] {
   // A pattern found in a line is found in the whole text: no pattern looks past a line's ends but through
   // \b and a multiline ^, which see the line break as they see the line's edge. Most documents match
   // none, and one pass of all the patterns over the text is much cheaper than one per pattern per line.
-  if (!ANY_PATTERN.test(text) && !ANY_PATTERN.test(visible(text))) return out;
+  if (!matches(ANY_PATTERN, text)) return out;
   let offset = 0;
   for (const line of text.split('\n')) {
     const lineStart = offset;
