@@ -32,6 +32,7 @@ export async function apiHarness(
     queryTimeoutMs?: number;
     limits?: Partial<Config['limits']>;
     keyCacheTtlMs?: number;
+    uploadMemory?: ApiDeps['uploadMemory'];
   } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
@@ -71,6 +72,7 @@ export async function apiHarness(
     logger: testLogger,
     readiness: { database: async () => {}, broker: async () => {} },
     queueStats: options.queueStats,
+    uploadMemory: options.uploadMemory,
   });
   const keyA = (await createClient(db, 'client-a')).apiKey;
   const keyB = (await createClient(db, 'client-b')).apiKey;

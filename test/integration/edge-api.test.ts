@@ -1,9 +1,10 @@
 // Issue 13 through HTTP, on the real PostgreSQL and broker: hostile files refused by the sandbox with
-// nothing stored, the text rules, Idempotency-Key and override checks, 429 with Retry-After and
+// nothing stored, upload memory refused unread, the text rules, Idempotency-Key and override checks, 429 with Retry-After and
 // RateLimit headers, the daily quota, the input budget, revocation, erasure routes and the access log.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, revokeKeys } from '../../lib/db/api-clients.ts';
+import { UploadMemory } from '../../lib/limits/upload-memory.ts';
 import { HUMAN_REVIEW_NOTICE } from '../../lib/records/result-event.ts';
 import { type ApiHarness, apiHarness, uploadForm } from '../helpers/api.ts';
 import { makeDocxInflating, makePdfInflating } from '../helpers/documents.ts';
@@ -12,10 +13,13 @@ import { isolatedStack } from '../helpers/isolation.ts';
 const stack = await isolatedStack('edge-api');
 let h: ApiHarness;
 const TTL = 300;
+// small enough for two uploads of this file's test to collide; an upload alone is admitted whatever its size
+const memory = new UploadMemory(256 * 1024);
 beforeAll(async () => {
   h = await apiHarness(stack, {
     limits: { uploads: 3, evaluations: 100, jobsPerDay: 2, jobInputMaxChars: 5000 },
     keyCacheTtlMs: TTL,
+    uploadMemory: memory,
   });
 });
 afterAll(async () => {
@@ -99,6 +103,77 @@ describe('hostile files through the API', () => {
       sql`select extracted_text as t from uploads where id = ${cv_id}::uuid`,
     );
     expect(row!.t).toBe(`Zoë ${cvText}`);
+  });
+});
+
+describe('upload memory through the API', () => {
+  it('an upload that does not fit beside one being read is refused 503 unread and stores nothing; the first is stored', async () => {
+    const c = await newClient();
+    const form = uploadForm({
+      cv: { bytes: `${cvText} `.repeat(2_000), name: 'cv.txt' },
+      project: { bytes: report, name: 'report.txt' },
+    });
+    const encoded = new Response(form);
+    const type = encoded.headers.get('content-type')!;
+    const bytes = new Uint8Array(await encoded.arrayBuffer());
+    expect(bytes.length).toBeGreaterThan(128 * 1024);
+    // the first upload's body arrives in two halves; the second half waits for the gate
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    let half = false;
+    const slow = new ReadableStream<Uint8Array>({
+      async pull(ctl) {
+        if (!half) {
+          half = true;
+          ctl.enqueue(bytes.subarray(0, bytes.length >> 1));
+          return;
+        }
+        await gate;
+        ctl.enqueue(bytes.subarray(bytes.length >> 1));
+        ctl.close();
+      },
+    });
+    const headers = { ...auth(c.apiKey), 'content-type': type, 'content-length': String(bytes.length) };
+    const first = h.app.request('/v1/upload', {
+      method: 'POST',
+      headers,
+      body: slow,
+      duplex: 'half',
+    } as RequestInit);
+    while (memory.usedBytes === 0) await new Promise((r) => setTimeout(r, 2));
+    expect(memory.usedBytes).toBe(bytes.length);
+    try {
+      let pulled = false;
+      // pulled only when read: a stream with the default high-water mark is pulled as it is made
+      const unread = new ReadableStream<Uint8Array>(
+        {
+          pull(ctl) {
+            pulled = true;
+            ctl.enqueue(bytes);
+            ctl.close();
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      const refused = await h.app.request('/v1/upload', {
+        method: 'POST',
+        headers,
+        body: unread,
+        duplex: 'half',
+      } as RequestInit);
+      const body = await problem(refused, 503, 'EXTRACTION_BUSY');
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+      expect(body.detail).not.toContain('Jane');
+      expect(pulled).toBe(false);
+      expect(await uploadsOf(c.id)).toBe(0);
+    } finally {
+      open();
+    }
+    expect((await first).status).toBe(201);
+    expect(await uploadsOf(c.id)).toBe(2);
+    expect(memory.usedBytes).toBe(0);
   });
 });
 
