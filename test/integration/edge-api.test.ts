@@ -1,6 +1,7 @@
 // Issue 13 through HTTP, on the real PostgreSQL and broker: hostile files refused by the sandbox with
-// nothing stored, upload memory refused unread, the text rules, Idempotency-Key and override checks, 429 with Retry-After and
-// RateLimit headers, the daily quota, the input budget, revocation, erasure routes and the access log.
+// nothing stored, an upload over the instance's upload memory refused unread, the text rules,
+// Idempotency-Key and override checks, 429 with Retry-After and RateLimit headers, the daily quota, the
+// input budget, revocation, erasure routes and the access log.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, revokeKeys } from '../../lib/db/api-clients.ts';
