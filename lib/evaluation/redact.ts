@@ -2,7 +2,7 @@
 // numbers, street addresses, URLs and dates of birth are replaced by placeholders. Only the kinds and
 // counts are recorded (the provenance), never the values.
 
-import { nlp } from './nlp.ts';
+import { nlp, readable } from './nlp.ts';
 import type { Provider } from './types.ts';
 
 export type RedactionKind = 'name' | 'email' | 'phone' | 'address' | 'url' | 'date_of_birth';
@@ -33,7 +33,8 @@ function namesIn(text: string): string[] {
       ?.trim() ?? ''
   ).replace(/^(lebenslauf|cv|curriculum vitae|résumé|resume)\s*[—–:-]?\s*/i, '');
   const head = first.split(/\s[—–|-]\s|,|·/)[0]!.trim();
-  if (/^(?:[A-Z][\p{L}'-]+\.?\s+){1,3}[A-Z][\p{L}'-]+$/u.test(head) && head.length <= 60) names.add(head);
+  // the length first: the pattern backtracks without end on a long line of capitalised words ("KafkaKafka…")
+  if (head.length <= 60 && /^(?:[A-Z][\p{L}'-]+\.?\s+){1,3}[A-Z][\p{L}'-]+$/u.test(head)) names.add(head);
   const out = new Set<string>();
   for (const n of names) {
     out.add(n);
@@ -59,8 +60,9 @@ export function redact(text: string): Redacted {
       return `[${kind.toUpperCase()}]`;
     });
   };
-  // e-mails and URLs as the NLP model's entities
-  const entities = nlp().readDoc(text).entities().out(nlp().its.detail) as unknown as {
+  // e-mails and URLs as the NLP model's entities; a run too long for the model (nlp.ts) is left to the
+  // patterns below, which see it whole (an entity read from a piece of one would leave the rest of it)
+  const entities = nlp().readDoc(readable(text, true)).entities().out(nlp().its.detail) as unknown as {
     value: string;
     type: string;
   }[];
@@ -72,7 +74,9 @@ export function redact(text: string): Redacted {
     out = out.split(value).join(`[${kind.toUpperCase()}]`);
     bump(kind);
   }
-  replace(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, 'email');
+  // starting only where a run of address characters starts: the same leftmost matches, and a long run
+  // without an @ is scanned once rather than once from each of its characters
+  replace(/(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, 'email');
   replace(/\b(?:https?:\/\/|www\.)[^\s)>\]]+|\b(?:github|gitlab|linkedin)\.com\/[^\s)>\]]+/gi, 'url');
   replace(DOB, 'date_of_birth');
   replace(ADDRESS, 'address');

@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
 import { MAX_QUOTE_CHARS } from '../../lib/evaluation/evidence.ts';
+import { MAX_RUN_CHARS, readable } from '../../lib/evaluation/nlp.ts';
 import { readDocument } from '../../lib/evaluation/offline/text.ts';
 import { evaluate } from '../../lib/evaluation/pipeline.ts';
 import { OfflineProvider } from '../../lib/evaluation/providers/offline.ts';
+import { redact } from '../../lib/evaluation/redact.ts';
+import type { Provider } from '../../lib/evaluation/types.ts';
 
 const sample = (name: string) => readFileSync(new URL(`../../samples/${name}`, import.meta.url), 'utf8');
 const input = (cv: string) => ({
@@ -104,5 +107,59 @@ describe('offline provider on sentences longer than a quote may be', () => {
       .filter((q) => q.start >= start);
     expect(fromParagraph.length).toBeGreaterThan(0);
     expect(r.cvScores.technical_skills).toBeGreaterThan(1);
+  });
+});
+
+describe('runs without whitespace longer than the model reads whole', () => {
+  // found from outside: wink-nlp's tokenizer is quadratic in a run's length; 100,000 characters of
+  // "KafkaKafka…" took 7.7 s of CPU in the offline reader, and the redaction before a remote model 5 s more
+  // (its e-mail pattern was quadratic on the same run)
+  const run = (unit: string) => unit.repeat(Math.ceil(100_000 / unit.length)).slice(0, 100_000);
+  const asRemoteModel = (p: OfflineProvider): Provider => ({
+    name: 'remote',
+    model: p.model,
+    kind: 'llm',
+    complete: (r) => p.complete(r),
+  });
+
+  it('the model reads such a run in pieces of the same total length, cut after punctuation where there is one', () => {
+    const skills = `Skills:${Array.from({ length: 60 }, (_, i) => `Tool${i}`).join(',')}`;
+    const read = readable(skills);
+    expect(read.length).toBe(skills.length);
+    expect(Math.max(...read.split(' ').map((p) => p.length))).toBeLessThanOrEqual(MAX_RUN_CHARS);
+    // every cut is a comma made a space; nothing else changes
+    for (let i = 0; i < skills.length; i++)
+      if (read[i] !== skills[i]) expect([skills[i], read[i]]).toEqual([',', ' ']);
+    // a character outside the BMP is never cut in half
+    const emoji = readable('😀'.repeat(300));
+    expect(emoji.length).toBe(600);
+    expect(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(emoji)).toBe(false);
+    expect(readable(sample('cv-strong.txt'))).toBe(sample('cv-strong.txt'));
+  });
+
+  it('a CV and a report of 100,000 characters without a space are evaluated in well under a second each', async () => {
+    const offline = new OfflineProvider({ delayMs: 0 });
+    for (const unit of ['Kafka', 'QWxhZGRpbjpvcGVuIHNlc2FtZQ==']) {
+      for (const provider of [offline, asRemoteModel(offline)]) {
+        const started = performance.now();
+        const r = await evaluate(
+          { ...input('cv-strong.txt'), cvText: run(unit), projectText: run(unit) },
+          provider,
+        );
+        expect(performance.now() - started).toBeLessThan(3_000);
+        expect(r.cvMatchRate).toBeLessThan(0.5);
+      }
+    }
+  });
+
+  it('quotes from a long run stay verbatim, and an address inside one is still redacted', async () => {
+    const cvText = `${sample('cv-strong.txt').trim()}\nStack:${Array.from({ length: 40 }, () => 'Kafka,PostgreSQL,Docker').join(',')}\n`;
+    const r = await evaluate({ ...input('cv-strong.txt'), cvText }, new OfflineProvider({ delayMs: 0 }));
+    for (const q of Object.values(r.evidence.cv).flat()) expect(cvText.slice(q.start, q.end)).toBe(q.quote);
+    const hidden = `contact:${'x'.repeat(300)},jane.doe@example.com,https://example.com/${'p'.repeat(250)}`;
+    const redacted = redact(hidden);
+    expect(redacted.text).not.toContain('jane.doe');
+    expect(redacted.text).not.toContain('example.com');
+    expect(redacted.counts).toMatchObject({ email: 1, url: 1 });
   });
 });

@@ -4,7 +4,7 @@
 // original text, so evidence quotes are verbatim.
 
 import { MAX_QUOTE_CHARS } from '../evidence.ts';
-import { reader } from '../nlp.ts';
+import { readable, reader } from '../nlp.ts';
 
 export type Section = 'skills' | 'experience' | 'education' | 'summary' | 'certifications' | 'other';
 export type SentenceKind = 'experience' | 'prose' | 'list' | 'heading';
@@ -106,7 +106,9 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
   const lines = linesOf(text);
   // one pass of the NLP pipeline over the whole document; sentences are then cut at line ends
   const its = reader().its;
-  const doc = reader().readDoc(text);
+  // the model reads long runs without whitespace in pieces (nlp.ts); same length, so the same offsets
+  const modelText = readable(text);
+  const doc = reader().readDoc(modelText);
   const tokens = doc.tokens();
   const values = tokens.out(its.value) as string[];
   const spaces = tokens.out(its.precedingSpaces) as string[];
@@ -123,7 +125,7 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
     // text for a token it changed would make a long document's read quadratic
     let at = cursor;
     for (let k = 0; k < 8; k++) {
-      if (text.startsWith(values[i]!, cursor + k)) {
+      if (modelText.startsWith(values[i]!, cursor + k)) {
         at = cursor + k;
         break;
       }
