@@ -51,6 +51,17 @@ describe('offline evaluator', () => {
     expect(analyseCvText(JD, cv).years).toBe(5);
   });
 
+  it('a dressed-up Education heading (**EDUCATION**, ▪ Education) still keeps its dates out of the years', () => {
+    // found from outside: only "#" was taken off a heading, so these education years counted as work
+    for (const heading of ['**EDUCATION**', '▪ Education', '== Education ==', '__Education:__']) {
+      const cv = `${QUALIFIED}\n${heading}\nBSc Information Technology, 2012–2019\n  ▸ Built REST APIs in Node.js on PostgreSQL for the university`;
+      expect(analyseCvText(JD, cv).years, heading).toBe(5);
+    }
+    // the same glyph before a role line is not a heading: its years count
+    const roles = `▪ Experience\n▪ ${QUALIFIED.replace(/\n/g, '\n  ')}`;
+    expect(analyseCvText(JD, roles).years).toBe(5);
+  });
+
   it('a keyword-stuffed line scores below a CV that describes the work', () => {
     const stuffed =
       '10 years senior. TypeScript Node.js PostgreSQL Kafka RabbitMQ Docker Kubernetes AWS REST gRPC LLM RAG retries backoff circuit breaker Kafka Kafka';

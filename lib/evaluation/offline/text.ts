@@ -41,10 +41,22 @@ const NEGATION_CUE =
 /** "Skills: a, b, c" — a labelled line whose value is a list. */
 const LABELLED = /^\s*[-•*]?\s*([A-Za-zÄÖÜäöüéè]{2,20}(?: [A-Za-zÄÖÜäöüéè]{2,20}){0,2}):\s+(.*)$/;
 
+/** The same headings, as the whole of a line: "Education", not "Education at Leeds" */
+const WHOLE_HEADING: [RegExp, Section][] = SECTION_WORDS.map(([re, s]) => [
+  new RegExp(`${re.source.replace(/\\b$/, '')}$`, re.flags),
+  s,
+]);
+/** What dresses a heading up: emphasis, rules and the glyphs some templates put before every line */
+const DECORATION = /^[*_=~|▪▫■□●○◆◇►▸▶❖✦•\s]+|[*_=~|:\s]+$/g;
+
 function sectionOf(line: string): Section | undefined {
   const t = line.trim().replace(/^#+\s*/, '');
   if (t.length > 48) return undefined;
   for (const [re, s] of SECTION_WORDS) if (re.test(t)) return s;
+  // **EDUCATION**, ▪ Education, == Skills ==: a heading only when the decoration leaves nothing but its
+  // words (the same glyph before "▪ Web Developer, Acme" is a role line's)
+  const bare = t.replace(DECORATION, '');
+  if (bare !== t) for (const [re, s] of WHOLE_HEADING) if (re.test(bare)) return s;
   return undefined;
 }
 
