@@ -62,6 +62,13 @@ describe('offline evaluator', () => {
     expect(analyseCvText(JD, roles).years).toBe(5);
   });
 
+  it('double and no-break spaces between the words of a term (PDF text) read as one space', () => {
+    // found from outside: "code  reviews" and "vital\u00a0signs" did not match their terms
+    const cv = `${QUALIFIED}\n- Led code reviews and mentored two engineers on message brokers.`;
+    for (const spaced of [cv.replace(/ /g, '  '), cv.replace(/ /g, '\u00a0'), cv.replace(/ /g, ' \t')])
+      expect(analyseCvText(JD, spaced).parameters).toEqual(analyseCvText(JD, cv).parameters);
+  });
+
   it('a keyword-stuffed line scores below a CV that describes the work', () => {
     const stuffed =
       '10 years senior. TypeScript Node.js PostgreSQL Kafka RabbitMQ Docker Kubernetes AWS REST gRPC LLM RAG retries backoff circuit breaker Kafka Kafka';

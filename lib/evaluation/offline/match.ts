@@ -12,7 +12,10 @@ export interface Match {
   sentence: number;
 }
 
-const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+// the words of a term may be apart by any spaces of one line: PDF text has double and no-break spaces
+const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&').replace(/ /g, '[^\\S\\r\\n]+');
+/** A found term as the vocabulary spells it: lower case, one space between its words. */
+const spelled = (found: string) => found.toLowerCase().replace(/\s+/g, ' ');
 const bounded = (terms: string[], flags: string) =>
   new RegExp(
     `(?<![\\p{L}\\p{N}_])(?:${[...terms]
@@ -74,7 +77,7 @@ export function termsIn(text: string, terms: string[]): { term: string; index: n
   const out: { term: string; index: number }[] = [];
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    out.push({ term: m[0].toLowerCase(), index: m.index });
+    out.push({ term: spelled(m[0]), index: m.index });
     // an empty match (an empty term) moves on one code point, as matchAll does
     if (!m[0]) re.lastIndex = m.index + ((text.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1);
   }
@@ -113,12 +116,12 @@ export function findMatches(doc: ReadDocument, families: Family[] = FAMILIES): M
         const key = `${family}:${start}:${end}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push({ family, term: m[0].toLowerCase(), start, end, negated, sentence: i });
+        out.push({ family, term: spelled(m[0]), start, end, negated, sentence: i });
       }
     }
   };
-  pass(ix.any, (t) => ix.byTerm.get(t.toLowerCase()));
-  pass(ix.exact, (t) => ix.byExact.get(t));
+  pass(ix.any, (t) => ix.byTerm.get(spelled(t)));
+  pass(ix.exact, (t) => ix.byExact.get(t.replace(/\s+/g, ' ')));
   return longestOnly(
     out.sort((a, b) => a.start - b.start || b.end - a.end || a.family.localeCompare(b.family)),
   );
