@@ -2,17 +2,12 @@
 // job's work (or at least half when its title is the job's role), and from stated durations ("5 years of
 // backend experience") in sentences about relevant work. Never from ages, birth dates, education, or how
 // long ago something happened ("opened 30 years ago").
+import { dateRangeIn } from './dates.ts';
 import { isGeneric } from './field.ts';
 import type { Match } from './match.ts';
 import { titleStems } from './role.ts';
 import type { ReadDocument } from './text.ts';
 
-const MONTHS =
-  'jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|januar|februar|märz|mai|juni|juli|okt|dez';
-const RANGE = new RegExp(
-  `(?:\\b(${MONTHS})[a-zä]*\\.?\\s+)?\\b((?:19|20)\\d{2})\\s*(?:[–—-]|to|bis)\\s*(?:(?:${MONTHS})[a-zä]*\\.?\\s+)?((?:19|20)\\d{2}|present|now|current|today|heute|date)\\b`,
-  'i',
-);
 const STATED = /\b(\d{1,2})\+?\s*(?:years?|yrs?|jahre)\b(?!\s+(?:ago|old|of age))/gi;
 
 export interface Experience {
@@ -34,13 +29,9 @@ export function rolesOf(doc: ReadDocument, now = new Date()): Role[] {
   const starts: { i: number; from: number; to: number }[] = [];
   doc.sentences.forEach((s, i) => {
     if (s.section === 'education') return;
-    const m = RANGE.exec(s.text);
-    if (!m) return;
-    const month = m[1] ? monthIndex(m[1]) : 0;
-    const from = Number(m[2]) + month / 12;
-    const to = /^\d/.test(m[3]!)
-      ? Number(m[3]) + (m[1] ? monthIndex(m[1]) / 12 : 0)
-      : now.getFullYear() + now.getMonth() / 12;
+    const range = dateRangeIn(s.text, now);
+    if (!range) return;
+    const { from, to } = range;
     if (to > from && to - from < 50) starts.push({ i, from, to });
   });
   return starts.map((entry, k) => {
@@ -147,10 +138,4 @@ function weightedUnion(intervals: [number, number, number][]): number {
     total += (b - a) * w;
   }
   return total;
-}
-
-function monthIndex(name: string): number {
-  const i = MONTHS.split('|').indexOf(name.toLowerCase().slice(0, name.length >= 4 ? 4 : 3));
-  const j = i >= 0 ? i : MONTHS.split('|').indexOf(name.toLowerCase().slice(0, 3));
-  return j >= 0 ? j % 12 : 0;
 }
