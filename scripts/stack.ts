@@ -1,6 +1,7 @@
 // npm run stack:up [-- --brokers 1|3 --native|--docker] | stack:down | stack:status | stack:restart-broker -- <n> [--hard]
+// | stack:reset (stops the stack and deletes its Kafka data)
 import { parseArgs } from 'node:util';
-import { redact, restartBroker, stackDown, stackStatus, stackUp } from '../infra/native/stack.ts';
+import { redact, restartBroker, stackDown, stackReset, stackStatus, stackUp } from '../infra/native/stack.ts';
 
 const [command, ...rest] = process.argv.slice(2);
 const { values, positionals } = parseArgs({
@@ -32,6 +33,9 @@ try {
     case 'down':
       await stackDown();
       break;
+    case 'reset':
+      await stackReset();
+      break;
     case 'status': {
       const lines = await stackStatus();
       if (lines.length === 0) {
@@ -54,7 +58,7 @@ try {
     }
     default:
       process.stderr.write(
-        'usage: stack.ts up [--brokers 1|3] [--native|--docker] | down | status | restart-broker <n> [--hard]\n',
+        'usage: stack.ts up [--brokers 1|3] [--native|--docker] | down | reset | status | restart-broker <n> [--hard]\n',
       );
       process.exitCode = 2;
   }

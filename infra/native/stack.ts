@@ -1,6 +1,7 @@
 // The local stack as a library: the CLI (scripts/stack.ts) and the test harness both use it.
 // Docker engine → docker compose; otherwise the native stack (Apache Kafka jars + PostgreSQL).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import postgres from 'postgres';
 import { migrateDatabase } from '../../lib/db/migrate.ts';
 import { compose, dockerEngineAnswers } from './docker.ts';
 import {
@@ -86,6 +87,20 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
     return state;
   }
 
+  // A stopped or crashed stack starts again on its own data: its topics hold accepted jobs, results and
+  // the groups' offsets. Only `npm run stack:reset` deletes them.
+  const stored = storedCluster();
+  let clusterId: string;
+  if (stored) {
+    if (stored.brokers !== count || !stored.clusterId)
+      throw new Error(
+        `${stackDir} holds the data of a ${stored.brokers}-broker cluster${stored.clusterId ? ` (${stored.clusterId})` : ''}; ` +
+          `nothing was touched. npm run stack:up -- --brokers ${stored.brokers} starts it again; ` +
+          'npm run stack:reset deletes it (its topics, jobs not yet evaluated and results not yet announced are lost)',
+      );
+    clusterId = stored.clusterId;
+    step(`starting the stopped stack again on its data (cluster ${clusterId})`);
+  } else clusterId = newClusterId();
   step(
     `no Docker engine: starting the native stack (${count} Apache Kafka broker${count > 1 ? 's' : ''}, KRaft)`,
   );
@@ -102,16 +117,11 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
   await migrateDatabase(databaseUrl);
 
   ensureKafkaJars();
-  // Checked again just before the wipe: the migrations above took time, and a broker that appeared
-  // meanwhile would answer our readiness probe and pass for ours.
+  // Checked again just before the brokers start: the migrations above took time, and a broker that
+  // appeared meanwhile would answer our readiness probe and pass for ours.
   const recheck = decideUp(await observeStack(readState(), count), { mode, brokers: count });
   if (recheck.action !== 'start')
     throw new Error(recheck.action === 'refuse' ? recheck.message : 'a stack appeared');
-  // A fresh cluster id and fresh data each time: stale KRaft metadata from another topology never matches.
-  rmSync(`${stackDir}/kafka-1`, { recursive: true, force: true });
-  rmSync(`${stackDir}/kafka-2`, { recursive: true, force: true });
-  rmSync(`${stackDir}/kafka-3`, { recursive: true, force: true });
-  const clusterId = newClusterId();
   const nodes = brokerNodes(count);
   prepareNodes(nodes, clusterId);
   for (const node of nodes) {
@@ -136,6 +146,51 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
   }
   done('Kafka accepted a committed transactional produce');
   return state;
+}
+
+/** The KRaft storage an earlier stack left in this directory: how many brokers, and its cluster id. */
+export function storedCluster(): { brokers: number; clusterId: string | undefined } | undefined {
+  const ids = [1, 2, 3]
+    .map((n) => `${stackDir}/kafka-${n}/data/meta.properties`)
+    .filter((f) => existsSync(f))
+    .map((f) => /^cluster\.id=(.+)$/m.exec(readFileSync(f, 'utf8'))?.[1]?.trim());
+  if (ids.length === 0) return undefined;
+  return { brokers: ids.length, clusterId: new Set(ids).size === 1 ? ids[0] : undefined };
+}
+
+/**
+ * Deletes the native stack's Kafka data (after stopping it): every topic, with the request records of jobs
+ * not yet evaluated, the result events and the groups' offsets. The database keeps its jobs and results;
+ * what it recorded about the old topics is made to fit the new ones: the committed positions are
+ * forgotten, and jobs not yet finished are marked unpublished, so the publish sweeper sends them again.
+ */
+export async function stackReset(): Promise<void> {
+  const state = readState();
+  const databaseUrl = state?.databaseUrl ?? defaultDatabaseUrl;
+  if (state) await stackDown();
+  const live = brokerProcessesUnder(stackDir);
+  if (live.length > 0)
+    throw new Error(`process(es) ${live.join(', ')} still use ${stackDir}; nothing was deleted`);
+  for (const n of [1, 2, 3]) rmSync(`${stackDir}/kafka-${n}`, { recursive: true, force: true });
+  done(`Kafka data in ${stackDir} deleted`);
+  if (!(await postgresAnswers(databaseUrl))) {
+    step(`no PostgreSQL answers at ${redact(databaseUrl)}: its committed positions were left as they are`);
+    return;
+  }
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [tables] = await sql<{ ok: boolean }[]>`select to_regclass('committed_offsets') is not null as ok`;
+    if (!tables?.ok) return;
+    const forgotten = await sql`delete from committed_offsets`;
+    const unpublished = await sql`
+      update jobs set published_at = null, publish_lease_until = null, status = 'queued'
+      where status in ('queued', 'processing')`;
+    done(
+      `database: ${forgotten.count} committed position(s) forgotten, ${unpublished.count} unfinished job(s) to be published again`,
+    );
+  } finally {
+    await sql.end();
+  }
 }
 
 /** What is there now: live broker pids of the state file, taken ports of `count` brokers, stray brokers. */

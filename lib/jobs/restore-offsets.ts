@@ -24,6 +24,8 @@ export interface PartitionPlan {
   partition: number;
   committed: bigint | null;
   logStart: bigint;
+  /** the partition's log end (high watermark): no offset past it was ever a record of this log */
+  logEnd: bigint;
   /** highest source offset with a stored outcome */
   storedUpTo: bigint | null;
   /** highest source offset whose output (result event or DLQ record) is committed */
@@ -119,6 +121,17 @@ export function decide(
   let target = last === undefined ? plan.logStart : last + 1n;
   if (plan.recorded !== null && plan.recorded > target) target = plan.recorded;
   if (target < plan.logStart) target = plan.logStart; // those records are gone from the log anyway
+  // Outcomes or a recorded position past the log's end came from another log: a cluster made afresh
+  // under the same topic names. Any offset here would skip the new log's records or point past its end.
+  if (target > plan.logEnd)
+    return {
+      ...plan,
+      action: 'undecided',
+      note:
+        `the stored outcomes or the recorded position (${target}) are past this partition's log end ` +
+        `(${plan.logEnd}): they were recorded on another log (was the cluster formatted afresh?). ` +
+        'Nothing is set; see docs/operations.md, "A cluster made afresh"',
+    };
   plan.target = target;
   plan.replays = rows.filter((r) => r.sourceOffset >= target).length;
   const c = plan.committed;
@@ -179,16 +192,18 @@ export async function groupActivity(kafka: Kafka, groupId: string) {
 function blank(
   partition: number,
   offsets: { partitions: { partition: number; offset: string }[] } | undefined,
-  marks: { partition: number; low: string }[],
+  marks: { partition: number; low: string; high: string }[],
   recorded: bigint | undefined,
 ): PartitionPlan {
   const c = offsets?.partitions.find((x) => x.partition === partition);
   const committed = c && BigInt(c.offset) >= 0n ? BigInt(c.offset) : null;
-  const logStart = BigInt(marks.find((m) => m.partition === partition)?.low ?? '0');
+  const mark = marks.find((m) => m.partition === partition);
+  const logStart = BigInt(mark?.low ?? '0');
   return {
     partition,
     committed,
     logStart,
+    logEnd: BigInt(mark?.high ?? '0'),
     storedUpTo: null,
     lastOutput: null,
     recorded: recorded ?? null,

@@ -28,10 +28,16 @@ describe('refusal: the group offset against the position recorded as committed',
 });
 
 describe('decide: the offset offsets:restore commits', () => {
-  const plan = (committed: bigint | null, logStart = 0n, recorded: bigint | null = null): PartitionPlan => ({
+  const plan = (
+    committed: bigint | null,
+    logStart = 0n,
+    recorded: bigint | null = null,
+    logEnd = 1_000n,
+  ): PartitionPlan => ({
     partition: 0,
     committed,
     logStart,
+    logEnd,
     storedUpTo: null,
     lastOutput: null,
     recorded,
@@ -102,6 +108,18 @@ describe('decide: the offset offsets:restore commits', () => {
   it('outcomes all erased but a position recorded: back to the recorded position', () => {
     const d = decide(plan(null, 0n, 40n), [], 100, events(), undefined);
     expect([d.action, d.target]).toEqual(['set', 40n]);
+  });
+
+  it('outcomes or a recorded position past the log end (a cluster made afresh): undecided, nothing set', () => {
+    // found from outside: after the broker's storage was formatted again, restore set partition 3 to 10 on
+    // a new log holding 0–12 (skipping its new jobs) and partition 8 to 4 on a log ending at 3
+    const ahead = decide(plan(null, 0n, 4n, 3n), rows(1, 2, 3), 100, events(1, 2, 3), undefined);
+    expect([ahead.action, ahead.target]).toEqual(['undecided', null]);
+    expect(ahead.note).toMatch(/log end/);
+    const outputs = decide(plan(null, 0n, null, 12n), rows(20, 21), 100, events(20, 21), undefined);
+    expect(outputs.action).toBe('undecided');
+    // exactly at the log end is this log's next record: set
+    expect(decide(plan(null, 0n, 12n, 12n), rows(10, 11), 100, events(10, 11), undefined).action).toBe('set');
   });
 
   it('nothing stored, nothing dead-lettered: nothing to do', () => {

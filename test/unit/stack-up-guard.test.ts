@@ -112,7 +112,7 @@ function plantStack(dir: string, base: number, pids: number[]): string[] {
   for (let id = 1; id <= 3; id++) {
     mkdirSync(`${dir}/kafka-${id}/data`, { recursive: true });
     const marker = `${dir}/kafka-${id}/data/meta.properties`;
-    writeFileSync(marker, `node.id=${id}\n`);
+    writeFileSync(marker, `node.id=${id}\ncluster.id=planted\n`);
     markers.push(marker);
   }
   const state = {
@@ -134,19 +134,27 @@ function plantStack(dir: string, base: number, pids: number[]): string[] {
   return markers;
 }
 
-function stackUpCli(dir: string, base: number): Promise<{ status: number | null; stderr: string }> {
+function stackUpCli(
+  dir: string,
+  base: number,
+  brokers = 3,
+): Promise<{ status: number | null; stderr: string }> {
   // asynchronous: the planted listeners live in this process and must keep answering meanwhile
-  const child = spawn(process.execPath, ['scripts/stack.ts', 'up', '--native', '--brokers', '3'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      ...process.env,
-      STACK_DIR: dir,
-      STACK_PORT_BASE: String(base),
-      // should the guard ever let it through, nothing shared is reachable from here
-      STACK_CACHE_DIR: `${dir}/cache`,
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+  const child = spawn(
+    process.execPath,
+    ['scripts/stack.ts', 'up', '--native', '--brokers', String(brokers)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        ...process.env,
+        STACK_DIR: dir,
+        STACK_PORT_BASE: String(base),
+        // should the guard ever let it through, nothing shared is reachable from here
+        STACK_CACHE_DIR: `${dir}/cache`,
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+      },
     },
-  });
+  );
   cleanups.push(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
@@ -187,6 +195,21 @@ describe('npm run stack:up on a live stack (real CLI, throwaway STACK_DIR and po
     const r = await stackUpCli(dir, base);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`port ${base + 101} already in use`));
+    for (const m of markers) expect(existsSync(m)).toBe(true);
+  });
+
+  it('a stopped stack of another size: refuses, says how to start or reset it, deletes nothing', async () => {
+    // found from outside: with no broker alive, stack:up formatted fresh storage — a crash followed by
+    // stack:up lost every topic (accepted jobs, results, offsets). A stack of the same size starts again
+    // on its data (checked by hand; the CI stack itself is started that way when one was left stopped).
+    const dir = tmp();
+    const base = await freePortBase();
+    const markers = plantStack(dir, base, [deadPid(), deadPid(), deadPid()]);
+    const r = await stackUpCli(dir, base, 1);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/holds the data of a 3-broker cluster \(planted\)/);
+    expect(r.stderr).toMatch(/npm run stack:up -- --brokers 3 starts it again/);
+    expect(r.stderr).toMatch(/npm run stack:reset deletes it/);
     for (const m of markers) expect(existsSync(m)).toBe(true);
   });
 
