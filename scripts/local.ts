@@ -115,9 +115,11 @@ await closeDatabase(db);
 
 const pretty = process.stdout.isTTY === true;
 const color = pretty && process.stdout.hasColors();
-const children: ChildProcess[] = [];
+const children = new Map<string, ChildProcess>();
+const restarts = new Map<string, number>();
 let stopping = false;
 function start(name: string, args: string[]): void {
+  const startedAt = Date.now();
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout!, child.stderr!]) {
     let buffer = '';
@@ -131,10 +133,27 @@ function start(name: string, args: string[]): void {
     });
   }
   child.on('exit', (code, signal) => {
-    process.stderr.write(`${name} exited (${signal ?? code})\n`);
-    if (!stopping) shutdown(1);
+    if (stopping) {
+      process.stderr.write(`${name} exited (${signal ?? code})\n`);
+      return;
+    }
+    // a configuration it refuses (exit 78) stays refused: starting it again would only repeat that
+    if (code === 78) {
+      process.stderr.write(`${name} exited (${code}): its configuration was refused; stopping\n`);
+      shutdown(1);
+      return;
+    }
+    // As a platform restarts a failed container or job (a broker outage outlasting a function's budget
+    // ends it with 1): the others keep running, and this one starts again, sooner if it had been up a while.
+    const n = Date.now() - startedAt > 60_000 ? 1 : (restarts.get(name) ?? 0) + 1;
+    restarts.set(name, n);
+    const delayMs = Math.min(30_000, 1_000 * 2 ** (n - 1));
+    process.stderr.write(`${name} exited (${signal ?? code}); starting it again in ${delayMs / 1000} s\n`);
+    setTimeout(() => {
+      if (!stopping) start(name, args);
+    }, delayMs).unref();
   });
-  children.push(child);
+  children.set(name, child);
 }
 
 start('submit', ['functions/submit/index.ts']);
@@ -172,12 +191,12 @@ if (!stopping) {
 function shutdown(code: number): void {
   if (stopping) return;
   stopping = true;
-  for (const c of children) c.kill('SIGTERM');
+  for (const c of children.values()) c.kill('SIGTERM');
   const killAfter = setTimeout(() => {
-    for (const c of children) c.kill('SIGKILL');
+    for (const c of children.values()) c.kill('SIGKILL');
   }, 30_000);
   Promise.all(
-    children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
+    [...children.values()].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
   ).then(() => {
     clearTimeout(killAfter);
     process.exit(code);

@@ -167,6 +167,9 @@ try {
     pauseMs: config.evaluate.loopPauseMs,
     signal: controller.signal,
     invoke,
+    // a dependency away longer than a session's retries (a broker outage) throws out of the invocation
+    onFailure: (err, n) =>
+      logger.error({ err, invocation: n }, 'invocation failed; the next one starts after the pause'),
   });
 } catch (err) {
   logger.error({ err }, 'invocation failed');

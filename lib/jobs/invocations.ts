@@ -13,12 +13,22 @@ export interface InvocationsOptions {
   signal: AbortSignal;
   /** one invocation; resolves with its session's stop reason, or undefined when it stopped before one */
   invoke: (n: number) => Promise<StopReason | undefined>;
+  /** under --loop, an invocation that threw: told here, and the next one runs after the pause */
+  onFailure?: (err: unknown, n: number) => void;
 }
 
 export async function runInvocations(o: InvocationsOptions): Promise<number> {
   // the first invocation runs even when SIGTERM came during start-up: its sweeps stop at once
   for (let n = 1; ; n++) {
-    const stopReason = await o.invoke(n);
+    let stopReason: StopReason | undefined | 'failed';
+    try {
+      stopReason = await o.invoke(n);
+    } catch (err) {
+      // one invocation on its own is the platform's to run again (exit 1); --loop is that platform
+      if (!o.loop || o.signal.aborted) throw err;
+      o.onFailure?.(err, n);
+      stopReason = 'failed';
+    }
     if (stopReason === undefined) return 0;
     if (!o.loop || o.signal.aborted) return stopReason === 'dependency-unavailable' ? 1 : 0;
     // under --loop the next invocation is the retry; a SIGTERM from here on ends the loop with 0
