@@ -22,6 +22,7 @@ import { closeDatabase, createDatabase } from '../lib/db/database.ts';
 import { migrateDatabase } from '../lib/db/migrate.ts';
 import { createKafka } from '../lib/kafka/client.ts';
 import { ensureTopics } from '../lib/kafka/topics.ts';
+import { RESULTS_TOPIC_SETTINGS } from '../lib/records/result-event.ts';
 import { prettyLine } from '../lib/telemetry/pretty.ts';
 import { functionRuntimeEnv } from '../lib/util/function-runtime.ts';
 
@@ -99,6 +100,7 @@ const t = config.kafka.topics;
 await ensureTopics(kafka, [t.jobs, t.results, t.dlq], {
   partitions: config.kafka.partitions,
   replicationFactor: config.kafka.replicationFactor,
+  settings: { [t.results]: RESULTS_TOPIC_SETTINGS },
 });
 done(`topics ${t.jobs}, ${t.results}, ${t.dlq} ready`);
 

@@ -15,6 +15,7 @@ import { createKafka } from '../../lib/kafka/client.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import { runSession } from '../../lib/kafka/session.ts';
 import { ensureTopics } from '../../lib/kafka/topics.ts';
+import { RESULTS_TOPIC_SETTINGS } from '../../lib/records/result-event.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
 import { serializeError } from '../../lib/telemetry/serialize-error.ts';
@@ -58,6 +59,7 @@ try {
   await ensureTopics(kafka, [t.jobs, t.results, t.dlq], {
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,
+    settings: { [t.results]: RESULTS_TOPIC_SETTINGS },
   });
   const invoke = async (invocation: number) => {
     const started = Date.now();

@@ -10,6 +10,7 @@ import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { runSession } from '../../lib/kafka/session.ts';
 import { ensureTopics } from '../../lib/kafka/topics.ts';
+import { RESULTS_TOPIC_SETTINGS } from '../../lib/records/result-event.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
 import { stopOnSignals } from '../../lib/util/stop-deadline.ts';
@@ -62,6 +63,7 @@ try {
   await ensureTopics(kafka, [t.results, config.notify.dlqTopic], {
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,
+    settings: { [t.results]: RESULTS_TOPIC_SETTINGS },
   });
   const invoke = async (invocation: number) => {
     const started = Date.now();

@@ -14,6 +14,7 @@ import { consumerLag } from '../../lib/kafka/lag.ts';
 import { RequestPublisher } from '../../lib/kafka/request-publisher.ts';
 import { ensureTopics } from '../../lib/kafka/topics.ts';
 import { UploadMemory } from '../../lib/limits/upload-memory.ts';
+import { RESULTS_TOPIC_SETTINGS } from '../../lib/records/result-event.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
 import { meter } from '../../lib/telemetry/metrics.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
@@ -31,6 +32,7 @@ const t = config.kafka.topics;
 await ensureTopics(kafka, [t.jobs, t.results, t.dlq], {
   partitions: config.kafka.partitions,
   replicationFactor: config.kafka.replicationFactor,
+  settings: { [t.results]: RESULTS_TOPIC_SETTINGS },
 }).catch((err) => logger.warn({ err }, 'could not ensure topics; continuing (the broker may be down)'));
 
 const publisher = new RequestPublisher({

@@ -66,3 +66,16 @@ export function resultEvent(row: StoredOutcome): ResultEvent {
 export function resultEventRecord(topic: string, row: StoredOutcome) {
   return { topic, key: row.jobId, value: JSON.stringify(resultEvent(row)) };
 }
+
+/**
+ * The results topic's settings. An erased job's result is removed from Kafka by a tombstone (a null value
+ * under its key), which only compaction acts on: time retention alone would keep the event, with its
+ * feedback and quotes from the CV, for the full retention. Compaction runs on closed segments, so they
+ * close within an hour and a segment holding a tombstone is compacted within an hour after that; time
+ * retention still deletes what is older than the topic's retention.
+ */
+export const RESULTS_TOPIC_SETTINGS: Record<string, string> = {
+  'cleanup.policy': 'compact,delete',
+  'segment.ms': String(60 * 60_000),
+  'max.compaction.lag.ms': String(60 * 60_000),
+};

@@ -9,6 +9,7 @@ import { decideUp } from '../../infra/native/stack-guard.ts';
 import { migrateDatabase } from '../../lib/db/migrate.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { createTopicsAndWait } from '../../lib/kafka/topics.ts';
+import { RESULTS_TOPIC_SETTINGS } from '../../lib/records/result-event.ts';
 import { functionRuntimeEnv } from '../../lib/util/function-runtime.ts';
 import { log, retrying, type VerifyOptions } from './options.ts';
 import { type MeteredProvider, startMeteredProvider } from './provider.ts';
@@ -62,7 +63,12 @@ export async function prepareStack(o: VerifyOptions): Promise<RunStack> {
   const kafka = createKafka({ brokers: state.kafkaBrokers, clientId: run });
   const admin = kafka.admin();
   await admin.connect();
-  await createTopicsAndWait(admin, Object.values(topics), { partitions: 12, replicationFactor: o.brokers });
+  await createTopicsAndWait(admin, Object.values(topics), {
+    partitions: 12,
+    replicationFactor: o.brokers,
+    // as the functions create it: compacted as well as time-retained
+    settings: { [topics.results]: RESULTS_TOPIC_SETTINGS },
+  });
   await admin.disconnect();
 
   const proxiedDbUrl = proxy.via(dbUrl);

@@ -65,7 +65,7 @@ Erased ${plural(o.uploads.length, 'document', 'documents')} and ${plural(o.jobId
 <ul class="plain">${o.jobIds.map((id) => html`<li><code>${id}</code></li>`)}</ul>
 <p>${
     o.tombstoned
-      ? 'Each evaluation’s result event on Kafka was marked for deletion (a tombstone), so log compaction removes it.'
+      ? 'Each evaluation’s result event on Kafka was marked for deletion (a tombstone): log compaction removes it within about two hours.'
       : 'The result events on Kafka could not be marked for deletion just now; the retention sweeper marks them within the hour.'
   } Only the evaluations’ ids remain, in the erasure log, so that a request still in the queue is skipped.</p>
 </section>
