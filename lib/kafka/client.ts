@@ -39,6 +39,9 @@ export function createKafka(options: {
   config?: Partial<KafkaConfig>;
 }): Kafka {
   filterKafkajsTimeoutWarning();
+  // kafkajs warns at every producer's creation that its default partitioner changed in 2.0 (to the Java
+  // client's murmur2, the one we rely on: keys land where other clients put them); once is not news
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   // every consumer of the process reads read_committed correctly (read-committed.ts)
   installReadCommittedFix();
   // and a stopped consumer stops fetching, so disconnect() cannot spin for ever (stopped-fetch.ts)

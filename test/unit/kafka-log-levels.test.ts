@@ -72,6 +72,36 @@ describe('kafkajs log levels', () => {
     expect(levelFor(consumer('Crash: TypeError: cannot read properties of undefined'))).toBe('error');
   });
 
+  it('a broker that cannot be reached is debug per attempt, and the consumer crash it ends in is a warning', () => {
+    // found from outside: 470 error lines in 25 s of a broker outage; the invocation logs the failure once
+    const entry = (namespace: string, message: string) => ({
+      namespace,
+      level: logLevel.ERROR,
+      log: { message } as never,
+    });
+    expect(levelFor(entry('Connection', 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'))).toBe(
+      'debug',
+    );
+    expect(
+      levelFor(
+        entry(
+          'BrokerPool',
+          'Failed to connect to seed broker, trying another broker from the list: Connection error: connect ECONNREFUSED 127.0.0.1:9092',
+        ),
+      ),
+    ).toBe('debug');
+    expect(
+      levelFor(
+        entry(
+          'Consumer',
+          'Crash: KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:9092',
+        ),
+      ),
+    ).toBe('warn');
+    // other connection-level errors stay errors
+    expect(levelFor(entry('Connection', 'SASL authentication failed'))).toBe('error');
+  });
+
   it('the bounded-retries warning of an idempotent producer is debug; other producer warnings stay', () => {
     const producer = (message: string) => ({
       namespace: 'Producer',

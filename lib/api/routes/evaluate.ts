@@ -105,11 +105,11 @@ export function evaluateRoutes(deps: ApiDeps) {
         try {
           await publishLeased(accepted.job.id);
         } catch (err) {
-          c.get('log').warn({ err, job_id: accepted.job.id }, 'publish failed');
+          // logged with the other refusals of an outage, one line per few seconds (problem.ts), not per request
           throw new Problem(
             codes.QUEUE_UNAVAILABLE,
             'the job queue is unavailable; retry with the same Idempotency-Key',
-            { headers: { 'retry-after': '5' }, extra: { id: accepted.job.id } },
+            { headers: { 'retry-after': '5' }, extra: { id: accepted.job.id }, cause: err },
           );
         }
         return c.json(answer, 202);
