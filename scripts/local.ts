@@ -9,7 +9,7 @@
 //
 // On a terminal the functions' JSON logs are shown as readable lines; otherwise they pass through as JSON.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { stackDir } from '../infra/native/paths.ts';
@@ -53,6 +53,39 @@ if (!(await portFree(Number(values.port)))) {
     `port ${values.port} on ${host} is in use (another npm start?): stop what listens there, or start with PORT=<another port>\n`,
   );
   process.exit(1);
+}
+
+// One npm start per stack: a second one (on another PORT) would start a second set of functions joining
+// the same consumer groups (found from outside: the port refusal's own advice led there).
+const lockFile = `${stackDir}/npm-start.pid`;
+const running = existsSync(lockFile) ? Number(readFileSync(lockFile, 'utf8').split(' ')[0]) : 0;
+if (running > 0 && running !== process.pid && runs(running, 'scripts/local.ts')) {
+  process.stderr.write(
+    `npm start is already running for this stack (pid ${running}): its functions serve it, and a second set ` +
+      'would join the same consumer groups. Stop it first (Ctrl-C there), or give a second stack its own ' +
+      'STACK_DIR and STACK_PORT_BASE\n',
+  );
+  process.exit(1);
+}
+mkdirSync(stackDir, { recursive: true });
+writeFileSync(lockFile, `${process.pid} ${values.port}\n`);
+process.on('exit', () => {
+  if (existsSync(lockFile) && Number(readFileSync(lockFile, 'utf8').split(' ')[0]) === process.pid)
+    rmSync(lockFile, { force: true });
+});
+
+/** Whether a process is alive and its command line names `script` (Linux /proc; elsewhere: alive). */
+function runs(pid: number, script: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(script);
+  } catch {
+    return !existsSync('/proc');
+  }
 }
 
 async function givenStack() {
