@@ -69,6 +69,21 @@ describe('offline evaluator', () => {
       expect(analyseCvText(JD, spaced).parameters).toEqual(analyseCvText(JD, cv).parameters);
   });
 
+  it('a name at the end of a bullet is the name without its full stop, and its plural shows it', () => {
+    // found from outside: "- Python or R." made "R." a requirement no CV could meet, and a report about
+    // "CVs" was told the brief's "CV" was missing
+    const jd = `Data Analyst\n\nRequirements:\n- SQL and dashboards in Looker.\n- A/B tests and statistics.\n- Python or R.\n- Experience with Snowflake.`;
+    const cv = `Analyst, Acme (2019 – 2024)\n- Wrote SQL in Snowflake and built Looker dashboards.\n- Ran A/B tests with statistics in R.`;
+    const f = analyseCvText(jd, cv);
+    expect(f.requirements.map((r) => r.label)).not.toContain('R.');
+    expect(f.met.filter((m) => m.credit < 0.5).map((m) => m.label)).toEqual([]);
+    const brief = `${BRIEF}\n- Read every Quillo export.`;
+    expect(analyseReportText(brief, 'The service parses uploads.').missing).toContain('Quillo');
+    expect(
+      analyseReportText(brief, 'The service parses Quillos and stores each upload.').missing,
+    ).not.toContain('Quillo');
+  });
+
   it('a keyword-stuffed line scores below a CV that describes the work', () => {
     const stuffed =
       '10 years senior. TypeScript Node.js PostgreSQL Kafka RabbitMQ Docker Kubernetes AWS REST gRPC LLM RAG retries backoff circuit breaker Kafka Kafka';

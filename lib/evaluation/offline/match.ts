@@ -252,7 +252,10 @@ export function deriveRequirements(doc: ReadDocument): Requirement[] {
     return f.generic || !f.field || f.field === field || r.named.size >= 2 || perField.get(f.field)! >= 2;
   });
   const covered = (a: number, b: number) => matches.some((m) => m.start <= a && m.end >= b);
-  for (const [a, b] of doc.names) {
+  for (const [a, end] of doc.names) {
+    // a bullet's full stop is not part of the name ("Python or R." names R)
+    const b = doc.text[end - 1] === '.' ? end - 1 : end;
+    if (b <= a) continue;
     const term = doc.text.slice(a, b).toLowerCase();
     const id = `name:${term}`;
     if (covered(a, b) || byFamily.has(id)) continue;
@@ -263,7 +266,8 @@ export function deriveRequirements(doc: ReadDocument): Requirement[] {
       label,
       weight: (OPTIONAL.test(sentence) ? 0.5 : 1) * NAME_WEIGHT,
       named: new Set([term]),
-      name: { id, label, terms: [term], ...(field ? { field } : {}) },
+      // and its plural: a report about "CVs" shows the brief's "CV"
+      name: { id, label, terms: [term, `${term}s`], ...(field ? { field } : {}) },
       ...(YEARS.test(sentence) ? { years: true } : {}),
     };
     byFamily.set(id, r);
