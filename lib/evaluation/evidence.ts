@@ -57,13 +57,38 @@ export function locate(source: string, quote: string): Evidence | undefined {
     .trim()
     .replace(WHITESPACE, ' ')
     .replace(/^["“'‘]|["”'’]$/g, '');
-  if (q.length < MIN_QUOTE) return undefined;
+  if (q.length < MIN_QUOTE) return wholeLine(source, q);
   const { flat, origin } = normalise(source);
   const at = flat.indexOf(q);
   if (at < 0) return undefined;
   const start = origin[at]!;
   const end = origin[at + q.length - 1]! + 1;
   return { quote: source.slice(start, end), start, end };
+}
+
+const BULLET = /^\s*(?:[-*•▪▸◦●]|\d{1,2}[.)])?\s*/;
+
+/**
+ * A quote too short to tell where it comes from ("the", "and") is evidence only as a whole line of the
+ * document, bullet aside: "- BLS" on a CV, "queue" as a report's line (the offline reader quotes them so).
+ */
+function wholeLine(source: string, q: string): Evidence | undefined {
+  const wanted = q.replace(BULLET, '');
+  if (wanted.length < 2) return undefined;
+  let from = 0;
+  for (const line of source.split('\n')) {
+    const lead = BULLET.exec(line)![0].length;
+    const core = line.slice(lead).trimEnd();
+    if (core.replace(WHITESPACE, ' ') === wanted) {
+      // the quote as given when the line holds it so ("- BLS"), else the line's words
+      const at = line.indexOf(q);
+      const start = from + (at >= 0 ? at : lead);
+      const end = at >= 0 ? start + q.length : start + core.length;
+      return { quote: source.slice(start, end), start, end };
+    }
+    from += line.length + 1;
+  }
+  return undefined;
 }
 
 export interface VerifiedQuotes {

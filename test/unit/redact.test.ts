@@ -55,6 +55,15 @@ describe('quotes', () => {
     expect(v.kept).toHaveLength(1);
     expect(v.dropped).toBe(2);
   });
+  it('a short quote counts only as a whole line, bullet aside; short words inside a line are dropped', () => {
+    // found from outside: the offline reader's own quote of a CV line "- BLS" was dropped as too short
+    // (the minimum stops a model quoting "and"), and the result flagged quotes_dropped against itself
+    const cv = 'Certifications\n- BLS\n* ACLS \r\nWorked with BLS teams and others.';
+    const v = verifyQuotes(['- BLS', 'ACLS', 'and', 'with'], cv, cv);
+    expect(v.kept.map((e) => e.quote)).toEqual(['- BLS', 'ACLS']);
+    for (const e of v.kept) expect(cv.slice(e.start, e.end)).toBe(e.quote);
+    expect(v.dropped).toBe(2);
+  });
 });
 
 describe('injection detection', () => {
