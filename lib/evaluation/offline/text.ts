@@ -5,6 +5,7 @@
 
 import { MAX_QUOTE_CHARS } from '../evidence.ts';
 import { readable, reader } from '../nlp.ts';
+import { negatedSpans, type Tokens } from './negation.ts';
 
 export type Section = 'skills' | 'experience' | 'education' | 'summary' | 'certifications' | 'other';
 export type SentenceKind = 'experience' | 'prose' | 'list' | 'heading';
@@ -125,7 +126,7 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
   const values = tokens.out(its.value) as string[];
   const spaces = tokens.out(its.precedingSpaces) as string[];
   const pos = tokens.out(its.pos) as string[];
-  const neg = tokens.out(its.negationFlag) as boolean[];
+
   const isStop = tokens.out(its.stopWordFlag) as boolean[];
   const types = tokens.out(its.type) as string[];
   // absolute character offsets of each token, rebuilt from the token values and the spaces before them
@@ -145,6 +146,8 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
     starts.push(at);
     cursor = at + values[i]!.length;
   }
+  let lowered: Tokens | undefined;
+  const lowerTokens = () => (lowered ??= { lower: values.map((v) => v.toLowerCase()), pos });
   // the line of each token, looked up once: the passes below ask it of every token, some several times
   const tokenLine = starts.map((at) => lineAt(lines, at));
   const lineOf = (i: number) => tokenLine[i]!;
@@ -175,23 +178,17 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
     const start = starts[first]!;
     const end = starts[last]! + values[last]!.length;
     if (exclude.some(([a, b]) => start < b && end > a)) continue;
-    const negated: [number, number][] = [];
     let verb = false;
     let n = 0;
     for (let i = first; i <= last; i++) {
       if (types[i] === 'word') n += 1;
       if (pos[i] === 'VERB') verb = true;
-      if (neg[i]) negated.push([starts[i]!, starts[i]! + values[i]!.length]);
     }
     const sText = text.slice(start, end);
-    // a negation cue covers its whole clause: "Documentation was not written", "The LLM is not called";
-    // a cue in a clause is a cue in its sentence (clauses end at punctuation or before a word boundary),
-    // so a sentence without one needs no splitting
-    let clauseStart = 0;
-    for (const clause of NEGATION_CUE.test(sText) ? sText.split(/(?<=[,;:])|(?=\bbut\b)/) : []) {
-      if (NEGATION_CUE.test(clause)) negated.push([start + clauseStart, start + clauseStart + clause.length]);
-      clauseStart += clause.length;
-    }
+    // what each negation cue covers (negation.ts); a sentence without a cue needs no look
+    const negated: [number, number][] = NEGATION_CUE.test(sText)
+      ? negatedSpans(lowerTokens(), first, last).map(([a, b]) => [starts[a]!, starts[b]! + values[b]!.length])
+      : [];
     const commas = (sText.match(/[,;·|]/g) ?? []).length;
     const sec = line.labelSection ?? line.section;
     let kind: SentenceKind;
