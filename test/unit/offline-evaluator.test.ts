@@ -84,6 +84,20 @@ describe('offline evaluator', () => {
     ).not.toContain('Quillo');
   });
 
+  it('work under "Future work" is not evidence, and the brief pasted as a report scores the floor', () => {
+    // found from outside: a synchronous endpoint with everything else under "## Future work" scored 6.8,
+    // above a mediocre report, and the default brief pasted as the report scored 8.0, above good ones
+    const built = 'I built a small Flask endpoint that calls the LLM synchronously.';
+    const planned = `${built}\n\n## Future work\n- Put evaluations on a Kafka queue and run them asynchronously.\n- Add retries with backoff, unit tests and a README with setup instructions.`;
+    expect(reportScore(planned)).toBeLessThan(
+      reportScore(
+        `${built}\n- Put evaluations on a Kafka queue and run them asynchronously.\n- Added retries with backoff, unit tests and a README with setup instructions.`,
+      ),
+    );
+    expect(reportScore(planned)).toBeLessThanOrEqual(reportScore(built) + 0.5);
+    expect(reportScore(BRIEF)).toBe(2);
+  });
+
   it('a keyword-stuffed line scores below a CV that describes the work', () => {
     const stuffed =
       '10 years senior. TypeScript Node.js PostgreSQL Kafka RabbitMQ Docker Kubernetes AWS REST gRPC LLM RAG retries backoff circuit breaker Kafka Kafka';

@@ -7,7 +7,14 @@ import { MAX_QUOTE_CHARS } from '../evidence.ts';
 import { readable, reader } from '../nlp.ts';
 import { negatedSpans, type Tokens } from './negation.ts';
 
-export type Section = 'skills' | 'experience' | 'education' | 'summary' | 'certifications' | 'other';
+export type Section =
+  | 'skills'
+  | 'experience'
+  | 'education'
+  | 'summary'
+  | 'certifications'
+  | 'future'
+  | 'other';
 export type SentenceKind = 'experience' | 'prose' | 'list' | 'heading';
 
 export interface Sentence {
@@ -34,6 +41,11 @@ const SECTION_WORDS: [RegExp, Section][] = [
   [/^(education|ausbildung|formation|educación|studies)\b/i, 'education'],
   [/^(summary|profile|about|objective|profil)\b/i, 'summary'],
   [/^(licences|licenses|certifications|certificates|licences and certifications)\b/i, 'certifications'],
+  // work a report says is still to do
+  [
+    /^(future work|future improvements|next steps|planned|planned work|roadmap|todo|to do|not (yet )?(done|implemented)|what i would (do|add) next|out of scope)$/i,
+    'future',
+  ],
 ];
 
 const NEGATION_CUE =
@@ -174,7 +186,8 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
   });
   for (const [first, last] of spans.flatMap((span) => fitting(span, starts, values))) {
     const line = lines[lineOf(first)]!;
-    if (line.skip) continue;
+    // work still to do (a report's "Future work") is not evidence of what was done, for or against
+    if (line.skip || (line.labelSection ?? line.section) === 'future') continue;
     const start = starts[first]!;
     const end = starts[last]! + values[last]!.length;
     if (exclude.some(([a, b]) => start < b && end > a)) continue;
