@@ -98,6 +98,14 @@ describe('offline evaluator', () => {
     expect(reportScore(BRIEF)).toBe(2);
   });
 
+  it('a keyword line under an unrelated role is not years of the work', () => {
+    // found from outside: this line under a barista's job counted as 6.9 years of backend-like experience
+    const stuffed = `Barista, Bean There Café, 2018 – 2025\n- Served coffee and ran the till.\nKeywords: Django PostgreSQL RabbitMQ Docker AWS REST pytest retries`;
+    const described = `Backend Developer, Bean There Café, 2018 – 2025\n- Built Django services on PostgreSQL with RabbitMQ consumers and retries.`;
+    expect(analyseCvText(JD, stuffed).years).toBeLessThanOrEqual(2.1);
+    expect(analyseCvText(JD, described).years).toBeGreaterThanOrEqual(6);
+  });
+
   it('a keyword-stuffed line scores below a CV that describes the work', () => {
     const stuffed =
       '10 years senior. TypeScript Node.js PostgreSQL Kafka RabbitMQ Docker Kubernetes AWS REST gRPC LLM RAG retries backoff circuit breaker Kafka Kafka';

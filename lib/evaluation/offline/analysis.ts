@@ -24,9 +24,12 @@ export class CannotScreenError extends AppError {
 export const MIN_REQUIREMENTS = 4;
 
 /** A bare list (or a line dense with terms and no verb) is weak evidence; work described is strong. */
+/** The weight of a keyword list's mention, or a line dense with terms (a list without commas) */
+export const LIST_WEIGHT = 0.3;
+
 export function sentenceWeight(s: Sentence, termCount: number): number {
   const dense = s.words >= 4 && termCount * 2 >= s.words && (!s.hasVerb || termCount * 3 >= s.words * 2);
-  if (s.kind === 'list' || dense) return 0.3;
+  if (s.kind === 'list' || dense) return LIST_WEIGHT;
   if (s.kind === 'heading') return 0.5;
   if (s.kind === 'experience') return 1;
   return s.section === 'summary' ? 0.6 : 0.85;

@@ -2,12 +2,15 @@
 // job's work (or at least half when its title is the job's role), and from stated durations ("5 years of
 // backend experience") in sentences about relevant work. Never from ages, birth dates, education, or how
 // long ago something happened ("opened 30 years ago").
+import { LIST_WEIGHT, sentenceWeight, termCounts } from './analysis.ts';
 import { dateRangeIn } from './dates.ts';
 import { isGeneric } from './field.ts';
 import type { Match } from './match.ts';
 import { titleStems } from './role.ts';
 import type { ReadDocument } from './text.ts';
 
+/** How much a role whose only relevant lines are keyword lists counts */
+const LIST_ONLY = 0.3;
 const STATED = /\b(\d{1,2})\+?\s*(?:years?|yrs?|jahre)\b(?!\s+(?:ago|old|of age))/gi;
 
 export interface Experience {
@@ -65,9 +68,18 @@ export function relevantYears(
   const every = [...all, ...matches];
   const intervals: [number, number, number][] = [];
   const quotes: number[] = [];
+  // a keyword list under a role ("Keywords: SQL, Python, Tableau" in a barista's job) says little of
+  // the work done in it: a role's relevance comes from its other lines, and from its lists only at a
+  // fraction when they are all it has (found from outside: such a line made 6.9 years of analyst work)
+  const counts = termCounts(doc, all);
+  const listed = (i: number) => sentenceWeight(doc.sentences[i]!, counts[i]!) <= LIST_WEIGHT;
+  const described = every.filter((m) => !listed(m.sentence));
+  const roleRelevance = (from: number, to: number) =>
+    relevance(described, required, from, to, forYears) ||
+    LIST_ONLY * relevance(every, required, from, to, forYears);
   for (const role of roles) {
     const weight = Math.max(
-      relevance(every, required, role.first, role.end, forYears),
+      roleRelevance(role.first, role.end),
       jobRole && titleStems(doc.sentences[role.first]!.text).includes(jobRole) ? 0.5 : 0,
     );
     if (weight === 0) continue;
