@@ -113,6 +113,8 @@ const schema = z.object({
   NOTIFY_MAX_IDLE_MS: int(100).default(3_000),
   NOTIFY_SESSION_TIMEOUT_MS: int(1000, 300_000).default(30_000),
   NOTIFY_CONCURRENCY: int(1, 1000).default(32),
+  /** attempts in flight to one endpoint: a hanging endpoint holds these slots and no others */
+  NOTIFY_ENDPOINT_CONCURRENCY: int(1, 1000).default(4),
   NOTIFY_LOOP_PAUSE_MS: int(0).default(1_000),
   NOTIFY_OUTAGE_BUDGET_MS: int(0).default(30_000),
   /** delays before each attempt, Standard Webhooks' by default; compress it for tests */
@@ -212,6 +214,7 @@ export interface Config {
     maxIdleMs: number;
     sessionTimeoutMs: number;
     concurrency: number;
+    endpointConcurrency: number;
     loopPauseMs: number;
     outageBudgetMs: number;
   };
@@ -336,6 +339,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxIdleMs: e.NOTIFY_MAX_IDLE_MS,
       sessionTimeoutMs: e.NOTIFY_SESSION_TIMEOUT_MS,
       concurrency: e.NOTIFY_CONCURRENCY,
+      endpointConcurrency: e.NOTIFY_ENDPOINT_CONCURRENCY,
       loopPauseMs: e.NOTIFY_LOOP_PAUSE_MS,
       outageBudgetMs: e.NOTIFY_OUTAGE_BUDGET_MS,
     },

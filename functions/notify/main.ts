@@ -1,7 +1,8 @@
-// The notify function: one invocation delivers the webhooks that are due (retries whose time came,
-// redeliveries by hand), then drains its share of evaluate-results within a budget, turning each
-// result into signed deliveries, then sweeps once more and exits with a report (exit 0; non-zero
-// tells a job platform to retry). `--loop` runs invocations back to back with a pause.
+// The notify function: one invocation starts the delivery pump (retries whose time came, redeliveries
+// by hand, new deliveries: all sent as they come due, beside the session), drains its share of
+// evaluate-results within a budget, turning each result into signed deliveries, then lets the pump
+// send what is still due within a budget and exits with a report (exit 0; non-zero tells a job
+// platform to retry). `--loop` runs invocations back to back with a pause.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../lib/config.ts';
 import { closeDatabase, createDatabase } from '../../lib/db/database.ts';
@@ -14,7 +15,8 @@ import { RESULTS_TOPIC_SETTINGS } from '../../lib/records/result-event.ts';
 import { createLogger } from '../../lib/telemetry/logger.ts';
 import { startTelemetry } from '../../lib/telemetry/otel.ts';
 import { stopOnSignals } from '../../lib/util/stop-deadline.ts';
-import { type DispatchOptions, sweepDueDeliveries } from '../../lib/webhooks/dispatcher.ts';
+import type { DispatchOptions } from '../../lib/webhooks/dispatcher.ts';
+import { startDeliveryPump } from '../../lib/webhooks/pump.ts';
 
 const { values } = parseArgs({ options: { loop: { type: 'boolean', default: false } } });
 const config = loadConfigOrExit();
@@ -48,15 +50,9 @@ const dispatch: DispatchOptions = {
   timeoutMs: config.webhooks.timeoutMs,
   allowPrivate: config.webhooks.allowPrivate,
   concurrency: config.notify.concurrency,
+  endpointConcurrency: config.notify.endpointConcurrency,
   logger,
 };
-const sweep = () =>
-  sweepDueDeliveries(dispatch, { maxMs: config.notify.maxDurationMs / 4, signal: controller.signal }).catch(
-    (err) => {
-      logger.warn({ err }, 'due-deliveries sweep failed; the next invocation tries again');
-      return undefined;
-    },
-  );
 
 let exitCode = 0;
 try {
@@ -67,38 +63,46 @@ try {
   });
   const invoke = async (invocation: number) => {
     const started = Date.now();
-    const before = await sweep();
-    if (controller.signal.aborted) return undefined;
-    const handler = createNotifyHandler({ dispatch, publicBaseUrl: config.webhooks.publicBaseUrl });
-    const report = await runSession({
-      kafka,
-      app: config.appName,
-      groupId: config.notify.group,
-      topic: t.results,
-      dlqTopic: config.notify.dlqTopic,
-      handler,
-      mode: config.kafka.deliveryMode,
-      maxSendBytes: config.kafka.maxSendBytes,
-      logger,
-      maxDurationMs: config.notify.maxDurationMs,
-      maxIdleMs: config.notify.maxIdleMs,
-      sessionTimeoutMs: config.notify.sessionTimeoutMs,
-      maxBytesPerPartition: 256 * 1024,
-      // bounds one batch's attempts (each at most WEBHOOK_TIMEOUT_MS, NOTIFY_CONCURRENCY at a time)
-      maxBatchRecords: 200,
-      dependencyOutageBudgetMs: config.notify.outageBudgetMs,
-      signal: controller.signal,
-    });
-    const after = controller.signal.aborted ? undefined : await sweep();
-    const sent = (s?: { delivered: number; retried: number; failed: number; gone: number }) =>
-      s ? s.delivered + s.retried + s.failed + s.gone : 0;
+    const pump = startDeliveryPump(dispatch, { signal: controller.signal });
+    const handler = createNotifyHandler({ dispatch, pump, publicBaseUrl: config.webhooks.publicBaseUrl });
+    let report: Awaited<ReturnType<typeof runSession>>;
+    try {
+      report = await runSession({
+        kafka,
+        app: config.appName,
+        groupId: config.notify.group,
+        topic: t.results,
+        dlqTopic: config.notify.dlqTopic,
+        handler,
+        mode: config.kafka.deliveryMode,
+        maxSendBytes: config.kafka.maxSendBytes,
+        logger,
+        maxDurationMs: config.notify.maxDurationMs,
+        maxIdleMs: config.notify.maxIdleMs,
+        sessionTimeoutMs: config.notify.sessionTimeoutMs,
+        maxBytesPerPartition: 256 * 1024,
+        // bounds one batch's deliveries created in one statement (the batch sends none itself)
+        maxBatchRecords: 200,
+        dependencyOutageBudgetMs: config.notify.outageBudgetMs,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      // the attempts in flight finish (and are recorded) before the invocation is reported failed
+      await pump.drain(0);
+      throw err;
+    }
+    // what is due now is still sent; later retries are the next invocation's
+    const sent = await pump.drain(config.notify.maxDurationMs / 4);
     invocationFinished(logger, {
       function: 'notify',
       n: invocation,
       started,
       stopReason: report.stopReason,
-      idle: report.records === 0 && report.dependencyWaits === 0 && sent(before) + sent(after) === 0,
-      details: { ...report, deliveries: handler.stats, sweptBefore: before, sweptAfter: after },
+      idle:
+        report.records === 0 &&
+        report.dependencyWaits === 0 &&
+        sent.delivered + sent.retried + sent.failed + sent.gone === 0,
+      details: { ...report, results: handler.stats, deliveries: sent },
     });
     return report.stopReason;
   };

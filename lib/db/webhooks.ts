@@ -199,49 +199,55 @@ export type ClaimedDelivery = {
   payload: string;
   attempts: number;
   /** the result record it came from (its offset in source_partition) */
+  sourcePartition: number;
   sourceOffset: string;
 };
 
-const claimColumns = sql`d.id, d.endpoint_id as "endpointId", e.url, d.payload, d.attempts, d.source_offset::text as "sourceOffset"`;
+const claimColumns = sql`d.id, d.endpoint_id as "endpointId", e.url, d.payload, d.attempts, d.source_partition as "sourcePartition", d.source_offset::text as "sourceOffset"`;
 
-/**
- * Leases the due deliveries created by these result records (the handler's first attempts, also on a
- * replay of the same records): pending, due, unleased, endpoint active.
- */
-async function claimFromSourceUntraced(
-  db: Database,
-  partition: number,
-  offsets: bigint[],
-  leaseMs: number,
-): Promise<ClaimedDelivery[]> {
-  if (offsets.length === 0) return [];
-  const list = sql.join(
-    offsets.map((o) => sql`${o.toString()}::bigint`),
-    sql`, `,
-  );
-  const rows = await db.execute<ClaimedDelivery>(sql`
-    update webhook_deliveries d set locked_until = now() + ${`${leaseMs} milliseconds`}::interval
-    from webhook_endpoints e
-    where e.id = d.endpoint_id and e.status = 'active'
-      and d.source_partition = ${partition} and d.source_offset in (${list})
-      and d.status = 'pending' and d.next_attempt_at <= now()
-      and (d.locked_until is null or d.locked_until < now())
-    returning ${claimColumns}`);
-  return [...rows];
+export interface ClaimRequest {
+  /** how many to lease at most (the sender's free slots) */
+  limit: number;
+  /** attempts in flight per endpoint that an endpoint may hold at most */
+  perEndpoint: number;
+  /** attempts this sender already has in flight, per endpoint */
+  busy: ReadonlyMap<string, number>;
+  leaseMs: number;
 }
 
-/** The sweep: leases up to `limit` due deliveries of active endpoints, oldest due first. */
-async function claimDueUntraced(db: Database, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+/**
+ * Leases due deliveries of active endpoints, oldest due first, but never more per endpoint than its free
+ * slots: a slow endpoint's backlog cannot take every slot, and endpoints already full are not even
+ * scanned, so the others' due deliveries are reached behind any backlog. The scan window is locked SKIP
+ * LOCKED (another sender's candidates are passed over); the window function ranks outside it because
+ * FOR UPDATE is refused beside one.
+ */
+async function claimDueUntraced(db: Database, r: ClaimRequest): Promise<ClaimedDelivery[]> {
+  if (r.limit <= 0) return [];
+  const busy = JSON.stringify([...r.busy].map(([endpoint_id, n]) => ({ endpoint_id, n })));
+  const scan = Math.max(200, r.limit * 4);
   const rows = await db.execute<ClaimedDelivery>(sql`
-    update webhook_deliveries d set locked_until = now() + ${`${leaseMs} milliseconds`}::interval
+    with busy as (select * from jsonb_to_recordset(${busy}::jsonb) as b(endpoint_id uuid, n int))
+    update webhook_deliveries d set locked_until = now() + ${`${r.leaseMs} milliseconds`}::interval
     from webhook_endpoints e
     where e.id = d.endpoint_id and d.id in (
-      select dd.id from webhook_deliveries dd join webhook_endpoints ee on ee.id = dd.endpoint_id
-      where dd.status = 'pending' and dd.next_attempt_at <= now() and ee.status = 'active'
-        and (dd.locked_until is null or dd.locked_until < now())
-      order by dd.next_attempt_at
-      limit ${limit}
-      for update of dd skip locked)
+      select ranked.id from (
+        select c.id, c.due,
+          row_number() over (partition by c.endpoint_id order by c.due, c.id)
+            + coalesce((select b.n from busy b where b.endpoint_id = c.endpoint_id), 0) as slot
+        from (
+          select dd.id, dd.endpoint_id, dd.next_attempt_at as due
+          from webhook_deliveries dd join webhook_endpoints ee on ee.id = dd.endpoint_id
+          where dd.status = 'pending' and dd.next_attempt_at <= now() and ee.status = 'active'
+            and (dd.locked_until is null or dd.locked_until < now())
+            and not exists (select 1 from busy b where b.endpoint_id = dd.endpoint_id and b.n >= ${r.perEndpoint})
+          order by dd.next_attempt_at
+          limit ${scan}
+          for update of dd skip locked) c
+      ) ranked
+      where ranked.slot <= ${r.perEndpoint}
+      order by ranked.due, ranked.id
+      limit ${r.limit})
     returning ${claimColumns}`);
   return [...rows];
 }
@@ -315,7 +321,6 @@ export const stopEndpoint = traced('stopEndpoint', stopEndpointUntraced);
 export const rotateSecret = traced('rotateSecret', rotateSecretUntraced);
 export const liveSecrets = traced('liveSecrets', liveSecretsUntraced);
 export const createDeliveries = traced('createDeliveries', createDeliveriesUntraced);
-export const claimFromSource = traced('claimFromSource', claimFromSourceUntraced);
 export const claimDue = traced('claimDue', claimDueUntraced);
 export const recordAttempt = traced('recordAttempt', recordAttemptUntraced);
 export const redeliver = traced('redeliver', redeliverUntraced);

@@ -1,24 +1,27 @@
 // The notify function's batch handler: turns result events into webhook deliveries. For each result
 // record it creates, once, one delivery per subscribed endpoint, tagged with the record's (partition,
-// offset); then it attempts the deliveries this very record created that are due and free. On a
-// replay of the same records (their Kafka transaction never committed) nothing new is created and only
-// what is still pending is attempted again: a crash re-sends at most what was in flight, with the same
-// webhook-id. A failed attempt is scheduled in PostgreSQL; the handler never waits for a retry.
+// offset), and wakes the delivery pump, which sends them beside the session: the batch commits as soon
+// as its deliveries exist and never waits on an endpoint (a hanging one would hold every other client's
+// deliveries and the partition's commits for its whole timeout). On a replay of the same records (their
+// Kafka transaction never committed) nothing new is created: each delivery row exists once, and its
+// attempts are at least once under its one webhook-id.
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { erasedAmong } from '../db/erasure.ts';
 import { jobs } from '../db/schema.ts';
-import { claimFromSource, createDeliveries, type NewDeliveryEvent } from '../db/webhooks.ts';
+import { createDeliveries, type NewDeliveryEvent } from '../db/webhooks.ts';
 import { codes } from '../errors.ts';
 import type { BatchHandler, DlqDecision, InputRecord } from '../kafka/types.ts';
-import { attemptDeliveries, type DispatchOptions, emptyStats, leaseMsFor } from '../webhooks/dispatcher.ts';
-import { webhookMetrics } from '../webhooks/metrics.ts';
+import type { DispatchOptions } from '../webhooks/dispatcher.ts';
 import { evaluationEvent } from '../webhooks/payload.ts';
+import type { DeliveryPump } from '../webhooks/pump.ts';
 import { databaseOutageIsNotPoison } from './database-outage.ts';
 
 export interface NotifyHandlerOptions {
   dispatch: DispatchOptions;
+  /** sends the deliveries the handler creates (started and drained by the invocation) */
+  pump: DeliveryPump;
   /** the service's public URL for payload links ('' = relative links) */
   publicBaseUrl: string;
 }
@@ -31,7 +34,7 @@ const resultRecord = z.looseObject({
 
 export function createNotifyHandler(o: NotifyHandlerOptions) {
   const db: Database = o.dispatch.db;
-  const stats = { ...emptyStats(), events: 0, poison: 0, tombstones: 0, erased: 0 };
+  const stats = { events: 0, poison: 0, tombstones: 0, erased: 0 };
 
   const handle: BatchHandler = async ({ records, partition }) => {
     const dlq: DlqDecision[] = [];
@@ -106,20 +109,15 @@ export function createNotifyHandler(o: NotifyHandlerOptions) {
     }
     stats.events += events.length;
     await createDeliveries(db, partition, events);
-    const claimed = await claimFromSource(
-      db,
-      partition,
-      events.map((e) => e.sourceOffset),
-      leaseMsFor(o.dispatch.timeoutMs),
-    );
-    // result record → first attempt, for the deliveries attempted here for the first time
-    const now = Date.now();
-    const timestamps = new Map(parsed.map((p) => [p.record.offset, Number(p.record.timestamp)]));
-    for (const d of claimed) {
-      const at = timestamps.get(d.sourceOffset);
-      if (d.attempts === 0 && at) webhookMetrics().firstAttemptDelay.record(Math.max(0, now - at));
+    if (events.length) {
+      const times = new Map(parsed.map((p) => [p.record.offset, Number(p.record.timestamp)]));
+      const offsets = events.map((e) => e.sourceOffset.toString());
+      o.pump.noteResults(
+        partition,
+        offsets.map((offset) => ({ offset, timestamp: times.get(offset) ?? Date.now() })),
+      );
+      o.pump.wake();
     }
-    await attemptDeliveries(o.dispatch, claimed, stats);
     return { outputs: [], dlq };
   };
   return Object.assign(databaseOutageIsNotPoison(handle), { stats });

@@ -1,10 +1,9 @@
-// Attempts leased deliveries and records each outcome in PostgreSQL: delivered; failed for now and
+// Attempts one leased delivery and records its outcome in PostgreSQL: delivered; failed for now and
 // scheduled again (next_attempt_at, per the schedule and any Retry-After); failed for good (schedule
 // exhausted); or 410 Gone, which disables the endpoint and cancels what it still had pending. Nothing
-// waits in memory for a later attempt: whoever sweeps due deliveries next makes it.
-import pLimit from 'p-limit';
+// waits in memory for a later attempt: the delivery pump (pump.ts) sends it when it comes due.
 import type { Database } from '../db/database.ts';
-import { type ClaimedDelivery, claimDue, liveSecrets, recordAttempt, stopEndpoint } from '../db/webhooks.ts';
+import { type ClaimedDelivery, recordAttempt, stopEndpoint } from '../db/webhooks.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Resolve } from './address-guard.ts';
 import { webhookMetrics } from './metrics.ts';
@@ -17,7 +16,10 @@ export interface DispatchOptions {
   retrySchedule: number[];
   timeoutMs: number;
   allowPrivate: boolean;
+  /** attempts in flight at once, all endpoints together */
   concurrency: number;
+  /** attempts in flight at once to one endpoint (default 4): a slow one cannot take every slot */
+  endpointConcurrency?: number;
   logger?: Logger;
   /** test seam: the DNS resolver of the SSRF guard */
   resolve?: Resolve;
@@ -35,100 +37,70 @@ export const emptyStats = (): DispatchStats => ({ delivered: 0, retried: 0, fail
 /** An attempt's lease outlives its timeout, so a live attempt is never taken over. */
 export const leaseMsFor = (timeoutMs: number) => timeoutMs + 15_000;
 
-export async function attemptDeliveries(
-  o: DispatchOptions,
-  claimed: ClaimedDelivery[],
-  stats: DispatchStats = emptyStats(),
-): Promise<DispatchStats> {
-  if (claimed.length === 0) return stats;
-  const secrets = await liveSecrets(o.db, [...new Set(claimed.map((d) => d.endpointId))]);
-  const limit = pLimit(o.concurrency);
-  const m = webhookMetrics();
-  // endpoints that answered 410 during this call: what is still queued for them is not sent
-  const gone = new Set<string>();
-  await Promise.all(
-    claimed.map((d) =>
-      limit(async () => {
-        if (gone.has(d.endpointId)) return; // cancelled with its endpoint
-        const startedAt = new Date();
-        const keys = secrets.get(d.endpointId) ?? [];
-        const outcome =
-          keys.length === 0
-            ? { kind: 'failed' as const, error: 'the endpoint has no live signing secret' }
-            : await sendWebhook({
-                url: d.url,
-                body: d.payload,
-                headers: { ...signDelivery(webhookId(d.id), d.payload, keys, startedAt) },
-                timeoutMs: o.timeoutMs,
-                allowPrivate: o.allowPrivate,
-                resolve: o.resolve,
-              });
-        m.attemptDuration.record(Date.now() - startedAt.getTime());
-        if (outcome.kind === 'delivered') {
-          stats.delivered += 1;
-          m.attempts.add(1, { outcome: 'delivered' });
-          await recordAttempt(o.db, d.id, { kind: 'delivered', status: outcome.status, startedAt });
-          return;
-        }
-        if (outcome.kind === 'gone') {
-          gone.add(d.endpointId);
-          stats.gone += 1;
-          m.attempts.add(1, { outcome: 'gone' });
-          await recordAttempt(o.db, d.id, {
-            kind: 'failed',
-            status: 410,
-            error: 'the endpoint answered 410 Gone',
-            startedAt,
-          });
-          await stopEndpoint(o.db, d.endpointId, 'disabled', 'the endpoint answered 410 Gone');
-          o.logger?.warn({ endpoint_id: d.endpointId }, 'webhook endpoint answered 410 Gone: disabled');
-          return;
-        }
-        const delayMs = nextDelayMs(o.retrySchedule, d.attempts + 1, outcome.retryAfterMs);
-        if (delayMs === null) {
-          stats.failed += 1;
-          m.attempts.add(1, { outcome: 'failed' });
-          await recordAttempt(o.db, d.id, {
-            kind: 'failed',
-            status: outcome.status,
-            error: outcome.error,
-            startedAt,
-          });
-        } else {
-          stats.retried += 1;
-          m.attempts.add(1, { outcome: 'retry' });
-          await recordAttempt(o.db, d.id, {
-            kind: 'retry',
-            status: outcome.status,
-            error: outcome.error,
-            delayMs,
-            startedAt,
-          });
-        }
-        o.logger?.debug(
-          { delivery_id: d.id, attempt: d.attempts + 1, status: outcome.status, next_in_ms: delayMs },
-          'webhook attempt failed',
-        );
-      }),
-    ),
-  );
-  return stats;
-}
+export const DEFAULT_ENDPOINT_CONCURRENCY = 4;
 
-/**
- * Delivers what is due (retries whose time came, redeliveries by hand, attempts a crashed instance
- * left), in leased pages, until nothing is due or the time budget is spent.
- */
-export async function sweepDueDeliveries(
+export async function attemptDelivery(
   o: DispatchOptions,
-  budget: { maxMs: number; pageSize?: number; signal?: AbortSignal },
-): Promise<DispatchStats> {
-  const stats = emptyStats();
-  const deadline = Date.now() + budget.maxMs;
-  while (Date.now() < deadline && !budget.signal?.aborted) {
-    const page = await claimDue(o.db, budget.pageSize ?? 100, leaseMsFor(o.timeoutMs));
-    if (page.length === 0) break;
-    await attemptDeliveries(o, page, stats);
+  d: ClaimedDelivery,
+  keys: string[],
+  stats: DispatchStats,
+): Promise<void> {
+  const m = webhookMetrics();
+  const startedAt = new Date();
+  const outcome =
+    keys.length === 0
+      ? { kind: 'failed' as const, error: 'the endpoint has no live signing secret' }
+      : await sendWebhook({
+          url: d.url,
+          body: d.payload,
+          headers: { ...signDelivery(webhookId(d.id), d.payload, keys, startedAt) },
+          timeoutMs: o.timeoutMs,
+          allowPrivate: o.allowPrivate,
+          resolve: o.resolve,
+        });
+  m.attemptDuration.record(Date.now() - startedAt.getTime());
+  if (outcome.kind === 'delivered') {
+    stats.delivered += 1;
+    m.attempts.add(1, { outcome: 'delivered' });
+    await recordAttempt(o.db, d.id, { kind: 'delivered', status: outcome.status, startedAt });
+    return;
   }
-  return stats;
+  if (outcome.kind === 'gone') {
+    stats.gone += 1;
+    m.attempts.add(1, { outcome: 'gone' });
+    await recordAttempt(o.db, d.id, {
+      kind: 'failed',
+      status: 410,
+      error: 'the endpoint answered 410 Gone',
+      startedAt,
+    });
+    await stopEndpoint(o.db, d.endpointId, 'disabled', 'the endpoint answered 410 Gone');
+    o.logger?.warn({ endpoint_id: d.endpointId }, 'webhook endpoint answered 410 Gone: disabled');
+    return;
+  }
+  const delayMs = nextDelayMs(o.retrySchedule, d.attempts + 1, outcome.retryAfterMs);
+  if (delayMs === null) {
+    stats.failed += 1;
+    m.attempts.add(1, { outcome: 'failed' });
+    await recordAttempt(o.db, d.id, {
+      kind: 'failed',
+      status: outcome.status,
+      error: outcome.error,
+      startedAt,
+    });
+  } else {
+    stats.retried += 1;
+    m.attempts.add(1, { outcome: 'retry' });
+    await recordAttempt(o.db, d.id, {
+      kind: 'retry',
+      status: outcome.status,
+      error: outcome.error,
+      delayMs,
+      startedAt,
+    });
+  }
+  o.logger?.debug(
+    { delivery_id: d.id, attempt: d.attempts + 1, status: outcome.status, next_in_ms: delayMs },
+    'webhook attempt failed',
+  );
 }

@@ -17,7 +17,8 @@ import { webhookDeliveries, webhookEndpoints } from '../../lib/db/schema.ts';
 import { createNotifyHandler } from '../../lib/jobs/notify-handler.ts';
 import { runSession } from '../../lib/kafka/session.ts';
 import type { SessionHooks } from '../../lib/kafka/types.ts';
-import { type DispatchOptions, sweepDueDeliveries } from '../../lib/webhooks/dispatcher.ts';
+import type { DispatchOptions } from '../../lib/webhooks/dispatcher.ts';
+import { startDeliveryPump, sweepDueDeliveries } from '../../lib/webhooks/pump.ts';
 import { type ApiHarness, apiHarness } from '../helpers/api.ts';
 import { runChild } from '../helpers/child.ts';
 import { testLogger } from '../helpers/engine.ts';
@@ -32,6 +33,7 @@ const results = stack.topic('results');
 const dlq = stack.topic('notify-dlq');
 
 interface Receipt {
+  at: number;
   path: string;
   headers: Record<string, string>;
   body: string;
@@ -51,7 +53,12 @@ beforeAll(async () => {
       body += c;
     });
     req.on('end', () => {
-      receipts.push({ path: req.url ?? '', headers: req.headers as Record<string, string>, body });
+      receipts.push({
+        at: Date.now(),
+        path: req.url ?? '',
+        headers: req.headers as Record<string, string>,
+        body,
+      });
       const next = script.get(req.url ?? '')?.shift() ?? { status: 200 };
       if (next === 'hang') return; // the request arrived; its answer never does
       res.writeHead(next.status, next.headers);
@@ -78,11 +85,13 @@ const dispatch = (o: Partial<DispatchOptions> = {}): DispatchOptions => ({
   ...o,
 });
 
-async function notify(o: { dispatch?: Partial<DispatchOptions>; hooks?: SessionHooks } = {}) {
-  const handler = createNotifyHandler({
-    dispatch: dispatch(o.dispatch),
-    publicBaseUrl: 'https://api.example',
-  });
+/** One invocation as functions/notify runs it: the pump beside the session, drained after it. */
+async function notify(
+  o: { dispatch?: Partial<DispatchOptions>; hooks?: SessionHooks; drainMs?: number } = {},
+) {
+  const d = dispatch(o.dispatch);
+  const pump = startDeliveryPump(d, { pollMs: 100 });
+  const handler = createNotifyHandler({ dispatch: d, pump, publicBaseUrl: 'https://api.example' });
   const report = await runSession({
     kafka: stack.kafka,
     app: 'test',
@@ -96,7 +105,8 @@ async function notify(o: { dispatch?: Partial<DispatchOptions>; hooks?: SessionH
     retryBackoffMs: 20,
     hooks: o.hooks,
   });
-  return { report, stats: handler.stats };
+  const sent = await pump.drain(o.drainMs ?? 5_000);
+  return { report, stats: { ...handler.stats, ...sent } };
 }
 
 /** A client with an endpoint at `path` on the receiver; returns its key, client id and secret. */
@@ -206,18 +216,20 @@ describe('notify', () => {
     const sub = await subscriber('/retry');
     script.set('/retry', [{ status: 500 }]);
     await results_(sub.clientId, ['completed']);
-    const started = Date.now();
-    await notify();
+    await notify({ dispatch: { retrySchedule: [0, 60_000] } });
     const [pending] = await deliveriesOf(sub.endpointId);
     expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 500 });
-    // the schedule's second delay (300 ms) after the first attempt
+    // the schedule's second delay after the first attempt
     const delay = pending!.nextAttemptAt!.getTime() - pending!.lastAttemptAt!.getTime();
-    expect(delay).toBeGreaterThanOrEqual(250);
-    expect(delay).toBeLessThan(5_000);
+    expect(delay).toBeGreaterThanOrEqual(59_000);
+    expect(delay).toBeLessThan(65_000);
     // not due yet: a sweep now sends nothing
-    if (Date.now() - started < 250)
-      expect((await sweepDueDeliveries(dispatch(), { maxMs: 2_000 })).delivered).toBe(0);
-    await new Promise((r) => setTimeout(r, 400));
+    expect((await sweepDueDeliveries(dispatch(), { maxMs: 2_000 })).delivered).toBe(0);
+    // its time comes (moved forward here rather than waited for): the sweep sends it
+    await h.db
+      .update(webhookDeliveries)
+      .set({ nextAttemptAt: new Date(Date.now() - 1) })
+      .where(eq(webhookDeliveries.id, pending!.id));
     const swept = await sweepDueDeliveries(dispatch(), { maxMs: 5_000 });
     expect(swept.delivered).toBe(1);
     const got = at('/retry');
@@ -229,14 +241,14 @@ describe('notify', () => {
 
   it('honours Retry-After on 429 and gives up when the schedule is exhausted', async () => {
     const slow = await subscriber('/429');
-    script.set('/429', [{ status: 429, headers: { 'retry-after': '3' } }]);
+    script.set('/429', [{ status: 429, headers: { 'retry-after': '30' } }]);
     const broken = await subscriber('/always-500');
     script.set('/always-500', Array(10).fill({ status: 500 }));
     await results_(slow.clientId, ['completed']);
     await results_(broken.clientId, ['failed']);
     await notify({ dispatch: { retrySchedule: [0, 50] } });
     const [d429] = await deliveriesOf(slow.endpointId);
-    expect(d429!.nextAttemptAt!.getTime() - d429!.lastAttemptAt!.getTime()).toBeGreaterThanOrEqual(2_900);
+    expect(d429!.nextAttemptAt!.getTime() - d429!.lastAttemptAt!.getTime()).toBeGreaterThanOrEqual(29_000);
     await new Promise((r) => setTimeout(r, 150));
     await sweepDueDeliveries(dispatch({ retrySchedule: [0, 50] }), { maxMs: 5_000 });
     expect(at('/429')).toHaveLength(1); // not before Retry-After
@@ -306,11 +318,60 @@ describe('notify', () => {
     // an endpoint registered while private destinations were allowed is still refused at delivery
     const sub = await subscriber('/ssrf');
     await results_(sub.clientId, ['completed']);
-    await notify({ dispatch: { allowPrivate: false } });
+    await notify({ dispatch: { allowPrivate: false, retrySchedule: [0, 60_000] } });
     expect(at('/ssrf')).toHaveLength(0);
     const [d] = await deliveriesOf(sub.endpointId);
     expect(d).toMatchObject({ status: 'pending', attempts: 1 });
     expect(d!.lastError).toMatch(/refused/);
+  });
+
+  it('a hanging endpoint holds only its own slot: the others are delivered, a retry is sent when due, and the batch commits, all within its timeout', async () => {
+    // one client, three endpoints, three jobs (the audit's setup): /fair-hang never answers, /fair-flaky
+    // answers 500 once; two attempts in flight at once, one per endpoint
+    const ok = await subscriber('/fair-ok');
+    const more = async (path: string) => {
+      const res = await h.app.request('/v1/webhooks', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ok.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `${base}${path}` }),
+      });
+      return ((await res.json()) as { id: string }).id;
+    };
+    const hang = await more('/fair-hang');
+    const flaky = await more('/fair-flaky');
+    script.set('/fair-hang', ['hang', 'hang', 'hang']);
+    script.set('/fair-flaky', [{ status: 500 }]);
+    await results_(ok.clientId, ['completed', 'completed', 'completed'], 0);
+    const timeoutMs = 3_000;
+    let firstCommit = 0;
+    await notify({
+      dispatch: { timeoutMs, retrySchedule: [0, 300], concurrency: 2, endpointConcurrency: 1 },
+      hooks: {
+        afterCommit: () => {
+          firstCommit ||= Date.now();
+        },
+      },
+    });
+    const t0 = at('/fair-hang')[0]!.at;
+    // the other endpoint's three deliveries do not wait for the hanging one's timeout
+    expect(at('/fair-ok')).toHaveLength(3);
+    for (const r of at('/fair-ok')) expect(r.at - t0).toBeLessThan(timeoutMs / 2);
+    // the 300 ms retry is sent when due, during the session, not after the hanging attempt
+    const tries = at('/fair-flaky');
+    expect(tries).toHaveLength(4);
+    const retried = tries.filter((r) => r.headers['webhook-id'] === tries[0]!.headers['webhook-id']);
+    expect(retried).toHaveLength(2);
+    expect(retried[1]!.at - t0).toBeLessThan(timeoutMs / 2);
+    // the batch committed without waiting on any attempt
+    expect(firstCommit).toBeGreaterThan(0);
+    expect(firstCommit - t0).toBeLessThan(timeoutMs / 2);
+    // leave nothing pending behind for the other tests' sweeps
+    for (const id of [ok.endpointId, hang, flaky]) {
+      await h.app.request(`/v1/webhooks/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${ok.apiKey}` },
+      });
+    }
   });
 
   it('an aborted Kafka transaction replays its records without re-sending what was delivered', async () => {
