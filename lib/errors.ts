@@ -79,6 +79,8 @@ export const errorCatalog = {
   DELIVERY_NOT_FOUND: { status: 404, retriable: false, api: true },
   WEBHOOK_DISABLED: { status: 409, retriable: false, api: true },
   WEBHOOK_URL_REFUSED: { status: 422, retriable: false, api: true },
+  // The webhook URL's name could not be resolved just now (DNS timeout, SERVFAIL): not the URL's fault.
+  WEBHOOK_DNS_UNAVAILABLE: { status: 503, retriable: true, api: true },
   // A delivery attempt refused by the SSRF guard (recorded on the delivery, retried on its schedule).
   WEBHOOK_DESTINATION_FORBIDDEN: { status: 422, retriable: true, api: false },
 

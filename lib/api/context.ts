@@ -9,6 +9,7 @@ import type { PublishLeaseConfig } from '../jobs/publish-lease.ts';
 import type { OutputRecord } from '../kafka/types.ts';
 import type { UploadMemory } from '../limits/upload-memory.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { Resolve } from '../webhooks/address-guard.ts';
 import { validationHook } from './middleware/problem.ts';
 
 export interface ApiDeps {
@@ -24,7 +25,12 @@ export interface ApiDeps {
   publishing: PublishLeaseConfig;
   logger: Logger;
   /** webhook endpoints: whether private destinations are allowed, how long a rotated secret still signs */
-  webhooks?: { allowPrivate: boolean; secretOverlapMs: number };
+  webhooks?: {
+    allowPrivate: boolean;
+    secretOverlapMs: number;
+    /** test seam: the DNS resolver of the registration's SSRF check */
+    resolve?: Resolve;
+  };
   /** readiness checks by name: each resolves when its dependency answers (lib/api/routes/health.ts) */
   readiness: Record<string, () => Promise<unknown>>;
   /** system-wide queue figures for the console's dashboard */

@@ -84,6 +84,56 @@ export class ForbiddenDestinationError extends AppError {
   }
 }
 
+/** The name does not exist or has no address: the URL is wrong, not the moment. */
+export class UnresolvableHostError extends AppError {
+  constructor(host: string) {
+    super(codes.WEBHOOK_URL_REFUSED, `the host name ${host} does not resolve to any address`);
+  }
+}
+
+/**
+ * The resolver failed in a way that may pass (timeout, SERVFAIL, no DNS server answering). Our own
+ * wording: the resolver's message names system calls, not anything the client can act on.
+ */
+export class DnsUnavailableError extends AppError {
+  constructor(host: string, cause: unknown) {
+    super(
+      codes.WEBHOOK_DNS_UNAVAILABLE,
+      `the host name ${host} could not be resolved just now; try again shortly`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** Resolver codes that say the name has no address (getaddrinfo's and c-ares' spellings). */
+const NO_SUCH_NAME = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME', 'EAI_NODATA', 'ENONAME']);
+
+/** A lookup that has not answered by then is treated as a resolver failure that may pass. */
+export const RESOLVE_TIMEOUT_MS = 5_000;
+
+async function resolveOnce(host: string, resolve: Resolve): Promise<LookupAddress[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(Object.assign(new Error(`no answer within ${RESOLVE_TIMEOUT_MS} ms`), { code: 'ETIMEOUT' }));
+    }, RESOLVE_TIMEOUT_MS);
+  });
+  try {
+    const addresses = await Promise.race([resolve(host), timeout]);
+    if (addresses.length === 0) throw new UnresolvableHostError(host);
+    return addresses;
+  } catch (err) {
+    if (err instanceof UnresolvableHostError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && NO_SUCH_NAME.has(code)) throw new UnresolvableHostError(host);
+    throw new DnsUnavailableError(host, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The host of a URL as the resolver and the checks want it (no IPv6 brackets). */
 export function urlHost(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -95,7 +145,8 @@ const systemResolve: Resolve = (host) => dns.lookup(host, { all: true, verbatim:
 /**
  * Resolves a host once and returns the addresses to connect to; throws ForbiddenDestinationError when
  * any of them is forbidden (a name answering both a public and a private address is refused: the
- * public one may be bait).
+ * public one may be bait), UnresolvableHostError when the name has no address, DnsUnavailableError
+ * when the resolver failed in a way that may pass.
  */
 export async function resolveAllowed(
   host: string,
@@ -109,8 +160,7 @@ export async function resolveAllowed(
   if (/^localhost$|\.localhost$/i.test(host.replace(/\.$/, ''))) {
     throw new ForbiddenDestinationError(host, 'a loopback name');
   }
-  const addresses = await resolve(host);
-  if (addresses.length === 0) throw new Error(`${host} does not resolve`);
+  const addresses = await resolveOnce(host, resolve);
   for (const a of addresses) {
     const reason = forbiddenAddressReason(a.address);
     if (reason) throw new ForbiddenDestinationError(host, `it resolves to ${reason}`);

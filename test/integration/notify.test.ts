@@ -325,6 +325,50 @@ describe('notify', () => {
     expect(d!.lastError).toMatch(/refused/);
   });
 
+  it('registration when DNS fails: a name without address is a 422 in our words; a resolver failure that may pass is a 503 with Retry-After', async () => {
+    let code = 'ENOTFOUND';
+    const strict = createApp({
+      db: h.db,
+      publish: async () => {},
+      jobsTopic: h.topics.jobs,
+      resultsTopic: h.topics.results,
+      uploadMaxBytes: 1024,
+      publishing: { leaseMs: 15_000, timeoutMs: 5_000 },
+      logger: testLogger,
+      readiness: {},
+      webhooks: {
+        allowPrivate: false,
+        secretOverlapMs: 0,
+        // as dns.lookup fails on a host whose resolver does not answer, or for a name that does not exist
+        resolve: async (host) => {
+          throw Object.assign(new Error(`getaddrinfo ${code} ${host}`), { code, syscall: 'getaddrinfo' });
+        },
+      },
+    });
+    const register = () =>
+      strict.request('/v1/webhooks', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.keyA}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: 'https://example.com/hook' }),
+      });
+    const missing = await register();
+    expect(missing.status).toBe(422);
+    expect(missing.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await missing.json()).toMatchObject({
+      code: 'WEBHOOK_URL_REFUSED',
+      detail: 'the host name example.com does not resolve to any address',
+    });
+    for (const transient of ['EAI_AGAIN', 'ETIMEOUT', 'ESERVFAIL']) {
+      code = transient;
+      const res = await register();
+      expect(res.status, transient).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('30');
+      const body = (await res.json()) as { code: string; detail: string };
+      expect(body.code).toBe('WEBHOOK_DNS_UNAVAILABLE');
+      expect(body.detail).not.toMatch(/getaddrinfo|EAI_|ETIMEOUT|ESERVFAIL/);
+    }
+  });
+
   it('a hanging endpoint holds only its own slot: the others are delivered, a retry is sent when due, and the batch commits, all within its timeout', async () => {
     // one client, three endpoints, three jobs (the audit's setup): /fair-hang never answers, /fair-flaky
     // answers 500 once; two attempts in flight at once, one per endpoint

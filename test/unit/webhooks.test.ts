@@ -2,12 +2,15 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  DnsUnavailableError,
   ForbiddenDestinationError,
   forbiddenAddressReason,
   pinnedLookup,
+  RESOLVE_TIMEOUT_MS,
   resolveAllowed,
+  UnresolvableHostError,
 } from '../../lib/webhooks/address-guard.ts';
 import { evaluationEvent } from '../../lib/webhooks/payload.ts';
 import {
@@ -157,6 +160,41 @@ describe('SSRF guard', () => {
     await expect(resolveAllowed('[::1]'.slice(1, -1))).rejects.toBeInstanceOf(ForbiddenDestinationError);
     const ok = await resolveAllowed('public.example', async () => [{ address: '93.184.216.34', family: 4 }]);
     expect(ok).toEqual([{ address: '93.184.216.34', family: 4 }]);
+  });
+
+  it("tells a name without an address from a resolver failure that may pass, in its own words (not the resolver's)", async () => {
+    // as dns.lookup and dns.promises.Resolver throw them
+    const failing = (code: string) => async () => {
+      throw Object.assign(new Error(`getaddrinfo ${code} hook.example`), { code, syscall: 'getaddrinfo' });
+    };
+    const refusal = async (resolve: Parameters<typeof resolveAllowed>[1]) =>
+      resolveAllowed('hook.example', resolve).then(
+        () => expect.unreachable(),
+        (err: Error) => err,
+      );
+    for (const code of ['ENOTFOUND', 'ENODATA']) {
+      const err = await refusal(failing(code));
+      expect(err, code).toBeInstanceOf(UnresolvableHostError);
+      expect(err.message).toBe('the host name hook.example does not resolve to any address');
+    }
+    expect(await refusal(async () => [])).toBeInstanceOf(UnresolvableHostError);
+    for (const code of ['EAI_AGAIN', 'ETIMEOUT', 'ESERVFAIL', 'ECONNREFUSED', 'EAI_FAIL']) {
+      const err = await refusal(failing(code));
+      expect(err, code).toBeInstanceOf(DnsUnavailableError);
+      expect((err as DnsUnavailableError).code).toBe('WEBHOOK_DNS_UNAVAILABLE');
+      expect(err.message).not.toMatch(/getaddrinfo|EAI_|ETIMEOUT/);
+    }
+  });
+
+  it('a lookup that never answers is a resolver failure that may pass, after RESOLVE_TIMEOUT_MS', async () => {
+    vi.useFakeTimers();
+    try {
+      const pending = resolveAllowed('slow.example', () => new Promise(() => {})).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(RESOLVE_TIMEOUT_MS);
+      expect(await pending).toBeInstanceOf(DnsUnavailableError);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('resolves once: sendWebhook asks the resolver one time and refuses before connecting', async () => {

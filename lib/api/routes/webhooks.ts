@@ -16,7 +16,13 @@ import {
   stopEndpoint,
 } from '../../db/webhooks.ts';
 import { codes } from '../../errors.ts';
-import { resolveAllowed, urlHost } from '../../webhooks/address-guard.ts';
+import {
+  DnsUnavailableError,
+  ForbiddenDestinationError,
+  resolveAllowed,
+  UnresolvableHostError,
+  urlHost,
+} from '../../webhooks/address-guard.ts';
 import { eventTypes } from '../../webhooks/payload.ts';
 import { generateSecret, webhookId } from '../../webhooks/signing.ts';
 import type { ApiDeps } from '../context.ts';
@@ -43,7 +49,7 @@ const createRouteDef = createRoute({
   request: { body: { content: { 'application/json': { schema: WebhookCreate } }, required: true } },
   responses: {
     201: json(WebhookWithSecret, 'created; the secret is shown only now'),
-    ...problems(400, 401, 413, 415, 422),
+    ...problems(400, 401, 413, 415, 422, 503),
   },
 });
 const listRoute = createRoute({
@@ -127,6 +133,9 @@ const deliveryView = (d: DeliveryRow) => ({
   created_at: d.createdAt.toISOString(),
 });
 
+/** Seconds a client is asked to wait after a resolver failure that may pass. */
+const DNS_RETRY_AFTER_S = 30;
+
 export function webhookRoutes(deps: ApiDeps) {
   const app = router();
   const settings = deps.webhooks ?? { allowPrivate: false, secretOverlapMs: 24 * 3_600_000 };
@@ -147,12 +156,20 @@ export function webhookRoutes(deps: ApiDeps) {
     }
     if (!settings.allowPrivate) {
       try {
-        await resolveAllowed(urlHost(url));
+        await resolveAllowed(urlHost(url), settings.resolve);
       } catch (err) {
-        throw new Problem(
-          codes.WEBHOOK_URL_REFUSED,
-          err instanceof Error ? err.message : 'the URL is refused',
-        );
+        // a resolver hiccup is not the URL's fault: the client is told to try again, not to change it
+        if (err instanceof DnsUnavailableError) {
+          throw new Problem(codes.WEBHOOK_DNS_UNAVAILABLE, err.message, {
+            headers: { 'retry-after': String(DNS_RETRY_AFTER_S) },
+            cause: err,
+          });
+        }
+        // our own refusals (forbidden address, a name without address) carry our own wording
+        if (err instanceof ForbiddenDestinationError || err instanceof UnresolvableHostError) {
+          throw new Problem(codes.WEBHOOK_URL_REFUSED, err.message);
+        }
+        throw err;
       }
     }
     const secret = generateSecret();
