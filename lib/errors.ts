@@ -81,8 +81,9 @@ export const errorCatalog = {
   WEBHOOK_URL_REFUSED: { status: 422, retriable: false, api: true },
   // The webhook URL's name could not be resolved just now (DNS timeout, SERVFAIL): not the URL's fault.
   WEBHOOK_DNS_UNAVAILABLE: { status: 503, retriable: true, api: true },
-  // A delivery attempt refused by the SSRF guard (recorded on the delivery, retried on its schedule).
-  WEBHOOK_DESTINATION_FORBIDDEN: { status: 422, retriable: true, api: false },
+  // A delivery attempt refused by the SSRF guard: the delivery fails without further attempts (the same
+  // answer would refuse them); a redelivery by hand can succeed once the name resolves elsewhere.
+  WEBHOOK_DESTINATION_FORBIDDEN: { status: 422, retriable: false, api: false },
 
   // Why a job failed (a result's error.code) or why its record went to the DLQ.
   PROVIDER_TIMEOUT: { status: 504, retriable: true, api: false },

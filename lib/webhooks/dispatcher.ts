@@ -1,7 +1,8 @@
 // Attempts one leased delivery and records its outcome in PostgreSQL: delivered; failed for now and
 // scheduled again (next_attempt_at, per the schedule and any Retry-After); failed for good (schedule
-// exhausted); or 410 Gone, which disables the endpoint and cancels what it still had pending. Nothing
-// waits in memory for a later attempt: the delivery pump (pump.ts) sends it when it comes due.
+// exhausted, or the SSRF guard refused the address the name resolves to); or 410 Gone, which disables
+// the endpoint and cancels what it still had pending. Nothing waits in memory for a later attempt: the
+// delivery pump (pump.ts) sends it when it comes due.
 import type { Database } from '../db/database.ts';
 import { type ClaimedDelivery, recordAttempt, stopEndpoint } from '../db/webhooks.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -76,6 +77,23 @@ export async function attemptDelivery(
     });
     await stopEndpoint(o.db, d.endpointId, 'disabled', 'the endpoint answered 410 Gone');
     o.logger?.warn({ endpoint_id: d.endpointId }, 'webhook endpoint answered 410 Gone: disabled');
+    return;
+  }
+  if (outcome.kind === 'refused') {
+    // Every later attempt of this delivery would be refused the same way while the name points there,
+    // so the schedule is not spent on it. Unlike a 410 the endpoint stays active: the refusal is ours,
+    // about the name's current answer, which its owner can fix; then a redelivery by hand sends it.
+    stats.failed += 1;
+    m.attempts.add(1, { outcome: 'refused' });
+    await recordAttempt(o.db, d.id, {
+      kind: 'failed',
+      error: `${outcome.error}; not retried (redeliver once the name resolves to a public address)`,
+      startedAt,
+    });
+    o.logger?.warn(
+      { delivery_id: d.id, endpoint_id: d.endpointId, error: outcome.error },
+      'webhook destination refused by the SSRF guard: delivery failed, not retried',
+    );
     return;
   }
   const delayMs = nextDelayMs(o.retrySchedule, d.attempts + 1, outcome.retryAfterMs);

@@ -6,7 +6,7 @@ function create() {
   const m = metrics.getMeter('cv-evaluator');
   return {
     attempts: m.createCounter('webhooks.attempts', {
-      description: 'delivery attempts by outcome (delivered|retry|failed|gone)',
+      description: 'delivery attempts by outcome (delivered|retry|failed|gone|refused)',
     }),
     attemptDuration: m.createHistogram('webhooks.attempt.duration', {
       unit: 'ms',

@@ -3,7 +3,13 @@
 // socket connects to the checked address, unless private destinations are allowed (local use, tests).
 import http from 'node:http';
 import https from 'node:https';
-import { pinnedLookup, type Resolve, resolveAllowed, urlHost } from './address-guard.ts';
+import {
+  ForbiddenDestinationError,
+  pinnedLookup,
+  type Resolve,
+  resolveAllowed,
+  urlHost,
+} from './address-guard.ts';
 import { parseRetryAfter } from './schedule.ts';
 
 export interface SendOptions {
@@ -20,6 +26,8 @@ export type AttemptOutcome =
   | { kind: 'delivered'; status: number }
   /** 410 Gone: the receiver wants no more deliveries; the endpoint is disabled */
   | { kind: 'gone'; status: 410 }
+  /** the SSRF guard refused the destination: no attempt on the schedule would be allowed either */
+  | { kind: 'refused'; error: string }
   | { kind: 'failed'; status?: number; retryAfterMs?: number; error: string };
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -40,6 +48,8 @@ export async function sendWebhook(o: SendOptions): Promise<AttemptOutcome> {
     try {
       lookup = pinnedLookup(await resolveAllowed(urlHost(url), o.resolve));
     } catch (err) {
+      if (err instanceof ForbiddenDestinationError) return { kind: 'refused', error: err.message };
+      // a name without address, or DNS failing for now: both may pass, so the schedule goes on
       return { kind: 'failed', error: err instanceof Error ? err.message : String(err) };
     }
   }

@@ -315,14 +315,30 @@ describe('notify', () => {
       expect(res.status, url).toBe(422);
       expect(((await res.json()) as { code: string }).code).toBe('WEBHOOK_URL_REFUSED');
     }
-    // an endpoint registered while private destinations were allowed is still refused at delivery
+    // an endpoint registered while private destinations were allowed is still refused at delivery, and
+    // the refusal is final for that delivery: the schedule (300 ms, 600 ms) is not spent on it
     const sub = await subscriber('/ssrf');
     await results_(sub.clientId, ['completed']);
-    await notify({ dispatch: { allowPrivate: false, retrySchedule: [0, 60_000] } });
+    await notify({ dispatch: { allowPrivate: false } });
+    await new Promise((r) => setTimeout(r, 700));
+    await sweepDueDeliveries(dispatch({ allowPrivate: false }), { maxMs: 2_000 });
     expect(at('/ssrf')).toHaveLength(0);
     const [d] = await deliveriesOf(sub.endpointId);
-    expect(d).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(d!.lastError).toMatch(/refused/);
+    expect(d).toMatchObject({ status: 'failed', attempts: 1, nextAttemptAt: null });
+    expect(d!.lastError).toMatch(/refused.*not retried/);
+    // the endpoint stays active (the name may be fixed), and a redelivery by hand sends it then
+    const [endpoint] = await h.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, sub.endpointId));
+    expect(endpoint!.status).toBe('active');
+    const again = await h.app.request(`/v1/webhooks/${sub.endpointId}/deliveries/${d!.id}/redeliver`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sub.apiKey}` },
+    });
+    expect(again.status).toBe(202);
+    await sweepDueDeliveries(dispatch(), { maxMs: 2_000 });
+    expect(at('/ssrf')).toHaveLength(1);
   });
 
   it('registration when DNS fails: a name without address is a 422 in our words; a resolver failure that may pass is a 503 with Retry-After', async () => {

@@ -211,7 +211,7 @@ describe('SSRF guard', () => {
         return [{ address: '127.0.0.1', family: 4 }];
       },
     });
-    expect(outcome.kind).toBe('failed');
+    expect(outcome.kind).toBe('refused');
     expect(calls).toBe(1);
     expect(server.requests).toBe(0);
   });
@@ -226,7 +226,7 @@ describe('SSRF guard', () => {
         timeoutMs: 2_000,
         allowPrivate: false,
       });
-      expect(outcome).toMatchObject({ kind: 'failed', error: expect.stringMatching(/refused/) });
+      expect(outcome).toMatchObject({ kind: 'refused', error: expect.stringMatching(/refused/) });
     }
     expect(server.requests).toBe(0);
   });
