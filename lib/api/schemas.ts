@@ -303,3 +303,12 @@ export const Delivery = z
   })
   .openapi('Delivery');
 export const DeliveryParams = z.object({ id: z.string(), delivery_id: z.string() });
+export const DeliveriesQuery = z.object({
+  status: z
+    .enum(['pending', 'delivered', 'failed', 'cancelled'])
+    .optional()
+    .openapi({ description: 'only deliveries in this state (e.g. failed ones, to redeliver)' }),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().optional(),
+});
+export const DeliveriesPage = z.object({ items: z.array(Delivery), next_cursor: z.string().nullable() });

@@ -290,13 +290,37 @@ async function redeliverUntraced(db: Database, clientId: string, endpointId: str
   return row?.id;
 }
 
-async function listDeliveriesUntraced(db: Database, clientId: string, endpointId: string, limit: number) {
+export interface DeliveryListOptions {
+  status?: DeliveryRow['status'];
+  limit: number;
+  /** created_at (microseconds, as cursorTime gives it) and id of the last delivery of the previous page */
+  after?: { createdAt: string; id: string };
+}
+
+/** An endpoint's deliveries, newest first, by keyset: pages neither skip nor repeat rows added meanwhile. */
+async function listDeliveriesUntraced(
+  db: Database,
+  clientId: string,
+  endpointId: string,
+  o: DeliveryListOptions,
+) {
+  const conditions = [eq(webhookDeliveries.clientId, clientId), eq(webhookDeliveries.endpointId, endpointId)];
+  if (o.status) conditions.push(eq(webhookDeliveries.status, o.status));
+  if (o.after) {
+    conditions.push(
+      sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${o.after.createdAt}::timestamptz, ${o.after.id}::uuid)`,
+    );
+  }
   return db
-    .select()
+    .select({
+      row: webhookDeliveries,
+      // microsecond precision for the cursor: a JS Date would lose it and skip rows
+      cursorTime: sql<string>`to_char(${webhookDeliveries.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    })
     .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.clientId, clientId), eq(webhookDeliveries.endpointId, endpointId)))
+    .where(and(...conditions))
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
-    .limit(limit);
+    .limit(o.limit);
 }
 
 async function getDeliveryUntraced(db: Database, clientId: string, endpointId: string, id: string) {

@@ -385,6 +385,76 @@ describe('notify', () => {
     }
   });
 
+  it('GET …/deliveries pages by cursor (newest first, none skipped or repeated, ties included) and filters by status', async () => {
+    const sub = await subscriber('/paged');
+    // five deliveries, three created in the same microsecond: only the id orders those
+    const same = new Date('2024-01-02T03:04:05.123Z');
+    const created = [new Date('2024-01-01T00:00:00Z'), same, same, same, new Date('2024-01-03T00:00:00Z')];
+    const rows: (typeof webhookDeliveries.$inferSelect)[] = [];
+    for (const [i, createdAt] of created.entries()) {
+      const jobId = await seedJob(h.db, sub.clientId, `CV ${randomUUID()}`);
+      const [row] = await h.db
+        .insert(webhookDeliveries)
+        .values({
+          endpointId: sub.endpointId,
+          clientId: sub.clientId,
+          jobId,
+          eventType: 'evaluation.completed',
+          payload: '{}',
+          status: i % 2 === 0 ? 'failed' : 'delivered',
+          sourcePartition: 0,
+          sourceOffset: BigInt(i),
+          createdAt,
+        })
+        .returning();
+      rows.push(row!);
+    }
+    const newestFirst = [...rows]
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+      .map((r) => r.id);
+    const list = async (query: string) => {
+      const res = await h.app.request(`/v1/webhooks/${sub.endpointId}/deliveries?${query}`, {
+        headers: { authorization: `Bearer ${sub.apiKey}` },
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          items: { id: string; status: string }[];
+          next_cursor: string | null;
+          code?: string;
+        },
+      };
+    };
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const { status, body } = await list(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(status).toBe(200);
+      seen.push(...body.items.map((d) => d.id));
+      sizes.push(body.items.length);
+      cursor = body.next_cursor;
+    } while (cursor && sizes.length < 10);
+    expect(sizes).toEqual([2, 2, 1]);
+    expect(seen).toEqual(newestFirst);
+    // the failed ones, to redeliver, across pages too
+    const failed: string[] = [];
+    cursor = null;
+    do {
+      const { body } = await list(`status=failed&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(body.items.every((d) => d.status === 'failed')).toBe(true);
+      failed.push(...body.items.map((d) => d.id));
+      cursor = body.next_cursor;
+    } while (cursor && failed.length < 10);
+    expect(failed).toEqual(newestFirst.filter((id) => rows.find((r) => r.id === id)!.status === 'failed'));
+    // a cursor this API did not return
+    for (const bad of ['nonsense', Buffer.from('{"t":"x","id":"y"}').toString('base64url')]) {
+      const { status, body } = await list(`cursor=${bad}`);
+      expect(status).toBe(400);
+      expect(body.code).toBe('INVALID_CURSOR');
+    }
+  });
+
   it('a hanging endpoint holds only its own slot: the others are delivered, a retry is sent when due, and the batch commits, all within its timeout', async () => {
     // one client, three endpoints, three jobs (the audit's setup): /fair-hang never answers, /fair-flaky
     // answers 500 once; two attempts in flight at once, one per endpoint

@@ -1,6 +1,6 @@
 // Webhook endpoints: POST/GET /v1/webhooks, GET/DELETE /v1/webhooks/{id}, secret rotation, the
-// endpoint's deliveries and redelivery by hand. The signing secret is shown once, at creation or
-// rotation. A destination the SSRF guard refuses (loopback, private, link-local, metadata) is refused
+// endpoint's deliveries (paged by keyset cursor, like GET /v1/jobs, so old failed ones can be found and
+// redelivered) and redelivery by hand. The signing secret is shown once, at creation or rotation. A destination the SSRF guard refuses (loopback, private, link-local, metadata) is refused
 // here already, unless WEBHOOKS_ALLOW_PRIVATE=true; the notify function checks again at every attempt.
 import { createRoute, z } from '@hono/zod-openapi';
 import {
@@ -29,8 +29,10 @@ import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
 import { Problem } from '../middleware/problem.ts';
-import { isUuid, json } from '../route-kit.ts';
+import { decodeCursor, encodeCursor, isTime, isUuid, json } from '../route-kit.ts';
 import {
+  DeliveriesPage,
+  DeliveriesQuery,
   Delivery,
   DeliveryParams,
   IdParam,
@@ -89,13 +91,10 @@ const deliveriesRoute = createRoute({
   method: 'get',
   path: '/v1/webhooks/{id}/deliveries',
   security,
-  request: {
-    params: IdParam,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) }),
-  },
+  request: { params: IdParam, query: DeliveriesQuery },
   responses: {
-    200: json(z.object({ items: z.array(Delivery) }), 'the latest deliveries'),
-    ...problems(401, 404),
+    200: json(DeliveriesPage, 'the deliveries, newest first, in pages joined by next_cursor'),
+    ...problems(400, 401, 404),
   },
 });
 const redeliverRoute = createRoute({
@@ -223,8 +222,26 @@ export function webhookRoutes(deps: ApiDeps) {
   app.openapi(deliveriesRoute, async (c) => {
     const { id } = c.req.valid('param');
     if (!isUuid(id) || !(await getEndpoint(deps.db, c.get('clientId'), id))) throw notFound(id);
-    const rows = await listDeliveries(deps.db, c.get('clientId'), id, c.req.valid('query').limit);
-    return c.json({ items: rows.map(deliveryView) }, 200);
+    const q = c.req.valid('query');
+    const after = decodeCursor<{ t: string; id: string }>(
+      q.cursor,
+      (v) => isTime(v.t) && isUuid(String(v.id)),
+    );
+    const rows = await listDeliveries(deps.db, c.get('clientId'), id, {
+      status: q.status,
+      limit: q.limit + 1,
+      after: after && { createdAt: after.t, id: after.id },
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return c.json(
+      {
+        items: page.map((r) => deliveryView(r.row)),
+        next_cursor:
+          rows.length > q.limit && last ? encodeCursor({ t: last.cursorTime, id: last.row.id }) : null,
+      },
+      200,
+    );
   });
 
   app.openapi(redeliverRoute, async (c) => {
