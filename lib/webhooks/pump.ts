@@ -78,6 +78,7 @@ export function startDeliveryPump(o: DispatchOptions, p: PumpOptions = {}): Deli
     running.add(run);
   };
 
+  const claimNote = { at: 0, failed: 0 };
   const fill = async () => {
     do {
       again = false;
@@ -97,7 +98,15 @@ export function startDeliveryPump(o: DispatchOptions, p: PumpOptions = {}): Deli
           if (page.length < free) break; // all that is claimable now is in flight
         } catch (err) {
           // what was leased and not started is sent after its lease; the poll tries again
-          o.logger?.warn({ err }, 'due deliveries could not be claimed; trying again');
+          // polled every second: while the database is away, one line every 30 s says so
+          if (Date.now() - claimNote.at >= 30_000) {
+            o.logger?.warn(
+              { err, failedSinceLastNote: claimNote.failed },
+              'due deliveries could not be claimed; trying again',
+            );
+            claimNote.at = Date.now();
+            claimNote.failed = 0;
+          } else claimNote.failed += 1;
           return;
         }
       }
