@@ -403,6 +403,11 @@ describe('ranking', () => {
     expect(lines[3]).toContain('injection_suspected');
 
     expect((await get(`/v1/positions/${p.id}/ranking`, h.keyB)).status).toBe(404);
+    // a version the position has is a ranking; one it never had is not found (found from outside: 200, empty)
+    expect((await get(`/v1/positions/${p.id}/ranking?version=1`)).status).toBe(200);
+    const missing = await get(`/v1/positions/${p.id}/ranking?version=99`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { code: string }).code).toBe('POSITION_NOT_FOUND');
   });
 });
 

@@ -113,6 +113,9 @@ export function positionEvaluationRoutes(deps: ApiDeps) {
     const q = c.req.valid('query');
     const clientId = c.get('clientId');
     if (!isUuid(id) || !(await getPosition(deps.db, clientId, id))) throw positionNotFound(id);
+    // a version the position never had is not an empty ranking (found from outside: ?version=99 gave 200)
+    if (q.version !== undefined && !(await getPosition(deps.db, clientId, id, q.version)))
+      throw new Problem(codes.POSITION_NOT_FOUND, `position ${id} has no version ${q.version}`);
     const after = decodeCursor<{ s: string; t: string; b: number; id: string; r: number }>(
       q.cursor,
       (v) =>
