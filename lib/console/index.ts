@@ -125,14 +125,23 @@ export function createConsole(deps: ConsoleDeps): Hono {
   const filters = (q: Record<string, string>): Filters => ({
     status: (jobStatuses as readonly string[]).includes(q.status ?? '') ? q.status : undefined,
     position: uuid.safeParse(q.position).success ? q.position : undefined,
+    // the API checks a cursor; this only keeps what could be one
+    cursor: /^[\w-]{1,512}$/.test(q.cursor ?? '') ? q.cursor : undefined,
   });
-  const listJobs = async (clientId: string, f: Filters): Promise<JobItem[]> => {
+  const listJobs = async (
+    clientId: string,
+    f: Filters,
+  ): Promise<{ items: JobItem[]; next: string | null }> => {
     const q = new URLSearchParams({ limit: '50' });
     if (f.status) q.set('status', f.status);
     if (f.position) q.set('position_id', f.position);
+    if (f.cursor) q.set('cursor', f.cursor);
     const res = await call(clientId, `/v1/jobs?${q}`);
+    // a cursor the API refuses (stale, edited by hand) shows the newest page
+    if (res.status === 400 && f.cursor) return listJobs(clientId, { ...f, cursor: undefined });
     if (!res.ok) throw new Error(`listing jobs failed: ${res.status}`);
-    return ((await res.json()) as { items: JobItem[] }).items;
+    const body = (await res.json()) as { items: JobItem[]; next_cursor?: string | null };
+    return { items: body.items, next: body.next_cursor ?? null };
   };
   const positions = async (clientId: string, includeArchived = false) => {
     if (!deps.hasRoute('GET', '/v1/positions')) return undefined;
@@ -146,14 +155,14 @@ export function createConsole(deps: ConsoleDeps): Hono {
     const f = filters(c.req.query());
     const clientId = c.get('session').clientId;
     // archived positions too: their evaluations are still listed
-    const [items, all] = await Promise.all([listJobs(clientId, f), positions(clientId, true)]);
-    return c.html(page('Jobs', jobsPage(items, f, all), nav(c, '/app/jobs')));
+    const [{ items, next }, all] = await Promise.all([listJobs(clientId, f), positions(clientId, true)]);
+    return c.html(page('Jobs', jobsPage(items, f, all, next), nav(c, '/app/jobs')));
   });
   signedIn.get('/jobs/rows', async (c) => {
     const f = filters(c.req.query());
-    const items = await listJobs(c.get('session').clientId, f);
+    const { items, next } = await listJobs(c.get('session').clientId, f);
     if (c.req.query('seen') === digest(items)) return c.body(null, 204);
-    return c.html(jobTable(items, f));
+    return c.html(jobTable(items, f, next));
   });
 
   const loadJob = async (clientId: string, id: string) =>

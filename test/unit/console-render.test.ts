@@ -1,6 +1,7 @@
 // Pure pieces of the console: evidence highlighting and the ranking CSV.
 import { describe, expect, it } from 'vitest';
 import { highlighted } from '../../lib/console/pages/evidence.ts';
+import { jobTable } from '../../lib/console/pages/jobs.ts';
 import { rankingCsv } from '../../lib/console/pages/positions.ts';
 import type { RankingRow } from '../../lib/db/ranking.ts';
 
@@ -59,5 +60,29 @@ describe('ranking CSV', () => {
   it('quotes separators and neutralises formulas but not negative numbers', () => {
     const csv = rankingCsv([row({ jobId: '=HYPERLINK("x")', status: 'a,b' as never, combinedScore: '-1' })]);
     expect(csv.split('\r\n')[1]).toMatch(/^1,"'=HYPERLINK\(""x""\)","a,b",-1,/);
+  });
+});
+
+describe('jobs list pages', () => {
+  // found from outside: the list showed the newest 50 with no way to older jobs
+  const item = {
+    id: '0b4f6a39-0000-4000-8000-000000000000',
+    status: 'completed',
+    created_at: '2026-12-07T10:00:00Z',
+    updated_at: '2026-12-07T10:00:01Z',
+  };
+  it('links to older jobs with the next cursor and the filters, and back to the newest', async () => {
+    const first = String(await jobTable([item], { status: 'completed' }, 'eyJ0IjoxfQ'));
+    expect(first).toContain(
+      'href="/app/jobs?status=completed&amp;cursor=eyJ0IjoxfQ" rel="next">Older jobs</a>',
+    );
+    expect(first).not.toContain('Newest jobs');
+    // the live poll of a later page keeps its cursor
+    expect(first).toContain('hx-get="/app/jobs/rows?status=completed&amp;seen=');
+    const later = String(await jobTable([item], { status: 'completed', cursor: 'eyJ0IjoxfQ' }, null));
+    expect(later).toContain('<a href="/app/jobs?status=completed">Newest jobs</a>');
+    expect(later).not.toContain('Older jobs');
+    expect(later).toContain('cursor=eyJ0IjoxfQ&amp;seen=');
+    expect(String(await jobTable([item], {}, null))).not.toContain('pager');
   });
 });

@@ -13,20 +13,32 @@ export interface JobItem {
 export interface Filters {
   status?: string;
   position?: string;
+  /** the page after this cursor (GET /v1/jobs' next_cursor); none: the newest */
+  cursor?: string;
 }
 
 const query = (f: Filters) => {
   const q = new URLSearchParams();
   if (f.status) q.set('status', f.status);
   if (f.position) q.set('position', f.position);
+  if (f.cursor) q.set('cursor', f.cursor);
   const s = q.toString();
   return s ? `?${s}` : '';
 };
 
+/** Links to the newest page and to older jobs, keeping the filters. */
+function pager(f: Filters, next: string | null | undefined): Html | string {
+  if (!next && !f.cursor) return '';
+  const newest = query({ ...f, cursor: undefined });
+  return html`<nav class="pager" aria-label="Pages of jobs">${f.cursor ? html`<a href="/app/jobs${newest}">Newest jobs</a>` : ''}${
+    next ? html` <a href="/app/jobs${query({ ...f, cursor: next })}" rel="next">Older jobs</a>` : ''
+  }</nav>`;
+}
+
 /** The table, re-fetched every second by htmx: the list updates without a reload. (The whole table, not
  * its body: a bare <tbody> fragment does not survive HTML parsing outside a table.) The poll's URL
  * carries the filters, so the live list stays filtered. */
-export function jobTable(items: JobItem[], f: Filters): Html {
+export function jobTable(items: JobItem[], f: Filters, next?: string | null): Html {
   const q = new URLSearchParams(query(f).slice(1));
   q.set('seen', digest(items));
   return html`<div id="job-table" class="scroll" tabindex="0" role="region" aria-label="Jobs" aria-describedby="live-hint"
@@ -45,13 +57,14 @@ ${
       )
     : html`<tr><td colspan="4">No jobs${f.status ? html` with status ${f.status}` : ''}${f.position ? ' for this position' : ''}.</td></tr>`
 }
-</tbody></table></div>`;
+</tbody></table>${pager(f, next)}</div>`;
 }
 
 export function jobsPage(
   items: JobItem[],
   f: Filters,
   positions: { id: string; title: string; archived?: boolean }[] | undefined,
+  next?: string | null,
 ): Html {
   return html`<form class="filters" method="get" action="/app/jobs">
   <div><label for="status">Status</label>
@@ -71,5 +84,5 @@ export function jobsPage(
   <button type="submit">Filter</button>
 </form>
 <p class="hint" id="live-hint">This list updates by itself every second.</p>
-${jobTable(items, f)}`;
+${jobTable(items, f, next)}`;
 }
