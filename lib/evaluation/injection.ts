@@ -32,7 +32,11 @@ const PATTERNS = [
     `\\byou are now\\b|\\bact as (an? |the )?${MACHINE}\\b|\\bpretend to be\\b|\\bevaluation override\\b|\\bjailbreak\\b`,
     'i',
   ),
-  /^\s*(\[?\s*(system|assistant|developer)\s*\]?\s*:|\[(system|inst)\]|<\|?(system|im_start)\|?>)/im,
+  // spaces and tabs only, never \s: with the multiline flag a \s* at each of a document's blank lines ran
+  // over all the lines after it (found in review: 20,000 empty lines took longer than 10 s)
+  // and no two runs of them side by side with only an optional between: "[ \t]*\[?[ \t]*" backtracks
+  // quadratically over a long run of spaces (100,000: 4 s)
+  /^[ \t]*(?:(?:\[[ \t]*)?(system|assistant|developer)[ \t]*(?:\][ \t]*)?:|\[(system|inst)\]|<\|?(system|im_start)\|?>)/im,
   // the evaluator's own prompt, not one the candidate wrote for a product
   /\b(reveal|print|show|repeat|ignore|disregard|override)\b[^.\n]{0,20}\byour\s+(system\s+)?(prompt|instructions)\b/i,
   /\b(ignore|disregard|override)\b[^.\n]{0,20}\bthe\s+system\s+prompt\b/i,
@@ -95,10 +99,32 @@ const suspicious = (s: string) => PATTERNS.some((p) => matches(p, s));
  * multiline for the one anchored at a line's start. Looser than the patterns, it only decides whether a
  * document needs a closer look; one pass of it is much cheaper than one per pattern per line.
  */
-const ANY_PATTERN = new RegExp(
-  PATTERNS.map((p) => `(?:${p.source.replaceAll('[^.\\n]', '[^.]').replaceAll(' ', '\\s')})`).join('|'),
-  'im',
-);
+const ANY_PATTERN = new RegExp(PATTERNS.map((p) => `(?:${acrossLines(p.source)})`).join('|'), 'im');
+
+/**
+ * A pattern's source with its gaps ([^.\n]) and its literal spaces allowed to be line breaks. Spaces inside
+ * a character class stay as they are: [ \t]* anchored at every line's start must not become [\s\t]*, which
+ * runs over all the blank lines after it, at each of them (found in review: 3,000 empty lines, 4 s).
+ */
+function acrossLines(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      out += c + (source[i + 1] ?? '');
+      i++;
+    } else if (!inClass && source.startsWith('[^.\\n]', i)) {
+      out += '[^.]';
+      i += '[^.\\n]'.length - 1;
+    } else {
+      if (c === '[') inClass = true;
+      else if (c === ']') inClass = false;
+      out += c === ' ' && !inClass ? '\\s' : c;
+    }
+  }
+  return out;
+}
 
 /** Sentences (or lines) of the text that look like instructions to the evaluator. */
 export function detectInjection(text: string): InjectionFinding[] {

@@ -116,4 +116,15 @@ describe('injection detection', () => {
   ])('does not flag ordinary work: %s', (line) => {
     expect(detectInjection(line)).toHaveLength(0);
   });
+  it('a document of 100,000 blank lines, spaces or look-alikes is read in linear time', () => {
+    // found in review: a multiline ^\s* ran over every blank line after each one (20,000 empty lines took
+    // over 10 s), and [ \t]*\[?[ \t]* backtracked quadratically over a run of spaces (100,000: 4 s)
+    const N = 100_000;
+    for (const unit of ['\n', ' ', ' \n', '\u00a0\n', '\r\n', '\t\n', 'hello ai\n', 'Ign\u043ere\n', 'a.']) {
+      const text = unit.repeat(Math.ceil(N / unit.length));
+      const started = performance.now();
+      detectInjection(text);
+      expect(performance.now() - started, JSON.stringify(unit)).toBeLessThan(1_500);
+    }
+  });
 });
