@@ -186,7 +186,7 @@ function start(name: string, args: string[]): void {
     process.stderr.write(`${name} exited (${signal ?? code}); starting it again in ${delayMs / 1000} s\n`);
     setTimeout(() => {
       if (!stopping) start(name, args);
-    }, delayMs).unref();
+    }, delayMs);
   });
   children.set(name, child);
 }
@@ -231,7 +231,10 @@ function shutdown(code: number): void {
     for (const c of children.values()) c.kill('SIGKILL');
   }, 30_000);
   Promise.all(
-    [...children.values()].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
+    // a child that already ended (by a code or a signal) has nothing left to wait for
+    [...children.values()].map(
+      (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r))),
+    ),
   ).then(() => {
     clearTimeout(killAfter);
     process.exit(code);

@@ -166,13 +166,27 @@ export function storedCluster(): { brokers: number; clusterId: string | undefine
  */
 export async function stackReset(): Promise<void> {
   const state = readState();
-  const databaseUrl = state?.databaseUrl ?? defaultDatabaseUrl;
-  if (state) await stackDown();
-  const live = brokerProcessesUnder(stackDir);
+  if (state?.mode === 'docker')
+    throw new Error(
+      'a docker stack keeps its data in volumes: docker compose -f infra/docker-compose.yml down -v deletes them',
+    );
+  const live = brokerProcessesUnder(stackDir).filter((pid) => !state?.brokers.some((b) => b.pid === pid));
   if (live.length > 0)
     throw new Error(`process(es) ${live.join(', ')} still use ${stackDir}; nothing was deleted`);
+  // the database first, while it answers (a private one stops with the stack): what it recorded about
+  // the old topics is made to fit the new ones. Done and the deletion then refused, it is still sound:
+  // positions forgotten are never refused, and a job published twice is evaluated once.
+  await forgetKafkaPositions(state?.databaseUrl ?? defaultDatabaseUrl);
+  if (state) await stackDown();
+  const stray = brokerProcessesUnder(stackDir);
+  if (stray.length > 0)
+    throw new Error(`process(es) ${stray.join(', ')} still use ${stackDir}; nothing was deleted`);
   for (const n of [1, 2, 3]) rmSync(`${stackDir}/kafka-${n}`, { recursive: true, force: true });
   done(`Kafka data in ${stackDir} deleted`);
+}
+
+/** Forgets the committed positions and marks unfinished jobs unpublished (stackReset). */
+async function forgetKafkaPositions(databaseUrl: string): Promise<void> {
   if (!(await postgresAnswers(databaseUrl))) {
     step(`no PostgreSQL answers at ${redact(databaseUrl)}: its committed positions were left as they are`);
     return;
