@@ -9,7 +9,13 @@ export function parseAnswer(
   let json: unknown;
   try {
     // Servers without structured output sometimes wrap JSON in a code fence.
-    json = JSON.parse(content.replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, ''));
+    // a fence around the JSON taken off; trim first: \s*```\s*$ tried at every character was quadratic
+    json = JSON.parse(
+      content
+        .trim()
+        .replace(/^```(?:json)?/, '')
+        .replace(/```$/, ''),
+    );
   } catch {
     return { ok: false, error: 'the answer is not JSON', summary: 'not JSON' };
   }

@@ -19,7 +19,7 @@ const ADDRESS =
   /\b\d{1,5}\s+(?:[A-Z][a-zäöüß]+\s){1,3}(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Ln\.|Boulevard|Blvd\.|Drive|Dr\.|Way|Court|Place|Square|Straße|Strasse|Weg|Platz|rue)\b[^\n,]*/g;
 const POSTCODE = /\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b/g;
 const DOB =
-  /\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday|geboren(?: am)?|né(?:e)? le)\s*[:-]?\s*[^\n,;]{0,30}?\d{4}\b|\b(?:age|aged)\s*[:-]?\s*\d{2}\b/gi;
+  /\b(?:date of birth|d\.?o\.?b\.?|born(?: on| in)?|birthday|geboren(?: am)?|né(?:e)? le)\s*(?:[:-]\s*)?[^\n,;]{0,30}?\d{4}\b|\b(?:age|aged)\s*(?:[:-]\s*)?\d{2}\b/gi;
 const NAME_LABEL = /\b(?:name|full name|candidate)\s*:\s*([A-Z][\p{L}'-]+(?:\s+[A-Z][\p{L}'-]+){0,3})/gu;
 
 /** The candidate's name: a labelled name, or the first line when it looks like one (2–4 capitalised words). */
@@ -31,7 +31,7 @@ function namesIn(text: string): string[] {
       .split('\n')
       .find((l) => l.trim())
       ?.trim() ?? ''
-  ).replace(/^(lebenslauf|cv|curriculum vitae|résumé|resume)\s*[—–:-]?\s*/i, '');
+  ).replace(/^(lebenslauf|cv|curriculum vitae|résumé|resume)\s*(?:[—–:-]\s*)?/i, '');
   const head = first.split(/\s[—–|-]\s|,|·/)[0]!.trim();
   // the length first: the pattern backtracks without end on a long line of capitalised words ("KafkaKafka…")
   if (head.length <= 60 && /^(?:[A-Z][\p{L}'-]+\.?\s+){1,3}[A-Z][\p{L}'-]+$/u.test(head)) names.add(head);

@@ -163,7 +163,7 @@ export interface Requirement {
   years?: boolean;
 }
 
-const YEARS = /\b\d{1,2}\s*\+?\s*(?:years?|yrs?)\b/i;
+const YEARS = /\b\d{1,2}\s*(?:\+\s*)?(?:years?|yrs?)\b/i;
 
 /** A description's named tools outside the vocabulary count as half a requirement each: the reader
  * cannot tell how central an unknown name is, and a CV meets it only by naming it. */
@@ -301,6 +301,6 @@ function senseOf(
 
 /** Stated years of required experience ("3+ years of …"); 2 when the description names none. */
 export function requiredYears(text: string): number {
-  const m = /(\d{1,2})\s*\+?\s*(?:years?|yrs?)\b/i.exec(text);
+  const m = /(\d{1,2})\s*(?:\+\s*)?(?:years?|yrs?)\b/i.exec(text);
   return m ? Math.max(1, Number(m[1])) : 2;
 }

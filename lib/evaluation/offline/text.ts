@@ -52,7 +52,8 @@ const NEGATION_CUE =
   /\b(no|not|never|without|nothing|none|neither|nor|cannot|didn't|don't|doesn't|wasn't|isn't|haven't|hasn't)\b/i;
 
 /** "Skills: a, b, c" — a labelled line whose value is a list. */
-const LABELLED = /^\s*[-•*]?\s*([A-Za-zÄÖÜäöüéè]{2,20}(?: [A-Za-zÄÖÜäöüéè]{2,20}){0,2}):\s+(.*)$/;
+// whitespace after a bullet only: \s*[-•*]?\s* backtracked quadratically over a line of 100,000 tabs
+const LABELLED = /^\s*(?:[-•*]\s*)?([A-Za-zÄÖÜäöüéè]{2,20}(?: [A-Za-zÄÖÜäöüéè]{2,20}){0,2}):\s+(.*)$/;
 
 /** The same headings, as the whole of a line: "Education", not "Education at Leeds" */
 const WHOLE_HEADING: [RegExp, Section][] = SECTION_WORDS.map(([re, s]) => [
