@@ -114,7 +114,7 @@ const schema = z.object({
   NOTIFY_SESSION_TIMEOUT_MS: int(1000, 300_000).default(30_000),
   NOTIFY_CONCURRENCY: int(1, 1000).default(32),
   /** attempts in flight to one endpoint: a hanging endpoint holds these slots and no others */
-  NOTIFY_ENDPOINT_CONCURRENCY: int(1, 1000).default(4),
+  NOTIFY_ENDPOINT_CONCURRENCY: int(1, 1000).default(16),
   NOTIFY_LOOP_PAUSE_MS: int(0).default(1_000),
   NOTIFY_OUTAGE_BUDGET_MS: int(0).default(30_000),
   /** delays before each attempt, Standard Webhooks' by default; compress it for tests */

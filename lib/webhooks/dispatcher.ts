@@ -38,7 +38,7 @@ export const emptyStats = (): DispatchStats => ({ delivered: 0, retried: 0, fail
 /** An attempt's lease outlives its timeout, so a live attempt is never taken over. */
 export const leaseMsFor = (timeoutMs: number) => timeoutMs + 15_000;
 
-export const DEFAULT_ENDPOINT_CONCURRENCY = 4;
+export const DEFAULT_ENDPOINT_CONCURRENCY = 16;
 
 export async function attemptDelivery(
   o: DispatchOptions,
