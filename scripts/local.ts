@@ -58,17 +58,27 @@ if (!(await portFree(Number(values.port)))) {
 // One npm start per stack: a second one (on another PORT) would start a second set of functions joining
 // the same consumer groups (found from outside: the port refusal's own advice led there).
 const lockFile = `${stackDir}/npm-start.pid`;
-const running = existsSync(lockFile) ? Number(readFileSync(lockFile, 'utf8').split(' ')[0]) : 0;
-if (running > 0 && running !== process.pid && runs(running, 'scripts/local.ts')) {
-  process.stderr.write(
-    `npm start is already running for this stack (pid ${running}): its functions serve it, and a second set ` +
-      'would join the same consumer groups. Stop it first (Ctrl-C there), or give a second stack its own ' +
-      'STACK_DIR and STACK_PORT_BASE\n',
-  );
-  process.exit(1);
-}
 mkdirSync(stackDir, { recursive: true });
-writeFileSync(lockFile, `${process.pid} ${values.port}\n`);
+// created exclusively ('wx'): of two starts at the same moment one takes it; a lock whose process is
+// gone is taken over
+for (;;) {
+  try {
+    writeFileSync(lockFile, `${process.pid} ${values.port}\n`, { flag: 'wx' });
+    break;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const running = Number(readFileSync(lockFile, 'utf8').split(' ')[0]);
+  if (running > 0 && running !== process.pid && runs(running, 'scripts/local.ts')) {
+    process.stderr.write(
+      `npm start is already running for this stack (pid ${running}): its functions serve it, and a second set ` +
+        'would join the same consumer groups. Stop it first (Ctrl-C there), or give a second stack its own ' +
+        'STACK_DIR and STACK_PORT_BASE\n',
+    );
+    process.exit(1);
+  }
+  rmSync(lockFile, { force: true });
+}
 process.on('exit', () => {
   if (existsSync(lockFile) && Number(readFileSync(lockFile, 'utf8').split(' ')[0]) === process.pid)
     rmSync(lockFile, { force: true });

@@ -92,12 +92,16 @@ export async function stackUp(options: UpOptions = {}): Promise<StackState> {
   const stored = storedCluster();
   let clusterId: string;
   if (stored) {
-    if (stored.brokers !== count || !stored.clusterId)
+    if (stored.brokers !== count || !stored.clusterId) {
+      // a stack of 1 or 3 brokers can be started again; anything else (a broker's storage lost, or two
+      // clusters' mixed) only deleted
+      const whole = (stored.brokers === 1 || stored.brokers === 3) && stored.clusterId;
       throw new Error(
-        `${stackDir} holds the data of a ${stored.brokers}-broker cluster${stored.clusterId ? ` (${stored.clusterId})` : ''}; ` +
-          `nothing was touched. npm run stack:up -- --brokers ${stored.brokers} starts it again; ` +
+        `${stackDir} holds the data of ${whole ? `a ${stored.brokers}-broker cluster (${stored.clusterId})` : `${stored.brokers} broker(s) that do not make a cluster it can start`}; ` +
+          `nothing was touched. ${whole ? `npm run stack:up -- --brokers ${stored.brokers} starts it again; ` : ''}` +
           'npm run stack:reset deletes it (its topics, jobs not yet evaluated and results not yet announced are lost)',
       );
+    }
     clusterId = stored.clusterId;
     step(`starting the stopped stack again on its data (cluster ${clusterId})`);
   } else clusterId = newClusterId();

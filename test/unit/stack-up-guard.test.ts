@@ -211,6 +211,13 @@ describe('npm run stack:up on a live stack (real CLI, throwaway STACK_DIR and po
     expect(r.stderr).toMatch(/npm run stack:up -- --brokers 3 starts it again/);
     expect(r.stderr).toMatch(/npm run stack:reset deletes it/);
     for (const m of markers) expect(existsSync(m)).toBe(true);
+    // one broker's storage gone: two are no cluster it can start, and it says so rather than --brokers 2
+    rmSync(markers[2]!);
+    const partial = await stackUpCli(dir, base, 1);
+    expect(partial.status).toBe(1);
+    expect(partial.stderr).toMatch(/2 broker\(s\) that do not make a cluster it can start/);
+    expect(partial.stderr).not.toMatch(/--brokers 2/);
+    for (const m of markers.slice(0, 2)) expect(existsSync(m)).toBe(true);
   });
 
   it('a broker process the state file forgot still uses the directory: refuses', async () => {
