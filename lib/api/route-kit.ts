@@ -28,3 +28,25 @@ export function decodeCursor<T extends Record<string, unknown>>(
   } catch {}
   throw new Problem(codes.INVALID_CURSOR, 'the cursor is not one this API returned');
 }
+
+/** A (created-at, id) keyset position: the cursor of the lists ordered newest first. */
+export const decodeTimeIdCursor = (raw: string | undefined) => {
+  const after = decodeCursor<{ t: string; id: string }>(raw, (v) => isTime(v.t) && isUuid(String(v.id)));
+  return after && { createdAt: after.t, id: after.id };
+};
+
+/**
+ * A page of `limit` from rows fetched with limit + 1, and the cursor of the next page when there is one
+ * (the row after the page shows there is).
+ */
+export function keysetPage<R>(
+  rows: R[],
+  limit: number,
+  position: (last: R) => { cursorTime: string; id: string },
+): { page: R[]; next: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  if (rows.length <= limit || !last) return { page, next: null };
+  const p = position(last);
+  return { page, next: encodeCursor({ t: p.cursorTime, id: p.id }) };
+}

@@ -3,7 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { listClientJobs } from '../../db/jobs.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
-import { decodeCursor, encodeCursor, isTime, isUuid } from '../route-kit.ts';
+import { decodeTimeIdCursor, keysetPage } from '../route-kit.ts';
 import { JobsPage, JobsQuery, problems, security } from '../schemas.ts';
 
 const jobsRoute = createRoute({
@@ -24,18 +24,13 @@ export function jobRoutes(deps: Pick<ApiDeps, 'db'>) {
   const app = router();
   app.openapi(jobsRoute, async (c) => {
     const q = c.req.valid('query');
-    const after = decodeCursor<{ t: string; id: string }>(
-      q.cursor,
-      (v) => isTime(v.t) && isUuid(String(v.id)),
-    );
     const rows = await listClientJobs(deps.db, c.get('clientId'), {
       status: q.status,
       positionId: q.position_id,
       limit: q.limit + 1,
-      after: after && { createdAt: after.t, id: after.id },
+      after: decodeTimeIdCursor(q.cursor),
     });
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    const { page, next } = keysetPage(rows, q.limit, (r) => r);
     return c.json(
       {
         items: page.map((r) => ({
@@ -45,7 +40,7 @@ export function jobRoutes(deps: Pick<ApiDeps, 'db'>) {
           created_at: r.createdAt.toISOString(),
           updated_at: r.updatedAt.toISOString(),
         })),
-        next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last.cursorTime, id: last.id }) : null,
+        next_cursor: next,
       },
       200,
     );

@@ -17,7 +17,7 @@ import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
 import { Problem } from '../middleware/problem.ts';
-import { decodeCursor, encodeCursor, isTime, isUuid, json } from '../route-kit.ts';
+import { decodeTimeIdCursor, isUuid, json, keysetPage } from '../route-kit.ts';
 import {
   IdParam,
   Position,
@@ -126,21 +126,16 @@ export function positionRoutes(deps: ApiDeps) {
 
   app.openapi(listPositionsRoute, async (c) => {
     const q = c.req.valid('query');
-    const after = decodeCursor<{ t: string; id: string }>(
-      q.cursor,
-      (v) => isTime(v.t) && isUuid(String(v.id)),
-    );
     const rows = await listPositions(deps.db, c.get('clientId'), {
       limit: q.limit + 1,
       includeArchived: q.include_archived === 'true',
-      after: after && { createdAt: after.t, id: after.id },
+      after: decodeTimeIdCursor(q.cursor),
     });
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
+    const { page, next } = keysetPage(rows, q.limit, (r) => r);
     return c.json(
       {
         items: page.map(view),
-        next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last.cursorTime, id: last.id }) : null,
+        next_cursor: next,
       },
       200,
     );

@@ -29,7 +29,7 @@ import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
 import { Problem } from '../middleware/problem.ts';
-import { decodeCursor, encodeCursor, isTime, isUuid, json } from '../route-kit.ts';
+import { decodeTimeIdCursor, isUuid, json, keysetPage } from '../route-kit.ts';
 import {
   DeliveriesPage,
   DeliveriesQuery,
@@ -223,22 +223,16 @@ export function webhookRoutes(deps: ApiDeps) {
     const { id } = c.req.valid('param');
     if (!isUuid(id) || !(await getEndpoint(deps.db, c.get('clientId'), id))) throw notFound(id);
     const q = c.req.valid('query');
-    const after = decodeCursor<{ t: string; id: string }>(
-      q.cursor,
-      (v) => isTime(v.t) && isUuid(String(v.id)),
-    );
     const rows = await listDeliveries(deps.db, c.get('clientId'), id, {
       status: q.status,
       limit: q.limit + 1,
-      after: after && { createdAt: after.t, id: after.id },
+      after: decodeTimeIdCursor(q.cursor),
     });
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
+    const { page, next } = keysetPage(rows, q.limit, (r) => ({ cursorTime: r.cursorTime, id: r.row.id }));
     return c.json(
       {
         items: page.map((r) => deliveryView(r.row)),
-        next_cursor:
-          rows.length > q.limit && last ? encodeCursor({ t: last.cursorTime, id: last.row.id }) : null,
+        next_cursor: next,
       },
       200,
     );
