@@ -133,6 +133,9 @@ export function startDeliveryPump(o: DispatchOptions, p: PumpOptions = {}): Deli
     }
     filling = fill().finally(() => {
       filling = undefined;
+      // a wake that came after fill's last look at `again` (its ending runs a microtask later) would
+      // otherwise wait for the next poll, a second away
+      if (again && !stopped && !p.signal?.aborted) wake();
     });
   }
 
