@@ -63,7 +63,11 @@ try {
   });
   const invoke = async (invocation: number) => {
     const started = Date.now();
-    const pump = startDeliveryPump(dispatch, { signal: controller.signal });
+    // on a stop, attempts still waiting on an endpoint are given up well inside the stop's deadline
+    const pump = startDeliveryPump(dispatch, {
+      signal: controller.signal,
+      interruptAfterMs: Math.min(2_000, config.shutdownTimeoutMs / 4),
+    });
     const handler = createNotifyHandler({ dispatch, pump, publicBaseUrl: config.webhooks.publicBaseUrl });
     let report: Awaited<ReturnType<typeof runSession>>;
     try {

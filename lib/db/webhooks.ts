@@ -278,6 +278,17 @@ async function recordAttemptUntraced(db: Database, id: string, a: AttemptRecord)
     .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'pending')));
 }
 
+/**
+ * An attempt given up because its instance is stopping: its lease is given back, so the next instance
+ * sends it at once (not after the lease), and it is not counted: the endpoint was not found wanting.
+ */
+async function releaseDeliveryUntraced(db: Database, id: string): Promise<void> {
+  await db
+    .update(webhookDeliveries)
+    .set({ lockedUntil: null })
+    .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'pending')));
+}
+
 /** Redelivery by hand: the same delivery (same webhook-id, same body) is due now, on a fresh schedule. */
 async function redeliverUntraced(db: Database, clientId: string, endpointId: string, deliveryId: string) {
   const [row] = await db.execute<{ id: string }>(sql`
@@ -347,5 +358,7 @@ export const liveSecrets = traced('liveSecrets', liveSecretsUntraced);
 export const createDeliveries = traced('createDeliveries', createDeliveriesUntraced);
 export const claimDue = traced('claimDue', claimDueUntraced);
 export const recordAttempt = traced('recordAttempt', recordAttemptUntraced);
+
+export const releaseDelivery = traced('releaseDelivery', releaseDeliveryUntraced);
 export const redeliver = traced('redeliver', redeliverUntraced);
 export const listDeliveries = traced('listDeliveries', listDeliveriesUntraced);

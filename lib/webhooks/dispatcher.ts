@@ -4,7 +4,7 @@
 // the endpoint and cancels what it still had pending. Nothing waits in memory for a later attempt: the
 // delivery pump (pump.ts) sends it when it comes due.
 import type { Database } from '../db/database.ts';
-import { type ClaimedDelivery, recordAttempt, stopEndpoint } from '../db/webhooks.ts';
+import { type ClaimedDelivery, recordAttempt, releaseDelivery, stopEndpoint } from '../db/webhooks.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Resolve } from './address-guard.ts';
 import { webhookMetrics } from './metrics.ts';
@@ -31,9 +31,17 @@ export interface DispatchStats {
   retried: number;
   failed: number;
   gone: number;
+  /** given up as the instance stopped; sent again by the next one */
+  interrupted: number;
 }
 
-export const emptyStats = (): DispatchStats => ({ delivered: 0, retried: 0, failed: 0, gone: 0 });
+export const emptyStats = (): DispatchStats => ({
+  delivered: 0,
+  retried: 0,
+  failed: 0,
+  gone: 0,
+  interrupted: 0,
+});
 
 /** An attempt's lease outlives its timeout, so a live attempt is never taken over. */
 export const leaseMsFor = (timeoutMs: number) => timeoutMs + 15_000;
@@ -45,6 +53,7 @@ export async function attemptDelivery(
   d: ClaimedDelivery,
   keys: string[],
   stats: DispatchStats,
+  signal?: AbortSignal,
 ): Promise<void> {
   const m = webhookMetrics();
   const startedAt = new Date();
@@ -58,7 +67,13 @@ export async function attemptDelivery(
           timeoutMs: o.timeoutMs,
           allowPrivate: o.allowPrivate,
           resolve: o.resolve,
+          signal,
         });
+  if (outcome.kind === 'interrupted') {
+    stats.interrupted += 1;
+    await releaseDelivery(o.db, d.id);
+    return;
+  }
   m.attemptDuration.record(Date.now() - startedAt.getTime());
   if (outcome.kind === 'delivered') {
     stats.delivered += 1;

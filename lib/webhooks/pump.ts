@@ -20,8 +20,14 @@ import { webhookMetrics } from './metrics.ts';
 export interface PumpOptions {
   /** how often due deliveries are looked for when nothing wakes the pump (retries coming due) */
   pollMs?: number;
-  /** stops claiming; attempts in flight finish */
+  /** stops claiming; attempts in flight may finish for `interruptAfterMs`, then are given up */
   signal?: AbortSignal;
+  /**
+   * How long attempts in flight may still finish once `signal` stops the pump (default 2 s). An endpoint's
+   * timeout (15 s) outlasts a platform's stop budget (10 s on most); an attempt still waiting then is given
+   * up and its lease given back, so the next instance sends it at once, with the same webhook-id.
+   */
+  interruptAfterMs?: number;
 }
 
 export interface DeliveryPump {
@@ -53,6 +59,10 @@ export function startDeliveryPump(o: DispatchOptions, p: PumpOptions = {}): Deli
   let stopped = false;
   let filling: Promise<void> | undefined;
   let again = false;
+  const interrupt = new AbortController();
+  const onStop = () => setTimeout(() => interrupt.abort(), p.interruptAfterMs ?? 2_000).unref();
+  // removed when the pump has drained: a --loop process makes a pump per invocation on the same signal
+  p.signal?.addEventListener('abort', onStop, { once: true });
 
   const launch = (d: Awaited<ReturnType<typeof claimDue>>[number], keys: string[]) => {
     inflight.set(d.endpointId, (inflight.get(d.endpointId) ?? 0) + 1);
@@ -62,7 +72,7 @@ export function startDeliveryPump(o: DispatchOptions, p: PumpOptions = {}): Deli
       webhookMetrics().firstAttemptDelay.record(Math.max(0, Date.now() - at));
       noted.delete(source);
     }
-    const run = attemptDelivery(o, d, keys, stats)
+    const run = attemptDelivery(o, d, keys, stats, interrupt.signal)
       .catch((err) => {
         // the outcome was not recorded (the database is away): the lease expires and the attempt is
         // made again, with the same webhook-id
@@ -166,6 +176,7 @@ export function startDeliveryPump(o: DispatchOptions, p: PumpOptions = {}): Deli
       clearTimeout(soon);
       await filling;
       await Promise.all([...running]);
+      p.signal?.removeEventListener('abort', onStop);
       return stats;
     },
   };

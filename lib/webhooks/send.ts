@@ -20,6 +20,8 @@ export interface SendOptions {
   allowPrivate: boolean;
   /** test seam: the DNS resolver */
   resolve?: Resolve;
+  /** the instance is stopping: the attempt is given up (not counted) and sent again by whoever comes next */
+  signal?: AbortSignal;
 }
 
 export type AttemptOutcome =
@@ -28,7 +30,9 @@ export type AttemptOutcome =
   | { kind: 'gone'; status: 410 }
   /** the SSRF guard refused the destination: no attempt on the schedule would be allowed either */
   | { kind: 'refused'; error: string }
-  | { kind: 'failed'; status?: number; retryAfterMs?: number; error: string };
+  | { kind: 'failed'; status?: number; retryAfterMs?: number; error: string }
+  /** given up because the instance is stopping: no answer is known, the delivery is sent again */
+  | { kind: 'interrupted' };
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -54,6 +58,7 @@ export async function sendWebhook(o: SendOptions): Promise<AttemptOutcome> {
     }
   }
   const remaining = Math.max(1, deadline - Date.now());
+  if (o.signal?.aborted) return { kind: 'interrupted' };
   return new Promise<AttemptOutcome>((resolve) => {
     const request = (url.protocol === 'https:' ? https : http).request(url, {
       method: 'POST',
@@ -70,12 +75,23 @@ export async function sendWebhook(o: SendOptions): Promise<AttemptOutcome> {
     const timer = setTimeout(() => {
       request.destroy(new Error(`no answer within ${o.timeoutMs} ms`));
     }, remaining);
+    // an answer's status, once it arrived, is the outcome even if the stop cuts its body short
+    let interrupted = false;
+    let answered = false;
+    const interrupt = () => {
+      if (answered) return;
+      interrupted = true;
+      request.destroy(new Error('the instance is stopping'));
+    };
+    o.signal?.addEventListener('abort', interrupt, { once: true });
     const finish = (outcome: AttemptOutcome) => {
       clearTimeout(timer);
-      resolve(outcome);
+      o.signal?.removeEventListener('abort', interrupt);
+      resolve(interrupted ? { kind: 'interrupted' } : outcome);
     };
     request.on('error', (err) => finish({ kind: 'failed', error: err.message }));
     request.on('response', (res) => {
+      answered = true;
       let read = 0;
       res.on('data', (chunk: Buffer) => {
         read += chunk.length;

@@ -239,6 +239,45 @@ describe('notify', () => {
     expect((await deliveriesOf(sub.endpointId))[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
+  it('a stop gives up an attempt still waiting on its endpoint: lease given back, attempt uncounted, sent again at once with the same webhook-id', async () => {
+    const sub = await subscriber('/stop-hang');
+    script.set('/stop-hang', [{ status: 500 }, 'hang']);
+    await results_(sub.clientId, ['completed']);
+    await notify({ dispatch: { retrySchedule: [0, 60_000] } });
+    const [pending] = await deliveriesOf(sub.endpointId);
+    expect(pending).toMatchObject({ status: 'pending', attempts: 1 });
+    await h.db
+      .update(webhookDeliveries)
+      .set({ nextAttemptAt: new Date(Date.now() - 1) })
+      .where(eq(webhookDeliveries.id, pending!.id));
+
+    // an instance whose attempt hangs (its timeout 20 s) is told to stop
+    const stop = new AbortController();
+    const pump = startDeliveryPump(dispatch({ timeoutMs: 20_000 }), {
+      signal: stop.signal,
+      pollMs: 100,
+      interruptAfterMs: 300,
+    });
+    while (at('/stop-hang').length < 2) await new Promise((r) => setTimeout(r, 20));
+    const stoppedAt = Date.now();
+    stop.abort();
+    const stats = await pump.drain(30_000);
+    // within the grace, not the endpoint's timeout
+    expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+    expect(stats).toMatchObject({ interrupted: 1, delivered: 0, retried: 0, failed: 0 });
+    const [released] = await deliveriesOf(sub.endpointId);
+    expect(released).toMatchObject({ status: 'pending', attempts: 1, lockedUntil: null });
+    expect(released!.nextAttemptAt!.getTime()).toBeLessThanOrEqual(Date.now());
+
+    // the next instance sends it at once (its lease would have held it 35 s), with the same webhook-id
+    const swept = await sweepDueDeliveries(dispatch(), { maxMs: 5_000 });
+    expect(swept.delivered).toBe(1);
+    const got = at('/stop-hang');
+    expect(got).toHaveLength(3);
+    expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    expect((await deliveriesOf(sub.endpointId))[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+
   it('honours Retry-After on 429 and gives up when the schedule is exhausted', async () => {
     const slow = await subscriber('/429');
     script.set('/429', [{ status: 429, headers: { 'retry-after': '30' } }]);
