@@ -1,4 +1,5 @@
-# One image, two entrypoints: submit (the default) and evaluate (`node functions/evaluate/index.ts`).
+# One image, three entrypoints: submit (the default), evaluate (`node functions/evaluate/index.ts`) and
+# notify (`node functions/notify/index.ts`).
 # Node 24 runs the TypeScript sources directly (type stripping): no build output to drift from the code.
 FROM node:24-slim AS deps
 WORKDIR /app

@@ -1,8 +1,8 @@
-// npm start — brings up the whole system locally: the stack (docker compose when a Docker engine answers,
-// otherwise native Apache Kafka + PostgreSQL), migrations, the topics, an API key for local use, then the
-// submit function on :8080 (the API and the console) and the evaluate and notify functions in --loop mode,
-// in the foreground. Ctrl-C stops the functions (SIGTERM, as a platform would); `npm run stack:down`
-// stops the stack.
+// npm start — brings up the whole system locally: the stack (Redpanda and PostgreSQL from docker compose
+// when a Docker engine answers, otherwise native Apache Kafka + PostgreSQL), migrations, the topics, an API
+// key for local use, then the submit function on :8080 (the API and the console) and the evaluate and
+// notify functions in --loop mode, in the foreground, whichever stack it is. Ctrl-C stops the functions
+// (SIGTERM, as a platform would); `npm run stack:down` stops the stack.
 //
 // With KAFKA_BROKERS and DATABASE_URL both set, the stack they name is used as it is (nothing is started
 // or stopped): a second checkout beside a running one, or a shared development stack.
@@ -114,13 +114,9 @@ const state =
     ? await givenStack()
     : await stackUp({ brokers: Number(values.brokers), databaseUrl: process.env.DATABASE_URL || undefined });
 
-if (state.mode === 'docker') {
-  process.stdout.write(
-    '\ndocker compose runs submit (:8080) and evaluate: `docker compose -f infra/docker-compose.yml logs -f`\n',
-  );
-  process.exit(0);
-}
-
+// The Docker stack is Redpanda, PostgreSQL and the console only (stackUp starts no function container):
+// the functions run here, as on the native stack. It used to exit at this point, saying compose ran
+// submit and evaluate, which nothing had started.
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   ...functionRuntimeEnv(),
