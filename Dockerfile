@@ -25,7 +25,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY lib ./lib
 COPY functions ./functions
-COPY scripts/db-migrate.ts scripts/create-client.ts scripts/restore-offsets.ts ./scripts/
+COPY scripts/db-migrate.ts scripts/create-client.ts scripts/rotate-key.ts scripts/revoke-key.ts \
+     scripts/restore-offsets.ts ./scripts/
 COPY drizzle ./drizzle
 # Fill the compile cache: each entrypoint loads every module it imports, then its configuration check
 # refuses PORT=invalid and it exits 78 (any other status is a broken image and fails the build).
