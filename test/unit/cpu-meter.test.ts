@@ -6,10 +6,17 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startCpuMeter } from '../../scripts/bench/cpu-meter.ts';
 
-/** A child that spins for `ms` of wall time (one core), then either exits or waits to be killed. */
+/**
+ * A child that spins until it has used `ms` of CPU (not wall time: on a loaded machine, as in CI, wall
+ * time gives it less), says so on stdout, then either exits or waits to be killed.
+ */
 function burner(ms: number, thenExit: boolean) {
-  const code = `const end = Date.now() + ${ms}; while (Date.now() < end); ${thenExit ? '' : 'setInterval(() => {}, 1000);'}`;
-  return spawn(process.execPath, ['-e', code, 'cpu-meter-burner'], { stdio: 'ignore' });
+  const code = `let n = 0; for (;;) { for (let i = 0; i < 1e5; i++) n += i; const u = process.cpuUsage(); if (u.user + u.system >= ${ms * 1000}) break; } process.stdout.write('burned\\n'); ${thenExit ? '' : 'setInterval(() => {}, 1000);'}`;
+  const child = spawn(process.execPath, ['-e', code, 'cpu-meter-burner'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const burned = new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+  return Object.assign(child, { burned });
 }
 
 const onLinux = existsSync('/proc/self/stat');
@@ -21,11 +28,11 @@ describe.runIf(onLinux)('CPU meter', () => {
       componentOf: (_, pid) => (pid === child.pid ? 'burner' : undefined),
       reapedAs: 'reaped',
     })!;
-    await new Promise((r) => setTimeout(r, 900));
+    await child.burned;
     const report = meter.stop(1);
     child.kill('SIGKILL');
     await once(child, 'exit');
-    // a core for ~400 ms (less whatever ran before the meter started), and not counted as reaped
+    // ~400 ms of CPU (less whatever ran before the meter started), and not counted as reaped
     expect(report.msPerJob.burner).toBeGreaterThan(200);
     expect(report.msPerJob.burner).toBeLessThan(900);
     expect(report.msPerJob.reaped).toBe(0);
