@@ -65,7 +65,7 @@ export function analyseCvText(
   const doc = readDocument(cvText, exclude);
   const { all, wanted: matches } = matchesFor(doc, requirements);
   const roles = rolesOf(doc);
-  const context = fieldContext(doc.sentences.length, all, roles, fields);
+  const context = fieldContext(doc, all, roles, fields);
   // a line dense with terms is a keyword list whichever job reads it: count every term, not only wanted ones
   const counts = termCounts(doc, all);
 

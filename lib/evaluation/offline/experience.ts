@@ -25,7 +25,13 @@ export interface Role {
   end: number;
   from: number;
   to: number;
+  /** on a two-column page, the role's lines are the ones of its own column between first and end */
+  column?: 1;
 }
+
+/** Whether sentence i is one of the role's lines. */
+export const inRole = (doc: ReadDocument, role: Role, i: number) =>
+  i >= role.first && i < role.end && doc.sentences[i]!.column === role.column;
 
 /** Dated roles outside education: a line with a date range, and the lines of its section up to the next. */
 export function rolesOf(doc: ReadDocument, now = new Date()): Role[] {
@@ -38,15 +44,18 @@ export function rolesOf(doc: ReadDocument, now = new Date()): Role[] {
     if (to > from && to - from < 50) starts.push({ i, from, to });
   });
   return starts.map((entry, k) => {
-    const next = starts[k + 1]?.i ?? doc.sentences.length;
-    let end = next;
-    for (let j = entry.i + 1; j < next; j++) {
+    const column = doc.sentences[entry.i]!.column;
+    const next = starts.slice(k + 1).find((s) => doc.sentences[s.i]!.column === column)?.i;
+    let end = next ?? doc.sentences.length;
+    for (let j = entry.i + 1; j < end; j++) {
+      // the other column of a two-column page runs beside the role's lines, not after them
+      if (doc.sentences[j]!.column !== column) continue;
       if (doc.sentences[j]!.section !== doc.sentences[entry.i]!.section) {
         end = j;
         break;
       }
     }
-    return { first: entry.i, end, from: entry.from, to: entry.to };
+    return { first: entry.i, end, from: entry.from, to: entry.to, ...(column ? { column } : {}) };
   });
 }
 
@@ -74,12 +83,16 @@ export function relevantYears(
   const counts = termCounts(doc, all);
   const listed = (i: number) => sentenceWeight(doc.sentences[i]!, counts[i]!) <= LIST_WEIGHT;
   const described = every.filter((m) => !listed(m.sentence));
-  const roleRelevance = (from: number, to: number) =>
-    relevance(described, required, from, to, forYears) ||
-    LIST_ONLY * relevance(every, required, from, to, forYears);
+  const roleRelevance = (role: Role) => {
+    const of = (ms: Match[]) => ms.filter((m) => inRole(doc, role, m.sentence));
+    return (
+      relevance(of(described), required, role.first, role.end, forYears) ||
+      LIST_ONLY * relevance(of(every), required, role.first, role.end, forYears)
+    );
+  };
   for (const role of roles) {
     const weight = Math.max(
-      roleRelevance(role.first, role.end),
+      roleRelevance(role),
       jobRole && titleStems(doc.sentences[role.first]!.text).includes(jobRole) ? 0.5 : 0,
     );
     if (weight === 0) continue;

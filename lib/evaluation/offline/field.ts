@@ -2,8 +2,9 @@
 // Python, a dashboard, "A/B-tested" — shows the job's skill only as far as the work around it is in the
 // job's field: SQL written for a payments backend is backend SQL, not product analysis.
 
-import type { Role } from './experience.ts';
+import { inRole, type Role } from './experience.ts';
 import type { Match, Requirement } from './match.ts';
+import type { ReadDocument } from './text.ts';
 import { FAMILIES, type Family } from './vocabulary.ts';
 
 const FAMILY = new Map(FAMILIES.map((f) => [f.id, f]));
@@ -51,9 +52,9 @@ export const onFieldShare = (p: { on: number; off: number }) => (p.on + p.off ? 
  * How far each sentence's evidence is in the fields, 0..1: 1 when at least half of the specific subjects
  * of its unit (the dated role it belongs to, else the sentence itself) lie in the fields, else their share.
  */
-export function fieldContext(sentences: number, all: Match[], roles: Role[], fields: Set<string>): number[] {
-  const unit = Array.from({ length: sentences }, (_, i) => i);
-  for (const r of roles) for (let i = r.first; i < r.end; i++) unit[i] = r.first;
+export function fieldContext(doc: ReadDocument, all: Match[], roles: Role[], fields: Set<string>): number[] {
+  const unit = Array.from({ length: doc.sentences.length }, (_, i) => i);
+  for (const r of roles) for (let i = r.first; i < r.end; i++) if (inRole(doc, r, i)) unit[i] = r.first;
   const byUnit = new Map<number, Match[]>();
   for (const m of all) {
     const u = unit[m.sentence]!;

@@ -27,6 +27,8 @@ export interface Sentence {
   negated: [number, number][];
   hasVerb: boolean;
   words: number;
+  /** 1 for the right-hand column of a two-column page extracted line by line (see `columnAt`) */
+  column?: 1;
 }
 
 const SECTION_WORDS: [RegExp, Section][] = [
@@ -93,25 +95,78 @@ interface Line {
   labelSection: Section | undefined;
   /** a heading line only ("Experience"): no content of its own */
   skip: boolean;
+  column?: 1;
 }
 
-/** Lines with the section each one is in; a heading line changes the section for the lines after it. */
+/**
+ * Where a column's text starts after a gap of spaces: a line's inner gaps, or an indent that deep. Tried
+ * only where a run of spaces starts: from every space of a long trailing run it was quadratic.
+ */
+const GAP = /(?<! ) {3,}(?=\S)/g;
+const MIN_LEFT_WIDTH = 20;
+
+/**
+ * The character column where a right-hand column starts, when a two-column page (a sidebar of skills
+ * beside the experience) was extracted line by line: each line then holds a piece of both columns, and
+ * "EXPERIENCE          SKILLS" is no heading. Found as the position most lines have text at after a
+ * gap, on at least 4 lines and 30% of them; a table's few aligned rows are not a layout.
+ */
+function columnAt(raw: string[]): number | undefined {
+  const votes = new Map<number, number>();
+  let lines = 0;
+  for (const line of raw) {
+    if (!line.trim()) continue;
+    lines += 1;
+    for (const m of line.matchAll(GAP)) {
+      const at = m.index + m[0].length;
+      if (at >= MIN_LEFT_WIDTH) votes.set(at, (votes.get(at) ?? 0) + 1);
+    }
+  }
+  let best: number | undefined;
+  for (const [at, n] of votes) if (best === undefined || n > votes.get(best)!) best = at;
+  return best !== undefined && votes.get(best)! >= 4 && votes.get(best)! >= lines * 0.3 ? best : undefined;
+}
+
+/**
+ * Lines with the section each one is in; a heading line changes the section for the lines after it. On a
+ * two-column page each column is read as its own lines, with its own headings.
+ */
 function linesOf(text: string): Line[] {
   const lines: Line[] = [];
-  let section: Section = 'other';
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    const start = offset;
-    offset += line.length + 1;
+  const sections: Section[] = ['other', 'other'];
+  const raw = text.split('\n');
+  const at = raw.length >= 4 ? columnAt(raw) : undefined;
+  const add = (line: string, start: number, column: 0 | 1) => {
     const heading = line.trim() ? sectionOf(line) : undefined;
     const labelled = LABELLED.exec(line);
     let skip = !line.trim();
     if (heading && (!labelled || sectionOf(labelled[1]!) === heading)) {
-      section = heading;
+      sections[column] = heading;
       if (!labelled || !labelled[2]!.trim()) skip = true;
     }
     const labelSection = labelled ? sectionOf(labelled[1]!) : undefined;
-    lines.push({ start, end: start + line.length, section, labelled: Boolean(labelled), labelSection, skip });
+    const section = sections[column]!;
+    const l: Line = {
+      start,
+      end: start + line.length,
+      section,
+      labelled: Boolean(labelled),
+      labelSection,
+      skip,
+    };
+    lines.push(column ? { ...l, column } : l);
+  };
+  let offset = 0;
+  for (const line of raw) {
+    const start = offset;
+    offset += line.length + 1;
+    const split = at !== undefined && /\S/.test(line[at] ?? '') && line.slice(at - 2, at) === '  ';
+    if (!split) add(line, start, 0);
+    else if (!line.slice(0, at).trim()) add(line.slice(at), start + at, 1);
+    else {
+      add(line.slice(0, at).trimEnd(), start, 0);
+      add(line.slice(at), start + at, 1);
+    }
   }
   return lines;
 }
@@ -212,7 +267,17 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
     else if (!verb && commas * 2 >= n - 2 && commas >= 3) kind = 'list';
     else if (sec === 'experience') kind = 'experience';
     else kind = 'prose';
-    sentences.push({ text: sText, start, end, section: sec, kind, negated, hasVerb: verb, words: n });
+    const sentence: Sentence = {
+      text: sText,
+      start,
+      end,
+      section: sec,
+      kind,
+      negated,
+      hasVerb: verb,
+      words: n,
+    };
+    sentences.push(line.column ? { ...sentence, column: line.column } : sentence);
   }
   const words = types.filter((t) => t === 'word').length;
   const stop = isStop.filter((x, i) => x && types[i] === 'word').length;
