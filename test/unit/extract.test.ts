@@ -115,4 +115,17 @@ describe('plain text', () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is about control characters
     expect(out.text).not.toMatch(/[\u0000-\u0008]/);
   });
+
+  // found from outside (a hostile-upload audit): trailing blanks were cut by /[ \t]+\n/, retried from every
+  // blank of a run no newline ends; 100,000 spaces before a word took 8 s and met the sandbox's deadline
+  it('reads text with long runs of blanks in linear time, and still cuts blanks at line ends', async () => {
+    const started = performance.now();
+    const out = await extractDocument(
+      new TextEncoder().encode(`Jane Doe${' '.repeat(60_000)}engineer\n${'\t '.repeat(30_000)}x`),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(out.text).toBe(`Jane Doe${' '.repeat(60_000)}engineer\n${'\t '.repeat(30_000)}x`);
+    const blanks = await extractDocument(new TextEncoder().encode('Jane  \t\r\nDoe \n\n\n\nengineer\t'));
+    expect(blanks.text).toBe('Jane\nDoe\n\nengineer');
+  });
 });
