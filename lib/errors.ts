@@ -58,6 +58,8 @@ export const errorCatalog = {
   TEXT_CONTAINS_NUL: { status: 422, retriable: false, api: true },
   TEXT_NOT_DECODABLE: { status: 422, retriable: false, api: true },
   EXTRACTION_BUSY: { status: 503, retriable: true, api: true },
+  // A bulk upload's file left unread: the request's time for reading files ran out before its turn.
+  BULK_READ_BUDGET_EXCEEDED: { status: 503, retriable: true, api: true },
 
   // Issue 13: abuse limits and erasure.
   RATE_LIMITED: { status: 429, retriable: true, api: true },

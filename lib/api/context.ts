@@ -39,6 +39,8 @@ export interface ApiDeps {
   resultsTopic: string;
   /** parses uploads off the event loop (lib/extraction/sandbox.ts); a default sandbox when absent */
   extractor?: { extract(bytes: Uint8Array): Promise<Extracted> };
+  /** how long one bulk upload may spend reading its files (BULK_READ_BUDGET_MS when absent; a test seam) */
+  bulkReadBudgetMs?: number;
   /** per-client rate limits, quota and input budget (config defaults when absent) */
   limits?: Config['limits'];
   /** the API-key cache's fixed lifetimes (config defaults when absent) */

@@ -17,6 +17,13 @@ import { BulkUploadForm, BulkUploadResponse, problems, security } from '../schem
 
 export const MAX_BULK_PAIRS = 100;
 const MAX_BULK_BYTES = 64 * 1024 * 1024;
+/**
+ * Files are read two at a time and each may take the sandbox's whole deadline, so 200 hostile files made
+ * one request hold the instance's extraction workers for 17 minutes (found by a hostile-upload audit: 20
+ * pairs of a 2 KB PDF took 208 s), while every other client's upload waited and was turned away. Files
+ * not started within this budget are refused, retriably; 200 honest files take ~20 s.
+ */
+export const BULK_READ_BUDGET_MS = 60_000;
 
 const bulkRoute = createRoute({
   method: 'post',
@@ -41,10 +48,11 @@ interface Refusal {
 }
 
 export function bulkUploadRoutes(
-  deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'uploadMemory' | 'extractor' | 'limits'>,
+  deps: Pick<ApiDeps, 'db' | 'uploadMaxBytes' | 'uploadMemory' | 'extractor' | 'limits' | 'bulkReadBudgetMs'>,
 ) {
   const app = router();
   const extractor = deps.extractor!;
+  const budgetMs = deps.bulkReadBudgetMs ?? BULK_READ_BUDGET_MS;
   const limits = abuseLimits(deps.db, deps.limits!);
   // One bulk request counts as one upload request against the client's rate.
   app.use('/v1/uploads/bulk', async (c, next) => {
@@ -80,6 +88,7 @@ export function bulkUploadRoutes(
 
     const refused: Refusal[] = [];
     const limit = pLimit(2);
+    const readUntil = performance.now() + budgetMs;
     const extract = (index: number, field: 'cv' | 'project', f: FilePart | undefined) =>
       limit(async () => {
         if (!f) {
@@ -100,6 +109,16 @@ export function bulkUploadRoutes(
             filename,
             code: codes.FILE_TOO_LARGE,
             detail: `larger than ${deps.uploadMaxBytes} bytes, the most accepted`,
+          });
+          return undefined;
+        }
+        if (performance.now() >= readUntil) {
+          refused.push({
+            index,
+            field,
+            filename,
+            code: codes.BULK_READ_BUDGET_EXCEEDED,
+            detail: `not read: this bulk upload's ${budgetMs / 1000} s for reading files ran out; send the pair again`,
           });
           return undefined;
         }
