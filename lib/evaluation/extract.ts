@@ -297,15 +297,17 @@ async function checkInflatedSize(bytes: Uint8Array, limits: ExtractionLimits): P
 
 /**
  * pdf.js inflates streams lazily and whole: a 500 KB PDF can hold a stream of gigabytes. Before pdf.js
- * sees the file, every stream whose dictionary names FlateDecode is inflated here as a stream, counting
- * and discarding the output. A stream that is not an image may inflate to `maxPartBytes` (pdf.js keeps
+ * sees the file, every stream whose dictionary names FlateDecode or whose data starts with a zlib header
+ * is inflated here as a stream, counting and discarding the output. A stream that is not an image may inflate to `maxPartBytes` (pdf.js keeps
  * content streams whole); images count only towards the total, as text extraction never decodes them.
- * Streams this scan cannot see (other filters, odd syntax) are bounded by the sandbox's memory cap.
+ * Streams this scan cannot see (other filters, Flate inside Flate, data holding the word `endstream`)
+ * are bounded by the sandbox's memory cap.
  */
 async function checkPdfStreams(bytes: Uint8Array, limits: ExtractionLimits): Promise<void> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const latin = buf.toString('latin1');
-  const keyword = /stream\r?\n/g;
+  // pdf.js starts a stream's data after `stream` and CRLF, LF or a lone CR
+  const keyword = /stream(?:\r\n|\r|\n)/g;
   let total = 0;
   let scanned = 0;
   for (let m = keyword.exec(latin); m; m = keyword.exec(latin)) {
@@ -316,7 +318,9 @@ async function checkPdfStreams(bytes: Uint8Array, limits: ExtractionLimits): Pro
     keyword.lastIndex = end + 9;
     // The stream's dictionary: from the object header before it to the keyword.
     const head = latin.slice(Math.max(0, latin.lastIndexOf(' obj', m.index)), m.index);
-    if (!/\/(FlateDecode|Fl)\b/.test(head)) continue;
+    // Zlib data is inflated whatever the dictionary says: its /Filter may be an indirect object, or a
+    // name spelled with #-escapes, which pdf.js resolves and this scan would not see.
+    if (!/\/(FlateDecode|Fl)\b/.test(head) && !zlibHeader(buf, start)) continue;
     if (++scanned > 10_000)
       throw new ExtractionError(codes.DOCUMENT_TOO_COMPLEX, 'the PDF holds too many streams');
     const isImage = /\/Subtype\s*\/Image\b/.test(head);
@@ -333,6 +337,13 @@ async function checkPdfStreams(bytes: Uint8Array, limits: ExtractionLimits): Pro
     }
     total += inflated;
   }
+}
+
+/** A zlib header (RFC 1950: deflate, header check): pdf.js's Flate decoder refuses data without one. */
+function zlibHeader(buf: Buffer, at: number): boolean {
+  const cmf = buf[at];
+  const flg = buf[at + 1];
+  return cmf !== undefined && flg !== undefined && (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
 }
 
 /** Bytes a zlib stream inflates to, counted without keeping them; 'over' once past `limit`. */

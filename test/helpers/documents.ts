@@ -86,7 +86,12 @@ export async function makeDocxInflating(megabytes: number): Promise<Uint8Array> 
  * a ~500 KB file). Built by hand with a correct xref, compressed as a stream so the test never holds
  * the inflated bytes.
  */
-export async function makePdfInflating(megabytes: number): Promise<Uint8Array> {
+export async function makePdfInflating(
+  megabytes: number,
+  // how the stream names its filter and ends its keyword line (pdf.js takes `stream\r` too), and a
+  // sixth object for an indirect filter to point at
+  shape: { filter?: string; keyword?: string; object5?: string } = {},
+): Promise<Uint8Array> {
   const { createDeflate } = await import('node:zlib');
   const deflate = createDeflate({ level: 9 });
   const parts: Buffer[] = [];
@@ -104,6 +109,7 @@ export async function makePdfInflating(megabytes: number): Promise<Uint8Array> {
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>',
   ];
+  const filter = shape.filter ?? '/FlateDecode';
   const out: Buffer[] = [Buffer.from('%PDF-1.7\n')];
   let length = out[0]!.length;
   const offsets: number[] = [];
@@ -116,14 +122,21 @@ export async function makePdfInflating(megabytes: number): Promise<Uint8Array> {
     push(Buffer.from(`${i + 1} 0 obj\n${o}\nendobj\n`));
   });
   offsets.push(length);
-  push(Buffer.from(`4 0 obj\n<< /Length ${data.length} /Filter /FlateDecode >>\nstream\n`));
+  push(
+    Buffer.from(`4 0 obj\n<< /Length ${data.length} /Filter ${filter} >>\n${shape.keyword ?? 'stream\n'}`),
+  );
   push(data);
   push(Buffer.from('\nendstream\nendobj\n'));
+  if (shape.object5) {
+    offsets.push(length);
+    push(Buffer.from(`5 0 obj\n${shape.object5}\nendobj\n`));
+  }
   const xref = length;
+  const size = offsets.length + 1;
   push(
     Buffer.from(
-      `xref\n0 5\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}` +
-        `trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
+      `xref\n0 ${size}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}` +
+        `trailer\n<< /Size ${size} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
     ),
   );
   return new Uint8Array(Buffer.concat(out));

@@ -6,6 +6,7 @@ import {
   makeDocxZipBomb,
   makeEncryptedPdf,
   makePdf,
+  makePdfInflating,
   PNG_BYTES,
 } from '../helpers/documents.ts';
 
@@ -108,6 +109,15 @@ describe('plain text', () => {
     // a lone surrogate in UTF-16 LE
     const lone = Buffer.from([0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8, 0x41, 0x00]);
     expect(await codeOf(new Uint8Array(lone))).toBe('TEXT_NOT_DECODABLE');
+  });
+
+  // found from outside (a hostile-upload audit): the scan looked for the word FlateDecode in a stream's
+  // dictionary and for `stream` then LF or CRLF; pdf.js also reads an indirect /Filter and `stream` then
+  // CR, so those inflated in pdf.js itself, past the memory cap (peak RSS 550 MB in the sandbox)
+  it('refuses a Flate bomb whatever its dictionary says or however its keyword line ends', async () => {
+    const indirect = await makePdfInflating(24, { filter: '5 0 R', object5: '/FlateDecode' });
+    expect(await codeOf(indirect)).toBe('DECOMPRESSION_BOMB');
+    expect(await codeOf(await makePdfInflating(24, { keyword: 'stream\r' }))).toBe('DECOMPRESSION_BOMB');
   });
 
   it('strips NUL and control characters from text a PDF yields', async () => {
