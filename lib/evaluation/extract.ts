@@ -94,7 +94,9 @@ export async function extractDocument(
       `the ${type.toUpperCase()} holds more than ${limits.maxChars} characters of text`,
     );
   }
-  if (clean.replace(/\s/g, '').length === 0) {
+  // Invisible format characters (zero-width spaces and joiners, bidi marks, soft hyphens) are no text
+  // either: 150,000 zero-width spaces were stored as a CV.
+  if (clean.replace(/[\s\p{Cf}]/gu, '').length === 0) {
     throw new ExtractionError(codes.NO_TEXT, `the ${type.toUpperCase()} holds no extractable text (a scan?)`);
   }
   return { type, mediaType: MEDIA_TYPES[type], text: clean, ...(pages !== undefined ? { pages } : {}) };

@@ -51,6 +51,10 @@ describe('document extraction', { timeout: 30_000 }, () => {
     expect(await codeOf(await makeEncryptedPdf())).toBe('ENCRYPTED_FILE');
     expect(await codeOf(await makeDocxZipBomb(40))).toBe('ZIP_BOMB');
     expect(await codeOf(new TextEncoder().encode('   \n\n  '))).toBe('NO_TEXT');
+    // found from outside: a file of zero-width spaces and bidi marks was stored as a CV
+    expect(await codeOf(new TextEncoder().encode('\u200b\u200d\u2060\u202e\u00ad'.repeat(30_000)))).toBe(
+      'NO_TEXT',
+    );
     // a UTF-16 BOM followed by bytes that are not UTF-16 text
     expect(await codeOf(new Uint8Array([0xff, 0xfe, 0x00, 0x01, 0x02]))).toBe('TEXT_NOT_DECODABLE');
     expect(await codeOf(new Uint8Array([0x01, 0x02, 0x03, 0x80, 0x00]))).toBe('UNSUPPORTED_MEDIA_TYPE');
