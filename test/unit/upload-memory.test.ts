@@ -15,6 +15,11 @@ function appWith(memory: UploadMemory) {
   const gate = new Promise<void>((r) => {
     open = r;
   });
+  // as the authentication in front of the real routes does (a client of its own unless named)
+  app.use('/up', async (c, next) => {
+    c.set('clientId' as never, (c.req.header('x-client') ?? crypto.randomUUID()) as never);
+    await next();
+  });
   app.post('/up', memory.admit(5_000), async (c) => {
     await c.req.arrayBuffer();
     if (c.req.header('x-hold')) await gate;
@@ -84,5 +89,26 @@ describe('upload memory', () => {
     expect(memory.usedBytes).toBe(0);
     expect(memory.take(5_000)).toBeTypeOf('function');
     expect(memory.take(1)).toBeUndefined();
+  });
+
+  it("one client's uploads hold at most half the budget (beyond its first), so a client trickling bodies cannot starve the others", async () => {
+    const memory = new UploadMemory(1_000);
+    const { app, open } = appWith(memory);
+    // client a: a slow body holding 400 bytes
+    const slow = post(app, 400, { 'x-hold': '1', 'x-client': 'a' });
+    while (memory.usedBytes === 0) await new Promise((r) => setTimeout(r, 1));
+    // a second from a would hold 600 of 1,000: refused unread
+    const more = post(app, 200, { 'x-client': 'a' });
+    expect((await more.res).status).toBe(503);
+    expect(more.pulls()).toBe(0);
+    // another client's upload fits beside it
+    expect((await post(app, 500, { 'x-client': 'b' }).res).status).toBe(200);
+    // a client's first upload is admitted whatever its size, as long as the budget holds it
+    expect((await post(app, 550, { 'x-client': 'c' }).res).status).toBe(200);
+    // within its half, a second from a is admitted
+    expect((await post(app, 100, { 'x-client': 'a' }).res).status).toBe(200);
+    open();
+    expect((await slow.res).status).toBe(200);
+    expect(memory.usedBytes).toBe(0);
   });
 });
