@@ -14,6 +14,10 @@ import { getDocumentProxy, extractText as pdfText } from 'unpdf';
 import yauzl from 'yauzl';
 import { AppError, codes } from '../errors.ts';
 import { withTimeout } from '../util/timeout.ts';
+import { capPdfDecoding, withDecodeCap } from './pdf-decode-cap.ts';
+
+// before pdf.js is first loaded (unpdf imports it on first use)
+capPdfDecoding();
 
 export type DocumentType = 'pdf' | 'docx' | 'text';
 export const MEDIA_TYPES: Record<DocumentType, string> = {
@@ -112,15 +116,22 @@ async function fromPdf(
     throw new ExtractionError(codes.ENCRYPTED_FILE, 'the PDF is encrypted');
   }
   await checkPdfStreams(bytes, limits);
-  let doc: Awaited<ReturnType<typeof getDocumentProxy>>;
-  try {
-    // pdf.js takes ownership of the buffer it is given: hand it a copy.
-    doc = await getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: true, verbosity: 0 });
-  } catch (err) {
-    const name = (err as { name?: string }).name;
+  const bomb = () =>
+    new ExtractionError(
+      codes.DECOMPRESSION_BOMB,
+      `the PDF holds a stream decoding beyond ${limits.maxPartBytes} bytes (a decompression bomb?)`,
+    );
+  // pdf.js takes ownership of the buffer it is given: hand it a copy.
+  const opened = await withDecodeCap(limits.maxPartBytes, () =>
+    getDocumentProxy(new Uint8Array(bytes), { stopAtErrors: true, verbosity: 0 }),
+  );
+  if (opened.overLimit) throw bomb();
+  if (!opened.value) {
+    const name = (opened.error as { name?: string }).name;
     if (name === 'PasswordException') throw new ExtractionError(codes.ENCRYPTED_FILE, 'the PDF is encrypted');
     throw new ExtractionError(codes.CORRUPT_FILE, 'the PDF cannot be read (damaged or not a PDF)');
   }
+  const doc = opened.value;
   try {
     if (doc.numPages > limits.maxPages) {
       throw new ExtractionError(
@@ -128,11 +139,12 @@ async function fromPdf(
         `the PDF has ${doc.numPages} pages; at most ${limits.maxPages} are accepted`,
       );
     }
-    const { text } = await pdfText(doc, { mergePages: true });
-    return { text, pages: doc.numPages };
-  } catch (err) {
-    if (err instanceof ExtractionError) throw err;
-    throw new ExtractionError(codes.CORRUPT_FILE, 'the PDF cannot be read (damaged or not a PDF)');
+    const read = await withDecodeCap(limits.maxPartBytes, () => pdfText(doc, { mergePages: true }));
+    // a stream over the cap is refused even where pdf.js went on without it
+    if (read.overLimit) throw bomb();
+    if (!read.value)
+      throw new ExtractionError(codes.CORRUPT_FILE, 'the PDF cannot be read (damaged or not a PDF)');
+    return { text: read.value.text, pages: doc.numPages };
   } finally {
     await (doc as unknown as { destroy?: () => Promise<void> }).destroy?.().catch(() => {});
   }
@@ -303,7 +315,7 @@ async function checkInflatedSize(bytes: Uint8Array, limits: ExtractionLimits): P
  * is inflated here as a stream, counting and discarding the output. A stream that is not an image may inflate to `maxPartBytes` (pdf.js keeps
  * content streams whole); images count only towards the total, as text extraction never decodes them.
  * Streams this scan cannot see (other filters, Flate inside Flate, data holding the word `endstream`)
- * are bounded by the sandbox's memory cap.
+ * are capped inside pdf.js as they decode (pdf-decode-cap.ts).
  */
 async function checkPdfStreams(bytes: Uint8Array, limits: ExtractionLimits): Promise<void> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

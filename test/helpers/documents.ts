@@ -90,7 +90,7 @@ export async function makePdfInflating(
   megabytes: number,
   // how the stream names its filter and ends its keyword line (pdf.js takes `stream\r` too), and a
   // sixth object for an indirect filter to point at
-  shape: { filter?: string; keyword?: string; object5?: string } = {},
+  shape: { filter?: string; keyword?: string; object5?: string; encode?: 'flate-twice' | 'run-length' } = {},
 ): Promise<Uint8Array> {
   const { createDeflate } = await import('node:zlib');
   const deflate = createDeflate({ level: 9 });
@@ -103,13 +103,35 @@ export async function makePdfInflating(
   }
   deflate.end();
   await done;
-  const data = Buffer.concat(parts);
+  let data = Buffer.concat(parts);
+  if (shape.encode === 'flate-twice') {
+    // deflated once more: what a scan of the file inflates is the small inner stream
+    const { deflateSync } = await import('node:zlib');
+    data = deflateSync(data, { level: 9 });
+  } else if (shape.encode === 'run-length') {
+    // RunLengthDecode: a length byte of 129 repeats the next byte 128 times (no zlib in sight)
+    data = Buffer.concat(
+      [
+        Buffer.from([129, 0x20])
+          .toString('latin1')
+          .repeat((megabytes * 1024 * 1024) / 128),
+      ]
+        .map((s) => Buffer.from(s, 'latin1'))
+        .concat([Buffer.from([128])]),
+    );
+  }
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>',
   ];
-  const filter = shape.filter ?? '/FlateDecode';
+  const filter =
+    shape.filter ??
+    (shape.encode === 'flate-twice'
+      ? '[/FlateDecode /FlateDecode]'
+      : shape.encode === 'run-length'
+        ? '/RunLengthDecode'
+        : '/FlateDecode');
   const out: Buffer[] = [Buffer.from('%PDF-1.7\n')];
   let length = out[0]!.length;
   const offsets: number[] = [];

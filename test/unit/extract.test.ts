@@ -124,6 +124,20 @@ describe('plain text', () => {
     expect(await codeOf(await makePdfInflating(24, { keyword: 'stream\r' }))).toBe('DECOMPRESSION_BOMB');
   });
 
+  // found from outside (the same audit): streams the scan of the file cannot see — Flate inside Flate,
+  // other filters — decoded in pdf.js itself to 445–545 MB before the sandbox's watchdog looked
+  it('refuses a stream that decodes past the cap inside pdf.js, whatever its filters', async () => {
+    const twice = await makePdfInflating(24, { encode: 'flate-twice' });
+    const runLength = await makePdfInflating(16, { encode: 'run-length' });
+    expect(await codeOf(twice)).toBe('DECOMPRESSION_BOMB');
+    expect(await codeOf(runLength)).toBe('DECOMPRESSION_BOMB');
+    // control: with the cap out of the way (a part may decode to 1 GB), the scan lets both through to
+    // pdf.js, which decodes them whole (a page of spaces: no text)
+    const uncapped = { ...defaultLimits, maxPartBytes: 1024 ** 3, maxInflatedBytes: 1024 ** 3 };
+    expect(await codeOf(twice, uncapped)).toBe('NO_TEXT');
+    expect(await codeOf(runLength, uncapped)).toBe('NO_TEXT');
+  });
+
   it('strips NUL and control characters from text a PDF yields', async () => {
     const out = await extractDocument(await makePdf(['Jane Doe', 'Kafka']));
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is about control characters
