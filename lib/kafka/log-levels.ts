@@ -43,12 +43,23 @@ const BOUNDED_RETRIES = 'Limiting retries for the idempotent producer';
 const UNREACHABLE = /^(?:Connection error: |Failed to connect to seed broker|Connection timeout)/;
 const CRASH_UNREACHABLE = /^Crash: [A-Za-z]+: (?:Connection error: |Connection timeout)/;
 
+// A produce that kafkajs retries (sendMessages.js: a retriable broker answer, a connection error, stale
+// metadata): it logs each retry at ERROR before it retries. Found from outside: a broker paused for 15 s
+// gave 47 error lines in one second as it came back ("This is not the correct coordinator for this
+// group", "The coordinator is loading…"), every send then succeeding. A send that outlasts the retries
+// fails its transaction, which our code logs once ("transaction failed", "publish failed").
+const SEND_RETRIED = 'Failed to send messages: ';
+
 export function levelFor(entry: Pick<LogEntry, 'namespace' | 'level' | 'log'>): LogLevelName {
   const level = byKafkaLevel[entry.level] ?? 'debug';
   if (entry.namespace === 'Producer' && String(entry.log.message ?? '').startsWith(BOUNDED_RETRIES))
     return 'debug';
   if (level !== 'error') return level;
   if (UNREACHABLE.test(String(entry.log.message ?? ''))) return 'debug';
+  if (entry.namespace === 'Producer' && String(entry.log.message ?? '').startsWith(SEND_RETRIED)) {
+    const cause = String(entry.log.message).slice(SEND_RETRIED.length);
+    if (retriableMessages.has(cause) || UNREACHABLE.test(cause)) return 'debug';
+  }
   if (entry.namespace === 'Consumer' && CRASH_UNREACHABLE.test(String(entry.log.message ?? '')))
     return 'warn';
   if (entry.namespace === 'Consumer') return consumerLevel(String(entry.log.message ?? ''));
