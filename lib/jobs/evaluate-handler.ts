@@ -25,7 +25,6 @@ import {
   type ResultRow,
   recordOutcomes,
   releaseProviderClaim,
-  startAttempts,
 } from '../db/effects.ts';
 import { erasedAmong } from '../db/erasure.ts';
 import { AppError, codes } from '../errors.ts';
@@ -43,6 +42,7 @@ import { contextFromHeaders, withSpan } from '../telemetry/tracing.ts';
 import { batchedLoader } from '../util/batched.ts';
 import { BoundedMap } from '../util/bounded-memo.ts';
 import { groupWriter } from '../util/group-writer.ts';
+import { attemptLedger } from './attempt-ledger.ts';
 import { databaseOutageIsNotPoison } from './database-outage.ts';
 import { completed, deadLetterOf, failed } from './outcome-rows.ts';
 import { byteBudget } from './text-budget.ts';
@@ -122,6 +122,9 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
   // Claims sent but not acknowledged (the database went away): job id → the claim's token. Bounded.
   const claimTokens = new BoundedMap<string, string>(MAX_UNSTORED);
 
+  // Attempts counted but not yet spent by an evaluation: a retry of the same record reuses them.
+  const ledger = attemptLedger(o.db, MAX_UNSTORED);
+
   const handle = async ({ records, partition, signal }: PartitionBatch) => {
     const outputs: OutputRecord[] = [];
     const dlq: DlqDecision[] = [];
@@ -190,10 +193,13 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
 
     /** jobs whose evaluation got as far as claiming the provider call */
     const reachedClaim = new Set<string>();
-    const attempts = await startAttempts(
-      o.db,
-      todo.map((t) => t.jobId),
-    );
+    // Evaluated before, but its outcome never made it to the database: that one is stored, uncounted.
+    const unsavedOf = (t: { record: InputRecord; jobId: string }) => {
+      const unsaved = unstored.get(t.jobId);
+      const same = unsaved?.sourcePartition === partition && unsaved.sourceOffset === BigInt(t.record.offset);
+      return same ? unsaved : undefined;
+    };
+    const attempts = await ledger.start(partition, todo, (t) => unsavedOf(t) !== undefined);
     stats.stageMs.load += performance.now() - loadStarted;
     const outcomes: NewOutcome[] = [];
     const winners = new Map<string, ResultRow>();
@@ -244,6 +250,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       claimTokens.set(t.jobId, token);
       await o.beforeClaim?.(t.jobId);
       const claim = await claimWhenFree(t.jobId, token);
+      if (claim !== 'aborted') ledger.spent(t.jobId);
       if (claim !== 'claimed') {
         claimTokens.delete(t.jobId);
         if (claim === 'stored') storedMeanwhile.push(t);
@@ -322,12 +329,8 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
         limit(async () => {
           const attempt = attempts.get(t.jobId) ?? 1;
           const source = { sourcePartition: partition, sourceOffset: BigInt(t.record.offset) };
-          // Evaluated before, but its outcome never made it to the database: store that one.
-          const unsaved = unstored.get(t.jobId);
-          if (unsaved?.sourcePartition === partition && unsaved.sourceOffset === source.sourceOffset) {
-            keep(unsaved);
-            return;
-          }
+          const unsaved = unsavedOf(t);
+          if (unsaved) return keep(unsaved);
           // The rebalance already decided this batch will not be committed: do not pay for it.
           if (signal?.aborted) return;
           // the job's documents are in memory only while it is evaluated, within the shared budget; every
@@ -346,7 +349,10 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
     // rebalance is routine, and must not bring a job nearer to giving up)
     if (signal?.aborted) {
       const untouched = todo.filter((t) => !reachedClaim.has(t.jobId)).map((t) => t.jobId);
-      await giveBackAttempts(o.db, untouched).catch(() => {});
+      await giveBackAttempts(o.db, untouched).then(
+        () => untouched.forEach(ledger.spent),
+        () => {},
+      );
     }
     // Stored first, even when some records must be retried: their siblings are then replays, not
     // re-evaluations, when the engine runs the records again.

@@ -172,6 +172,13 @@ describe('evaluator during a database outage', () => {
     );
     expect(counted.map((r) => r.provider_calls)).toEqual([1, 1, 1, 1]);
     expect(await drainTopic(stack.kafka, t.results, { expected: 4 })).toHaveLength(4);
+    // One evaluation each, so one attempt each: the outage's retries of the same records count none
+    // (found from outside: a 40 s lock on the results table left jobs evaluated once at attempts 3 of
+    // EVALUATE_MAX_ATTEMPTS 3, so one later transient provider failure would have failed them for good).
+    const attempts = await db.execute<{ attempts: number }>(
+      sql`select attempts from jobs where id = any(${sql.param(t.ids)}::uuid[])`,
+    );
+    expect(attempts.map((r) => r.attempts)).toEqual([1, 1, 1, 1]);
   });
 
   it('a group of provider-call claims loses its acknowledgement (the counts took effect, the answer never came back) → the retry is not counted again: one call per job, counted once', async () => {
