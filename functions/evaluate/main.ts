@@ -146,6 +146,9 @@ try {
       maxAttempts: config.evaluate.maxAttempts + 1,
       dependencyOutageBudgetMs: config.evaluate.outageBudgetMs,
       signal: controller.signal,
+      // a chunk still in hand at half the stop's deadline (its jobs waiting on a claim a killed process
+      // holds, say) is abandoned uncommitted: its records go to the next owner
+      stopGraceMs: config.shutdownTimeoutMs / 2,
     });
     await progress.flush();
     invocationFinished(logger, {

@@ -89,6 +89,9 @@ try {
         maxBatchRecords: 200,
         dependencyOutageBudgetMs: config.notify.outageBudgetMs,
         signal: controller.signal,
+        // a chunk still in hand at half the stop's deadline (the database slow to answer, say) is
+        // abandoned uncommitted: its records go to the next owner
+        stopGraceMs: config.shutdownTimeoutMs / 2,
       });
     } catch (err) {
       // the attempts in flight finish (and are recorded) before the invocation is reported failed

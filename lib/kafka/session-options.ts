@@ -46,7 +46,15 @@ export interface SessionOptions {
   dependencyOutageBudgetMs?: number;
   /** most time leaving the group and closing the producers may take once the session stops (shutdown.ts) */
   shutdownTimeoutMs?: number;
+  /** stops the session: the chunk in hand finishes and commits, or is abandoned after `stopGraceMs` */
   signal?: AbortSignal;
+  /**
+   * How long chunks in flight may still finish once `signal` stops the session; then their handlers' signal
+   * is aborted and they are not committed (their records go to the next owner). A handler waiting on a
+   * dependency (a provider claim a killed process holds) would otherwise outlast a platform's stop grace.
+   * Unset: they are waited for, up to `shutdownTimeoutMs`.
+   */
+  stopGraceMs?: number;
   hooks?: SessionHooks;
   /**
    * The application's durable record of committed positions: told after each commit, asked after each

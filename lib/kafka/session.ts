@@ -11,7 +11,7 @@
 //   5. every rebalance re-establishes every partition (step 1 again); one a heartbeat announces stops
 //      the work in hand, uncommitted, and rejoins at once (heartbeat.ts).
 //   6. the budget (duration, idle, records, signal) ends the session: the open transaction commits or
-//      is abandoned (never half-written), the member leaves the group.
+//      is abandoned (never half-written; a signal's after stopGraceMs), the member leaves the group.
 // Steps 1 and 3 go through a Delivery (delivery.ts): exactly-once, or a verifier negative control.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
@@ -54,7 +54,7 @@ export class ConsumeTransformProduceSession {
   private readonly outage: DependencyOutage;
   private readonly sizer: TransactionSizer;
   private readonly ownership: GroupOwnership;
-  /** handler calls running now, aborted by a rebalance */
+  /** handler calls running now, aborted by a rebalance or at the end of a stop's grace */
   private readonly inFlight = new Set<AbortController>();
   /** once one reports a rebalance, nothing more is committed and the member rejoins (heartbeat.ts) */
   private readonly heartbeats: Heartbeats;
@@ -83,8 +83,8 @@ export class ConsumeTransformProduceSession {
 
   /** Runs until the budget ends it; resolves with the report (and logs it as one line). */
   async run(): Promise<SessionReport> {
-    const { signal } = this.options;
-    const onAbort = () => this.requestStop('signal');
+    const { signal, stopGraceMs } = this.options;
+    const onAbort = () => this.requestStop('signal', stopGraceMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     let failure: unknown;
     try {
@@ -128,9 +128,10 @@ export class ConsumeTransformProduceSession {
     return { ...report };
   }
 
-  /** Ask the session to end: it finishes the transaction in hand, then leaves the group. */
-  requestStop(reason: StopReason = 'stopped'): void {
+  /** Ends the session: the transaction in hand finishes (or after `graceMs` is abandoned), then it leaves. */
+  requestStop(reason: StopReason = 'stopped', graceMs?: number): void {
     this.stopping ??= reason;
+    if (graceMs !== undefined) setTimeout(() => this.abortInFlight(), graceMs).unref();
   }
 
   private async budget(): Promise<void> {
@@ -159,10 +160,8 @@ export class ConsumeTransformProduceSession {
     for (const [p, state] of this.partitions) {
       if (state.rejoined(mine.has(p))) this.consumer.resume([{ topic: this.options.topic, partitions: [p] }]);
     }
-    this.log?.debug(
-      { event: ENGINE_EVENTS.joined, generation: this.generation, partitions: [...mine] },
-      'joined group',
-    );
+    const joined = { event: ENGINE_EVENTS.joined, generation: this.generation, partitions: [...mine] };
+    this.log?.debug(joined, 'joined group');
   }
 
   private partition(p: number): PartitionState {
@@ -265,13 +264,14 @@ export class ConsumeTransformProduceSession {
       const chunk = queue.shift()!;
       const attempt = this.retries.attemptOf(chunk);
       let result: HandlerResult;
+      const abort = new AbortController();
       try {
-        const abort = new AbortController();
         const batch = { topic, partition: state.partition, records: chunk, attempt, signal: abort.signal };
         this.inFlight.add(abort);
         result = await this.heartbeats
           .during(payload, () => handler(batch))
           .finally(() => this.inFlight.delete(abort));
+        if (abort.signal.aborted) return; // abandoned (rebalance, stop grace): maybe partial
         this.outage.recovered();
       } catch (err) {
         if (isDependencyUnavailable(err)) {

@@ -218,4 +218,52 @@ describe('consume-transform-produce session', () => {
     const outputs = await drainTopic(stack.kafka, t.output, { expected: 20 });
     expect(checkExactlyOnce(keys, outputs)).toEqual({ missing: [], duplicates: [], unexpected: [] });
   }, 90_000);
+
+  it('a stop by signal abandons, after its grace, a chunk waiting on a dependency: nothing of it committed, the group left in time, and the next owner does every record once', async () => {
+    const t = topics('stop-grace');
+    await stack.createTopics([t.input, t.output, t.dlq]);
+    const keys = await produceInputs(stack.kafka, t.input, 20);
+    const groupId = `${stack.prefix}-stop-grace`;
+    const stop = new AbortController();
+    let waiting = 0;
+    const session = runSession({
+      ...sessionDefaults,
+      kafka: stack.kafka,
+      groupId,
+      topic: t.input,
+      dlqTopic: t.dlq,
+      signal: stop.signal,
+      stopGraceMs: 500,
+      shutdownTimeoutMs: 20_000,
+      // waits on something that will not come in time (a provider claim a killed process holds), checking
+      // its signal as the evaluate handler does, and then returns what it has: nothing
+      handler: async (batch) => {
+        waiting += 1;
+        await new Promise((resolve) => batch.signal?.addEventListener('abort', resolve, { once: true }));
+        return { outputs: [] };
+      },
+    });
+    while (waiting === 0) await new Promise((r) => setTimeout(r, 20));
+    const stoppedAt = Date.now();
+    stop.abort();
+    const report = await session;
+    expect(report.stopReason).toBe('signal');
+    expect(report.shutdownTimedOut).toBe(false);
+    // within the grace and a leave, not the shutdown bound
+    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    expect(report.commits).toBe(0);
+
+    // what the abandoned chunk returned (nothing) was not committed: the next owner does every record once
+    const next = await runSession({
+      ...sessionDefaults,
+      kafka: stack.kafka,
+      groupId,
+      topic: t.input,
+      dlqTopic: t.dlq,
+      handler: echoHandler(t.output),
+    });
+    expect(next.commits).toBeGreaterThan(0);
+    const outputs = await drainTopic(stack.kafka, t.output, { expected: 20 });
+    expect(checkExactlyOnce(keys, outputs)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+  }, 90_000);
 });
