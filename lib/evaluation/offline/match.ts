@@ -31,6 +31,23 @@ interface TermIndex {
   exact: RegExp | undefined;
   byTerm: Map<string, string[]>;
   byExact: Map<string, string[]>;
+  /** plurals of the multi-word terms → the term ("star schemas" → "star schema") */
+  singular: Map<string, string>;
+}
+
+/**
+ * The plural of a multi-word term's last word ("design system" → "design systems", "data warehouse" →
+ * "data warehouses"); a job description and a CV use either number. One word is left as the vocabulary
+ * spells it: a single word's plural can be another sense ("test" for "tests" is also a verb).
+ */
+export function pluralOf(term: string): string | undefined {
+  if (!term.includes(' ')) return undefined;
+  const last = term.slice(term.lastIndexOf(' ') + 1);
+  // "…s" is plural already or a word that is not counted ("analysis", "kubernetes"); symbols have none
+  if (!/^[a-z][a-z-]*[a-z]$/.test(last) || /s$/.test(last)) return undefined;
+  if (/(?:x|z|ch|sh)$/.test(last)) return `${term}es`;
+  if (/[^aeiou]y$/.test(last)) return `${term.slice(0, -1)}ies`;
+  return `${term}s`;
 }
 
 const indexes = new WeakMap<Family[], TermIndex>();
@@ -49,11 +66,18 @@ function indexOf(families: Family[]): TermIndex {
       for (const t of f.terms) add(byTerm, t.toLowerCase(), f.id);
       for (const t of f.exact ?? []) add(byExact, t, f.id);
     }
+    // a plural is read as the term it is the plural of, unless the vocabulary spells it as a term itself
+    const singular = new Map<string, string>();
+    for (const t of byTerm.keys()) {
+      const p = pluralOf(t);
+      if (p && !byTerm.has(p)) singular.set(p, t);
+    }
     ix = {
-      any: bounded([...byTerm.keys()], 'giu'),
+      any: bounded([...byTerm.keys(), ...singular.keys()], 'giu'),
       exact: byExact.size ? bounded([...byExact.keys()], 'gu') : undefined,
       byTerm,
       byExact,
+      singular,
     };
     indexes.set(families, ix);
   }
@@ -104,7 +128,7 @@ export function findMatches(doc: ReadDocument, families: Family[] = FAMILIES): M
   const ix = indexOf(families);
   // one pass of all the terms over the whole text (the longest term wins where several start), then each
   // hit placed in its sentence and given to every family that has the term
-  const pass = (re: RegExp | undefined, lookup: (t: string) => string[] | undefined) => {
+  const pass = (re: RegExp | undefined, termOf: (t: string) => string, map: Map<string, string[]>) => {
     if (!re) return;
     for (const m of doc.text.matchAll(re)) {
       const start = m.index;
@@ -112,16 +136,18 @@ export function findMatches(doc: ReadDocument, families: Family[] = FAMILIES): M
       const i = sentenceAt(doc.sentences, start);
       if (i < 0 || end > doc.sentences[i]!.end) continue;
       const negated = doc.sentences[i]!.negated.some(([a, b]) => start < b && end > a);
-      for (const family of lookup(m[0]) ?? []) {
+      const term = termOf(m[0]);
+      for (const family of map.get(term) ?? []) {
         const key = `${family}:${start}:${end}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push({ family, term: spelled(m[0]), start, end, negated, sentence: i });
+        out.push({ family, term, start, end, negated, sentence: i });
       }
     }
   };
-  pass(ix.any, (t) => ix.byTerm.get(spelled(t)));
-  pass(ix.exact, (t) => ix.byExact.get(t.replace(/\s+/g, ' ')));
+  // a plural is recorded as its term: the description's "star schema" is met by a CV's "star schemas"
+  pass(ix.any, (t) => ix.singular.get(spelled(t)) ?? spelled(t), ix.byTerm);
+  pass(ix.exact, (t) => t.replace(/\s+/g, ' '), ix.byExact);
   return longestOnly(
     out.sort((a, b) => a.start - b.start || b.end - a.end || a.family.localeCompare(b.family)),
   );

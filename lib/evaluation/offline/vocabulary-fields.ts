@@ -166,7 +166,7 @@ export const DATA: Family[] = [
     terms: words(
       'statistics | statistical | significance | hypothesis testing | hypothesis tests |' +
         'confidence intervals | regression | logistic regression | econometrics | chi-square | p < |' +
-        'statistical power',
+        'statistical power | statistical test',
     ),
   },
   {
