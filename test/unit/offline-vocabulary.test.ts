@@ -2,6 +2,7 @@
 // number of a multi-word term, a vendor's name before a tool, and professions beyond software, care and
 // data analysis.
 import { describe, expect, it } from 'vitest';
+import { fieldProfile } from '../../lib/evaluation/offline/field.ts';
 import { deriveRequirements, findMatches, pluralOf } from '../../lib/evaluation/offline/match.ts';
 import { readDocument } from '../../lib/evaluation/offline/text.ts';
 
@@ -27,5 +28,31 @@ describe('offline vocabulary: spellings of one skill', () => {
     expect(found('Designed statistical tests for comparing models.')).toEqual(
       expect.arrayContaining(['model:statistical test', 'statistics:statistical test']),
     );
+  });
+
+  it('Spark is a requirement of its own, and a vendor before a known tool makes no name requirement', () => {
+    const jd = `# Data Engineer
+
+- Build batch and streaming data pipelines; orchestrate them with Apache Airflow.
+- Process large datasets with Apache Spark (PySpark) on AWS Glue.
+- Write transformations in SQL and dbt in a Snowflake warehouse.
+- 3+ years of data engineering.`;
+    const ids = required(jd).map((r) => r.family);
+    expect(ids).toContain('big_data');
+    expect(ids).toContain('data_quality');
+    // "Apache Airflow" is the vocabulary's Airflow, "Apache" before Spark names nothing; an unknown
+    // tool keeps its vendor ("AWS Glue" is not any glue)
+    expect(ids.filter((id) => id.startsWith('name:apache'))).toEqual([]);
+    expect(ids).not.toContain('name:pyspark');
+    expect(ids.filter((id) => id.startsWith('name:') && id.includes('glue'))).toHaveLength(1);
+    expect(ids).not.toContain('name:glue');
+  });
+
+  it("a Spark job is a distributed system too: a data engineer's Spark is not off-field for a software job", () => {
+    const ms = findMatches(readDocument('- Built ETL jobs in Apache Spark and PySpark.'));
+    expect(ms.map((m) => m.family)).toEqual(expect.arrayContaining(['big_data', 'distributed']));
+    const spark = ms.filter((m) => m.term.includes('spark'));
+    expect(fieldProfile(spark, new Set(['software']))).toEqual({ on: 1, off: 0 });
+    expect(fieldProfile(spark, new Set(['data']))).toEqual({ on: 1, off: 0 });
   });
 });

@@ -189,6 +189,9 @@ export interface Requirement {
   years?: boolean;
 }
 
+/** A vendor's name before its product ("Apache Kafka", "Google BigQuery", "AWS Lambda", "Microsoft Excel") */
+const VENDOR = /^(?:apache|google|aws|amazon|microsoft|azure)(?:\s+|$)/i;
+
 const YEARS = /\b\d{1,2}\s*(?:\+\s*)?(?:years?|yrs?)\b/i;
 
 /** A description's named tools outside the vocabulary count as half a requirement each: the reader
@@ -278,10 +281,18 @@ export function deriveRequirements(doc: ReadDocument): Requirement[] {
     return f.generic || !f.field || f.field === field || r.named.size >= 2 || perField.get(f.field)! >= 2;
   });
   const covered = (a: number, b: number) => matches.some((m) => m.start <= a && m.end >= b);
+  const startsTerm = (at: number) => {
+    const next = at + (/^\s*/.exec(doc.text.slice(at, at + 8))?.[0].length ?? 0);
+    return matches.some((m) => m.start === next);
+  };
   for (const [a, end] of doc.names) {
     // a bullet's full stop is not part of the name ("Python or R." names R)
     const b = doc.text[end - 1] === '.' ? end - 1 : end;
     if (b <= a) continue;
+    // a vendor before a known term is no name of its own: "Apache Airflow" is the vocabulary's Airflow,
+    // and "Apache" read alone before "Spark" names nothing; before an unknown tool ("AWS Glue") it stays
+    const rest = a + (VENDOR.exec(doc.text.slice(a, b))?.[0].length ?? 0);
+    if (rest > a && (rest >= b ? startsTerm(b) : covered(rest, b))) continue;
     const term = doc.text.slice(a, b).toLowerCase();
     const id = `name:${term}`;
     if (covered(a, b) || byFamily.has(id)) continue;

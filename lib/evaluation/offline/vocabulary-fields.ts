@@ -198,6 +198,16 @@ export const DATA: Family[] = [
     ),
   },
   {
+    // an engine, not a product analysis: what a data-engineering job means by "large datasets"
+    id: 'big_data',
+    label: 'distributed data processing (Spark)',
+    terms: words(
+      'spark | apache spark | pyspark | spark sql | spark streaming | structured streaming | databricks |' +
+        'hadoop | mapreduce | hdfs | apache hive | hiveql | flink | apache flink | apache beam | dask |' +
+        'emr | dataproc | distributed processing | distributed data processing',
+    ),
+  },
+  {
     id: 'spreadsheets',
     label: 'spreadsheets (Excel)',
     terms: words(
@@ -214,7 +224,8 @@ export const DATA: Family[] = [
     id: 'data_quality',
     label: 'data quality and pipelines',
     terms: words(
-      'data quality | etl | dbt | data cleaning | validate | validated | data engineers | airflow',
+      'data quality | etl | dbt | data cleaning | validate | validated | data engineers | airflow |' +
+        'data pipeline | etl pipeline | elt | dagster | prefect',
     ),
   },
   {

@@ -66,7 +66,7 @@ const SOFTWARE: Family[] = [
     label: 'distributed systems',
     terms: words(
       'distributed systems | distributed system | microservices | event-driven | at-least-once |' +
-        'exactly-once | multi-tenant',
+        'exactly-once | multi-tenant | spark | apache spark | pyspark | hadoop | flink | apache flink',
     ),
   },
   {
