@@ -23,22 +23,42 @@ export class CannotScreenError extends AppError {
 
 export const MIN_REQUIREMENTS = 4;
 
-/** A bare list (or a line dense with terms and no verb) is weak evidence; work described is strong. */
 /** The weight of a keyword list's mention, or a line dense with terms (a list without commas) */
 export const LIST_WEIGHT = 0.3;
 
-export function sentenceWeight(s: Sentence, termCount: number): number {
-  const dense = s.words >= 4 && termCount * 2 >= s.words && (!s.hasVerb || termCount * 3 >= s.words * 2);
+/** How many vocabulary terms a sentence holds, and how many of its words they are */
+export interface TermCount {
+  terms: number;
+  words: number;
+}
+
+/**
+ * A bare list (or a line dense with terms) is weak evidence; work described is strong. Dense: half its
+ * words terms and no verb, or two thirds with one; or a long run of words two thirds of which are the
+ * words of terms, whatever the tagger calls a verb in it: a run of two-word terms without commas ("user
+ * research usability testing interaction design…") is as much a keyword list as a run of tool names,
+ * and counted by terms it read as half prose. A short line of two such terms is still a phrase.
+ */
+export function sentenceWeight(s: Sentence, count: TermCount): number {
+  const n = count.terms;
+  const dense =
+    (s.words >= 4 && n * 2 >= s.words && (!s.hasVerb || n * 3 >= s.words * 2)) ||
+    (s.words >= RUN_WORDS && count.words * 3 >= s.words * 2);
   if (s.kind === 'list' || dense) return LIST_WEIGHT;
   if (s.kind === 'heading') return 0.5;
   if (s.kind === 'experience') return 1;
   return s.section === 'summary' ? 0.6 : 0.85;
 }
 
-export function termCounts(doc: ReadDocument, matches: Match[]): number[] {
-  const counts = doc.sentences.map(() => new Set<string>());
-  for (const m of matches) counts[m.sentence]!.add(`${m.start}`);
-  return counts.map((c) => c.size);
+const RUN_WORDS = 12;
+
+export function termCounts(doc: ReadDocument, matches: Match[]): TermCount[] {
+  const spans = doc.sentences.map(() => new Map<number, number>());
+  for (const m of matches) {
+    const at = spans[m.sentence]!;
+    at.set(m.start, Math.max(at.get(m.start) ?? 0, m.term.split(' ').length));
+  }
+  return spans.map((at) => ({ terms: at.size, words: [...at.values()].reduce((x, y) => x + y, 0) }));
 }
 
 export function band(x: number, cuts: [number, number, number, number]): number {
