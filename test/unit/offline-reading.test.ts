@@ -1,9 +1,17 @@
 // How the offline reader weighs the forms CVs take beyond the calibration corpus: keyword runs of
-// multi-word terms.
+// multi-word terms, durations written out in words, and sections beside the work.
 import { describe, expect, it } from 'vitest';
 import { LIST_WEIGHT, sentenceWeight, termCounts } from '../../lib/evaluation/offline/analysis.ts';
+import { analyseCvText } from '../../lib/evaluation/offline/cv.ts';
 import { findMatches } from '../../lib/evaluation/offline/match.ts';
 import { readDocument } from '../../lib/evaluation/offline/text.ts';
+
+const DATA_JD = `# Data Analyst
+
+- Write SQL in BigQuery; analyse data in Python (pandas).
+- Cohort analysis, funnels, retention; A/B tests with sound statistics.
+- Build dashboards in Tableau or Looker.
+- 3+ years of experience as a data analyst.`;
 
 const weights = (text: string) => {
   const doc = readDocument(text);
@@ -20,5 +28,14 @@ describe('offline reader: forms of CVs', () => {
     // a sentence of work that names two such terms is still work
     const work = '- Ran cohort analysis and hypothesis testing for the growth team every quarter.';
     expect(weights(`Experience\n${work}`).at(-1)).toBeGreaterThan(LIST_WEIGHT);
+  });
+
+  it('a duration written out in words counts as years, as its digits do', () => {
+    const cv = (n: string) =>
+      `I have worked as a data analyst for ${n} years, writing SQL in BigQuery, running cohort analysis ` +
+      'and building Tableau dashboards for the product team.';
+    const words = analyseCvText(DATA_JD, cv('seven')).years;
+    expect(words).toBe(analyseCvText(DATA_JD, cv('7')).years);
+    expect(words).toBeGreaterThan(3);
   });
 });

@@ -4,6 +4,7 @@
 // long ago something happened ("opened 30 years ago").
 import { LIST_WEIGHT, sentenceWeight, termCounts } from './analysis.ts';
 import { dateRangeIn } from './dates.ts';
+import { words } from './family.ts';
 import { isGeneric } from './field.ts';
 import type { Match } from './match.ts';
 import { titleStems } from './role.ts';
@@ -11,7 +12,16 @@ import type { ReadDocument } from './text.ts';
 
 /** How much a role whose only relevant lines are keyword lists counts */
 const LIST_ONLY = 0.3;
-const STATED = /\b(\d{1,2})\+?\s*(?:years?|yrs?|jahre)\b(?!\s+(?:ago|old|of age))/gi;
+/** Durations written out, as prose CVs write them ("for seven years") */
+const NUMBER_WORDS = words(
+  'one | two | three | four | five | six | seven | eight | nine | ten | eleven | twelve | thirteen |' +
+    'fourteen | fifteen | sixteen | seventeen | eighteen | nineteen | twenty',
+);
+const STATED = new RegExp(
+  `\\b(\\d{1,2}|${NUMBER_WORDS.join('|')})\\+?\\s*(?:years?|yrs?|jahre)\\b(?!\\s+(?:ago|old|of age))`,
+  'gi',
+);
+const yearsOf = (n: string) => (/\d/.test(n) ? Number(n) : NUMBER_WORDS.indexOf(n.toLowerCase()) + 1);
 
 export interface Experience {
   years: number;
@@ -107,7 +117,7 @@ export function relevantYears(
     if (familiesIn(i, i + 1).size === 0) return;
     const weight = relevance(every, required, i, i + 1, forYears);
     for (const m of s.text.matchAll(STATED)) {
-      const n = Number(m[1]);
+      const n = yearsOf(m[1]!);
       if (n * weight > stated && n <= 45) {
         stated = n * weight;
         quotes.push(i);
