@@ -2,6 +2,7 @@
 // number of a multi-word term, a vendor's name before a tool, and professions beyond software, care and
 // data analysis.
 import { describe, expect, it } from 'vitest';
+import { analyseCvText } from '../../lib/evaluation/offline/cv.ts';
 import { fieldProfile } from '../../lib/evaluation/offline/field.ts';
 import { deriveRequirements, findMatches, pluralOf } from '../../lib/evaluation/offline/match.ts';
 import { readDocument } from '../../lib/evaluation/offline/text.ts';
@@ -54,5 +55,80 @@ describe('offline vocabulary: spellings of one skill', () => {
     const spark = ms.filter((m) => m.term.includes('spark'));
     expect(fieldProfile(spark, new Set(['software']))).toEqual({ on: 1, off: 0 });
     expect(fieldProfile(spark, new Set(['data']))).toEqual({ on: 1, off: 0 });
+  });
+});
+
+const DESIGN_JD = `# UX Designer, Mobile Banking
+
+- Lead user research: interviews, diary studies and usability tests with customers.
+- Turn findings into user flows, wireframes and prototypes in Figma.
+- Keep our design system and its accessibility (WCAG) up to date.
+- Check releases with A/B tests and product analytics.
+- 4+ years of UX design on digital products.`;
+
+const SALES_JD = `# Enterprise Account Executive
+
+- Own new business from prospecting to close; build your own pipeline with cold outreach.
+- Run discovery calls and product demos; qualify deals with MEDDPICC.
+- Negotiate contracts with procurement; keep HubSpot current and forecast accurately.
+- A track record of quota attainment in SaaS sales; 4+ years of B2B sales.`;
+
+const PLATFORM_JD = `# Platform Engineer
+
+- Operate Kubernetes and Docker on AWS; infrastructure as code with Terraform.
+- Build CI/CD pipelines with GitHub Actions; run monitoring with Prometheus and Grafana.
+- Lead incident response and on-call; automate with Python and Bash on Linux.
+- 3+ years in a platform or site reliability role.`;
+
+const fieldOf = (text: string) =>
+  new Set(required(text).flatMap((r) => (r.name ? [] : [r.family.split(':')[0]!])));
+
+describe('offline vocabulary: product design and B2B sales', () => {
+  it('a product-design job is screened on design requirements, its title the role itself', () => {
+    const rs = required(DESIGN_JD);
+    const ids = rs.map((r) => r.family);
+    for (const id of ['product_design', 'user_research', 'usability', 'prototyping', 'design_tools'])
+      expect(ids).toContain(id);
+    expect(ids).toEqual(expect.arrayContaining(['design_systems', 'accessibility', 'design_impact']));
+    expect(rs.find((r) => r.family === 'product_design')?.title).toBe(true);
+    // the analysts' sense of A/B tests is not a second requirement of a design job
+    expect(ids).not.toContain('experiments');
+  });
+
+  it('a B2B sales job is screened on sales requirements', () => {
+    const ids = required(SALES_JD).map((r) => r.family);
+    for (const id of ['sales', 'quota', 'prospecting', 'discovery', 'negotiation', 'crm'])
+      expect(ids).toContain(id);
+    expect(ids).not.toContain('name:meddpicc');
+  });
+
+  it('a designer outranks a frontend developer who implements designs, and a seller a marketer', () => {
+    const designer = `Experience
+UX Designer, Bankly (2019 – 2025)
+- Ran user interviews and moderated usability tests every sprint; synthesised findings into personas.
+- Designed user flows, wireframes and high-fidelity prototypes in Figma; extended our design system.
+- Audited the app against WCAG 2.1 and fixed colour contrast; measured releases with A/B tests.`;
+    const frontend = `Experience
+Frontend Developer, Bankly (2019 – 2025)
+- Built React and TypeScript screens from Figma designs; wrote unit tests in Jest.
+- Fixed bugs and improved page load times by 30%.`;
+    const score = (jd: string, cv: string) => analyseCvText(jd, cv).parameters.technical_skills.score;
+    expect(score(DESIGN_JD, designer)).toBeGreaterThan(score(DESIGN_JD, frontend));
+    const seller = `Experience
+Account Executive, Cloudly (2018 – 2025)
+- Closed €1.8M of new ARR at 118% of quota; sourced half of my pipeline by cold calling and outreach.
+- Ran discovery calls and product demos; negotiated contracts with procurement; Salesforce daily.`;
+    const marketer = `Experience
+Marketing Manager, Cloudly (2018 – 2025)
+- Ran paid search and webinars; wrote case studies and the newsletter; grew traffic by 60%.`;
+    expect(score(SALES_JD, seller)).toBeGreaterThan(score(SALES_JD, marketer));
+  });
+
+  it('no design or sales requirement spills into a platform job, nor software into the new ones', () => {
+    const design = new Set(['product_design', 'interaction', 'prototyping', 'user_research', 'usability']);
+    const sales = new Set(['sales', 'quota', 'prospecting', 'crm', 'discovery', 'negotiation']);
+    for (const id of fieldOf(PLATFORM_JD)) expect(design.has(id) || sales.has(id)).toBe(false);
+    expect(fieldOf(DESIGN_JD).has('testing')).toBe(false);
+    expect(fieldOf(SALES_JD).has('cicd')).toBe(false);
   });
 });

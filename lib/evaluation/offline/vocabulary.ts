@@ -4,6 +4,7 @@
 // boundaries, except the `exact` ones, which are ordinary English words in lower case ("rest", "go").
 import { type Family, inField, words } from './family.ts';
 import { CLINICAL, DATA } from './vocabulary-fields.ts';
+import { DESIGN, SALES } from './vocabulary-professions.ts';
 
 export type { Family };
 
@@ -189,6 +190,8 @@ export const FAMILIES: Family[] = [
   ...inField('software', SOFTWARE),
   ...inField('clinical', CLINICAL),
   ...inField('data', DATA),
+  ...inField('design', DESIGN),
+  ...inField('sales', SALES),
 ];
 
 /** Evidence of working with others, as actions; adjectives ("team player") are not evidence. */
