@@ -4,21 +4,25 @@
 import { describe, expect, it } from 'vitest';
 import { analyseCvText } from '../../lib/evaluation/offline/cv.ts';
 import { fieldProfile } from '../../lib/evaluation/offline/field.ts';
-import { deriveRequirements, findMatches, pluralOf } from '../../lib/evaluation/offline/match.ts';
+import { deriveRequirements, findMatches, otherNumberOf } from '../../lib/evaluation/offline/match.ts';
 import { readDocument } from '../../lib/evaluation/offline/text.ts';
 
 const found = (text: string) => findMatches(readDocument(text)).map((m) => `${m.family}:${m.term}`);
 const required = (text: string) => deriveRequirements(readDocument(text));
 
 describe('offline vocabulary: spellings of one skill', () => {
-  it('a multi-word term matches with its last word in the plural, recorded as the term itself', () => {
-    expect(pluralOf('star schema')).toBe('star schemas');
-    expect(pluralOf('data warehouse')).toBe('data warehouses');
-    expect(pluralOf('pivot table')).toBe('pivot tables');
-    expect(pluralOf('hypothesis test')).toBe('hypothesis tests');
-    // one word keeps its spelling; a last word in -s is no singular
-    expect(pluralOf('cohort')).toBeUndefined();
-    expect(pluralOf('data analysis')).toBeUndefined();
+  it('a multi-word term matches with its last word in the other number, recorded as the term itself', () => {
+    expect(otherNumberOf('star schema')).toBe('star schemas');
+    expect(otherNumberOf('data warehouse')).toBe('data warehouses');
+    expect(otherNumberOf('hypothesis test')).toBe('hypothesis tests');
+    expect(otherNumberOf('pressure injury')).toBe('pressure injuries');
+    // and back: the vocabulary's plural met by a title's singular
+    expect(otherNumberOf('data engineers')).toBe('data engineer');
+    expect(otherNumberOf('sql queries')).toBe('sql query');
+    // one word keeps its spelling; an -s that is no plural has no singular
+    expect(otherNumberOf('cohort')).toBeUndefined();
+    expect(otherNumberOf('data analysis')).toBeUndefined();
+    expect(found('# Data Engineer')).toContain('data_quality:data engineers');
     expect(found('Modelled sales as star schemas in the warehouse.')).toContain('modelling:star schema');
     // the description's singular and the CV's plural are the same named term: full credit, not a sibling's
     const named = required('- Model data as a star schema.\n- Write SQL in BigQuery.\n- Python and pandas.');

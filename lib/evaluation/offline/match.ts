@@ -31,20 +31,25 @@ interface TermIndex {
   exact: RegExp | undefined;
   byTerm: Map<string, string[]>;
   byExact: Map<string, string[]>;
-  /** plurals of the multi-word terms → the term ("star schemas" → "star schema") */
-  singular: Map<string, string>;
+  /** the other number of the multi-word terms → the term ("star schemas" → "star schema") */
+  numbered: Map<string, string>;
 }
 
 /**
- * The plural of a multi-word term's last word ("design system" → "design systems", "data warehouse" →
- * "data warehouses"); a job description and a CV use either number. One word is left as the vocabulary
- * spells it: a single word's plural can be another sense ("test" for "tests" is also a verb).
+ * The other number of a multi-word term's last word: "design system" ↔ "design systems", "data warehouse"
+ * ↔ "data warehouses", "data engineers" ↔ "data engineer"; a job description and a CV use either. One
+ * word is left as the vocabulary spells it: a single word's other number can be another sense ("tests"
+ * and the verb "test").
  */
-export function pluralOf(term: string): string | undefined {
+export function otherNumberOf(term: string): string | undefined {
   if (!term.includes(' ')) return undefined;
   const last = term.slice(term.lastIndexOf(' ') + 1);
-  // "…s" is plural already or a word that is not counted ("analysis", "kubernetes"); symbols have none
-  if (!/^[a-z][a-z-]*[a-z]$/.test(last) || /s$/.test(last)) return undefined;
+  if (!/^[a-z][a-z-]*[a-z]$/.test(last)) return undefined;
+  // "analysis", "business", "status": an -s that is no plural
+  if (/(?:ss|is|us)$/.test(last)) return undefined;
+  if (/[^aeiou]ies$/.test(last)) return `${term.slice(0, -3)}y`;
+  if (/(?:x|z|ch|sh)es$/.test(last)) return term.slice(0, -2);
+  if (/s$/.test(last)) return term.slice(0, -1);
   if (/(?:x|z|ch|sh)$/.test(last)) return `${term}es`;
   if (/[^aeiou]y$/.test(last)) return `${term.slice(0, -1)}ies`;
   return `${term}s`;
@@ -66,18 +71,18 @@ function indexOf(families: Family[]): TermIndex {
       for (const t of f.terms) add(byTerm, t.toLowerCase(), f.id);
       for (const t of f.exact ?? []) add(byExact, t, f.id);
     }
-    // a plural is read as the term it is the plural of, unless the vocabulary spells it as a term itself
-    const singular = new Map<string, string>();
+    // the other number is read as the term, unless the vocabulary spells it as a term itself
+    const numbered = new Map<string, string>();
     for (const t of byTerm.keys()) {
-      const p = pluralOf(t);
-      if (p && !byTerm.has(p)) singular.set(p, t);
+      const other = otherNumberOf(t);
+      if (other && !byTerm.has(other)) numbered.set(other, t);
     }
     ix = {
-      any: bounded([...byTerm.keys(), ...singular.keys()], 'giu'),
+      any: bounded([...byTerm.keys(), ...numbered.keys()], 'giu'),
       exact: byExact.size ? bounded([...byExact.keys()], 'gu') : undefined,
       byTerm,
       byExact,
-      singular,
+      numbered,
     };
     indexes.set(families, ix);
   }
@@ -145,8 +150,8 @@ export function findMatches(doc: ReadDocument, families: Family[] = FAMILIES): M
       }
     }
   };
-  // a plural is recorded as its term: the description's "star schema" is met by a CV's "star schemas"
-  pass(ix.any, (t) => ix.singular.get(spelled(t)) ?? spelled(t), ix.byTerm);
+  // the other number is recorded as the term: the description's "star schema" is met by "star schemas"
+  pass(ix.any, (t) => ix.numbered.get(spelled(t)) ?? spelled(t), ix.byTerm);
   pass(ix.exact, (t) => t.replace(/\s+/g, ' '), ix.byExact);
   return longestOnly(
     out.sort((a, b) => a.start - b.start || b.end - a.end || a.family.localeCompare(b.family)),
