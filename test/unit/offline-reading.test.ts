@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { LIST_WEIGHT, sentenceWeight, termCounts } from '../../lib/evaluation/offline/analysis.ts';
 import { analyseCvText } from '../../lib/evaluation/offline/cv.ts';
+import { rolesOf } from '../../lib/evaluation/offline/experience.ts';
 import { findMatches } from '../../lib/evaluation/offline/match.ts';
 import { readDocument } from '../../lib/evaluation/offline/text.ts';
 
@@ -37,5 +38,37 @@ describe('offline reader: forms of CVs', () => {
     const words = analyseCvText(DATA_JD, cv('seven')).years;
     expect(words).toBe(analyseCvText(DATA_JD, cv('7')).years);
     expect(words).toBeGreaterThan(3);
+  });
+
+  it('sections beside the work (languages, volunteering, hobbies…) end the role above them and add no years', () => {
+    const cv = `EXPERIENCE
+Data Analyst, Shopwise (2021 – 2024)
+- Wrote SQL in BigQuery and built Tableau dashboards for the product team.
+
+VOLUNTEERING
+Treasurer, Riverside Rowing Club (2010 – 2024)
+- Built the club's Excel budget and presented it to members every year.
+
+LANGUAGES
+English (native), Spanish (fluent)
+
+Hobbies:
+Rowing, chess
+
+SKILLS
+Languages: Python, R
+Tools: Tableau, dbt`;
+    const doc = readDocument(cv);
+    const at = (words: string) => doc.sentences.find((s) => s.text.includes(words))!;
+    expect(at('Treasurer').section).toBe('additional');
+    expect(at('English (native)').section).toBe('additional');
+    expect(at('Rowing, chess').section).toBe('additional');
+    // "Languages: Python, R" in a skills list is a skills line, not spoken languages
+    expect(at('Python, R').section).toBe('skills');
+    const roles = rolesOf(doc);
+    expect(roles).toHaveLength(1);
+    expect(doc.sentences[roles[0]!.end - 1]!.text).toContain('Tableau dashboards');
+    // fourteen years as a club treasurer are not years of analysis
+    expect(analyseCvText(DATA_JD, cv).years).toBeLessThan(4);
   });
 });

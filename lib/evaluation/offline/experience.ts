@@ -8,7 +8,7 @@ import { words } from './family.ts';
 import { isGeneric } from './field.ts';
 import type { Match } from './match.ts';
 import { titleStems } from './role.ts';
-import type { ReadDocument } from './text.ts';
+import type { ReadDocument, Section } from './text.ts';
 
 /** How much a role whose only relevant lines are keyword lists counts */
 const LIST_ONLY = 0.3;
@@ -39,15 +39,21 @@ export interface Role {
   column?: 1;
 }
 
+/** Sections whose dates and durations can be years of work: not a degree's, a course's or a hobby's. */
+const isWork = (section: Section) => section !== 'education' && section !== 'additional';
+
 /** Whether sentence i is one of the role's lines. */
 export const inRole = (doc: ReadDocument, role: Role, i: number) =>
   i >= role.first && i < role.end && doc.sentences[i]!.column === role.column;
 
-/** Dated roles outside education: a line with a date range, and the lines of its section up to the next. */
+/**
+ * Dated roles outside education and the sections beside the work (volunteering, awards): a line with a
+ * date range, and the lines of its section up to the next.
+ */
 export function rolesOf(doc: ReadDocument, now = new Date()): Role[] {
   const starts: { i: number; from: number; to: number }[] = [];
   doc.sentences.forEach((s, i) => {
-    if (s.section === 'education') return;
+    if (!isWork(s.section)) return;
     const range = dateRangeIn(s.text, now);
     if (!range) return;
     const { from, to } = range;
@@ -113,7 +119,7 @@ export function relevantYears(
   // a stated duration counts as far as its sentence is about the job's work, like a role
   let stated = 0;
   doc.sentences.forEach((s, i) => {
-    if (s.kind === 'list' || s.kind === 'heading' || s.section === 'education') return;
+    if (s.kind === 'list' || s.kind === 'heading' || !isWork(s.section)) return;
     if (familiesIn(i, i + 1).size === 0) return;
     const weight = relevance(every, required, i, i + 1, forYears);
     for (const m of s.text.matchAll(STATED)) {

@@ -6,15 +6,9 @@
 import { MAX_QUOTE_CHARS } from '../evidence.ts';
 import { readable, reader } from '../nlp.ts';
 import { negatedSpans, type Tokens } from './negation.ts';
+import { labelSectionOf, type Section, sectionOf } from './sections.ts';
 
-export type Section =
-  | 'skills'
-  | 'experience'
-  | 'education'
-  | 'summary'
-  | 'certifications'
-  | 'future'
-  | 'other';
+export type { Section };
 export type SentenceKind = 'experience' | 'prose' | 'list' | 'heading';
 
 export interface Sentence {
@@ -31,50 +25,12 @@ export interface Sentence {
   column?: 1;
 }
 
-const SECTION_WORDS: [RegExp, Section][] = [
-  [
-    /^(skills|technical skills|technologies|tools|kenntnisse|compétences|habilidades|core skills)\b/i,
-    'skills',
-  ],
-  [
-    /^(experience|work|work experience|professional experience|employment|career|projects|clinical rotations|berufserfahrung|expérience|experiencia)\b/i,
-    'experience',
-  ],
-  [/^(education|ausbildung|formation|educación|studies)\b/i, 'education'],
-  [/^(summary|profile|about|objective|profil)\b/i, 'summary'],
-  [/^(licences|licenses|certifications|certificates|licences and certifications)\b/i, 'certifications'],
-  // work a report says is still to do
-  [
-    /^(future work|future improvements|next steps|planned|planned work|roadmap|todo|to do|not (yet )?(done|implemented)|what i would (do|add) next|out of scope)$/i,
-    'future',
-  ],
-];
-
 const NEGATION_CUE =
   /\b(no|not|never|without|nothing|none|neither|nor|cannot|didn't|don't|doesn't|wasn't|isn't|haven't|hasn't)\b/i;
 
 /** "Skills: a, b, c" — a labelled line whose value is a list. */
 // whitespace after a bullet only: \s*[-•*]?\s* backtracked quadratically over a line of 100,000 tabs
 const LABELLED = /^\s*(?:[-•*]\s*)?([A-Za-zÄÖÜäöüéè]{2,20}(?: [A-Za-zÄÖÜäöüéè]{2,20}){0,2}):\s+(.*)$/;
-
-/** The same headings, as the whole of a line: "Education", not "Education at Leeds" */
-const WHOLE_HEADING: [RegExp, Section][] = SECTION_WORDS.map(([re, s]) => [
-  new RegExp(`${re.source.replace(/\\b$/, '')}$`, re.flags),
-  s,
-]);
-/** What dresses a heading up: emphasis, rules and the glyphs some templates put before every line */
-const DECORATION = /^[*_=~|▪▫■□●○◆◇►▸▶❖✦•\s]+|[*_=~|:\s]+$/g;
-
-function sectionOf(line: string): Section | undefined {
-  const t = line.trim().replace(/^#+\s*/, '');
-  if (t.length > 48) return undefined;
-  for (const [re, s] of SECTION_WORDS) if (re.test(t)) return s;
-  // **EDUCATION**, ▪ Education, == Skills ==: a heading only when the decoration leaves nothing but its
-  // words (the same glyph before "▪ Web Developer, Acme" is a role line's)
-  const bare = t.replace(DECORATION, '');
-  if (bare !== t) for (const [re, s] of WHOLE_HEADING) if (re.test(bare)) return s;
-  return undefined;
-}
 
 export interface ReadDocument {
   text: string;
@@ -144,7 +100,7 @@ function linesOf(text: string): Line[] {
       sections[column] = heading;
       if (!labelled || !labelled[2]!.trim()) skip = true;
     }
-    const labelSection = labelled ? sectionOf(labelled[1]!) : undefined;
+    const labelSection = labelled ? labelSectionOf(labelled[1]!) : undefined;
     const section = sections[column]!;
     const l: Line = {
       start,
