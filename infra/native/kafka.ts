@@ -2,7 +2,7 @@
 // broker and controller), one node for tests or three for the chaos verifier. No Docker needed.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createKafka } from '../../lib/kafka/client.ts';
 import { cacheDir, portBase, projectRoot, stackDir } from './paths.ts';
@@ -202,9 +202,16 @@ export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // a process that died and was not reaped yet (a zombie) still answers signal 0; without /proc (macOS)
+  // signal 0 is all there is
+  if (!existsSync('/proc/self/stat')) return true;
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false; // gone since
   }
 }
 

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../infra/native/kafka.ts';
 import { projectRoot } from '../../infra/native/paths.ts';
 import type { StackState } from '../../infra/native/stack.ts';
 import { createKafka } from '../../lib/kafka/client.ts';
@@ -91,7 +92,9 @@ describe('stack:up on a stopped or crashed native stack', () => {
     // a crash: the broker killed where it stood, its state file still naming it
     const pid = state().brokers[0]!.pid!;
     process.kill(pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 500));
+    // a JVM takes a moment to go once killed (CI once saw it still there 500 ms later: "already running")
+    for (let i = 0; i < 300 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(pid)).toBe(false);
     expect(up()).toMatch(new RegExp(`again on its data \\(cluster ${id}\\)`));
     expect(state().brokers[0]!.pid).not.toBe(pid);
     expect(await clusterId()).toBe(id);
