@@ -148,3 +148,13 @@ export function unexpectedFields(form: MultipartForm, allowed: readonly string[]
   const names = new Set([...form.files.map((f) => f.field), ...form.fields.keys()]);
   return [...names].filter((n) => !allowed.includes(n));
 }
+
+/**
+ * The refusal's words for unexpected fields: their names as the client sent them, but a few and short,
+ * so that an answer does not carry back 15 KB of whatever a client put in a field name.
+ */
+export function unexpectedFieldsDetail(names: string[]): string {
+  const shown = names.slice(0, 5).map((n) => JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}…` : n));
+  const more = names.length > shown.length ? ` and ${names.length - shown.length} more` : '';
+  return `unexpected form fields: ${shown.join(', ')}${more}`;
+}

@@ -12,7 +12,13 @@ import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
 import { Problem, toProblem } from '../middleware/problem.ts';
-import { type FilePart, filesOf, readMultipart, unexpectedFields } from '../multipart.ts';
+import {
+  type FilePart,
+  filesOf,
+  readMultipart,
+  unexpectedFields,
+  unexpectedFieldsDetail,
+} from '../multipart.ts';
 import { BulkUploadForm, BulkUploadResponse, problems, security } from '../schemas.ts';
 
 export const MAX_BULK_PAIRS = 100;
@@ -77,8 +83,7 @@ export function bulkUploadRoutes(
       maxFiles: 2 * MAX_BULK_PAIRS,
     });
     const unexpected = unexpectedFields(form, ['cv', 'project']);
-    if (unexpected.length)
-      throw new Problem(codes.UNEXPECTED_FIELD, `unexpected form fields: ${unexpected.join(', ')}`);
+    if (unexpected.length) throw new Problem(codes.UNEXPECTED_FIELD, unexpectedFieldsDetail(unexpected));
     const cvs = filesOf(form, 'cv');
     const projects = filesOf(form, 'project');
     const pairs = Math.max(cvs.length, projects.length);

@@ -10,7 +10,13 @@ import type { ApiDeps, Env } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
 import { Problem, toProblem } from '../middleware/problem.ts';
-import { type FilePart, filesOf, readMultipart, unexpectedFields } from '../multipart.ts';
+import {
+  type FilePart,
+  filesOf,
+  readMultipart,
+  unexpectedFields,
+  unexpectedFieldsDetail,
+} from '../multipart.ts';
 import { problems, security, UploadForm, UploadResponse } from '../schemas.ts';
 
 const uploadRoute = createRoute({
@@ -53,8 +59,7 @@ export function uploadRoutes(
   app.post('/v1/upload', counted, requireMediaType('multipart/form-data'), held, bounded, async (c) => {
     const form = await readMultipart(c.req.raw, { maxFileBytes: deps.uploadMaxBytes, maxFiles: 4 });
     const unexpected = unexpectedFields(form, FIELDS);
-    if (unexpected.length)
-      throw new Problem(codes.UNEXPECTED_FIELD, `unexpected form fields: ${unexpected.join(', ')}`);
+    if (unexpected.length) throw new Problem(codes.UNEXPECTED_FIELD, unexpectedFieldsDetail(unexpected));
     const files = {} as Record<(typeof FIELDS)[number], FilePart>;
     for (const name of FIELDS) {
       const sent = filesOf(form, name);
