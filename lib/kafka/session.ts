@@ -274,15 +274,15 @@ export class ConsumeTransformProduceSession {
         if (abort.signal.aborted) return; // abandoned (rebalance, stop grace): maybe partial
         this.outage.recovered();
       } catch (err) {
+        if (abort.signal.aborted) return; // abandoned: whatever it threw, neither retried nor dead-lettered
         if (isDependencyUnavailable(err)) {
           // Not the records' fault: nothing is committed, the offset stays, the same chunk is tried again.
           this.counters.report.dependencyWaits += 1;
-          const stop = () => !!this.stopping;
           const wait = {
             payload,
             partition: state.partition,
             heartbeats: this.heartbeats,
-            stop,
+            stop: () => !!this.stopping,
             log: this.log,
           };
           if (!(await this.outage.waitOut(err, wait))) {

@@ -266,4 +266,48 @@ describe('consume-transform-produce session', () => {
     const outputs = await drainTopic(stack.kafka, t.output, { expected: 20 });
     expect(checkExactlyOnce(keys, outputs)).toEqual({ missing: [], duplicates: [], unexpected: [] });
   }, 90_000);
+
+  it('a handler that fails once its stop grace aborts it (its last attempt) does not send its record to the DLQ: nothing committed, the next owner does it', async () => {
+    const t = topics('stop-grace-throw');
+    await stack.createTopics([t.input, t.output, t.dlq]);
+    const keys = await produceInputs(stack.kafka, t.input, 3);
+    const groupId = `${stack.prefix}-stop-grace-throw`;
+    const stop = new AbortController();
+    let waiting = 0;
+    const report = runSession({
+      ...sessionDefaults,
+      kafka: stack.kafka,
+      groupId,
+      topic: t.input,
+      dlqTopic: t.dlq,
+      signal: stop.signal,
+      stopGraceMs: 300,
+      maxBatchRecords: 1,
+      maxAttempts: 1,
+      // a handler that rejects when its signal fires (as a fetch given the signal would)
+      handler: async (batch) => {
+        waiting += 1;
+        await new Promise((resolve) => batch.signal?.addEventListener('abort', resolve, { once: true }));
+        throw new Error('aborted');
+      },
+    });
+    while (waiting === 0) await new Promise((r) => setTimeout(r, 20));
+    stop.abort();
+    const stopped = await report;
+    expect(stopped.stopReason).toBe('signal');
+    expect(stopped.dlq).toBe(0);
+    expect(stopped.commits).toBe(0);
+    expect(await drainTopic(stack.kafka, t.dlq, { settleMs: 500 })).toHaveLength(0);
+
+    await runSession({
+      ...sessionDefaults,
+      kafka: stack.kafka,
+      groupId,
+      topic: t.input,
+      dlqTopic: t.dlq,
+      handler: echoHandler(t.output),
+    });
+    const outputs = await drainTopic(stack.kafka, t.output, { expected: 3 });
+    expect(checkExactlyOnce(keys, outputs)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+  }, 90_000);
 });
