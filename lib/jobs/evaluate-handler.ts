@@ -345,10 +345,11 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       ),
     );
 
-    // A rebalance stopped the batch: the jobs it never got to keep their attempts (best effort; a
-    // rebalance is routine, and must not bring a job nearer to giving up)
+    // A rebalance stopped the batch: the jobs it never got to keep their attempts (best effort; routine,
+    // it must not bring a job nearer to giving up). Only attempts it holds: an unsaved outcome's, none.
     if (signal?.aborted) {
-      const untouched = todo.filter((t) => !reachedClaim.has(t.jobId)).map((t) => t.jobId);
+      const held = (t: { jobId: string }) => attempts.has(t.jobId) && !reachedClaim.has(t.jobId);
+      const untouched = todo.filter(held).map((t) => t.jobId);
       await giveBackAttempts(o.db, untouched).then(
         () => untouched.forEach(ledger.spent),
         () => {},

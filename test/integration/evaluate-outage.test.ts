@@ -181,6 +181,58 @@ describe('evaluator during a database outage', () => {
     expect(attempts.map((r) => r.attempts)).toEqual([1, 1, 1, 1]);
   });
 
+  it('a job evaluated whose outcome could not be stored, then retried in a batch a rebalance or stop aborts → its stored outcome keeps its one attempt (the retry counted none, so gives none back)', async () => {
+    const t = await scenario('unsaved-abort', 1);
+    const evaluatorDb = createDatabase(viaProxy(stack.databaseUrl, proxy), { poolSize: 2 });
+    const handler = createEvaluateHandler({
+      db: evaluatorDb,
+      provider: new OpenAICompatibleProvider({
+        baseUrl: fake.url,
+        model: 'fake',
+        timeoutMs: 30_000,
+        concurrency: 1,
+        maxRetries: 0,
+      }),
+      resultsTopic: t.results,
+      maxAttempts: 3,
+      logger: testLogger,
+    });
+    const request = jobRequestRecord(t.jobs, t.ids[0]!);
+    const records = [
+      {
+        topic: t.jobs,
+        partition: 0,
+        offset: '0',
+        key: Buffer.from(request.key),
+        value: Buffer.from(request.value),
+        headers: {},
+        timestamp: String(Date.now()),
+      },
+    ];
+    try {
+      // the database goes away while the provider evaluates: the outcome is kept in memory, unstored
+      onProviderCall = () => proxy.cut();
+      await expect(handler({ topic: t.jobs, partition: 0, records, attempt: 1 })).rejects.toThrow();
+      onProviderCall = undefined;
+      await proxy.restore();
+      // the same record again, in a batch whose signal fired (a rebalance, a stop's grace)
+      const aborted = new AbortController();
+      aborted.abort();
+      await handler({ topic: t.jobs, partition: 0, records, attempt: 1, signal: aborted.signal });
+    } finally {
+      onProviderCall = undefined;
+      await proxy.restore();
+      await evaluatorDb.$client.end({ timeout: 1 }).catch(() => {});
+    }
+    expect(cvCalls.get('unsaved-abort-0')).toBe(1);
+    expect(await statuses(t.ids)).toEqual(['completed']);
+    const rows = await db.execute<{ attempts: number }>(
+      sql`select attempts from jobs where id = any(${sql.param(t.ids)}::uuid[])`,
+    );
+    // one evaluation, one attempt (0 when the aborted retry gave back an attempt it never counted)
+    expect(rows.map((r) => Number(r.attempts))).toEqual([1]);
+  });
+
   it('a group of provider-call claims loses its acknowledgement (the counts took effect, the answer never came back) → the retry is not counted again: one call per job, counted once', async () => {
     // three jobs whose texts load together claim in one statement (lib/db/effects.ts claimProviderCalls)
     const t = await scenario('lost-claim', 3);
