@@ -191,7 +191,7 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       todo.push(req);
     }
 
-    /** jobs whose evaluation got as far as claiming the provider call */
+    /** jobs whose evaluation got as far as claiming the provider call (and was not aborted waiting for it) */
     const reachedClaim = new Set<string>();
     // Evaluated before, but its outcome never made it to the database: that one is stored, uncounted.
     const unsavedOf = (t: { record: InputRecord; jobId: string }) => {
@@ -250,13 +250,12 @@ export function createEvaluateHandler(o: EvaluateHandlerOptions): BatchHandler &
       claimTokens.set(t.jobId, token);
       await o.beforeClaim?.(t.jobId);
       const claim = await claimWhenFree(t.jobId, token);
-      if (claim !== 'aborted') ledger.spent(t.jobId);
-      if (claim !== 'claimed') {
-        claimTokens.delete(t.jobId);
-        if (claim === 'stored') storedMeanwhile.push(t);
-        return;
-      }
+      // aborted while another evaluation held the claim: no call was made, its attempt is given back below
+      if (claim === 'aborted') reachedClaim.delete(t.jobId);
+      else ledger.spent(t.jobId);
       claimTokens.delete(t.jobId);
+      if (claim === 'stored') storedMeanwhile.push(t);
+      if (claim !== 'claimed') return;
       const evalStarted = performance.now();
       try {
         o.onEvaluate?.(t.jobId);

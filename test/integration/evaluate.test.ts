@@ -523,6 +523,40 @@ describe('evaluate function', () => {
     expect(row!.provider_calls).toBe(1);
   });
 
+  it("a batch aborted while it waits on another owner's claim (a stop's grace, a rebalance) gives its attempt back: it never reached the provider", async () => {
+    const client = await seedClient(db);
+    const id = await seedJob(db, client, 'CV of CANDIDATE-lease-2: Kafka.');
+    const batch = {
+      topic: 'lease-jobs',
+      partition: 6,
+      records: [requestRecord('lease-jobs', 6, 0, id)],
+      attempt: 1,
+    };
+    const slow = gatedProvider('CANDIDATE-lease-2');
+    const options = { db, resultsTopic: 'lease-results', maxAttempts: 3 };
+    const holder = createEvaluateHandler({ ...options, provider: slow.provider });
+    const held = holder(batch);
+    await slow.entered;
+    const waiter = createEvaluateHandler({ ...options, provider: new OfflineProvider() });
+    const stop = new AbortController();
+    const waiting = waiter({ ...batch, signal: stop.signal });
+    await new Promise((r) => setTimeout(r, 600));
+    stop.abort();
+    const out = await waiting;
+    expect(waiter.stats.claimWaits).toBeGreaterThan(0);
+    expect(out.outputs).toEqual([]);
+    const attempts = async () =>
+      Number(
+        (await db.execute<{ attempts: number }>(sql`select attempts from jobs where id = ${id}`))[0]!
+          .attempts,
+      );
+    // the holder's attempt only: the waiter counted one and never spent it
+    expect(await attempts()).toBe(1);
+    slow.open();
+    await held;
+    expect(await attempts()).toBe(1);
+  });
+
   it('a claim whose holder died is taken over when its lease ends', async () => {
     const client = await seedClient(db);
     const id = await seedJob(db, client, 'CV of CANDIDATE-lease-1: Kafka.');
