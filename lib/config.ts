@@ -51,6 +51,12 @@ const schema = z.object({
   UPLOAD_MAX_BYTES: int(1, 100 * 1024 * 1024).default(10 * 1024 * 1024),
   /** upload bytes one submit instance holds at once (lib/limits/upload-memory.ts) */
   UPLOAD_BUFFER_MB: int(1, 4096).default(48),
+  /**
+   * Most time a request's body may take to arrive (Node's requestTimeout; checked every 5 s). An upload
+   * holds its share of UPLOAD_BUFFER_MB until its body is in: a client trickling one large body would
+   * otherwise hold it for Node's default of 300 s, and send it again.
+   */
+  REQUEST_BODY_TIMEOUT_MS: int(5_000, 600_000).default(60_000),
   /** how long one publisher (a request, or the sweeper) owns publishing a job; above PUBLISH_TIMEOUT_MS */
   PUBLISH_LEASE_MS: int(1000, 600_000).default(15_000),
   /** how long publishing one request record may take before submit answers 503 */
@@ -166,6 +172,7 @@ export interface Config {
     producerSlots: number;
     uploadMaxBytes: number;
     uploadBufferBytes: number;
+    requestBodyTimeoutMs: number;
     apiKeyCacheTtlMs: number;
     apiKeyNegativeTtlMs: number;
   };
@@ -293,6 +300,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       producerSlots: e.SUBMIT_PRODUCER_SLOTS,
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
       uploadBufferBytes: e.UPLOAD_BUFFER_MB * 1024 * 1024,
+      requestBodyTimeoutMs: e.REQUEST_BODY_TIMEOUT_MS,
       apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
       apiKeyNegativeTtlMs: e.API_KEY_NEGATIVE_CACHE_TTL_MS,
     },

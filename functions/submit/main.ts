@@ -143,6 +143,12 @@ const server = serve(
     },
     port: config.submit.port,
     hostname: config.submit.host,
+    // a body that has not arrived in time ends its request (408): its upload memory is given back
+    serverOptions: {
+      requestTimeout: config.submit.requestBodyTimeoutMs,
+      headersTimeout: Math.min(60_000, config.submit.requestBodyTimeoutMs),
+      connectionsCheckingInterval: 5_000,
+    },
   },
   (info) =>
     logger.info(

@@ -134,4 +134,54 @@ describe('submit shutdown', () => {
     await closedByServer;
     expect(answer).toMatch(/^HTTP\/1.1 4\d\d/);
   }, 180_000);
+
+  it('an upload body trickled a byte at a time ends at REQUEST_BODY_TIMEOUT_MS (408) and gives its upload memory back', async () => {
+    const { apiKey } = await seedClientWithUploads(stack.databaseUrl, 'trickle');
+    const port = 18_900 + Math.floor(Math.random() * 90);
+    const child = runChild('../functions/submit/index.ts', {
+      DATABASE_URL: stack.databaseUrl,
+      KAFKA_BROKERS: stack.brokers.join(','),
+      KAFKA_TOPIC_JOBS: stack.topic('jobs'),
+      KAFKA_TOPIC_RESULTS: stack.topic('results'),
+      KAFKA_TOPIC_DLQ: stack.topic('dlq'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      INSTANCE_ID: `${stack.prefix}-trickle`,
+      LOG_FORMAT: 'json',
+      REQUEST_BODY_TIMEOUT_MS: '5000',
+      // the whole budget is this one upload's declared 1 MB: while it holds it, no other upload fits
+      UPLOAD_BUFFER_MB: '1',
+    });
+    try {
+      await child.waitForLine(/submit listening/, 100_000);
+      const socket = connect(port, '127.0.0.1');
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      let answer = '';
+      socket.on('data', (d) => {
+        answer += d.toString();
+      });
+      socket.write(
+        'POST /v1/upload HTTP/1.1\r\nHost: x\r\n' +
+          `Authorization: Bearer ${apiKey}\r\nContent-Type: multipart/form-data; boundary=b\r\n` +
+          `Content-Length: ${1024 * 1024}\r\n\r\n--b\r\n`,
+      );
+      const started = performance.now();
+      const drip = setInterval(() => socket.writable && socket.write('x'), 500);
+      await closed;
+      clearInterval(drip);
+      // Node checks every 5 s (connectionsCheckingInterval): at most ~10 s, not its default 300 s
+      expect(performance.now() - started).toBeLessThan(15_000);
+      expect(answer).toMatch(/^HTTP\/1.1 (408|4\d\d)/);
+      // its reservation was given back: another client's upload is admitted (a 4xx about the form, not 503)
+      const other = await fetch(`http://127.0.0.1:${port}/v1/upload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'multipart/form-data; boundary=b' },
+        body: '--b--\r\n',
+      });
+      expect(other.status).not.toBe(503);
+    } finally {
+      child.process.kill('SIGKILL');
+      await child.exited;
+    }
+  }, 180_000);
 });
