@@ -209,7 +209,9 @@ export function isAlive(pid: number | undefined): boolean {
   // signal 0 is all there is
   if (!existsSync('/proc/self/stat')) return true;
   try {
-    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    // "pid (name) state …": the name may hold anything, the state follows its last parenthesis
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
   } catch {
     return false; // gone since
   }
