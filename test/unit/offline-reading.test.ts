@@ -1,11 +1,15 @@
 // How the offline reader weighs the forms CVs take beyond the calibration corpus: keyword runs of
 // multi-word terms, durations written out in words, and sections beside the work.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
 import { LIST_WEIGHT, sentenceWeight, termCounts } from '../../lib/evaluation/offline/analysis.ts';
 import { analyseCvText } from '../../lib/evaluation/offline/cv.ts';
 import { rolesOf } from '../../lib/evaluation/offline/experience.ts';
+import { offlineProjectAnswer } from '../../lib/evaluation/offline/index.ts';
 import { findMatches } from '../../lib/evaluation/offline/match.ts';
 import { readDocument } from '../../lib/evaluation/offline/text.ts';
+import { DEFAULT_RUBRIC } from '../../lib/evaluation/rubric.ts';
 
 const DATA_JD = `# Data Analyst
 
@@ -70,5 +74,38 @@ Tools: Tableau, dbt`;
     expect(doc.sentences[roles[0]!.end - 1]!.text).toContain('Tableau dashboards');
     // fourteen years as a club treasurer are not years of analysis
     expect(analyseCvText(DATA_JD, cv).years).toBeLessThan(4);
+  });
+
+  // Found from outside: "Label: prose, prose, prose." was read as a keyword list, so the README's own
+  // sample report was told "Missing or stated as not done: automated testing" beside "code quality:
+  // evidence: … integration tests", and a CV's "Collaboration: mentored …, wrote …, worked …" counted as
+  // "0 examples of working with others".
+  it('a labelled line of prose is prose; a labelled list of names is still a list', () => {
+    const kinds = (text: string) => readDocument(text).sentences.map((s) => s.kind);
+    expect(kinds('Tools: Jira, Confluence, Git, Docker')).toEqual(['list']);
+    expect(kinds('Frameworks: Express, React, Spring')).toEqual(['list']);
+    expect(
+      kinds('Quality: the code is modular and typed, with unit and integration tests run in CI, and linted.'),
+    ).toEqual(['prose']);
+    // a later sentence of a labelled line is not under the label
+    const two = readDocument(
+      'Testing: 64 pytest tests pass. The Dockerfile and docker-compose start PostgreSQL, RabbitMQ, the API and the worker.',
+    );
+    expect(two.sentences.at(-1)!.kind).not.toBe('list');
+
+    const report = readFileSync('samples/project-report.txt', 'utf8');
+    const answer = offlineProjectAnswer(defaultDocuments.studyCaseBrief, report, DEFAULT_RUBRIC.project);
+    expect(answer.feedback).toContain('integration tests');
+    expect(answer.feedback).not.toContain('Missing or stated as not done: automated testing');
+
+    const cv = `Alice Martin — Data Analyst
+
+Experience
+- Data Analyst, Shopwise (2019 – 2025): wrote SQL in BigQuery, ran cohort analysis and built Tableau dashboards.
+
+Collaboration: mentored three junior analysts, wrote the team's SQL style guide, worked closely with finance and product.`;
+    const f = analyseCvText(DATA_JD, cv);
+    expect(f.parameters.cultural_fit.note).toMatch(/^1 example/);
+    expect(f.parameters.cultural_fit.score).toBeGreaterThan(1);
   });
 });

@@ -48,6 +48,8 @@ interface Line {
   end: number;
   section: Section;
   labelled: boolean;
+  /** where the label's value starts, from the line's start (0 when the line has no label) */
+  labelEnd: number;
   labelSection: Section | undefined;
   /** a heading line only ("Experience"): no content of its own */
   skip: boolean;
@@ -107,6 +109,7 @@ function linesOf(text: string): Line[] {
       end: start + line.length,
       section,
       labelled: Boolean(labelled),
+      labelEnd: labelled ? line.length - labelled[2]!.length : 0,
       labelSection,
       skip,
     };
@@ -216,8 +219,16 @@ export function readDocument(text: string, exclude: [number, number][] = [], lem
       : [];
     const commas = (sText.match(/[,;·|]/g) ?? []).length;
     const sec = line.labelSection ?? line.section;
+    // "Tools: Jira, Confluence, Git" is a list; "Quality: the code is typed, tested in CI, and linted" is
+    // prose that happens to follow a label, and so is every later sentence of a labelled line: found from
+    // outside, the README's own sample report ("Quality: … unit and integration tests run in CI, and
+    // linted.") was told "Missing or stated as not done: automated testing", and a CV's "Collaboration:
+    // mentored three junior engineers, wrote …, worked closely with …" counted 0 examples of working
+    // with others
+    const labelList =
+      line.labelled && start < line.start + line.labelEnd && commas >= 2 && (!verb || commas * 3 >= n);
     let kind: SentenceKind;
-    if (sec === 'skills' || sec === 'certifications' || (line.labelled && commas >= 2)) kind = 'list';
+    if (sec === 'skills' || sec === 'certifications' || labelList) kind = 'list';
     else if (commas >= 4 && commas * 3 >= n) kind = 'list';
     else if (!verb && n <= 8 && sec !== 'experience') kind = 'heading';
     else if (!verb && commas * 2 >= n - 2 && commas >= 3) kind = 'list';
