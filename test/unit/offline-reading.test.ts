@@ -6,7 +6,7 @@ import { defaultDocuments } from '../../lib/evaluation/documents/index.ts';
 import { LIST_WEIGHT, sentenceWeight, termCounts } from '../../lib/evaluation/offline/analysis.ts';
 import { analyseCvText } from '../../lib/evaluation/offline/cv.ts';
 import { rolesOf } from '../../lib/evaluation/offline/experience.ts';
-import { offlineProjectAnswer } from '../../lib/evaluation/offline/index.ts';
+import { offlineCvAnswer, offlineProjectAnswer } from '../../lib/evaluation/offline/index.ts';
 import { findMatches } from '../../lib/evaluation/offline/match.ts';
 import { readDocument } from '../../lib/evaluation/offline/text.ts';
 import { DEFAULT_RUBRIC } from '../../lib/evaluation/rubric.ts';
@@ -107,5 +107,33 @@ Collaboration: mentored three junior analysts, wrote the team's SQL style guide,
     const f = analyseCvText(DATA_JD, cv);
     expect(f.parameters.cultural_fit.note).toMatch(/^1 example/);
     expect(f.parameters.cultural_fit.score).toBeGreaterThan(1);
+  });
+
+  // Found from outside: a CV whose skills list says "Docker, AWS, CI/CD" was told "Not shown: containers,
+  // a cloud platform, CI/CD", which reads as a misreading of the CV; a keyword-stuffed CV looked like one
+  // that never named the skills at all.
+  it('feedback tells a requirement named only in a list from one the document never shows', () => {
+    const cv = `Sam Reed — Data Analyst
+
+Experience
+- Data Analyst, Shopwise (2019 – 2025): wrote SQL in BigQuery and ran cohort analysis for the product team.
+
+Skills: Tableau, Looker, Python, pandas`;
+    const answer = offlineCvAnswer(DATA_JD, cv, DEFAULT_RUBRIC.cv);
+    expect(answer.feedback).toMatch(
+      /Named only in a skills list or in passing, with no work described: [^.]*dashboards/,
+    );
+    expect(answer.feedback).not.toMatch(/Not shown: [^.]*dashboards/);
+    expect(answer.feedback).toMatch(/Not shown: [^.]*A\/B testing/);
+
+    const brief = defaultDocuments.studyCaseBrief;
+    const listed = offlineProjectAnswer(
+      brief,
+      'Stack: Kafka, PostgreSQL, RAG, tests, README',
+      DEFAULT_RUBRIC.project,
+    );
+    expect(listed.feedback).toMatch(
+      /Mentioned only in a list or in passing, with no work described: [^.]*a message broker/,
+    );
   });
 });

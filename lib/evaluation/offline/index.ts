@@ -40,14 +40,24 @@ export function offlineCvAnswer(
   exclude: [number, number][] = [],
 ): StepAnswer & { englishShare: number } {
   const f = analyseCvText(bounded(jobDescription), bounded(cvText), exclude);
-  const missing = f.met.filter((m) => m.credit < 0.5).map((m) => m.label);
+  const missing = f.met.filter((m) => m.credit < 0.5);
+  // a requirement named only in a skills list (or in passing) earns a little credit, not enough to count
+  // as shown: saying "Not shown: CI/CD" of a CV whose skills list says CI/CD reads as a misreading
+  const passing = missing.filter((m) => m.credit > 0).map((m) => m.label);
+  const absent = missing.filter((m) => m.credit === 0).map((m) => m.label);
   const feedback = [
     `The job description names ${f.requirements.length} requirements; the CV shows ${f.met.length - missing.length} of them in its text.`,
-    missing.length ? `Not shown: ${missing.slice(0, 8).join(', ')}.` : 'Every requirement is shown.',
+    passing.length
+      ? `Named only in a skills list or in passing, with no work described: ${passing.slice(0, 8).join(', ')}.`
+      : '',
+    absent.length ? `Not shown: ${absent.slice(0, 8).join(', ')}.` : '',
+    missing.length ? '' : 'Every requirement is shown.',
     ...params.map(
       (p) => `${p.key.replace(/_/g, ' ')}: ${f.parameters[p.key as keyof typeof f.parameters].note}.`,
     ),
-  ].join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   return { ...answer(f.doc, f.parameters, params, feedback), englishShare: f.doc.englishShare };
 }
 
@@ -60,6 +70,9 @@ export function offlineProjectAnswer(
   const f = analyseReportText(bounded(brief), bounded(reportText), exclude);
   const feedback = [
     `The report covers ${f.covered.length} of the ${f.requirements.length} requirements of the brief${f.covered.length ? ` (${f.covered.slice(0, 6).join(', ')})` : ''}.`,
+    f.passing.length
+      ? `Mentioned only in a list or in passing, with no work described: ${f.passing.slice(0, 8).join(', ')}.`
+      : '',
     f.missing.length ? `Missing or stated as not done: ${f.missing.slice(0, 8).join(', ')}.` : '',
     ...params.map(
       (p) => `${p.key.replace(/_/g, ' ')}: ${f.parameters[p.key as keyof typeof f.parameters].note}.`,

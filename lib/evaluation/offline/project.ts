@@ -124,6 +124,9 @@ export interface ProjectFindings {
   parameters: Record<ProjectKey, OfflineParameter>;
   requirements: Requirement[];
   covered: string[];
+  /** requirements mentioned, but only in a list or in passing (some credit, too little to count) */
+  passing: string[];
+  /** requirements not mentioned, or stated as not done */
   missing: string[];
 }
 
@@ -194,12 +197,13 @@ export function analyseReportText(
   let total = 0;
   let got = 0;
   const covered: string[] = [];
+  const passing: string[] = [];
   const missing: string[] = [];
   for (const r of requirements) {
     const c = Math.max(0, (credit.get(r.family) ?? 0) - (negated.has(r.family) ? 0.6 : 0));
     total += r.weight;
     got += r.weight * c;
-    (c >= 0.5 ? covered : missing).push(r.label);
+    (c >= 0.5 ? covered : c > 0 ? passing : missing).push(r.label);
   }
   // 1 means "nothing of the brief"; a report on the brief's subject (two or more of its field's topics,
   // mostly that field) that shows any requirement is thin, not absent
@@ -244,7 +248,7 @@ export function analyseReportText(
           : 'no evidence found',
     };
   }
-  return { doc, parameters, requirements, covered, missing };
+  return { doc, parameters, requirements, covered, passing, missing };
 }
 
 /**
