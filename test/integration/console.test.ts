@@ -356,7 +356,7 @@ describe('console in Chromium', () => {
     const csv = await context.request.get(`${base}/app/positions/${positionId}/ranking.csv`);
     expect(csv.headers()['content-type']).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toMatch(/^rank,job_id,status,combined_score,/);
+    expect(lines[0]).toMatch(/^rank,job_id,cv_id,project_id,status,.*,flags,error_code$/);
     expect(lines).toHaveLength(4);
     expect(lines[1]).toContain(',completed,');
     for (const id of jobIds)

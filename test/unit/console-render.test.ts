@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { highlighted } from '../../lib/console/pages/evidence.ts';
 import { jobTable } from '../../lib/console/pages/jobs.ts';
-import { rankingCsv } from '../../lib/console/pages/positions.ts';
+import { positionPage, rankingCsv } from '../../lib/console/pages/positions.ts';
 import type { RankingRow } from '../../lib/db/ranking.ts';
+import { csvHeader, rankingCsvRows, rankingItem } from '../../lib/positions/ranking.ts';
 
 const render = async (h: unknown) => String(await h);
 
@@ -30,6 +31,8 @@ describe('ranking CSV', () => {
   const row = (o: Partial<RankingRow>): RankingRow =>
     ({
       jobId: '00000000-0000-4000-8000-000000000001',
+      cvId: '00000000-0000-4000-8000-0000000000c1',
+      projectId: '00000000-0000-4000-8000-0000000000b1',
       status: 'completed',
       combinedScore: '71.5',
       cvMatchRate: '0.80',
@@ -38,28 +41,85 @@ describe('ranking CSV', () => {
       createdAt: new Date('2026-01-01T00:00:00Z'),
       cvScores: { technical_skills: 4 },
       projectScores: { correctness: 3 },
+      provenance: { flags: [] },
+      errorCode: null,
       ...o,
     }) as RankingRow;
 
-  it('has a header, one line per row with criteria columns, CRLF endings', () => {
+  it("is the API's CSV: same header, one line per row, flags and error code, CRLF endings", () => {
     const csv = rankingCsv([
-      row({}),
-      row({ jobId: 'x', status: 'failed', combinedScore: null, cvScores: null, projectScores: null }),
+      row({ provenance: { flags: [{ code: 'injection_suspected' }, { code: 'needs_review' }] } }),
+      row({
+        jobId: 'x',
+        status: 'failed',
+        combinedScore: null,
+        cvScores: null,
+        projectScores: null,
+        errorCode: 'CANNOT_SCREEN',
+        provenance: null,
+      }),
     ]);
     const lines = csv.split('\r\n');
-    expect(lines[0]).toBe(
-      'rank,job_id,status,combined_score,cv_match_rate,project_score,position_version,created_at,cv.technical_skills,project.correctness',
-    );
+    expect(lines[0]).toBe(csvHeader.join(','));
+    expect(lines[0]).toMatch(/^rank,job_id,cv_id,project_id,status,.*,flags,error_code$/);
     expect(lines[1]).toBe(
-      '1,00000000-0000-4000-8000-000000000001,completed,71.5,0.80,7.0,2,2026-01-01T00:00:00.000Z,4,3',
+      '1,00000000-0000-4000-8000-000000000001,00000000-0000-4000-8000-0000000000c1,00000000-0000-4000-8000-0000000000b1,completed,2,71.5,0.8,7,4,,,,3,,,,,injection_suspected;needs_review,',
     );
-    expect(lines[2]).toBe('2,x,failed,,0.80,7.0,2,2026-01-01T00:00:00.000Z,,');
+    expect(lines[2]).toMatch(/^2,x,.*,failed,2,,0\.8,7,,,,,,,,,,needs_review,CANNOT_SCREEN$/);
     expect(csv.endsWith('\r\n')).toBe(true);
+    expect(csv).toBe(
+      `${csvHeader.join(',')}\r\n${rankingCsvRows([row({ provenance: { flags: [{ code: 'injection_suspected' }, { code: 'needs_review' }] } }), row({ jobId: 'x', status: 'failed', combinedScore: null, cvScores: null, projectScores: null, errorCode: 'CANNOT_SCREEN', provenance: null })].map(rankingItem), 1)}`,
+    );
   });
 
-  it('quotes separators and neutralises formulas but not negative numbers', () => {
-    const csv = rankingCsv([row({ jobId: '=HYPERLINK("x")', status: 'a,b' as never, combinedScore: '-1' })]);
-    expect(csv.split('\r\n')[1]).toMatch(/^1,"'=HYPERLINK\(""x""\)","a,b",-1,/);
+  it('quotes separators and neutralises formulas', () => {
+    const csv = rankingCsv([row({ jobId: '=HYPERLINK("x")', status: 'a,b' as never })]);
+    expect(csv.split('\r\n')[1]).toMatch(/^1,"'=HYPERLINK\(""x""\)",[^,]+,[^,]+,"a,b",/);
+  });
+});
+
+describe('ranking table', () => {
+  // found from outside: the console's ranking showed no flags, the API's did
+  it("shows each candidate's flags in words, and 'none' when there are none", async () => {
+    const base = {
+      jobId: '00000000-0000-4000-8000-000000000001',
+      cvId: 'c',
+      projectId: 'p',
+      status: 'completed',
+      combinedScore: '71.5',
+      cvMatchRate: '0.80',
+      projectScore: '7.0',
+      positionVersion: 1,
+      createdAt: new Date(),
+      cvScores: {},
+      projectScores: {},
+      errorCode: null,
+    };
+    const out = await render(
+      positionPage({
+        position: {
+          id: 'p1',
+          version: 1,
+          title: 'T',
+          jobDescription: 'j',
+          studyCaseBrief: 'b',
+          scoringRubric: 'r',
+          archivedAt: null,
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        } as never,
+        versions: [],
+        ranking: [
+          { ...base, provenance: { flags: [{ code: 'injection_suspected' }] } },
+          { ...base, jobId: '00000000-0000-4000-8000-000000000002', provenance: { flags: [] } },
+        ] as unknown as RankingRow[],
+        csrf: 'x',
+      }),
+    );
+    expect(out).toContain('<th scope="col">Flags</th>');
+    expect(out).toContain('data-flags="injection_suspected"');
+    expect(out).toContain('injection suspected</span>');
+    expect(out).toMatch(/data-flags="">\s*<span class="hint">none<\/span>/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { PositionView } from '../../db/positions.ts';
 import type { RankingRow } from '../../db/ranking.ts';
+import { csvHeader, rankingCsvRows, rankingItem } from '../../positions/ranking.ts';
 import { barChart } from '../chart.ts';
 import { type Html, statusBadge, when } from '../layout.ts';
 
@@ -68,6 +69,23 @@ ${fields(p)}
 }`;
 }
 
+/**
+ * The evaluation's flags in words, as the API's ranking gives them. Found from outside: the console's
+ * ranking showed none, so a CV flagged `injection_suspected`, or one in a language the evaluator does not
+ * read (`needs_review`), sat in the list looking like any other; only its result page said so.
+ */
+const FLAG_SHORT: Record<string, string> = {
+  needs_review: 'needs review',
+  injection_suspected: 'injection suspected',
+  language_unsupported: 'language not supported',
+  score_without_evidence: 'score without evidence',
+  quotes_dropped: 'quotes dropped',
+};
+const flagList = (flags: string[]) =>
+  flags.length
+    ? html`<ul class="plain">${flags.map((f) => html`<li><span class="badge badge-flag">${FLAG_SHORT[f] ?? f.replace(/_/g, ' ')}</span></li>`)}</ul>`
+    : html`<span class="hint">none</span>`;
+
 const pct = (v: string | null) => (v === null ? '—' : `${Math.round(Number(v) * 100)}%`);
 
 function rankingSection(id: string, rows: RankingRow[]): Html {
@@ -76,13 +94,13 @@ ${
   rows.length
     ? html`<form method="get" action="/app/positions/${id}/compare">
 <div class="scroll" tabindex="0" role="region" aria-label="Ranking"><table>
-<thead><tr><th scope="col">Rank</th><th scope="col">Compare</th><th scope="col">Evaluation</th><th scope="col">Combined (0–100)</th><th scope="col">CV match</th><th scope="col">Project (1–10)</th><th scope="col">Status</th></tr></thead>
+<thead><tr><th scope="col">Rank</th><th scope="col">Compare</th><th scope="col">Evaluation</th><th scope="col">Combined (0–100)</th><th scope="col">CV match</th><th scope="col">Project (1–10)</th><th scope="col">Status</th><th scope="col">Flags</th></tr></thead>
 <tbody>${rows.map(
         (r, i) => html`<tr data-rank="${i + 1}">
 <td>${i + 1}</td>
 <td><input type="checkbox" name="job" value="${r.jobId}" id="cmp-${r.jobId}" aria-label="Compare evaluation ${r.jobId.slice(0, 8)}"></td>
 <td><a href="/app/jobs/${r.jobId}">${r.jobId.slice(0, 8)}</a></td>
-<td data-combined>${r.combinedScore ?? '—'}</td><td>${pct(r.cvMatchRate)}</td><td>${r.projectScore ?? '—'}</td><td>${statusBadge(r.status)}</td></tr>`,
+<td data-combined>${r.combinedScore ?? '—'}</td><td>${pct(r.cvMatchRate)}</td><td>${r.projectScore ?? '—'}</td><td>${statusBadge(r.status)}</td><td data-flags="${rankingItem(r).flags.join(' ')}">${flagList(rankingItem(r).flags)}</td></tr>`,
       )}</tbody></table></div>
 <button type="submit">Compare the two selected</button>
 <a class="button-link" href="/app/positions/${id}/ranking.csv" download>Export CSV</a>
@@ -108,49 +126,12 @@ ${barChart({ id: `pr-${r.jobId}`, title: 'Project per criterion (1 to 5)', max: 
   )}</div>`;
 }
 
-/** RFC 4180 CSV; cells that a spreadsheet would run as a formula are prefixed with a quote. */
+/**
+ * The ranking as CSV: the API's own columns and rows (`Accept: text/csv` on the ranking route), so an export
+ * from the console carries the flags and error codes too. Found from outside: the console's export had its
+ * own columns and no flags, so a candidate flagged `injection_suspected` or `needs_review` looked clean in
+ * the spreadsheet a hiring team shares.
+ */
 export function rankingCsv(rows: RankingRow[]): string {
-  const criteria = [
-    ...new Set(
-      rows.flatMap((r) => [
-        ...Object.keys(r.cvScores ?? {}).map((k) => `cv.${k}`),
-        ...Object.keys(r.projectScores ?? {}).map((k) => `project.${k}`),
-      ]),
-    ),
-  ];
-  const cell = (v: unknown) => {
-    let s = v === null || v === undefined ? '' : String(v);
-    if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const head = [
-    'rank',
-    'job_id',
-    'status',
-    'combined_score',
-    'cv_match_rate',
-    'project_score',
-    'position_version',
-    'created_at',
-    ...criteria,
-  ];
-  const lines = rows.map((r, i) =>
-    [
-      i + 1,
-      r.jobId,
-      r.status,
-      r.combinedScore,
-      r.cvMatchRate,
-      r.projectScore,
-      r.positionVersion,
-      r.createdAt.toISOString(),
-      ...criteria.map((k) => {
-        const [doc, name] = k.split('.') as [string, string];
-        return (doc === 'cv' ? r.cvScores : r.projectScores)?.[name];
-      }),
-    ]
-      .map(cell)
-      .join(','),
-  );
-  return `${[head.join(','), ...lines].join('\r\n')}\r\n`;
+  return `${csvHeader.join(',')}\r\n${rankingCsvRows(rows.map(rankingItem), 1)}`;
 }
