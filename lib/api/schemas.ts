@@ -248,7 +248,8 @@ export const RankingItem = z.object({
   status: z.enum(jobStatuses),
   position_version: z.number().int().nullable(),
   combined_score: z.number().nullable().openapi({
-    description: '50 × cv_match_rate + 50 × (project_score − 1) / 9, one decimal; null until scored',
+    description:
+      "50 × (cv_match_rate − 0.2) / 0.8 + 50 × (project_score − 2) / 8 (0–100: each half spans its score's whole range), one decimal; null until scored",
   }),
   cv_match_rate: z.number().nullable(),
   project_score: z.number().nullable(),

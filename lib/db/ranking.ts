@@ -1,6 +1,10 @@
 // A position's ranking. The combined score (0–100, one decimal) weighs the CV and the project equally:
-//   combined = 50 × cv_match_rate + 50 × (project_score − 1) / 9
-// (cv_match_rate is 0–1, project_score 1–10, so each half spans 0–50). Unscored jobs (queued,
+//   combined = 50 × (cv_match_rate − 0.2) / 0.8 + 50 × (project_score − 2) / 8
+// cv_match_rate is a 1–5 weighted average ÷ 5 (0.20–1.00) and project_score one × 2 (2.0–10.0), so each
+// half spans 0–50: a CV and a report at 1 of 5 on every criterion make 0, at 5 make 100. (Found from
+// outside: the formula was 50 × cv_match_rate + 50 × (project_score − 1) / 9, written for 0–1 and 1–10,
+// so a candidate with nothing at all scored 15.6 and the project's half spanned 44.4 points to the CV's
+// 40.) Unscored jobs (queued,
 // processing, failed) have no combined score and rank after every scored one. Ties are broken by the
 // job's acceptance time, then its place in its batch, then its id: a stable order that pagination
 // can resume.
@@ -9,11 +13,11 @@ import type { Database } from './database.ts';
 import { type JobStatus, jobs, results } from './schema.ts';
 import { traced } from './trace.ts';
 
-const combined = sql<
-  string | null
->`round(50 * ${results.cvMatchRate} + 50 * (${results.projectScore} - 1) / 9, 1)`;
+const combinedOf = (cv: unknown, project: unknown) =>
+  sql`round(50 * (${cv} - 0.2) / 0.8 + 50 * (${project} - 2) / 8, 1)`;
+const combined = sql<string | null>`${combinedOf(results.cvMatchRate, results.projectScore)}`;
 /** The sort key: unscored jobs sort as -1, below every real score. */
-const sortScore = sql<string>`coalesce(round(50 * ${results.cvMatchRate} + 50 * (${results.projectScore} - 1) / 9, 1), -1)`;
+const sortScore = sql<string>`coalesce(${combinedOf(results.cvMatchRate, results.projectScore)}, -1)`;
 
 const batchIndex = sql<number>`coalesce(${jobs.batchIndex}, 0)`;
 

@@ -364,18 +364,18 @@ describe('ranking', () => {
     };
     const all = (await (await get(`/v1/positions/${p.id}/ranking`)).json()) as Page;
     const order = all.items.map((i) => accepted.findIndex((a) => a.id === i.job_id));
-    // 4: 50·0.9 + 50·8/9 = 89.4; 0 and 2 tie at 73.3 (accepted order breaks it); 1: 50; then unscored
+    // 4: 50·0.7/0.8 + 50·7/8 = 87.5; 0 and 2 tie at 68.8 (accepted order breaks it); 1: 40.6; then unscored
     expect(order.slice(0, 4)).toEqual([4, 0, 2, 1]);
-    expect(all.items.map((i) => i.combined_score).slice(0, 4)).toEqual([89.4, 73.3, 73.3, 50]);
+    expect(all.items.map((i) => i.combined_score).slice(0, 4)).toEqual([87.5, 68.8, 68.8, 40.6]);
     expect(new Set(order.slice(4))).toEqual(new Set([3, 5]));
     expect(all.items.map((i) => i.rank)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(all.items[2]!.flags).toContain('injection_suspected');
     expect(all.items.find((i) => i.status === 'failed')!.flags).toContain('needs_review');
 
     const filtered = (await (
-      await get(`/v1/positions/${p.id}/ranking?min_score=70&status=completed`)
+      await get(`/v1/positions/${p.id}/ranking?min_score=60&status=completed`)
     ).json()) as Page;
-    expect(filtered.items.map((i) => i.combined_score)).toEqual([89.4, 73.3, 73.3]);
+    expect(filtered.items.map((i) => i.combined_score)).toEqual([87.5, 68.8, 68.8]);
 
     // pages of two, joined by the cursor, give the same order without gaps or repeats
     const paged: string[] = [];
@@ -399,7 +399,7 @@ describe('ranking', () => {
     expect(lines[0]).toMatch(/^rank,job_id,cv_id,project_id,status,position_version,combined_score,/);
     expect(lines).toHaveLength(7);
     expect(lines[1]).toContain(`1,${accepted[4]!.id},`);
-    expect(lines[1]).toContain(',89.4,');
+    expect(lines[1]).toContain(',87.5,');
     expect(lines[3]).toContain('injection_suspected');
 
     expect((await get(`/v1/positions/${p.id}/ranking`, h.keyB)).status).toBe(404);

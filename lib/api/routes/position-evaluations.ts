@@ -46,7 +46,7 @@ const rankingRoute = createRoute({
   responses: {
     200: {
       description:
-        'candidates by combined score (50 × cv_match_rate + 50 × (project_score − 1) / 9), highest first; ' +
+        'candidates by combined score (50 × (cv_match_rate − 0.2) / 0.8 + 50 × (project_score − 2) / 8), highest first; ' +
         'unscored last; ties by acceptance time then job id. Accept: text/csv for CSV.',
       content: {
         'application/json': { schema: RankingPage },

@@ -94,7 +94,7 @@ ${
   rows.length
     ? html`<form method="get" action="/app/positions/${id}/compare">
 <div class="scroll" tabindex="0" role="region" aria-label="Ranking"><table>
-<thead><tr><th scope="col">Rank</th><th scope="col">Compare</th><th scope="col">Evaluation</th><th scope="col">Combined (0–100)</th><th scope="col">CV match</th><th scope="col">Project (1–10)</th><th scope="col">Status</th><th scope="col">Flags</th></tr></thead>
+<thead><tr><th scope="col">Rank</th><th scope="col">Compare</th><th scope="col">Evaluation</th><th scope="col">Combined (0–100)</th><th scope="col">CV match</th><th scope="col">Project (2–10)</th><th scope="col">Status</th><th scope="col">Flags</th></tr></thead>
 <tbody>${rows.map(
         (r, i) => html`<tr data-rank="${i + 1}">
 <td>${i + 1}</td>
