@@ -146,3 +146,33 @@ describe('jobs list pages', () => {
     expect(String(await jobTable([item], {}, null))).not.toContain('pager');
   });
 });
+
+describe('position page', () => {
+  const position = (version: number) =>
+    ({
+      id: 'p1',
+      version,
+      title: 'T',
+      jobDescription: 'j',
+      studyCaseBrief: 'b',
+      scoringRubric: 'r',
+      archivedAt: null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    }) as never;
+  const versions = [
+    { version: 1, title: 'T', createdAt: new Date() },
+    { version: 2, title: 'T', createdAt: new Date() },
+  ];
+  // found from outside: version 1 of a position at version 2 offered "Save as version 2", and saving was
+  // refused as "Someone saved version 2 meanwhile"
+  it('offers no edit form on an earlier version, and links to the current one', async () => {
+    const old = await render(positionPage({ position: position(1), versions, ranking: [], csrf: 'x' }));
+    expect(old).not.toContain('Save as version');
+    expect(old).not.toContain('Archive this position');
+    expect(old).toContain('href="/app/positions/p1">Edit the current version (2)</a>');
+    const now = await render(positionPage({ position: position(2), versions, ranking: [], csrf: 'x' }));
+    expect(now).toContain('Save as version 3');
+    expect(now).not.toContain('an earlier version');
+  });
+});

@@ -45,13 +45,19 @@ export function positionPage(o: {
 }): Html {
   const p = o.position;
   const archived = p.archivedAt !== null;
+  // An older version is for reading: its texts in the edit form, saved with its number as the expected
+  // version, were refused as "Someone saved version N meanwhile" (found from outside: nobody had; the
+  // page showed version 1 of a position at version 2, with a button "Save as version 2").
+  const current = Math.max(p.version, ...o.versions.map((v) => v.version));
+  const old = p.version < current;
   return html`${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}
 ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
 <p class="meta">Version ${p.version}${archived ? html`, <strong>archived</strong> ${when(p.archivedAt!)}` : ''}.
 Versions: ${o.versions.map((v, i) => html`${i ? ', ' : ''}<a href="/app/positions/${p.id}?version=${v.version}">${v.version}</a>`)}</p>
+${old ? html`<p class="notice" role="status">You are reading version ${p.version}, an earlier version. <a href="/app/positions/${p.id}">Edit the current version (${current})</a>.</p>` : ''}
 ${rankingSection(p.id, o.ranking)}
 ${
-  archived
+  archived || old
     ? ''
     : html`<form class="card" method="post" action="/app/positions/${p.id}" aria-labelledby="edit-h">
 <h2 id="edit-h">Edit (saves a new version)</h2>
