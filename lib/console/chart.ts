@@ -9,6 +9,31 @@ export interface Bar {
 
 const label = (key: string) => key.replace(/_/g, ' ');
 
+/**
+ * A document's per-criterion scores as bars in the rubric's order (its heaviest criterion first), with the
+ * criteria the rubric does not list after them. Found from outside: the bars came in the stored JSON's key
+ * order (PostgreSQL's jsonb sorts keys by length), so "cultural fit" (15%) led every CV chart and
+ * "technical skills" (40%) came third.
+ */
+export function rubricBars(scores: Record<string, number> | null | undefined, order: string[]): Bar[] {
+  const entries = Object.entries(scores ?? {});
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+  return entries
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+    .map(([key, value]) => ({ label: key, value }));
+}
+
+/** The criteria of one document in the order the evaluation's rubric (its provenance) gives them. */
+export function rubricOrder(
+  provenance: unknown,
+  document: 'cv' | 'project',
+  fallback: Record<string, number>,
+): string[] {
+  const params = (provenance as { rubric?: Record<string, { key?: unknown }[]> } | null)?.rubric?.[document];
+  const keys = Array.isArray(params) ? params.map((p) => p?.key).filter((k) => typeof k === 'string') : [];
+  return keys.length ? (keys as string[]) : Object.keys(fallback);
+}
+
 /** Horizontal bars on a fixed scale (e.g. 1..5 per rubric criterion). */
 export function barChart(o: { id: string; title: string; bars: Bar[]; max: number; unit?: string }) {
   const rowH = 34;

@@ -1,9 +1,11 @@
 // Pure pieces of the console: evidence highlighting and the ranking CSV.
 import { describe, expect, it } from 'vitest';
+import { rubricBars, rubricOrder } from '../../lib/console/chart.ts';
 import { highlighted } from '../../lib/console/pages/evidence.ts';
 import { jobTable } from '../../lib/console/pages/jobs.ts';
 import { positionPage, rankingCsv } from '../../lib/console/pages/positions.ts';
 import type { RankingRow } from '../../lib/db/ranking.ts';
+import { CV_WEIGHTS } from '../../lib/evaluation/rubric.ts';
 import { csvHeader, rankingCsvRows, rankingItem } from '../../lib/positions/ranking.ts';
 
 const render = async (h: unknown) => String(await h);
@@ -174,5 +176,27 @@ describe('position page', () => {
     const now = await render(positionPage({ position: position(2), versions, ranking: [], csrf: 'x' }));
     expect(now).toContain('Save as version 3');
     expect(now).not.toContain('an earlier version');
+  });
+});
+
+describe('criterion charts', () => {
+  // found from outside: bars came in jsonb's key order (shortest key first), so cultural fit (15%) led
+  it("orders the bars as the evaluation's rubric does, unknown criteria last", () => {
+    // as PostgreSQL's jsonb gives the object back
+    const stored = { cultural_fit: 1, experience_level: 4, technical_skills: 5, relevant_achievements: 5 };
+    const bars = (p: unknown) => rubricBars(stored, rubricOrder(p, 'cv', CV_WEIGHTS)).map((b) => b.label);
+    expect(bars({})).toEqual([
+      'technical_skills',
+      'experience_level',
+      'relevant_achievements',
+      'cultural_fit',
+    ]);
+    const custom = { rubric: { cv: [{ key: 'cultural_fit' }, { key: 'technical_skills' }] } };
+    expect(bars(custom)).toEqual([
+      'cultural_fit',
+      'technical_skills',
+      'experience_level',
+      'relevant_achievements',
+    ]);
   });
 });

@@ -1,8 +1,9 @@
 import { html } from 'hono/html';
 import type { PositionView } from '../../db/positions.ts';
 import type { RankingRow } from '../../db/ranking.ts';
+import { CV_WEIGHTS, PROJECT_WEIGHTS } from '../../evaluation/rubric.ts';
 import { csvHeader, rankingCsvRows, rankingItem } from '../../positions/ranking.ts';
-import { barChart } from '../chart.ts';
+import { barChart, rubricBars, rubricOrder } from '../chart.ts';
 import { type Html, statusBadge, when } from '../layout.ts';
 
 const fields = (p: Partial<PositionView> | undefined) => html`
@@ -126,8 +127,8 @@ export function comparePage(rows: RankingRow[]): Html {
   <li class="tile"><span class="tile-value">${pct(r.cvMatchRate)}</span> CV match</li>
   <li class="tile"><span class="tile-value">${r.projectScore ?? '—'}</span> project</li>
 </ul>
-${barChart({ id: `cv-${r.jobId}`, title: 'CV per criterion (1 to 5)', max: 5, bars: Object.entries(r.cvScores ?? {}).map(([label, value]) => ({ label, value })) })}
-${barChart({ id: `pr-${r.jobId}`, title: 'Project per criterion (1 to 5)', max: 5, bars: Object.entries(r.projectScores ?? {}).map(([label, value]) => ({ label, value })) })}
+${barChart({ id: `cv-${r.jobId}`, title: 'CV per criterion (1 to 5)', max: 5, bars: rubricBars(r.cvScores, rubricOrder(r.provenance, 'cv', CV_WEIGHTS)) })}
+${barChart({ id: `pr-${r.jobId}`, title: 'Project per criterion (1 to 5)', max: 5, bars: rubricBars(r.projectScores, rubricOrder(r.provenance, 'project', PROJECT_WEIGHTS)) })}
 </section>`,
   )}</div>`;
 }

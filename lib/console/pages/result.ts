@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { jobs, results } from '../../db/schema.ts';
-import { barChart } from '../chart.ts';
+import { CV_WEIGHTS, PROJECT_WEIGHTS } from '../../evaluation/rubric.ts';
+import { barChart, rubricBars, rubricOrder } from '../chart.ts';
 import { type Html, statusBadge, when } from '../layout.ts';
 import { type EvidenceByDocument, evidenceSection, type Flag, flagsSection } from './evidence.ts';
 
@@ -36,11 +37,11 @@ function completed(r: Result, docs: Documents): Html {
 </section>
 <div class="grid2">
 <section aria-labelledby="cv-h"><h2 id="cv-h">CV, per criterion</h2>
-${barChart({ id: 'cv-chart', title: 'CV scores per criterion (1 to 5)', max: 5, bars: Object.entries(r.cvScores ?? {}).map(([label, value]) => ({ label, value })) })}
+${barChart({ id: 'cv-chart', title: 'CV scores per criterion (1 to 5)', max: 5, bars: rubricBars(r.cvScores, rubricOrder(r.provenance, 'cv', CV_WEIGHTS)) })}
 <p>${r.cvFeedback}</p>
 </section>
 <section aria-labelledby="pr-h"><h2 id="pr-h">Project report, per criterion</h2>
-${barChart({ id: 'pr-chart', title: 'Project scores per criterion (1 to 5)', max: 5, bars: Object.entries(r.projectScores ?? {}).map(([label, value]) => ({ label, value })) })}
+${barChart({ id: 'pr-chart', title: 'Project scores per criterion (1 to 5)', max: 5, bars: rubricBars(r.projectScores, rubricOrder(r.provenance, 'project', PROJECT_WEIGHTS)) })}
 <p>${r.projectFeedback}</p>
 </section>
 </div>
