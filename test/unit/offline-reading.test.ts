@@ -7,7 +7,7 @@ import { LIST_WEIGHT, sentenceWeight, termCounts } from '../../lib/evaluation/of
 import { analyseCvText } from '../../lib/evaluation/offline/cv.ts';
 import { rolesOf } from '../../lib/evaluation/offline/experience.ts';
 import { offlineCvAnswer, offlineProjectAnswer } from '../../lib/evaluation/offline/index.ts';
-import { findMatches } from '../../lib/evaluation/offline/match.ts';
+import { findMatches, requirementsOf } from '../../lib/evaluation/offline/match.ts';
 import { readDocument } from '../../lib/evaluation/offline/text.ts';
 import { DEFAULT_RUBRIC } from '../../lib/evaluation/rubric.ts';
 
@@ -135,5 +135,19 @@ Skills: Tableau, Looker, Python, pandas`;
     expect(listed.feedback).toMatch(
       /Mentioned only in a list or in passing, with no work described: [^.]*a message broker/,
     );
+  });
+
+  // Found from outside: a brief asking for "an Idempotency-Key header" derived a requirement "Key", which
+  // the feedback then listed as missing from a report that implemented exactly that header.
+  it('the tail of a hyphenated word in a description is no named requirement', () => {
+    const brief = `# Case study: a ledger
+
+- A REST API in Python to post transfers, stored in PostgreSQL.
+- Transfers are idempotent (an Idempotency-Key header); retries with backoff.
+- Process notifications with a Celery worker on RabbitMQ.
+- Tests with pytest and a Dockerfile.`;
+    const labels = requirementsOf(brief, readDocument).map((r) => r.label);
+    expect(labels).not.toContain('Key');
+    expect(labels).toContain('Dockerfile');
   });
 });
