@@ -266,7 +266,8 @@ export const RankingPage = z
 export const eventTypeEnum = z.enum(['evaluation.completed', 'evaluation.failed']);
 export const WebhookCreate = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/ }).max(2000),
+    // found from outside: ftp:// or file:// answered only 'Invalid URL'
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2000),
     event_types: z.array(eventTypeEnum).min(1).max(2).optional(),
     description: z.string().max(500).optional(),
   })

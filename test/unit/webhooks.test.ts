@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WebhookCreate } from '../../lib/api/schemas.ts';
 import {
   DnsUnavailableError,
   ForbiddenDestinationError,
@@ -325,3 +326,16 @@ async function receiver(answer: (res: http.ServerResponse) => number | 'hang' | 
   state.port = (server.address() as AddressInfo).port;
   return state;
 }
+
+describe('webhook registration schema', () => {
+  // found from outside: ftp:// and file:// were refused with only "Invalid URL", and the README said
+  // WEBHOOK_URL_REFUSED
+  it('says a URL must be http or https', () => {
+    for (const url of ['ftp://example.com/h', 'file:///etc/passwd']) {
+      const r = WebhookCreate.safeParse({ url });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0]?.message).toBe('must be an http:// or https:// URL');
+    }
+    expect(WebhookCreate.safeParse({ url: 'https://hooks.example.com/cv' }).success).toBe(true);
+  });
+});
