@@ -10,6 +10,7 @@ import { dockerEngineAnswers } from '../../infra/native/docker.ts';
 import { isAlive } from '../../infra/native/kafka.ts';
 import { readState, redact, stackDown, stackUp } from '../../infra/native/stack.ts';
 import { migrateDatabase } from '../../lib/db/migrate.ts';
+import { createKafka } from '../../lib/kafka/client.ts';
 import { adminUrl, dropAbandonedDatabases, dropDatabases } from '../helpers/scratch-databases.ts';
 
 export interface ResolvedStack {
@@ -68,6 +69,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     description = `native Apache Kafka ${(await import('../../infra/native/kafka.ts')).KAFKA_VERSION} (${state.brokers.length} broker(s))`;
   }
 
+  await groupCoordinatorReady(kafkaBrokers);
+
   const templateDatabase = `cvtest_template_${process.pid}`;
   await prepareTemplate(databaseUrl, templateDatabase);
   teardowns.push(
@@ -103,4 +106,28 @@ async function prepareTemplate(url: string, name: string): Promise<void> {
   const template = new URL(url);
   template.pathname = `/${name}`;
   await migrateDatabase(template.toString());
+}
+
+/**
+ * A fresh broker creates its offsets topic on the first group look-up, and answers "coordinator not
+ * available" until it is ready: on a loaded machine longer than kafkajs' own retries, which failed a CI
+ * run's first consumer group (KafkaJSGroupCoordinatorNotFound). Done once here, before any test.
+ */
+async function groupCoordinatorReady(brokers: string[]): Promise<void> {
+  const admin = createKafka({ brokers, clientId: 'test-setup' }).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        await admin.fetchOffsets({ groupId: 'test-setup-warm-up' });
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
