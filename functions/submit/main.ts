@@ -108,6 +108,8 @@ export const app = createApp({
   uploadMemory: new UploadMemory(config.submit.uploadBufferBytes),
   extractor: sandbox,
   limits: config.limits,
+  // the evaluators read with the offline provider: a text it cannot screen is refused at once
+  offlineScreening: config.llm.provider === 'offline',
   keyCache: { ttlMs: config.submit.apiKeyCacheTtlMs, negativeTtlMs: config.submit.apiKeyNegativeTtlMs },
   logger,
   queueStats: queueStatsReader({

@@ -64,6 +64,7 @@ export function createApp(given: ApiDeps): OpenAPIHono<Env> {
       erasure: { publish: deps.publish, resultsTopic: deps.resultsTopic, logger: deps.logger },
       hasRoute: (method, path) => app.routes.some((r) => r.method === method && r.path === path),
       queueStats: deps.queueStats,
+      offlineScreening: deps.offlineScreening,
     }),
   );
 

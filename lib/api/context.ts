@@ -41,6 +41,11 @@ export interface ApiDeps {
   extractor?: { extract(bytes: Uint8Array): Promise<Extracted> };
   /** how long one bulk upload may spend reading its files (BULK_READ_BUDGET_MS when absent; a test seam) */
   bulkReadBudgetMs?: number;
+  /**
+   * The evaluator reads with the offline provider (LLM_PROVIDER=offline): a job description or brief it
+   * cannot screen against is refused where it is given (422 CANNOT_SCREEN), not failed on every job later.
+   */
+  offlineScreening?: boolean;
   /** per-client rate limits, quota and input budget (config defaults when absent) */
   limits?: Config['limits'];
   /** the API-key cache's fixed lifetimes (config defaults when absent) */

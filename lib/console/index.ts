@@ -40,6 +40,8 @@ export interface ConsoleDeps {
   /** system-wide queue figures for the dashboard, when the process can read them from Kafka */
   queueStats?: () => Promise<QueueStats>;
   sessionTtlMs?: number;
+  /** a position's texts the offline reader cannot screen against are refused (ApiDeps.offlineScreening) */
+  offlineScreening?: boolean;
 }
 
 const SESSION_TTL_MS = 8 * 60 * 60 * 1000;
@@ -248,7 +250,7 @@ export function createConsole(deps: ConsoleDeps): Hono {
     return c.json({ id: answer.id ?? answer.jobs?.[0]?.id }, 202);
   });
 
-  mountPositions(signedIn, deps.db, nav);
+  mountPositions(signedIn, deps.db, nav, deps.offlineScreening);
   mountErasure(signedIn, { db: deps.db, ...deps.erasure }, nav);
   app.route('/', signedIn);
   root.route('/app', app);

@@ -14,6 +14,7 @@ import {
   listPositionVersions,
 } from '../db/positions.ts';
 import { positionRanking } from '../db/ranking.ts';
+import { CannotScreenError, refuseUnscreenable } from '../evaluation/offline/index.ts';
 import type { ConsoleEnv } from './auth.ts';
 import { type Nav, page } from './layout.ts';
 import { comparePage, positionPage, positionsPage, rankingCsv } from './pages/positions.ts';
@@ -33,7 +34,19 @@ export function mountPositions(
   app: Hono<ConsoleEnv>,
   db: Database,
   nav: (c: { get(k: 'session'): ConsoleEnv['Variables']['session'] }, current: string) => Nav,
+  offlineScreening = false,
 ): void {
+  /** why the offline reader cannot screen these texts (the API's CANNOT_SCREEN detail), if it cannot */
+  const unscreenable = (f: z.infer<typeof PositionForm>): string | undefined => {
+    if (!offlineScreening) return undefined;
+    try {
+      refuseUnscreenable({ jobDescription: f.job_description, studyCaseBrief: f.study_case_brief });
+      return undefined;
+    } catch (err) {
+      if (err instanceof CannotScreenError) return `Not saved: ${err.message}.`;
+      throw err;
+    }
+  };
   const form = async (c: { req: { parseBody(): Promise<Record<string, unknown>> } }) =>
     PositionForm.safeParse(await c.req.parseBody());
   const texts = (f: z.infer<typeof PositionForm>) => ({
@@ -56,6 +69,14 @@ export function mountPositions(
       const error = 'Every field is needed: a title and the three texts the evaluation uses.';
       return c.html(
         page('Positions', positionsPage(list, s.csrfToken, error), nav(c, '/app/positions')),
+        422,
+      );
+    }
+    const refused = unscreenable(f.data);
+    if (refused) {
+      const list = await listPositions(db, s.clientId, { limit: 100, includeArchived: false });
+      return c.html(
+        page('Positions', positionsPage(list, s.csrfToken, refused), nav(c, '/app/positions')),
         422,
       );
     }
@@ -91,6 +112,8 @@ export function mountPositions(
     if (!uuid.safeParse(id).success) return c.text('not found', 404);
     const f = await form(c);
     if (!f.success) return show(c, id, { error: 'Every field is needed.', status: 422 });
+    const refused = unscreenable(f.data);
+    if (refused) return show(c, id, { error: refused, status: 422 });
     const body = await c.req.parseBody();
     const ifVersion = Number(body.if_version) || undefined;
     const out = await editPosition(db, c.get('session').clientId, id, texts(f.data), ifVersion);

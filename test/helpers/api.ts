@@ -33,6 +33,7 @@ export async function apiHarness(
     limits?: Partial<Config['limits']>;
     keyCacheTtlMs?: number;
     uploadMemory?: ApiDeps['uploadMemory'];
+    offlineScreening?: boolean;
   } = {},
 ): Promise<ApiHarness> {
   const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
@@ -73,6 +74,7 @@ export async function apiHarness(
     readiness: { database: async () => {}, broker: async () => {} },
     queueStats: options.queueStats,
     uploadMemory: options.uploadMemory,
+    offlineScreening: options.offlineScreening,
   });
   const keyA = (await createClient(db, 'client-a')).apiKey;
   const keyB = (await createClient(db, 'client-b')).apiKey;

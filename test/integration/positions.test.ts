@@ -442,4 +442,46 @@ describe('webhook endpoints', () => {
     const bad = await post('/v1/webhooks', { url: 'ftp://hooks.example.com/' });
     expect(bad.status).toBe(422);
   });
+
+  it('with the offline reader, a job description or brief it cannot screen is refused where it is given (422 CANNOT_SCREEN), stored nowhere', async () => {
+    const screening = await apiHarness(stack, { offlineScreening: true });
+    try {
+      const send = (method: string, path: string, body: unknown) =>
+        screening.app.request(path, {
+          method,
+          headers: auth(screening.keyA, { 'content-type': 'application/json', 'idempotency-key': 'vague-1' }),
+          body: JSON.stringify(body),
+        });
+      const vague = 'We want a great team player who loves what they do and gets things done.';
+      const refused = await send('POST', '/v1/positions', { title: 'Rockstar', job_description: vague });
+      expect(refused.status).toBe(422);
+      const problem = (await refused.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('CANNOT_SCREEN');
+      expect(problem.detail).toMatch(/job description names \d+ concrete requirement/);
+      const list = (await (
+        await screening.app.request('/v1/positions', { headers: auth(screening.keyA) })
+      ).json()) as { items: unknown[] };
+      expect(list.items).toHaveLength(0);
+      // the defaults, and a concrete description, are screenable
+      const ok = await send('POST', '/v1/positions', { title: 'Backend engineer' });
+      expect(ok.status).toBe(201);
+      const { id } = (await ok.json()) as { id: string };
+      // an edit to a vague brief is refused too; the position keeps its version
+      const edit = await send('PATCH', `/v1/positions/${id}`, { study_case_brief: vague });
+      expect(edit.status).toBe(422);
+      expect(((await edit.json()) as { code: string }).code).toBe('CANNOT_SCREEN');
+      // and a request's override: no job is made
+      const evaluate = await send('POST', '/v1/evaluate', {
+        cv_id: randomUUID(),
+        project_id: randomUUID(),
+        job_description: vague,
+      });
+      expect(evaluate.status).toBe(422);
+      expect(((await evaluate.json()) as { code: string }).code).toBe('CANNOT_SCREEN');
+      // control: without the offline reader (an LLM evaluates), the same description is stored
+      expect((await post('/v1/positions', { title: 'Rockstar', job_description: vague })).status).toBe(201);
+    } finally {
+      await screening.close();
+    }
+  });
 });

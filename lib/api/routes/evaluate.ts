@@ -4,6 +4,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { jobKeyTaken } from '../../db/jobs.ts';
 import { findClientUploads } from '../../db/uploads.ts';
 import { codes } from '../../errors.ts';
+import { refuseUnscreenable } from '../../evaluation/offline/index.ts';
 import { InvalidRubricError, parseRubric } from '../../evaluation/rubric.ts';
 import { acceptJob, type InputBudget, refuseForeignUploads } from '../../jobs/accept.ts';
 import { createLeasePublisher } from '../../jobs/publish-lease.ts';
@@ -63,6 +64,9 @@ export function evaluateRoutes(deps: ApiDeps) {
         throw err;
       }
     }
+    // an override the offline reader cannot screen against would fail the job: refused here, stored nowhere
+    if (deps.offlineScreening)
+      refuseUnscreenable({ jobDescription: body.job_description, studyCaseBrief: body.study_case_brief });
     const idempotencyKey = c.req.valid('header')['idempotency-key'];
     // What this job would send to the LLM besides its documents: every override.
     const budget = {

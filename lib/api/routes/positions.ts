@@ -13,6 +13,7 @@ import {
 } from '../../db/positions.ts';
 import { codes } from '../../errors.ts';
 import { defaultDocuments } from '../../evaluation/documents/index.ts';
+import { refuseUnscreenable } from '../../evaluation/offline/index.ts';
 import type { ApiDeps } from '../context.ts';
 import { router } from '../context.ts';
 import { limitBody, requireMediaType } from '../middleware/body.ts';
@@ -111,8 +112,13 @@ export function positionRoutes(deps: ApiDeps) {
     );
   }
 
+  const screenable = (texts: { jobDescription?: string; studyCaseBrief?: string }) => {
+    if (deps.offlineScreening) refuseUnscreenable(texts);
+  };
+
   app.openapi(createPositionRoute, async (c) => {
     const b = c.req.valid('json');
+    screenable({ jobDescription: b.job_description, studyCaseBrief: b.study_case_brief });
     const p = await createPosition(deps.db, c.get('clientId'), {
       title: b.title,
       jobDescription: b.job_description ?? defaultDocuments.jobDescription,
@@ -174,6 +180,7 @@ export function positionRoutes(deps: ApiDeps) {
       }
       ifVersion = Number(m[2]);
     }
+    screenable({ jobDescription: b.job_description, studyCaseBrief: b.study_case_brief });
     const out = await editPosition(
       deps.db,
       c.get('clientId'),

@@ -55,6 +55,9 @@ const jobOf = boundedMemo((jobDescription: string) => {
   };
 });
 
+/** How many concrete requirements the analysis finds in a job description (screenable at MIN_REQUIREMENTS). */
+export const jobRequirementsFound = (jobDescription: string): number => jobOf(jobDescription).known;
+
 export function analyseCvText(
   jobDescription: string,
   cvText: string,

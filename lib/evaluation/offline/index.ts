@@ -3,12 +3,27 @@
 import { MAX_QUOTE_CHARS } from '../evidence.ts';
 import type { RubricParameter } from '../rubric.ts';
 import type { Analysis, StepAnswer } from '../types.ts';
-import type { OfflineParameter } from './analysis.ts';
-import { analyseCvText } from './cv.ts';
-import { analyseReportText } from './project.ts';
+import { CannotScreenError, MIN_REQUIREMENTS, type OfflineParameter } from './analysis.ts';
+import { analyseCvText, jobRequirementsFound } from './cv.ts';
+import { analyseReportText, briefRequirementsFound } from './project.ts';
 import type { ReadDocument } from './text.ts';
 
 export { CannotScreenError } from './analysis.ts';
+
+/**
+ * Refuses, as an evaluation of it would fail, a job description or brief the offline reader cannot screen
+ * against (CANNOT_SCREEN): where a position or request gives it, rather than on every job later.
+ */
+export function refuseUnscreenable(texts: { jobDescription?: string; studyCaseBrief?: string }): void {
+  if (texts.jobDescription !== undefined) {
+    const found = jobRequirementsFound(texts.jobDescription);
+    if (found < MIN_REQUIREMENTS) throw new CannotScreenError('job description', found, MIN_REQUIREMENTS);
+  }
+  if (texts.studyCaseBrief !== undefined) {
+    const found = briefRequirementsFound(texts.studyCaseBrief);
+    if (found < MIN_REQUIREMENTS) throw new CannotScreenError('case-study brief', found, MIN_REQUIREMENTS);
+  }
+}
 
 /**
  * The offline reader looks at the first 100,000 characters of a document (about 30 pages): enough for

@@ -165,6 +165,9 @@ function copiedFromBrief(plainBrief: string, report: string): [number, number][]
   return out;
 }
 
+/** How many concrete requirements the analysis finds in a case-study brief. */
+export const briefRequirementsFound = (brief: string): number => briefOf(brief).known;
+
 export function analyseReportText(
   brief: string,
   reportText: string,
