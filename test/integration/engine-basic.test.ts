@@ -33,6 +33,28 @@ const sessionDefaults = {
   maxDurationMs: 90_000,
 };
 
+/** A topic set for one test, its input holding `n` records, and the group that reads it. */
+async function inputsFor(name: string, n: number) {
+  const t = topics(name);
+  await stack.createTopics([t.input, t.output, t.dlq]);
+  return { t, keys: await produceInputs(stack.kafka, t.input, n), groupId: `${stack.prefix}-${name}` };
+}
+
+/** The group's next owner echoes what is left: every input must come out exactly once. */
+async function nextOwnerDoesEachOnce(t: ReturnType<typeof topics>, groupId: string, keys: string[]) {
+  const next = await runSession({
+    ...sessionDefaults,
+    kafka: stack.kafka,
+    groupId,
+    topic: t.input,
+    dlqTopic: t.dlq,
+    handler: echoHandler(t.output),
+  });
+  const outputs = await drainTopic(stack.kafka, t.output, { expected: keys.length });
+  expect(checkExactlyOnce(keys, outputs)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+  return next;
+}
+
 describe('consume-transform-produce session', () => {
   it('N records in → exactly N outputs under read_committed, and offsets committed at the end of each partition', async () => {
     const t = topics('a');
@@ -183,10 +205,7 @@ describe('consume-transform-produce session', () => {
   });
 
   it('a handler that never settles does not hold the invocation: leaving is bounded, and the next owner takes the records', async () => {
-    const t = topics('stuck');
-    await stack.createTopics([t.input, t.output, t.dlq]);
-    const keys = await produceInputs(stack.kafka, t.input, 20);
-    const groupId = `${stack.prefix}-stuck`;
+    const { t, keys, groupId } = await inputsFor('stuck', 20);
     const started = Date.now();
     const report = await runSession({
       ...sessionDefaults,
@@ -206,24 +225,11 @@ describe('consume-transform-produce session', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
 
     // the stuck member expires after the session timeout; the next invocation does every record once
-    const next = await runSession({
-      ...sessionDefaults,
-      kafka: stack.kafka,
-      groupId,
-      topic: t.input,
-      dlqTopic: t.dlq,
-      handler: echoHandler(t.output),
-    });
-    expect(next.shutdownTimedOut).toBe(false);
-    const outputs = await drainTopic(stack.kafka, t.output, { expected: 20 });
-    expect(checkExactlyOnce(keys, outputs)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+    expect((await nextOwnerDoesEachOnce(t, groupId, keys)).shutdownTimedOut).toBe(false);
   }, 90_000);
 
   it('a stop by signal abandons, after its grace, a chunk waiting on a dependency: nothing of it committed, the group left in time, and the next owner does every record once', async () => {
-    const t = topics('stop-grace');
-    await stack.createTopics([t.input, t.output, t.dlq]);
-    const keys = await produceInputs(stack.kafka, t.input, 20);
-    const groupId = `${stack.prefix}-stop-grace`;
+    const { t, keys, groupId } = await inputsFor('stop-grace', 20);
     const stop = new AbortController();
     let waiting = 0;
     const session = runSession({
@@ -254,24 +260,11 @@ describe('consume-transform-produce session', () => {
     expect(report.commits).toBe(0);
 
     // what the abandoned chunk returned (nothing) was not committed: the next owner does every record once
-    const next = await runSession({
-      ...sessionDefaults,
-      kafka: stack.kafka,
-      groupId,
-      topic: t.input,
-      dlqTopic: t.dlq,
-      handler: echoHandler(t.output),
-    });
-    expect(next.commits).toBeGreaterThan(0);
-    const outputs = await drainTopic(stack.kafka, t.output, { expected: 20 });
-    expect(checkExactlyOnce(keys, outputs)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+    expect((await nextOwnerDoesEachOnce(t, groupId, keys)).commits).toBeGreaterThan(0);
   }, 90_000);
 
   it('a handler that fails once its stop grace aborts it (its last attempt) does not send its record to the DLQ: nothing committed, the next owner does it', async () => {
-    const t = topics('stop-grace-throw');
-    await stack.createTopics([t.input, t.output, t.dlq]);
-    const keys = await produceInputs(stack.kafka, t.input, 3);
-    const groupId = `${stack.prefix}-stop-grace-throw`;
+    const { t, keys, groupId } = await inputsFor('stop-grace-throw', 3);
     const stop = new AbortController();
     let waiting = 0;
     const report = runSession({
@@ -299,15 +292,6 @@ describe('consume-transform-produce session', () => {
     expect(stopped.commits).toBe(0);
     expect(await drainTopic(stack.kafka, t.dlq, { settleMs: 500 })).toHaveLength(0);
 
-    await runSession({
-      ...sessionDefaults,
-      kafka: stack.kafka,
-      groupId,
-      topic: t.input,
-      dlqTopic: t.dlq,
-      handler: echoHandler(t.output),
-    });
-    const outputs = await drainTopic(stack.kafka, t.output, { expected: 3 });
-    expect(checkExactlyOnce(keys, outputs)).toEqual({ missing: [], duplicates: [], unexpected: [] });
+    await nextOwnerDoesEachOnce(t, groupId, keys);
   }, 90_000);
 });

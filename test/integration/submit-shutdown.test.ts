@@ -12,6 +12,22 @@ import { drainTopic } from '../helpers/kafka.ts';
 
 const stack = await isolatedStack('shutdown');
 
+/** functions/submit on `port` against this file's stack, with JSON logs and `env` on top. */
+function submitOn(port: number, name: string, env: Record<string, string> = {}) {
+  return runChild('../functions/submit/index.ts', {
+    DATABASE_URL: stack.databaseUrl,
+    KAFKA_BROKERS: stack.brokers.join(','),
+    KAFKA_TOPIC_JOBS: stack.topic('jobs'),
+    KAFKA_TOPIC_RESULTS: stack.topic('results'),
+    KAFKA_TOPIC_DLQ: stack.topic('dlq'),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    INSTANCE_ID: `${stack.prefix}-${name}`,
+    LOG_FORMAT: 'json',
+    ...env,
+  });
+}
+
 describe('submit shutdown', () => {
   it('SIGTERM during requests: accepted ones are answered 202 and published, then exit 0', async () => {
     const topics = { jobs: stack.topic('jobs'), results: stack.topic('results'), dlq: stack.topic('dlq') };
@@ -94,17 +110,7 @@ describe('submit shutdown', () => {
   it('a keep-alive connection whose request was in flight at SIGTERM does not hold the stop: exit 0 at once', async () => {
     const { apiKey } = await seedClientWithUploads(stack.databaseUrl, 'keepalive');
     const port = 18_900 + Math.floor(Math.random() * 90);
-    const child = runChild('../functions/submit/index.ts', {
-      DATABASE_URL: stack.databaseUrl,
-      KAFKA_BROKERS: stack.brokers.join(','),
-      KAFKA_TOPIC_JOBS: stack.topic('jobs'),
-      KAFKA_TOPIC_RESULTS: stack.topic('results'),
-      KAFKA_TOPIC_DLQ: stack.topic('dlq'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      INSTANCE_ID: `${stack.prefix}-keepalive`,
-      LOG_FORMAT: 'json',
-    });
+    const child = submitOn(port, 'keepalive');
     await child.waitForLine(/submit listening/, 100_000);
     // a request on a connection the client keeps (as a load balancer's pool does), its body still coming
     // when SIGTERM arrives: once answered, the connection is idle but open
@@ -138,16 +144,7 @@ describe('submit shutdown', () => {
   it('an upload body trickled a byte at a time ends at REQUEST_BODY_TIMEOUT_MS (408) and gives its upload memory back', async () => {
     const { apiKey } = await seedClientWithUploads(stack.databaseUrl, 'trickle');
     const port = 18_900 + Math.floor(Math.random() * 90);
-    const child = runChild('../functions/submit/index.ts', {
-      DATABASE_URL: stack.databaseUrl,
-      KAFKA_BROKERS: stack.brokers.join(','),
-      KAFKA_TOPIC_JOBS: stack.topic('jobs'),
-      KAFKA_TOPIC_RESULTS: stack.topic('results'),
-      KAFKA_TOPIC_DLQ: stack.topic('dlq'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      INSTANCE_ID: `${stack.prefix}-trickle`,
-      LOG_FORMAT: 'json',
+    const child = submitOn(port, 'trickle', {
       REQUEST_BODY_TIMEOUT_MS: '5000',
       // the whole budget is this one upload's declared 1 MB: while it holds it, no other upload fits
       UPLOAD_BUFFER_MB: '1',
